@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import type { AccountRow, AccountsTable } from './accounts.table.ts'
+import type { Principal } from './principal.ts'
+
+export function findAccountById(db: Kysely<Database>, id: string) {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function findAccountByUsername(db: Kysely<Database>, username: string) {
+  return db.selectFrom('accounts').selectAll().where('username', '=', username).executeTakeFirst()
+}
+
+export function listAccounts(db: Kysely<Database>) {
+  return db.selectFrom('accounts').selectAll().orderBy('created_at').orderBy('username').execute()
+}
+
+export function countAccounts(db: Kysely<Database>) {
+  return db
+    .selectFrom('accounts')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
+    .then((r) => Number(r.n))
+}
+
+export function insertAccount(db: Kysely<Database>, row: AccountsTable) {
+  return db.insertInto('accounts').values(row)
+}
+
+export function toPrincipal(row: AccountRow): Principal {
+  return {
+    accountId: row.id,
+    username: row.username,
+    role: row.role,
+    enterpriseId: row.enterprise_id,
+    checkpointCodes: JSON.parse(row.checkpoint_codes) as string[],
+  }
+}
+
+/** The public view of an account: never the password hash. */
+export function accountView(row: AccountRow) {
+  return {
+    id: row.id,
+    username: row.username,
+    role: row.role,
+    enterprise_id: row.enterprise_id,
+    checkpoint_codes: JSON.parse(row.checkpoint_codes) as string[],
+    disabled: row.disabled === 1,
+    created_at: row.created_at,
+  }
+}

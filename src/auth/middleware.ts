@@ -1,0 +1,46 @@
+import type { MiddlewareHandler } from 'hono'
+import type { Role } from './accounts.table.ts'
+import type { AppEnv, Deps } from '../http/env.ts'
+import { forbidden, unauthorized } from '../http/errors.ts'
+import { verifyLoginToken } from './login-token.ts'
+import { findAccountById, toPrincipal } from './accounts.repository.ts'
+import { hasRole } from './principal.ts'
+
+/**
+ * Reads the bearer token, if any, and sets `principal`. The account is read on every request so a
+ * disabled account is refused at once, not when its token expires.
+ */
+export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
+  return async function authenticate(c, next) {
+    c.set('principal', null)
+    const header = c.req.header('authorization')
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header)
+      if (!match) throw unauthorized('invalid_token', 'Authorization must be "Bearer <token>"')
+      const verified = await verifyLoginToken(deps.config.TOKEN_SECRET, match[1], deps.clock())
+      if (!verified.ok) {
+        throw verified.reason === 'expired'
+          ? unauthorized('token_expired', 'your sign-in has expired; sign in again')
+          : unauthorized('invalid_token', 'the token is not valid')
+      }
+      const account = await findAccountById(deps.store.db, verified.accountId)
+      if (!account) throw unauthorized('invalid_token', 'the account no longer exists')
+      if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
+      c.set('principal', toPrincipal(account))
+    }
+    await next()
+  }
+}
+
+/** Lets the request through only for a signed-in account with one of `roles` (admin counts as coordinator). */
+export function allow(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async function allow(c, next) {
+    const principal = c.get('principal')
+    if (!principal) throw unauthorized()
+    if (!roles.some((role) => hasRole(principal, role))) throw forbidden()
+    await next()
+  }
+}
+
+/** Any signed-in account. */
+export const signedIn = () => allow('admin', 'coordinator', 'enterprise', 'checkpoint')

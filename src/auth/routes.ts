@@ -1,0 +1,211 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Deps } from '../http/env.ts'
+import { ApiError, conflict, notFound, unauthorized } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { ROLES } from './accounts.table.ts'
+import { checkAccountRequest } from './account-rules.ts'
+import {
+  accountView,
+  findAccountById,
+  findAccountByUsername,
+  insertAccount,
+  listAccounts,
+} from './accounts.repository.ts'
+import { issueLoginToken } from './login-token.ts'
+import { allow, signedIn } from './middleware.ts'
+import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from './password.ts'
+
+const Username = z
+  .string()
+  .min(3)
+  .max(64)
+  .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only')
+const Password = z.string().min(8, 'at least 8 characters').max(256)
+
+const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }).openapi('LoginRequest')
+const LoginAnswer = z
+  .object({ token: z.string(), role: z.enum(ROLES), expires_at: z.string() })
+  .openapi('LoginAnswer')
+
+const AccountBody = z
+  .object({
+    username: Username,
+    password: Password,
+    role: z.enum(ROLES),
+    enterprise_id: z.string().min(1).max(64).nullish(),
+    checkpoint_codes: z.array(z.string().min(1).max(32)).max(50).nullish(),
+  })
+  .openapi('AccountRequest')
+
+const Account = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    role: z.enum(ROLES),
+    enterprise_id: z.string().nullable(),
+    checkpoint_codes: z.array(z.string()),
+    disabled: z.boolean(),
+    created_at: z.string(),
+  })
+  .openapi('Account')
+
+const IdParam = z.object({ id: z.string().min(1).max(64) })
+
+export function authRoutes(deps: Deps) {
+  const { store } = deps
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/login',
+      tags: ['auth'],
+      summary: 'Sign in and get a bearer token',
+      request: jsonBody(LoginBody),
+      responses: { 200: jsonResponse(LoginAnswer, 'signed in'), 400: commonErrors[400], 401: commonErrors[401] },
+    }),
+    async (c) => {
+      const { username, password } = c.req.valid('json')
+      const account = await findAccountByUsername(store.db, username)
+      // Same work whether or not the user exists, so timing does not reveal usernames.
+      const matches = await verifyPassword(password, account?.password_hash ?? UNKNOWN_USER_HASH)
+      if (!account || !matches) throw unauthorized('invalid_credentials', 'wrong username or password')
+      if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
+      const { token, expiresAt } = await issueLoginToken(
+        deps.config.TOKEN_SECRET,
+        { sub: account.id, role: account.role },
+        deps.clock(),
+        deps.config.LOGIN_TOKEN_TTL_SECONDS,
+      )
+      return c.json({ token, role: account.role, expires_at: expiresAt.toISOString() }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/auth/me',
+      tags: ['auth'],
+      summary: 'The signed-in account',
+      security: bearer,
+      middleware: [signedIn()],
+      responses: { 200: jsonResponse(Account, 'you'), 401: commonErrors[401] },
+    }),
+    async (c) => {
+      const account = await findAccountById(store.db, c.get('principal')!.accountId)
+      if (!account) throw notFound('account')
+      return c.json(accountView(account), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts',
+      tags: ['accounts'],
+      summary: 'Create an account (admin: any role; coordinator: enterprise and checkpoint)',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: jsonBody(AccountBody),
+      responses: { 201: jsonResponse(Account, 'created'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const body = c.req.valid('json')
+      const problem = checkAccountRequest(principal, body)
+      if (problem) {
+        throw new ApiError(problem.status, problem.code, problem.message, problem.field && [{ field: problem.field, message: problem.message }])
+      }
+      if (body.enterprise_id) {
+        const enterprise = await store.db.selectFrom('enterprises').select('id').where('id', '=', body.enterprise_id).executeTakeFirst()
+        if (!enterprise) throw new ApiError(400, 'unknown_enterprise', `enterprise ${body.enterprise_id} does not exist`, [{ field: 'enterprise_id', message: 'no such enterprise' }])
+      }
+      const codes = [...new Set(body.checkpoint_codes ?? [])]
+      if (codes.length > 0) {
+        const known = await store.db.selectFrom('checkpoints').select('code').where('code', 'in', codes).execute()
+        const missing = codes.filter((code) => !known.some((k) => k.code === code))
+        if (missing.length > 0) {
+          throw new ApiError(400, 'unknown_checkpoint', `no such checkpoint: ${missing.join(', ')}`, [{ field: 'checkpoint_codes', message: `unknown: ${missing.join(', ')}` }])
+        }
+      }
+      if (await findAccountByUsername(store.db, body.username)) {
+        throw conflict('username_taken', `the username ${body.username} is taken`)
+      }
+      const now = deps.clock()
+      const row = {
+        id: crypto.randomUUID(),
+        username: body.username,
+        password_hash: await hashPassword(body.password),
+        role: body.role,
+        enterprise_id: body.enterprise_id ?? null,
+        checkpoint_codes: JSON.stringify(codes),
+        disabled: 0,
+        created_at: now.toISOString(),
+        created_by: principal.accountId,
+      }
+      const view = accountView(row)
+      try {
+        await store.atomic([
+          insertAccount(store.db, row),
+          auditEntry(store.db, now, { actor: actorOf(principal), action: 'account.create', subject: `account:${row.id}`, after: view }),
+        ])
+      } catch (error) {
+        if (String(error).includes('UNIQUE')) throw conflict('username_taken', `the username ${body.username} is taken`)
+        throw error
+      }
+      return c.json(view, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/accounts',
+      tags: ['accounts'],
+      summary: 'All accounts',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      responses: { 200: jsonResponse(z.array(Account), 'accounts'), ...commonErrors },
+    }),
+    async (c) => c.json((await listAccounts(store.db)).map(accountView), 200),
+  )
+
+  for (const disabled of [true, false]) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/accounts/{id}/${disabled ? 'disable' : 'enable'}`,
+        tags: ['accounts'],
+        summary: disabled ? 'Disable an account: its tokens stop working at once' : 'Enable an account again',
+        security: bearer,
+        middleware: [allow('coordinator')],
+        request: { params: IdParam },
+        responses: { 200: jsonResponse(Account, 'the account'), ...commonErrors },
+      }),
+      async (c) => {
+        const principal = c.get('principal')!
+        const account = await findAccountById(store.db, c.req.valid('param').id)
+        if (!account) throw notFound('account')
+        const check = checkAccountRequest(principal, { role: account.role, enterprise_id: account.enterprise_id, checkpoint_codes: JSON.parse(account.checkpoint_codes) })
+        if (check?.status === 403) throw new ApiError(403, 'forbidden', `only an admin may change ${account.role} accounts`)
+        if (account.id === principal.accountId) throw conflict('own_account', 'you cannot disable or enable your own account')
+        const now = deps.clock()
+        const after = { ...account, disabled: disabled ? 1 : 0 }
+        await store.atomic([
+          store.db.updateTable('accounts').set({ disabled: after.disabled }).where('id', '=', account.id),
+          auditEntry(store.db, now, {
+            actor: actorOf(principal),
+            action: disabled ? 'account.disable' : 'account.enable',
+            subject: `account:${account.id}`,
+            before: accountView(account),
+            after: accountView(after),
+          }),
+        ])
+        return c.json(accountView(after), 200)
+      },
+    )
+  }
+
+  return app
+}

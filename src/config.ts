@@ -1,0 +1,52 @@
+import { z } from 'zod'
+
+const flag = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((v) => v === '1' || v === 'true')
+
+/** Everything configurable, validated once, from `process.env` on Node or `env` on Workers. */
+export const ConfigSchema = z.object({
+  ISSUER_CODE: z
+    .string()
+    .regex(/^\d{6}$/, 'a 6-digit region code')
+    .default('330100'),
+  ISSUER_NAME: z.string().min(1).default('杭州市疫情防控指挥部 货运专班'),
+  LOGIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(12 * 3600),
+  MAX_PASS_DAYS: z.coerce.number().int().min(1).max(366).default(30),
+  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+  RESULT_OVERDUE_HOURS: z.coerce.number().min(0.1).default(8),
+  RELEASE_DEADLINE_HOURS: z.coerce.number().min(0.1).default(6),
+  REPORT_LEAD_HOURS: z.coerce.number().min(0).default(24),
+  /** HMAC secret for login tokens, at least 32 characters. */
+  TOKEN_SECRET: z.string().min(32),
+  /** AES-256-GCM key for personal data, base64 of 32 bytes. */
+  DATA_KEY: z
+    .string()
+    .refine((v) => decodeBase64(v)?.length === 32, 'base64 of 32 bytes'),
+  /** JSON array of Ed25519 private JWKs with `kid`; the last one signs. */
+  SIGNING_KEYS: z.string().min(2),
+  ADMIN_USERNAME: z.string().min(3).max(64).optional(),
+  ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
+  SEED_DEMO: flag.default(true),
+})
+
+export type Config = z.infer<typeof ConfigSchema>
+
+export function loadConfig(source: Record<string, unknown>): Config {
+  const parsed = ConfigSchema.safeParse(source)
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`)
+  }
+  return parsed.data
+}
+
+/** Standard base64 to bytes with the Web API both runtimes have; undefined if it is not base64. */
+export function decodeBase64(text: string): Uint8Array<ArrayBuffer> | undefined {
+  try {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0))
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,19 @@
+import type { AuditLogTable } from '../audit/audit.table.ts'
+import type { AccountsTable } from '../auth/accounts.table.ts'
+import type { CheckpointsTable } from '../checkpoints/checkpoints.table.ts'
+import type { EnterprisesTable, WhitelistDecisionsTable } from '../enterprises/enterprises.table.ts'
+import type { RegionRiskChangesTable, RegionsTable } from '../regions/regions.table.ts'
+import type { StationsTable } from '../stations/stations.table.ts'
+
+/** Every table, as Kysely sees it. Each feature folder owns its `*.table.ts`. */
+export interface Database {
+  accounts: AccountsTable
+  regions: RegionsTable
+  region_risk_changes: RegionRiskChangesTable
+  stations: StationsTable
+  checkpoints: CheckpointsTable
+  enterprises: EnterprisesTable
+  whitelist_decisions: WhitelistDecisionsTable
+  audit_log: AuditLogTable
+  service_state: { key: string; value: string }
+}

@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import type { EnterpriseRow, WhitelistDecisionRow, WhitelistStatus } from './enterprises.table.ts'
+
+export function findEnterprise(db: Kysely<Database>, id: string) {
+  return db.selectFrom('enterprises').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function findEnterpriseByUscc(db: Kysely<Database>, uscc: string) {
+  return db.selectFrom('enterprises').selectAll().where('uscc', '=', uscc).executeTakeFirst()
+}
+
+export function listEnterprises(db: Kysely<Database>, filter: { whitelist?: WhitelistStatus; q?: string }) {
+  let query = db.selectFrom('enterprises').selectAll()
+  if (filter.whitelist) query = query.where('whitelist_status', '=', filter.whitelist)
+  if (filter.q) {
+    const q = filter.q.replace(/[%_]/g, '')
+    query = query.where((eb) => eb.or([eb('name', 'like', `%${q}%`), eb('uscc', 'like', `${q}%`)]))
+  }
+  return query.orderBy('name').execute()
+}
+
+export function whitelistHistory(db: Kysely<Database>, enterpriseId: string) {
+  return db
+    .selectFrom('whitelist_decisions')
+    .selectAll()
+    .where('enterprise_id', '=', enterpriseId)
+    .orderBy('id', 'desc')
+    .execute()
+}
+
+/** The enterprise as every response shows it: the contact phone only masked. */
+export function enterpriseView(row: EnterpriseRow) {
+  return {
+    id: row.id,
+    uscc: row.uscc,
+    name: row.name,
+    contact_name: row.contact_name,
+    contact_phone: row.contact_phone_masked,
+    region_code: row.region_code,
+    whitelist: { status: row.whitelist_status, level: row.whitelist_level },
+    created_at: row.created_at,
+  }
+}
+
+export function decisionView(row: WhitelistDecisionRow) {
+  return {
+    previous_status: row.previous_status,
+    previous_level: row.previous_level,
+    status: row.status,
+    level: row.level,
+    reason: row.reason,
+    actor: row.actor,
+    at: row.at,
+  }
+}

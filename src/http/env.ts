@@ -1,0 +1,18 @@
+import type { Config } from '../config.ts'
+import type { Store } from '../db/store.ts'
+import type { Principal } from '../auth/principal.ts'
+
+/** What `createApp` is given: the runtime-specific pieces, built by `node.ts` or `worker.ts`. */
+export interface Deps {
+  store: Store
+  config: Config
+  /** The service's notion of now; tests pass a controllable clock. */
+  clock: () => Date
+}
+
+export type AppEnv = {
+  Variables: {
+    requestId: string
+    principal: Principal | null
+  }
+}

@@ -1,0 +1,40 @@
+import { serve } from '@hono/node-server'
+import { mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { createApp } from './app.ts'
+import { loadConfig } from './config.ts'
+import { openNodeStore, rawSqlite } from './db/node-store.ts'
+import { migrate } from './db/migrator.ts'
+import { DEMO_LOGINS, bootstrapAdmin, seedDemo } from './demo/seed.ts'
+import { loadOrCreateSecrets } from './node-secrets.ts'
+
+// Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
+const dataDir = resolve(process.env.DATA_DIR ?? 'data')
+mkdirSync(dataDir, { recursive: true })
+const secrets = await loadOrCreateSecrets(dataDir)
+const config = loadConfig({ ...secrets, ...process.env })
+const store = openNodeStore(join(dataDir, 'tongxing.db'))
+const applied = migrate(rawSqlite(store))
+if (applied.length > 0) console.log(`migrations applied: ${applied.join(', ')}`)
+
+const clock = () => new Date()
+const admin = await bootstrapAdmin(store, config, clock())
+if (admin) console.log(`admin account "${admin}" created`)
+if (config.SEED_DEMO && (await seedDemo(store, config, clock()))) {
+  console.log('demo data seeded; demo logins (change or disable them before real use):')
+  for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
+}
+
+const app = createApp({ store, config, clock })
+const port = Number(process.env.PORT ?? 8787)
+const hostname = process.env.HOST ?? '127.0.0.1'
+const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
+  console.log(`tongxing listening on http://${hostname}:${info.port} (data in ${dataDir})`)
+})
+
+function shutdown() {
+  server.close()
+  void store.close().then(() => process.exit(0))
+}
+process.on('SIGINT', shutdown)
+process.on('SIGTERM', shutdown)

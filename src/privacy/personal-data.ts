@@ -1,0 +1,58 @@
+import { decodeBase64 } from '../config.ts'
+
+// Personal data (resident ID numbers, phones) is stored as AES-256-GCM ciphertext with a fresh
+// 96-bit IV per value, `v1.<base64url iv+ciphertext>`, and shown only masked.
+
+const keys = new Map<string, Promise<CryptoKey>>()
+
+function importKey(base64Key: string): Promise<CryptoKey> {
+  let key = keys.get(base64Key)
+  if (!key) {
+    const raw = decodeBase64(base64Key)
+    if (!raw || raw.length !== 32) throw new Error('DATA_KEY must be base64 of 32 bytes')
+    key = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])
+    keys.set(base64Key, key)
+  }
+  return key
+}
+
+const toBase64Url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+const fromBase64Url = (text: string) =>
+  Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0))
+
+export async function encryptPersonal(base64Key: string, plaintext: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const sealed = new Uint8Array(
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await importKey(base64Key), new TextEncoder().encode(plaintext)),
+  )
+  const out = new Uint8Array(iv.length + sealed.length)
+  out.set(iv)
+  out.set(sealed, iv.length)
+  return `v1.${toBase64Url(out)}`
+}
+
+export async function decryptPersonal(base64Key: string, stored: string): Promise<string> {
+  if (!stored.startsWith('v1.')) throw new Error('unknown personal-data format')
+  const bytes = fromBase64Url(stored.slice(3))
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: bytes.subarray(0, 12) },
+    await importKey(base64Key),
+    bytes.subarray(12),
+  )
+  return new TextDecoder().decode(plain)
+}
+
+/** `330702********1234`: region and last four kept, birth date and sequence hidden. */
+export function maskIdNumber(id: string): string {
+  if (id.length < 10) return '*'.repeat(id.length)
+  return `${id.slice(0, 6)}${'*'.repeat(id.length - 10)}${id.slice(-4)}`
+}
+
+/** `138****5678`. */
+export function maskPhone(phone: string): string {
+  if (phone.length < 7) return '*'.repeat(phone.length)
+  return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`
+}
+
+export const MOBILE_PATTERN = /^1[3-9]\d{9}$/

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import type { RegionRow, RiskLevel } from './regions.table.ts'
+
+export function findRegion(db: Kysely<Database>, code: string) {
+  return db.selectFrom('regions').selectAll().where('code', '=', code).executeTakeFirst()
+}
+
+export interface RegionFilter {
+  risk?: RiskLevel
+  q?: string
+  province?: string
+  limit: number
+  offset: number
+}
+
+export function listRegions(db: Kysely<Database>, filter: RegionFilter) {
+  let query = db.selectFrom('regions').selectAll()
+  if (filter.risk) query = query.where('risk_level', '=', filter.risk)
+  if (filter.province) query = query.where('code', 'like', `${filter.province.slice(0, 2)}%`)
+  if (filter.q) {
+    const q = filter.q.replace(/[%_]/g, '')
+    query = query.where((eb) =>
+      eb.or([eb('code', 'like', `${q}%`), eb('name', 'like', `%${q}%`), eb('city_name', 'like', `%${q}%`)]),
+    )
+  }
+  return query.orderBy('code').limit(filter.limit).offset(filter.offset).execute()
+}
+
+export function riskHistory(db: Kysely<Database>, code: string) {
+  return db
+    .selectFrom('region_risk_changes')
+    .selectAll()
+    .where('region_code', '=', code)
+    .orderBy('id', 'desc')
+    .execute()
+}
+
+export function regionView(row: RegionRow) {
+  return {
+    code: row.code,
+    name: row.name,
+    city_name: row.city_name,
+    province_name: row.province_name,
+    full_name: [row.province_name, row.city_name, row.name]
+      .filter((part, i, all) => part && all.indexOf(part) === i)
+      .join(' '),
+    risk_level: row.risk_level,
+    risk_reason: row.risk_reason,
+    risk_changed_at: row.risk_changed_at,
+  }
+}

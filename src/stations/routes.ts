@@ -1,0 +1,158 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Deps } from '../http/env.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow, signedIn } from '../auth/middleware.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { RegionCode } from '../regions/routes.ts'
+import { findRegion } from '../regions/regions.repository.ts'
+import type { StationRow } from './stations.table.ts'
+
+export const ReferenceCode = z
+  .string()
+  .trim()
+  .min(2)
+  .max(32)
+  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+
+const OpeningHours = z
+  .string()
+  .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'HH:MM-HH:MM, e.g. 06:00-22:00')
+
+const StationBody = z
+  .object({
+    code: ReferenceCode,
+    name: z.string().trim().min(2).max(100),
+    region_code: RegionCode,
+    address: z.string().trim().min(2).max(200),
+    capacity_per_day: z.number().int().min(0).max(1_000_000),
+    opening_hours: OpeningHours.default('00:00-24:00'),
+    is_open: z.boolean().default(true),
+  })
+  .openapi('StationRequest')
+
+const StationPatch = z
+  .object({
+    name: z.string().trim().min(2).max(100),
+    address: z.string().trim().min(2).max(200),
+    capacity_per_day: z.number().int().min(0).max(1_000_000),
+    opening_hours: OpeningHours,
+    is_open: z.boolean(),
+  })
+  .partial()
+  .openapi('StationUpdate')
+
+const Station = z
+  .object({
+    code: z.string(),
+    name: z.string(),
+    region_code: z.string(),
+    address: z.string(),
+    capacity_per_day: z.number(),
+    opening_hours: z.string(),
+    is_open: z.boolean(),
+    created_at: z.string(),
+  })
+  .openapi('Station')
+
+export const stationView = (row: StationRow) => ({ ...row, is_open: row.is_open === 1 })
+
+export function stationRoutes(deps: Deps) {
+  const { store } = deps
+  const app = createRouter()
+  const find = (code: string) => store.db.selectFrom('stations').selectAll().where('code', '=', code).executeTakeFirst()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/stations',
+      tags: ['reference data'],
+      summary: 'Add a transfer station (中转站)',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: jsonBody(StationBody),
+      responses: { 201: jsonResponse(Station, 'created'), ...commonErrors },
+    }),
+    async (c) => {
+      const body = c.req.valid('json')
+      if (!(await findRegion(store.db, body.region_code))) {
+        throw badRequest('unknown_region', `region ${body.region_code} does not exist`, [{ field: 'region_code', message: 'no such region' }])
+      }
+      if (await find(body.code)) throw conflict('station_exists', `station ${body.code} already exists`)
+      const now = deps.clock()
+      const row: StationRow = { ...body, is_open: body.is_open ? 1 : 0, created_at: now.toISOString() }
+      await store.atomic([
+        store.db.insertInto('stations').values(row),
+        auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'station.create', subject: `station:${row.code}`, after: stationView(row) }),
+      ])
+      return c.json(stationView(row), 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/stations/{code}',
+      tags: ['reference data'],
+      summary: 'Change a station: open or close it, its hours or capacity',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: { params: z.object({ code: ReferenceCode }), ...jsonBody(StationPatch) },
+      responses: { 200: jsonResponse(Station, 'the station'), ...commonErrors },
+    }),
+    async (c) => {
+      const { code } = c.req.valid('param')
+      const patch = c.req.valid('json')
+      const before = await find(code)
+      if (!before) throw notFound(`station ${code}`)
+      const changes = { ...patch, is_open: patch.is_open === undefined ? undefined : patch.is_open ? 1 : 0 }
+      const after: StationRow = { ...before, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) }
+      const now = deps.clock()
+      await store.atomic([
+        store.db.updateTable('stations').set(after).where('code', '=', code),
+        auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'station.update', subject: `station:${code}`, before: stationView(before), after: stationView(after) }),
+      ])
+      return c.json(stationView(after), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/stations',
+      tags: ['reference data'],
+      summary: 'Transfer stations',
+      security: bearer,
+      middleware: [signedIn()],
+      request: { query: z.object({ region: RegionCode.optional(), open: z.enum(['true', 'false']).optional() }) },
+      responses: { 200: jsonResponse(z.array(Station), 'stations'), ...commonErrors },
+    }),
+    async (c) => {
+      const { region, open } = c.req.valid('query')
+      let query = store.db.selectFrom('stations').selectAll().orderBy('code')
+      if (region) query = query.where('region_code', '=', region)
+      if (open) query = query.where('is_open', '=', open === 'true' ? 1 : 0)
+      return c.json((await query.execute()).map(stationView), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/stations/{code}',
+      tags: ['reference data'],
+      summary: 'One transfer station',
+      security: bearer,
+      middleware: [signedIn()],
+      request: { params: z.object({ code: ReferenceCode }) },
+      responses: { 200: jsonResponse(Station, 'the station'), ...commonErrors },
+    }),
+    async (c) => {
+      const station = await find(c.req.valid('param').code)
+      if (!station) throw notFound('station')
+      return c.json(stationView(station), 200)
+    },
+  )
+
+  return app
+}

@@ -1,0 +1,80 @@
+import { createApp } from '../../src/app.ts'
+import { loadConfig, type Config } from '../../src/config.ts'
+import { openNodeStore, rawSqlite } from '../../src/db/node-store.ts'
+import { migrate } from '../../src/db/migrator.ts'
+import { DEMO_LOGINS, seedDemo } from '../../src/demo/seed.ts'
+import { generateSecrets } from '../../src/keys/generate.ts'
+import type { Role } from '../../src/auth/accounts.table.ts'
+
+/** A clock tests move by hand: no sleeps. */
+export function testClock(start = '2026-11-29T08:00:00.000Z') {
+  let now = new Date(start).getTime()
+  const clock = () => new Date(now)
+  clock.set = (iso: string) => void (now = new Date(iso).getTime())
+  clock.advance = (ms: number) => void (now += ms)
+  return clock
+}
+
+let cachedSecrets: Awaited<ReturnType<typeof generateSecrets>> | undefined
+
+/**
+ * The whole app on an in-memory database with the real migrations and the demo data, plus a
+ * movable clock and helpers to sign in and call it as each demo role.
+ */
+export async function buildTestApp(options: { seed?: boolean; config?: Partial<Record<string, string>>; start?: string } = {}) {
+  cachedSecrets ??= await generateSecrets()
+  const config: Config = loadConfig({ ...cachedSecrets, SEED_DEMO: '1', ...options.config })
+  const store = openNodeStore(':memory:')
+  migrate(rawSqlite(store))
+  const clock = testClock(options.start)
+  if (options.seed !== false) await seedDemo(store, config, clock())
+  const app = createApp({ store, config, clock })
+  const tokens = new Map<string, string>()
+
+  async function login(username: string, password: string): Promise<string> {
+    const key = `${username}\0${password}`
+    const cached = tokens.get(key)
+    if (cached) return cached
+    const res = await app.request('/api/v1/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username, password }),
+    })
+    if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`)
+    const { token } = (await res.json()) as { token: string }
+    tokens.set(key, token)
+    return token
+  }
+
+  /** Signs in as the demo account of `role`. */
+  const tokenFor = (role: Role) => {
+    const demo = DEMO_LOGINS.find((l) => l.role === role)!
+    return login(demo.username, demo.password)
+  }
+
+  /** Calls the API with JSON in and out; `as` is a role, a raw token, or null for anonymous. */
+  async function call(method: string, path: string, options: { as?: Role | { token: string } | null; body?: unknown; headers?: Record<string, string> } = {}) {
+    const headers: Record<string, string> = { ...options.headers }
+    if (options.as) {
+      headers.authorization = `Bearer ${typeof options.as === 'string' ? await tokenFor(options.as) : options.as.token}`
+    }
+    let body: string | undefined
+    if (options.body !== undefined) {
+      headers['content-type'] ??= 'application/json'
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body)
+    }
+    const res = await app.request(path, { method, headers, body })
+    const text = await res.text()
+    let json: any
+    try {
+      json = text ? JSON.parse(text) : undefined
+    } catch {
+      json = undefined
+    }
+    return { status: res.status, json, text, headers: res.headers }
+  }
+
+  return { app, store, config, clock, login, tokenFor, call, sqlite: rawSqlite(store) }
+}
+
+export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
