@@ -12,6 +12,10 @@ import { regionRoutes } from './regions/routes.ts'
 import { stationRoutes } from './stations/routes.ts'
 import { checkpointRoutes } from './checkpoints/routes.ts'
 import { enterpriseRoutes } from './enterprises/routes.ts'
+import { applicationRoutes } from './applications/routes.ts'
+import { passRoutes } from './passes/routes.ts'
+import { createVerifier } from './trust/key-resolver.ts'
+import { jwksRoute, trustRoutes } from './trust/routes.ts'
 
 export type { Deps } from './http/env.ts'
 
@@ -35,8 +39,11 @@ export function createApp(deps: Deps) {
     return c.json({ status: 'ok' })
   })
 
-  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes]
+  const verifier = createVerifier(deps)
+  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes]
   for (const routes of api) app.route('/api/v1', routes(deps))
+  app.route('/api/v1', trustRoutes(deps, verifier))
+  app.route('/', jwksRoute(deps))
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

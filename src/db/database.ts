@@ -4,6 +4,8 @@ import type { CheckpointsTable } from '../checkpoints/checkpoints.table.ts'
 import type { EnterprisesTable, WhitelistDecisionsTable } from '../enterprises/enterprises.table.ts'
 import type { RegionRiskChangesTable, RegionsTable } from '../regions/regions.table.ts'
 import type { StationsTable } from '../stations/stations.table.ts'
+import type { ApplicationsTable } from '../applications/applications.table.ts'
+import type { PassStatusChangesTable, PassesTable, TrustedIssuersTable } from '../passes/passes.table.ts'
 
 /** Every table, as Kysely sees it. Each feature folder owns its `*.table.ts`. */
 export interface Database {
@@ -14,6 +16,10 @@ export interface Database {
   checkpoints: CheckpointsTable
   enterprises: EnterprisesTable
   whitelist_decisions: WhitelistDecisionsTable
+  applications: ApplicationsTable
+  passes: PassesTable
+  pass_status_changes: PassStatusChangesTable
+  trusted_issuers: TrustedIssuersTable
   audit_log: AuditLogTable
   service_state: { key: string; value: string }
 }

@@ -1,0 +1,38 @@
+import type { Selectable } from 'kysely'
+import type { CargoCategory } from './rules.ts'
+
+export const APPLICATION_STATUSES = ['submitted', 'approved', 'rejected', 'withdrawn'] as const
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number]
+
+/** One crew member as stored: ID number and phone only encrypted and masked. */
+export interface StoredCrewMember {
+  name: string
+  id_number_enc: string
+  id_number_masked: string
+  phone_enc: string
+  phone_masked: string
+}
+
+export interface ApplicationsTable {
+  id: string
+  enterprise_id: string
+  plate: string
+  /** JSON array of StoredCrewMember. */
+  crew: string
+  cargo_category: CargoCategory
+  origin_region_code: string
+  destination_station_code: string | null
+  destination_region_code: string
+  destination_address: string | null
+  route: string
+  valid_from: string
+  valid_until: string
+  status: ApplicationStatus
+  decision_reason: string | null
+  decided_by: string | null
+  decided_at: string | null
+  pass_number: string | null
+  created_by: string
+  created_at: string
+}
+export type ApplicationRow = Selectable<ApplicationsTable>

@@ -1,0 +1,248 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { sql } from 'kysely'
+import type { Deps } from '../http/env.ts'
+import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow } from '../auth/middleware.ts'
+import { isCoordinator, type Principal } from '../auth/principal.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { abortUnless } from '../db/guard.ts'
+import { findRegion } from '../regions/regions.repository.ts'
+import { findEnterprise } from '../enterprises/enterprises.repository.ts'
+import { issuePass } from '../passes/issue-pass.ts'
+import { PassSchema } from '../passes/schemas.ts'
+import { passView } from '../passes/passes.repository.ts'
+import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
+import { applicationView, findApplication, listApplications, sealCrew } from './applications.repository.ts'
+import { Application, ApplicationBody, ReasonBody } from './schemas.ts'
+import { routingProblem, validityProblem } from './rules.ts'
+
+describeGuard('application_not_submitted', 'the application was decided meanwhile')
+
+const IdParam = z.object({ id: z.string().min(1).max(64) })
+const MINUTE = 60_000
+/** Validity is kept to the minute, as the QR token carries it; rounding never lengthens it. */
+const toMinute = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / MINUTE) * MINUTE)
+
+export function applicationRoutes(deps: Deps) {
+  const { store } = deps
+  const app = createRouter()
+
+  /** The application, if the caller may see it: coordinators all, an enterprise its own (else 404). */
+  async function visibleApplication(principal: Principal, id: string): Promise<ApplicationRow> {
+    const row = await findApplication(store.db, id)
+    if (!row || (!isCoordinator(principal) && row.enterprise_id !== principal.enterpriseId)) throw notFound('application')
+    return row
+  }
+
+  /** Region, station and routing checks shared by apply and approve, against today's data. */
+  async function checkDestination(body: { origin_region_code: string; destination_station_code: string | null; destination_region_code: string }) {
+    const origin = await findRegion(store.db, body.origin_region_code)
+    if (!origin) throw badRequest('unknown_region', `origin region ${body.origin_region_code} does not exist`, [{ field: 'origin_region_code', message: 'no such region' }])
+    const problem = routingProblem(origin.risk_level, body.destination_station_code !== null)
+    if (problem) throw conflict(problem.code, problem.message, [{ field: 'destination', message: problem.message }])
+    return origin
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/applications',
+      tags: ['passes'],
+      summary: 'Apply for a pass for one vehicle on one route (enterprise on the active whitelist)',
+      security: bearer,
+      middleware: [allow('enterprise')],
+      request: jsonBody(ApplicationBody),
+      responses: { 201: jsonResponse(Application, 'submitted'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const body = c.req.valid('json')
+      const now = deps.clock()
+      const enterprise = await findEnterprise(store.db, principal.enterpriseId!)
+      if (!enterprise || enterprise.whitelist_status !== 'active') {
+        throw conflict('enterprise_not_whitelisted', 'only an enterprise active on the whitelist may apply for passes')
+      }
+      const validFrom = toMinute(body.valid_from)
+      const validUntil = toMinute(body.valid_until)
+      const window = validityProblem(validFrom, validUntil, now, deps.config.MAX_PASS_DAYS)
+      if (window) throw badRequest('invalid_validity', `${window.field}: ${window.message}`, [window])
+
+      let stationCode: string | null = null
+      let regionCode: string
+      let address: string | null = null
+      if ('station_code' in body.destination) {
+        const station = await store.db.selectFrom('stations').selectAll().where('code', '=', body.destination.station_code).executeTakeFirst()
+        if (!station) throw badRequest('unknown_station', `station ${body.destination.station_code} does not exist`, [{ field: 'destination.station_code', message: 'no such station' }])
+        if (!station.is_open) throw conflict('station_closed', `station ${station.code} is closed`)
+        stationCode = station.code
+        regionCode = station.region_code
+      } else {
+        if (!(await findRegion(store.db, body.destination.region_code))) {
+          throw badRequest('unknown_region', `destination region ${body.destination.region_code} does not exist`, [{ field: 'destination.region_code', message: 'no such region' }])
+        }
+        regionCode = body.destination.region_code
+        address = body.destination.address
+      }
+      await checkDestination({ origin_region_code: body.origin_region_code, destination_station_code: stationCode, destination_region_code: regionCode })
+
+      const row: ApplicationRow = {
+        id: crypto.randomUUID(),
+        enterprise_id: enterprise.id,
+        plate: body.plate,
+        crew: JSON.stringify(await sealCrew(deps.config.DATA_KEY, body.crew)),
+        cargo_category: body.cargo_category,
+        origin_region_code: body.origin_region_code,
+        destination_station_code: stationCode,
+        destination_region_code: regionCode,
+        destination_address: address,
+        route: body.route,
+        valid_from: validFrom.toISOString(),
+        valid_until: validUntil.toISOString(),
+        status: 'submitted',
+        decision_reason: null,
+        decided_by: null,
+        decided_at: null,
+        pass_number: null,
+        created_by: principal.accountId,
+        created_at: now.toISOString(),
+      }
+      const view = applicationView(row)
+      await store.atomic([
+        abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`, 'enterprise_not_whitelisted'),
+        store.db.insertInto('applications').values(row),
+        auditEntry(store.db, now, { actor: actorOf(principal), action: 'application.submit', subject: `application:${row.id}`, after: view }),
+      ])
+      return c.json(view, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/applications',
+      tags: ['passes'],
+      summary: 'Applications: all for coordinators, its own for an enterprise; newest first',
+      security: bearer,
+      middleware: [allow('coordinator', 'enterprise')],
+      request: {
+        query: z.object({
+          status: z.enum(APPLICATION_STATUSES).optional(),
+          enterprise_id: z.string().max(64).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+      responses: { 200: jsonResponse(z.array(Application), 'applications'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const query = c.req.valid('query')
+      const enterpriseId = isCoordinator(principal) ? query.enterprise_id : principal.enterpriseId!
+      const rows = await listApplications(store.db, { ...query, enterpriseId })
+      return c.json(rows.map(applicationView), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/applications/{id}',
+      tags: ['passes'],
+      summary: 'One application',
+      security: bearer,
+      middleware: [allow('coordinator', 'enterprise')],
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
+    }),
+    async (c) => c.json(applicationView(await visibleApplication(c.get('principal')!, c.req.valid('param').id)), 200),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/applications/{id}/approve',
+      tags: ['passes'],
+      summary: 'Approve: issues the pass and supersedes the vehicle’s earlier one',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: { params: IdParam },
+      responses: { 201: jsonResponse(PassSchema, 'the new pass'), ...commonErrors },
+    }),
+    async (c) => {
+      const application = await findApplication(store.db, c.req.valid('param').id)
+      if (!application) throw notFound('application')
+      if (application.status !== 'submitted') throw conflict('application_not_submitted', `the application is ${application.status}`)
+      const enterprise = await findEnterprise(store.db, application.enterprise_id)
+      if (enterprise?.whitelist_status !== 'active') {
+        throw conflict('enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist')
+      }
+      if (new Date(application.valid_until).getTime() <= deps.clock().getTime()) {
+        throw conflict('application_expired', 'the validity asked for has already ended; the enterprise must apply again')
+      }
+      await checkDestination(application)
+      if (application.destination_station_code) {
+        const station = await store.db.selectFrom('stations').select('is_open').where('code', '=', application.destination_station_code).executeTakeFirst()
+        if (!station?.is_open) throw conflict('station_closed', `station ${application.destination_station_code} is closed`)
+      }
+      const pass = await issuePass(deps, application, actorOf(c.get('principal')))
+      return c.json(passView(pass, deps.clock(), application.crew), 201)
+    },
+  )
+
+  /** Ends a submitted application without a pass: rejected by a coordinator or withdrawn by its firm. */
+  async function closeApplication(principal: Principal, id: string, status: 'rejected' | 'withdrawn', reason: string) {
+    const row = await visibleApplication(principal, id)
+    if (row.status !== 'submitted') throw conflict('application_not_submitted', `the application is ${row.status}`)
+    const now = deps.clock()
+    const actor = actorOf(principal)
+    const after: ApplicationRow = { ...row, status, decision_reason: reason, decided_by: actor, decided_at: now.toISOString() }
+    await store.atomic([
+      abortUnless(sql`(SELECT status FROM applications WHERE id = ${row.id}) = 'submitted'`, 'application_not_submitted'),
+      store.db
+        .updateTable('applications')
+        .set({ status, decision_reason: reason, decided_by: actor, decided_at: after.decided_at })
+        .where('id', '=', row.id),
+      auditEntry(store.db, now, {
+        actor,
+        action: status === 'rejected' ? 'application.reject' : 'application.withdraw',
+        subject: `application:${row.id}`,
+        before: { status: row.status },
+        after: { status, reason },
+      }),
+    ])
+    return applicationView(after)
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/applications/{id}/reject',
+      tags: ['passes'],
+      summary: 'Reject with a reason',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: { params: IdParam, ...jsonBody(ReasonBody) },
+      responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
+    }),
+    async (c) =>
+      c.json(await closeApplication(c.get('principal')!, c.req.valid('param').id, 'rejected', c.req.valid('json').reason), 200),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/applications/{id}/withdraw',
+      tags: ['passes'],
+      summary: 'Withdraw one’s own submitted application',
+      security: bearer,
+      middleware: [allow('enterprise')],
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
+    }),
+    async (c) => c.json(await closeApplication(c.get('principal')!, c.req.valid('param').id, 'withdrawn', 'withdrawn by the applicant'), 200),
+  )
+
+  return app
+}
+

@@ -1,0 +1,64 @@
+import type { RiskLevel } from '../regions/regions.table.ts'
+
+export const CARGO_CATEGORIES = [
+  'medical',
+  'daily_necessities',
+  'government_reserves',
+  'postal_express',
+  'agricultural',
+  'energy',
+  'raw_materials',
+  'key_industrial',
+] as const
+export type CargoCategory = (typeof CARGO_CATEGORIES)[number]
+
+export type RoutingProblem = { code: 'transfer_station_required'; message: string } | null
+
+/**
+ * The routing rule: from a high-risk origin the goods go to a transfer station; from medium either
+ * destination is fine; from low no pass is needed, though one may still be issued.
+ */
+export function routingProblem(originRisk: RiskLevel, destinationIsStation: boolean): RoutingProblem {
+  if (originRisk === 'high' && !destinationIsStation) {
+    return {
+      code: 'transfer_station_required',
+      message: 'the origin is a high-risk area: the destination must be a transfer station (中转站)',
+    }
+  }
+  return null
+}
+
+export const passRequired = (originRisk: RiskLevel) => originRisk !== 'low'
+
+const DAY = 86_400_000
+const CHINA_OFFSET = 8 * 3600_000
+
+/** Midnight, China time (UTC+8, no daylight saving), of the day that contains `now`. */
+export function startOfChinaDay(now: Date): Date {
+  const local = now.getTime() + CHINA_OFFSET
+  return new Date(local - (local % DAY) - CHINA_OFFSET)
+}
+
+export type ValidityProblem = { field: 'valid_from' | 'valid_until'; message: string } | null
+
+/**
+ * A validity window: ends after it starts and in the future, lasts at most `maxDays`, and starts
+ * no earlier than the start of today (China time), so a pass asked for this morning is fine.
+ */
+export function validityProblem(from: Date, until: Date, now: Date, maxDays: number): ValidityProblem {
+  if (until.getTime() <= from.getTime()) return { field: 'valid_until', message: 'must be after valid_from' }
+  if (until.getTime() <= now.getTime()) return { field: 'valid_until', message: 'must be in the future' }
+  if (from.getTime() < startOfChinaDay(now).getTime()) return { field: 'valid_from', message: 'must not be before today' }
+  if (until.getTime() - from.getTime() > maxDays * DAY) {
+    return { field: 'valid_until', message: `a pass is valid for at most ${maxDays} days` }
+  }
+  return null
+}
+
+/** 12 digits: the issuer's region code and a 6-digit serial. */
+export function formatPassNumber(issuerCode: string, serial: number): string {
+  if (!/^\d{6}$/.test(issuerCode) || !Number.isInteger(serial) || serial < 1 || serial > 999_999) {
+    throw new RangeError('issuer code must be 6 digits and serial 1..999999')
+  }
+  return `${issuerCode}${String(serial).padStart(6, '0')}`
+}

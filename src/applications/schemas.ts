@@ -1,0 +1,96 @@
+import { z } from '@hono/zod-openapi'
+import { parsePlate } from '../vehicles/plate.ts'
+import { MOBILE_PATTERN } from '../privacy/personal-data.ts'
+import { RegionCode } from '../regions/routes.ts'
+import { ReferenceCode } from '../stations/routes.ts'
+import { isValidResidentId } from './resident-id.ts'
+import { APPLICATION_STATUSES } from './applications.table.ts'
+import { CARGO_CATEGORIES } from './rules.ts'
+
+export const Plate = z
+  .string()
+  .max(20)
+  .transform((v, ctx) => {
+    const plate = parsePlate(v)
+    if (!plate) {
+      ctx.addIssue({ code: 'custom', message: 'a Chinese plate: province character, letter, then 5 characters (6 for new-energy)' })
+      return z.NEVER
+    }
+    return plate
+  })
+  .openapi({ type: 'string', example: '沪A12345' })
+
+export const CrewMemberInput = z
+  .object({
+    name: z.string().trim().min(1).max(50),
+    id_number: z
+      .string()
+      .trim()
+      .transform((v) => v.toUpperCase())
+      .refine((v) => isValidResidentId(v), '18-character resident ID number with a valid check digit (GB 11643)')
+      .openapi({ type: 'string', example: '11010519491231002X' }),
+    phone: z.string().trim().regex(MOBILE_PATTERN, 'an 11-digit mobile number').openapi({ example: '13800138000' }),
+  })
+  .openapi('CrewMemberInput')
+
+export const CrewInput = z.array(CrewMemberInput).min(1, 'at least one crew member').max(3, 'at most 3 crew members')
+
+export const CrewMember = z
+  .object({
+    name: z.string(),
+    id_number: z.string().openapi({ description: 'masked', example: '110105********002X' }),
+    phone: z.string().openapi({ description: 'masked', example: '138****8000' }),
+  })
+  .openapi('CrewMember')
+
+export const Destination = z
+  .union([
+    z.object({ station_code: ReferenceCode }).strict(),
+    z.object({ region_code: RegionCode, address: z.string().trim().min(2).max(200) }).strict(),
+  ])
+  .openapi('Destination', { description: 'a transfer station, or the enterprise’s own site in a region' })
+
+export const DestinationView = z
+  .object({
+    station_code: z.string().optional(),
+    region_code: z.string(),
+    address: z.string().optional(),
+  })
+  .openapi('DestinationView')
+
+export const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T08:00:00+08:00' })
+
+export const ApplicationBody = z
+  .object({
+    plate: Plate,
+    crew: CrewInput,
+    cargo_category: z.enum(CARGO_CATEGORIES),
+    origin_region_code: RegionCode,
+    destination: Destination,
+    route: z.string().trim().min(2).max(500),
+    valid_from: Timestamp,
+    valid_until: Timestamp,
+  })
+  .openapi('ApplicationRequest')
+
+export const Application = z
+  .object({
+    id: z.string(),
+    status: z.enum(APPLICATION_STATUSES),
+    enterprise_id: z.string(),
+    plate: z.string(),
+    crew: z.array(CrewMember),
+    cargo_category: z.enum(CARGO_CATEGORIES),
+    origin_region_code: z.string(),
+    destination: DestinationView,
+    route: z.string(),
+    valid_from: z.string(),
+    valid_until: z.string(),
+    decision_reason: z.string().nullable(),
+    decided_at: z.string().nullable(),
+    pass_number: z.string().nullable(),
+    created_at: z.string(),
+  })
+  .openapi('Application')
+
+export const ReasonBody = z.object({ reason: z.string().trim().min(2).max(500) }).openapi('ReasonRequest')

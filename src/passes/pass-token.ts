@@ -1,0 +1,131 @@
+import { CompactSign, compactVerify } from 'jose'
+
+/**
+ * The pass inside the QR code: a compact JWS (EdDSA, `kid` in the header) whose payload is a short
+ * text, not JSON, so the whole token fits a version-10 QR code at error-correction level M:
+ *
+ *   P1|<pass number>|<plate>|<valid from>|<valid until>|<origin region>|<destination>
+ *
+ * Times are whole minutes since the Unix epoch. The destination is a station code or a region
+ * code. The issuer is the pass number's first six digits (its region code). No personal data.
+ */
+export interface PassClaims {
+  number: string
+  plate: string
+  validFrom: Date
+  validUntil: Date
+  origin: string
+  destination: string
+}
+
+export const PASS_TOKEN_PREFIX = 'P1'
+const MINUTE = 60_000
+
+export function encodePassPayload(claims: PassClaims): string {
+  const minutes = (d: Date) => Math.floor(d.getTime() / MINUTE)
+  return [
+    PASS_TOKEN_PREFIX,
+    claims.number,
+    claims.plate,
+    minutes(claims.validFrom),
+    minutes(claims.validUntil),
+    claims.origin,
+    claims.destination,
+  ].join('|')
+}
+
+/** The claims of a pass payload, or null if it is not one. */
+export function decodePassPayload(payload: string): PassClaims | null {
+  const parts = payload.split('|')
+  if (parts.length !== 7 || parts[0] !== PASS_TOKEN_PREFIX) return null
+  const [, number, plate, from, until, origin, destination] = parts
+  if (!/^\d{12}$/.test(number) || !/^\d{1,10}$/.test(from) || !/^\d{1,10}$/.test(until)) return null
+  if (!plate || plate.length > 10 || !/^\d{6}$/.test(origin) || !destination || destination.length > 32) return null
+  return {
+    number,
+    plate,
+    validFrom: new Date(Number(from) * MINUTE),
+    validUntil: new Date(Number(until) * MINUTE),
+    origin,
+    destination,
+  }
+}
+
+export const issuerOf = (passNumber: string) => passNumber.slice(0, 6)
+
+export async function signCompact(payload: string, key: { kid: string; privateKey: CryptoKey }): Promise<string> {
+  return new CompactSign(new TextEncoder().encode(payload))
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+    .sign(key.privateKey)
+}
+
+export type TokenProblem = 'malformed' | 'bad_signature' | 'unknown_key'
+
+/** Finds the public key for an issuer and kid: own keys or the trust list. */
+export type KeyResolver = (issuer: string, kid: string) => Promise<CryptoKey | Uint8Array | undefined>
+
+/**
+ * Verifies a compact JWS made by `signCompact` and returns its payload text, or the reason it is
+ * refused. Only EdDSA is accepted, so `alg: none` and HMAC-with-the-public-key tricks fail as
+ * bad signatures. `issuerOfPayload` reads the claimed issuer from the (not yet trusted) payload to
+ * choose the key; a lie there only picks a key that then fails to verify.
+ */
+export async function verifyCompact(
+  token: string,
+  resolveKey: KeyResolver,
+  issuerOfPayload: (payload: string) => string | null,
+): Promise<{ ok: true; payload: string; kid: string } | { ok: false; problem: TokenProblem }> {
+  const parts = token.split('.')
+  if (parts.length !== 3 || parts.some((p) => !/^[A-Za-z0-9_-]*$/.test(p)) || !parts[0] || !parts[1]) {
+    return { ok: false, problem: 'malformed' }
+  }
+  let header: { alg?: unknown; kid?: unknown }
+  let payload: string
+  try {
+    header = JSON.parse(decodeBase64UrlText(parts[0]))
+    payload = decodeBase64UrlText(parts[1])
+  } catch {
+    return { ok: false, problem: 'malformed' }
+  }
+  if (typeof header !== 'object' || header === null) return { ok: false, problem: 'malformed' }
+  const issuer = issuerOfPayload(payload)
+  if (issuer === null) return { ok: false, problem: 'malformed' }
+  if (header.alg !== 'EdDSA' || !parts[2]) return { ok: false, problem: 'bad_signature' }
+  if (typeof header.kid !== 'string' || header.kid.length === 0 || header.kid.length > 64) {
+    return { ok: false, problem: 'unknown_key' }
+  }
+  const key = await resolveKey(issuer, header.kid)
+  if (!key) return { ok: false, problem: 'unknown_key' }
+  try {
+    await compactVerify(token, key, { algorithms: ['EdDSA'] })
+    return { ok: true, payload, kid: header.kid }
+  } catch {
+    return { ok: false, problem: 'bad_signature' }
+  }
+}
+
+function decodeBase64UrlText(part: string): string {
+  const binary = atob(part.replaceAll('-', '+').replaceAll('_', '/'))
+  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))
+}
+
+export const signPassToken = (claims: PassClaims, key: { kid: string; privateKey: CryptoKey }) =>
+  signCompact(encodePassPayload(claims), key)
+
+export type PassTokenCheck =
+  | { ok: true; claims: PassClaims; kid: string; window: 'valid' | 'not_yet_valid' | 'expired' }
+  | { ok: false; problem: TokenProblem }
+
+/** Verifies a pass token and places `now` in its validity window, allowing `skewMs` either way. */
+export async function verifyPassToken(token: string, resolveKey: KeyResolver, now: Date, skewMs: number): Promise<PassTokenCheck> {
+  const verified = await verifyCompact(token, resolveKey, (payload) => {
+    const claims = decodePassPayload(payload)
+    return claims ? issuerOf(claims.number) : null
+  })
+  if (!verified.ok) return verified
+  const claims = decodePassPayload(verified.payload)!
+  const t = now.getTime()
+  const window =
+    t < claims.validFrom.getTime() - skewMs ? 'not_yet_valid' : t > claims.validUntil.getTime() + skewMs ? 'expired' : 'valid'
+  return { ok: true, claims, kid: verified.kid, window }
+}

@@ -1,0 +1,65 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import { destinationView, maskedCrew } from '../applications/applications.repository.ts'
+import type { ApplicationRow } from '../applications/applications.table.ts'
+import type { PassRow, PassStatus, StoredPassStatus } from './passes.table.ts'
+
+export function findPass(db: Kysely<Database>, number: string) {
+  return db.selectFrom('passes').selectAll().where('number', '=', number).executeTakeFirst()
+}
+
+export function listPasses(
+  db: Kysely<Database>,
+  filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date; limit: number; offset: number },
+) {
+  let query = db.selectFrom('passes').selectAll()
+  const now = filter.now.toISOString()
+  if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
+  if (filter.plate) query = query.where('plate', '=', filter.plate)
+  if (filter.status === 'expired') query = query.where('status', '=', 'active').where('valid_until', '<', now)
+  else if (filter.status === 'active') query = query.where('status', '=', 'active').where('valid_until', '>=', now)
+  else if (filter.status) query = query.where('status', '=', filter.status)
+  return query.orderBy('issued_at', 'desc').orderBy('number', 'desc').limit(filter.limit).offset(filter.offset).execute()
+}
+
+/** `expired` is derived: an active pass whose window has ended. */
+export function shownStatus(status: StoredPassStatus, validUntil: string, now: Date): PassStatus {
+  return status === 'active' && new Date(validUntil).getTime() < now.getTime() ? 'expired' : status
+}
+
+export function passView(row: PassRow, now: Date, crew?: string) {
+  return {
+    number: row.number,
+    status: shownStatus(row.status, row.valid_until, now),
+    status_reason: row.status_reason,
+    plate: row.plate,
+    valid_from: row.valid_from,
+    valid_until: row.valid_until,
+    origin_region_code: row.origin_region_code,
+    destination: destinationView(row),
+    route: row.route,
+    cargo_category: row.cargo_category,
+    enterprise_id: row.enterprise_id,
+    application_id: row.application_id,
+    issuer_code: row.issuer_code,
+    issued_at: row.issued_at,
+    superseded_by: row.superseded_by,
+    kid: row.kid,
+    token: row.token ?? '',
+    ...(crew === undefined ? {} : { crew: maskedCrew(crew) }),
+  }
+}
+
+/** What the audit log keeps of a pass: no crew at all. */
+export function passAuditView(row: Pick<ApplicationRow, 'plate' | 'enterprise_id' | 'valid_from' | 'valid_until' | 'origin_region_code' | 'destination_station_code' | 'destination_region_code' | 'destination_address'> & { number: string; status: string }) {
+  return {
+    number: row.number,
+    status: row.status,
+    plate: row.plate,
+    enterprise_id: row.enterprise_id,
+    valid_from: row.valid_from,
+    valid_until: row.valid_until,
+    origin_region_code: row.origin_region_code,
+    destination: destinationView(row),
+  }
+}

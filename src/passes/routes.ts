@@ -1,0 +1,150 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { sql } from 'kysely'
+import type { Deps } from '../http/env.ts'
+import { ApiError, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow } from '../auth/middleware.ts'
+import { isCoordinator, type Principal } from '../auth/principal.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { abortUnless } from '../db/guard.ts'
+import { ReasonBody } from '../applications/schemas.ts'
+import { Plate } from '../applications/schemas.ts'
+import { ensureToken } from './issue-pass.ts'
+import { findPass, listPasses, passAuditView, passView } from './passes.repository.ts'
+import type { PassRow } from './passes.table.ts'
+import { PassNumber, PassSchema } from './schemas.ts'
+import { qrPng, qrSvg } from './qr.ts'
+
+describeGuard('pass_not_active', 'the pass was revoked or replaced meanwhile')
+
+const NumberParam = z.object({ number: PassNumber })
+
+export function passRoutes(deps: Deps) {
+  const { store } = deps
+  const app = createRouter()
+
+  /** The pass with its token, if the caller may see it: coordinators all, an enterprise its own (else 404). */
+  async function visiblePass(principal: Principal, number: string): Promise<PassRow> {
+    const row = await findPass(store.db, number)
+    if (!row || (!isCoordinator(principal) && row.enterprise_id !== principal.enterpriseId)) throw notFound('pass')
+    return ensureToken(deps, row)
+  }
+
+  const crewOf = async (row: PassRow) =>
+    (await store.db.selectFrom('applications').select('crew').where('id', '=', row.application_id).executeTakeFirst())?.crew
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/passes',
+      tags: ['passes'],
+      summary: 'Passes: all for coordinators, its own for an enterprise; newest first',
+      security: bearer,
+      middleware: [allow('coordinator', 'enterprise')],
+      request: {
+        query: z.object({
+          status: z.enum(['active', 'revoked', 'superseded', 'expired']).optional(),
+          plate: Plate.optional(),
+          enterprise_id: z.string().max(64).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+          offset: z.coerce.number().int().min(0).default(0),
+        }),
+      },
+      responses: { 200: jsonResponse(z.array(PassSchema), 'passes'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const query = c.req.valid('query')
+      const now = deps.clock()
+      const enterpriseId = isCoordinator(principal) ? query.enterprise_id : principal.enterpriseId!
+      const rows = await listPasses(store.db, { ...query, enterpriseId, now })
+      return c.json(rows.map((row) => passView(row, now)), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/passes/{number}',
+      tags: ['passes'],
+      summary: 'One pass with its token and masked crew',
+      security: bearer,
+      middleware: [allow('coordinator', 'enterprise')],
+      request: { params: NumberParam },
+      responses: { 200: jsonResponse(PassSchema, 'the pass'), ...commonErrors },
+    }),
+    async (c) => {
+      const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
+      return c.json(passView(row, deps.clock(), await crewOf(row)), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/passes/{number}/qr.svg',
+      tags: ['passes'],
+      summary: 'The pass QR code (SVG)',
+      security: bearer,
+      middleware: [allow('coordinator', 'enterprise')],
+      request: { params: NumberParam },
+      responses: { 200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } }, ...commonErrors },
+    }),
+    async (c) => {
+      const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
+      return c.body(await qrSvg(row.token!), 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, no-store' })
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/passes/{number}/qr.png',
+      tags: ['passes'],
+      summary: 'The pass QR code (PNG; on Node — the Workers build serves SVG only)',
+      security: bearer,
+      middleware: [allow('coordinator', 'enterprise')],
+      request: { params: NumberParam, query: z.object({ width: z.coerce.number().int().min(128).max(2048).default(512) }) },
+      responses: { 200: { description: 'PNG image', content: { 'image/png': { schema: z.string() } } }, ...commonErrors },
+    }),
+    async (c) => {
+      const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
+      const png = await qrPng(row.token!, c.req.valid('query').width)
+      if (!png) throw new ApiError(404, 'png_unavailable', 'this deployment renders QR codes as SVG only: use qr.svg')
+      return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png', 'cache-control': 'private, no-store' })
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/passes/{number}/revoke',
+      tags: ['passes'],
+      summary: 'Revoke a pass with a reason: refused at once online, offline with the next revocation list',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: { params: NumberParam, ...jsonBody(ReasonBody) },
+      responses: { 200: jsonResponse(PassSchema, 'the revoked pass'), ...commonErrors },
+    }),
+    async (c) => {
+      const { number } = c.req.valid('param')
+      const { reason } = c.req.valid('json')
+      const row = await findPass(store.db, number)
+      if (!row) throw notFound('pass')
+      if (row.status !== 'active') throw conflict('pass_not_active', `the pass is already ${row.status}`)
+      const now = deps.clock()
+      const at = now.toISOString()
+      const actor = actorOf(c.get('principal'))
+      const after: PassRow = { ...row, status: 'revoked', status_reason: reason, status_changed_at: at }
+      await store.atomic([
+        abortUnless(sql`(SELECT status FROM passes WHERE number = ${number}) = 'active'`, 'pass_not_active'),
+        store.db.updateTable('passes').set({ status: 'revoked', status_reason: reason, status_changed_at: at }).where('number', '=', number),
+        store.db.insertInto('pass_status_changes').values({ pass_number: number, status: 'revoked', reason, actor, at }),
+        auditEntry(store.db, now, { actor, action: 'pass.revoke', subject: `pass:${number}`, before: passAuditView({ ...row }), after: { ...passAuditView(after), reason } }),
+      ])
+      return c.json(passView(await ensureToken(deps, after), now), 200)
+    },
+  )
+
+  return app
+}

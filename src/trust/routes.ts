@@ -1,0 +1,181 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Deps } from '../http/env.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow, signedIn } from '../auth/middleware.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { signCompact } from '../passes/pass-token.ts'
+import type { Verifier } from './key-resolver.ts'
+import { loadSigningKeys } from './signing-keys.ts'
+
+const PublicJwk = z
+  .object({
+    kid: z.string().min(1).max(64),
+    kty: z.literal('OKP'),
+    crv: z.literal('Ed25519'),
+    x: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'base64url of a 32-byte Ed25519 public key'),
+    use: z.literal('sig').optional(),
+    alg: z.literal('EdDSA').optional(),
+  })
+  .openapi('PublicJwk')
+
+const Jwks = z.object({ keys: z.array(PublicJwk) }).openapi('Jwks')
+
+const IssuerCode = z.string().regex(/^\d{6}$/, "the issuer's 6-digit region code")
+
+const TrustedIssuerBody = z
+  .object({
+    issuer_code: IssuerCode,
+    name: z.string().trim().min(2).max(100),
+    // Private members (`d`) are refused: a trust list holds public keys only.
+    jwks: z.object({ keys: z.array(PublicJwk.strict()).min(1).max(20) }),
+  })
+  .openapi('TrustedIssuerRequest')
+
+const TrustedIssuer = z
+  .object({ issuer_code: z.string(), name: z.string(), jwks: Jwks, added_by: z.string(), added_at: z.string() })
+  .openapi('TrustedIssuer')
+
+const Revocations = z
+  .object({
+    issuer_code: z.string(),
+    version: z.number().int(),
+    generated_at: z.string(),
+    revoked: z.array(z.string()),
+    superseded: z.array(z.string()),
+    token: z.string().openapi({ description: 'compact JWS (EdDSA) over the same list, for offline scanners' }),
+  })
+  .openapi('RevocationList')
+
+/** The public half of this deployment's signing keys, for anyone verifying its passes. */
+export async function publicJwks(deps: Deps) {
+  const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
+  return { keys: keys.all.map((k) => k.publicJwk) }
+}
+
+export function jwksRoute(deps: Deps) {
+  const app = createRouter()
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/.well-known/jwks.json',
+      tags: ['trust'],
+      summary: 'This issuer’s public keys',
+      responses: { 200: jsonResponse(Jwks, 'JWKS') },
+    }),
+    async (c) => c.json(await publicJwks(deps), 200, { 'cache-control': 'public, max-age=300' }),
+  )
+  return app
+}
+
+export function trustRoutes(deps: Deps, verifier: Verifier) {
+  const { store } = deps
+  const app = createRouter()
+  const view = (row: { issuer_code: string; name: string; jwks: string; added_by: string; added_at: string }) => ({ ...row, jwks: JSON.parse(row.jwks) })
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/trust/issuers',
+      tags: ['trust'],
+      summary: 'Other issuers whose passes are accepted here',
+      security: bearer,
+      middleware: [signedIn()],
+      responses: { 200: jsonResponse(z.array(TrustedIssuer), 'trust list'), ...commonErrors },
+    }),
+    async (c) => c.json((await store.db.selectFrom('trusted_issuers').selectAll().orderBy('issuer_code').execute()).map(view), 200),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/trust/issuers',
+      tags: ['trust'],
+      summary: 'Trust another issuer’s public keys (admin)',
+      security: bearer,
+      middleware: [allow('admin')],
+      request: jsonBody(TrustedIssuerBody),
+      responses: { 201: jsonResponse(TrustedIssuer, 'added'), ...commonErrors },
+    }),
+    async (c) => {
+      const body = c.req.valid('json')
+      if (body.issuer_code === deps.config.ISSUER_CODE) {
+        throw badRequest('own_issuer', 'this is this deployment’s own issuer code; its keys come from its configuration', [{ field: 'issuer_code', message: 'own issuer' }])
+      }
+      const exists = await store.db.selectFrom('trusted_issuers').select('issuer_code').where('issuer_code', '=', body.issuer_code).executeTakeFirst()
+      if (exists) throw conflict('issuer_exists', `issuer ${body.issuer_code} is already trusted; remove it first to replace its keys`)
+      const now = deps.clock()
+      const row = { issuer_code: body.issuer_code, name: body.name, jwks: JSON.stringify(body.jwks), added_by: actorOf(c.get('principal')), added_at: now.toISOString() }
+      await store.atomic([
+        store.db.insertInto('trusted_issuers').values(row),
+        auditEntry(store.db, now, { actor: row.added_by, action: 'trust.add', subject: `issuer:${row.issuer_code}`, after: view(row) }),
+      ])
+      verifier.invalidate()
+      return c.json(view(row), 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/trust/issuers/{code}',
+      tags: ['trust'],
+      summary: 'Stop trusting an issuer (admin): its passes stop verifying here',
+      security: bearer,
+      middleware: [allow('admin')],
+      request: { params: z.object({ code: IssuerCode }) },
+      responses: { 200: jsonResponse(TrustedIssuer, 'removed'), ...commonErrors },
+    }),
+    async (c) => {
+      const { code } = c.req.valid('param')
+      const row = await store.db.selectFrom('trusted_issuers').selectAll().where('issuer_code', '=', code).executeTakeFirst()
+      if (!row) throw notFound('trusted issuer')
+      const now = deps.clock()
+      await store.atomic([
+        store.db.deleteFrom('trusted_issuers').where('issuer_code', '=', code),
+        auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'trust.remove', subject: `issuer:${code}`, before: view(row) }),
+      ])
+      verifier.invalidate()
+      return c.json(view(row), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/trust/revocations',
+      tags: ['trust'],
+      summary: 'Revoked and superseded pass numbers, signed for offline scanners',
+      description:
+        'Lists passes of this issuer that are revoked or superseded and whose window has not ended (an ended pass fails on its own expiry). `version` grows with every change; the `token` is a compact JWS (EdDSA, this issuer’s current key) whose payload is this document without the token.',
+      security: bearer,
+      middleware: [signedIn()],
+      responses: { 200: jsonResponse(Revocations, 'revocation list'), ...commonErrors },
+    }),
+    async (c) => {
+      const now = deps.clock()
+      const [rows, version] = await Promise.all([
+        store.db
+          .selectFrom('passes')
+          .select(['number', 'status'])
+          .where('status', '!=', 'active')
+          .where('valid_until', '>=', new Date(now.getTime() - 86_400_000).toISOString())
+          .orderBy('number')
+          .execute(),
+        store.db.selectFrom('pass_status_changes').select((eb) => eb.fn.max('id').as('v')).executeTakeFirst(),
+      ])
+      const document = {
+        issuer_code: deps.config.ISSUER_CODE,
+        version: Number(version?.v ?? 0),
+        generated_at: now.toISOString(),
+        revoked: rows.filter((r) => r.status === 'revoked').map((r) => r.number),
+        superseded: rows.filter((r) => r.status === 'superseded').map((r) => r.number),
+      }
+      const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
+      const token = await signCompact(JSON.stringify({ typ: 'revocations', ...document }), keys.current)
+      return c.json({ ...document, token }, 200)
+    },
+  )
+
+  return app
+}
