@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { DEMO_ROLES, enterpriseBody } from '../support/fixtures.ts'
+import { DEMO_ROLES, enterpriseBody } from '../support/reference-data.ts'
 
 type Role = (typeof DEMO_ROLES)[number]
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { isValidUscc, usccCheckCharacter } from '../../src/enterprises/uscc.ts'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { enterpriseBody, makeUscc } from '../support/fixtures.ts'
+import { enterpriseBody, makeUscc } from '../support/reference-data.ts'
 
 // Codes printed on public business licences; their check characters follow GB 32100.
 const PUBLISHED = ['91350100M000100Y43', '914403001922038216', '9144030071526726XG', '91330100716105852F', '91110000802100433B']

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { decideWhitelist, isProvincialOrAbove, type WhitelistState } from '../../src/enterprises/whitelist.ts'
 import type { WhitelistStatus } from '../../src/enterprises/enterprises.table.ts'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { enterpriseBody, everyStoredText } from '../support/fixtures.ts'
+import { enterpriseBody, everyStoredText } from '../support/reference-data.ts'
 
 // The state each "from" row starts in: a firm past pending has a level on record.
 const FROM: Record<WhitelistStatus, WhitelistState> = {

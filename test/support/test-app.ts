@@ -74,7 +74,10 @@ export async function buildTestApp(options: { seed?: boolean; config?: Partial<R
     return { status: res.status, json, text, headers: res.headers }
   }
 
-  return { app, store, config, clock, login, tokenFor, call, sqlite: rawSqlite(store) }
+  /** Drops cached sign-ins, e.g. after moving the clock past their expiry. */
+  const forgetTokens = () => tokens.clear()
+
+  return { app, store, config, clock, login, tokenFor, call, forgetTokens, sqlite: rawSqlite(store) }
 }
 
 export type TestApp = Awaited<ReturnType<typeof buildTestApp>>
