@@ -1,42 +1,54 @@
 import type { MiddlewareHandler } from 'hono'
 import type { Role } from './accounts.table.ts'
 import type { AppEnv, Deps } from '../http/env.ts'
-import { forbidden, unauthorized } from '../http/errors.ts'
+import { ApiError, forbidden, unauthorized } from '../http/errors.ts'
 import { verifyLoginToken } from './login-token.ts'
 import { findAccountById, toPrincipal } from './accounts.repository.ts'
 import { hasRole } from './principal.ts'
 
 /**
  * Reads the bearer token, if any, and sets `principal`. The account is read on every request so a
- * disabled account is refused at once, not when its token expires.
+ * disabled account is refused at once, not when its token expires. A bad token is not refused
+ * here but remembered: public routes (sign-in) still work for a client sending a stale token,
+ * and `allow` refuses it with the precise reason.
  */
 export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     c.set('principal', null)
+    c.set('authProblem', null)
     const header = c.req.header('authorization')
     if (header !== undefined) {
-      const match = /^Bearer\s+(\S+)$/i.exec(header)
-      if (!match) throw unauthorized('invalid_token', 'Authorization must be "Bearer <token>"')
-      const verified = await verifyLoginToken(deps.config.TOKEN_SECRET, match[1], deps.clock())
-      if (!verified.ok) {
-        throw verified.reason === 'expired'
-          ? unauthorized('token_expired', 'your sign-in has expired; sign in again')
-          : unauthorized('invalid_token', 'the token is not valid')
+      try {
+        c.set('principal', await principalFor(deps, header))
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error
+        c.set('authProblem', error)
       }
-      const account = await findAccountById(deps.store.db, verified.accountId)
-      if (!account) throw unauthorized('invalid_token', 'the account no longer exists')
-      if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
-      c.set('principal', toPrincipal(account))
     }
     await next()
   }
+}
+
+async function principalFor(deps: Deps, header: string) {
+  const match = /^Bearer\s+(\S+)$/i.exec(header)
+  if (!match) throw unauthorized('invalid_token', 'Authorization must be "Bearer <token>"')
+  const verified = await verifyLoginToken(deps.config.TOKEN_SECRET, match[1], deps.clock())
+  if (!verified.ok) {
+    throw verified.reason === 'expired'
+      ? unauthorized('token_expired', 'your sign-in has expired; sign in again')
+      : unauthorized('invalid_token', 'the token is not valid')
+  }
+  const account = await findAccountById(deps.store.db, verified.accountId)
+  if (!account) throw unauthorized('invalid_token', 'the account no longer exists')
+  if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
+  return toPrincipal(account)
 }
 
 /** Lets the request through only for a signed-in account with one of `roles` (admin counts as coordinator). */
 export function allow(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async function allow(c, next) {
     const principal = c.get('principal')
-    if (!principal) throw unauthorized()
+    if (!principal) throw c.get('authProblem') ?? unauthorized()
     if (!roles.some((role) => hasRole(principal, role))) throw forbidden()
     await next()
   }

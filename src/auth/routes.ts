@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { ApiError, conflict, notFound, unauthorized } from '../http/errors.ts'
+import { ApiError, conflict, describeGuard, notFound, unauthorized } from '../http/errors.ts'
+import { abortUnless } from '../db/guard.ts'
+import { sql } from 'kysely'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { ROLES } from './accounts.table.ts'
@@ -15,6 +17,8 @@ import {
 import { issueLoginToken } from './login-token.ts'
 import { allow, signedIn } from './middleware.ts'
 import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from './password.ts'
+
+describeGuard('username_taken', 'that username is taken')
 
 const Username = z
   .string()
@@ -145,15 +149,11 @@ export function authRoutes(deps: Deps) {
         created_by: principal.accountId,
       }
       const view = accountView(row)
-      try {
-        await store.atomic([
-          insertAccount(store.db, row),
-          auditEntry(store.db, now, { actor: actorOf(principal), action: 'account.create', subject: `account:${row.id}`, after: view }),
-        ])
-      } catch (error) {
-        if (String(error).includes('UNIQUE')) throw conflict('username_taken', `the username ${body.username} is taken`)
-        throw error
-      }
+      await store.atomic([
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM accounts WHERE username = ${row.username} COLLATE NOCASE)`, 'username_taken'),
+        insertAccount(store.db, row),
+        auditEntry(store.db, now, { actor: actorOf(principal), action: 'account.create', subject: `account:${row.id}`, after: view }),
+      ])
       return c.json(view, 201)
     },
   )

@@ -1,6 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { abortUnless } from '../db/guard.ts'
+import { sql } from 'kysely'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
@@ -8,6 +10,8 @@ import { RegionCode } from '../regions/routes.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import { ReferenceCode } from '../stations/routes.ts'
 import { CHECKPOINT_KINDS, type CheckpointRow } from './checkpoints.table.ts'
+
+describeGuard('checkpoint_exists', 'a checkpoint with this code already exists')
 
 const CheckpointBody = z
   .object({
@@ -62,6 +66,7 @@ export function checkpointRoutes(deps: Deps) {
       const now = deps.clock()
       const row: CheckpointRow = { ...body, station_code: body.station_code ?? null, created_at: now.toISOString() }
       await store.atomic([
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM checkpoints WHERE code = ${row.code})`, 'checkpoint_exists'),
         store.db.insertInto('checkpoints').values(row),
         auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'checkpoint.create', subject: `checkpoint:${row.code}`, after: row }),
       ])

@@ -1,3 +1,4 @@
+import type { AlertsTable, LoopEventsTable, LoopsTable, ScansTable } from '../loops/loops.table.ts'
 import type { AuditLogTable } from '../audit/audit.table.ts'
 import type { AccountsTable } from '../auth/accounts.table.ts'
 import type { CheckpointsTable } from '../checkpoints/checkpoints.table.ts'
@@ -20,6 +21,10 @@ export interface Database {
   passes: PassesTable
   pass_status_changes: PassStatusChangesTable
   trusted_issuers: TrustedIssuersTable
+  loops: LoopsTable
+  loop_events: LoopEventsTable
+  scans: ScansTable
+  alerts: AlertsTable
   audit_log: AuditLogTable
   service_state: { key: string; value: string }
 }

@@ -22,6 +22,7 @@ import {
 import { isValidUscc } from './uscc.ts'
 import { decideWhitelist } from './whitelist.ts'
 
+describeGuard('enterprise_exists', 'an enterprise with this USCC is already registered')
 describeGuard('whitelist_changed', 'the whitelist state changed meanwhile; reload and decide again')
 
 export const Uscc = z
@@ -118,6 +119,7 @@ export function enterpriseRoutes(deps: Deps) {
         created_at: now.toISOString(),
       }
       await store.atomic([
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM enterprises WHERE uscc = ${row.uscc})`, 'enterprise_exists'),
         store.db.insertInto('enterprises').values(row),
         store.db.insertInto('whitelist_decisions').values({
           enterprise_id: row.id,

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import type { Principal } from '../auth/principal.ts'
+import type { ApiError } from './errors.ts'
 
 /** What `createApp` is given: the runtime-specific pieces, built by `node.ts` or `worker.ts`. */
 export interface Deps {
@@ -14,5 +15,7 @@ export type AppEnv = {
   Variables: {
     requestId: string
     principal: Principal | null
+    /** Why the bearer token was refused, if one was sent and it was. */
+    authProblem: ApiError | null
   }
 }

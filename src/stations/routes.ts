@@ -1,12 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { abortUnless } from '../db/guard.ts'
+import { sql } from 'kysely'
 import { RegionCode } from '../regions/routes.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import type { StationRow } from './stations.table.ts'
+
+describeGuard('station_exists', 'a station with this code already exists')
 
 export const ReferenceCode = z
   .string()
@@ -14,6 +18,9 @@ export const ReferenceCode = z
   .min(2)
   .max(32)
   .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
+  // Codes are printed on signs and typed at roadsides: one spelling, upper case.
+  .transform((v) => v.toUpperCase())
+  .openapi({ type: 'string', example: 'HZ-XS-01' })
 
 const OpeningHours = z
   .string()
@@ -82,6 +89,7 @@ export function stationRoutes(deps: Deps) {
       const now = deps.clock()
       const row: StationRow = { ...body, is_open: body.is_open ? 1 : 0, created_at: now.toISOString() }
       await store.atomic([
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM stations WHERE code = ${row.code})`, 'station_exists'),
         store.db.insertInto('stations').values(row),
         auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'station.create', subject: `station:${row.code}`, after: stationView(row) }),
       ])

@@ -64,6 +64,17 @@ describe('bearer tokens', () => {
     expect(res.json.error.code).toBe('token_expired')
   })
 
+  it('lets a client sign in again while it still sends its expired token', async () => {
+    const token = await t.tokenFor('checkpoint')
+    t.clock.advance((t.config.LOGIN_TOKEN_TTL_SECONDS + 60) * 1000)
+    const res = await t.call('POST', '/api/v1/auth/login', {
+      body: { username: 'checkpoint', password: 'tongxing-check' },
+      headers: { authorization: `Bearer ${token}` },
+    })
+    expect(res.status).toBe(200)
+    expect(res.json.role).toBe('checkpoint')
+  })
+
   it('refuses a garbage token with 401 invalid_token', async () => {
     const res = await t.call('GET', '/api/v1/regions', { headers: { authorization: 'Bearer not.a.token' } })
     expect(res.status).toBe(401)

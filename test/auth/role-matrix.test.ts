@@ -135,7 +135,7 @@ describe('who may call what', () => {
     const accounts = t.sqlite.prepare("SELECT username FROM accounts WHERE username LIKE 'rm-%' ORDER BY username").pluck().all()
     expect(accounts).toEqual(['rm-admin', 'rm-coordinator'])
     const stations = t.sqlite.prepare("SELECT code FROM stations WHERE code LIKE 'RM-ST-%' ORDER BY code").pluck().all()
-    expect(stations).toEqual(['RM-ST-admin', 'RM-ST-coordinator'])
+    expect(stations).toEqual(['RM-ST-ADMIN', 'RM-ST-COORDINATOR'])
     const level = t.sqlite.prepare("SELECT whitelist_level FROM enterprises WHERE id = 'demo-ent-3'").pluck().get()
     expect(level).toBe('national')
   })

@@ -1,0 +1,91 @@
+import { sql, type Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import type { LoopEvent } from './fold.ts'
+import type { AlertRow, LoopEventRow, LoopRow } from './loops.table.ts'
+
+export function findLoop(db: Kysely<Database>, id: string) {
+  return db.selectFrom('loops').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export function findOpenLoop(db: Kysely<Database>, plate: string) {
+  return db.selectFrom('loops').selectAll().where('plate', '=', plate).where('closed_at', 'is', null).executeTakeFirst()
+}
+
+/** A loop's events in arrival order, with `seq` (the rowid) to break device-time ties. */
+export async function loopEvents(db: Kysely<Database>, loopId: string): Promise<(LoopEventRow & { seq: number })[]> {
+  return db
+    .selectFrom('loop_events')
+    .selectAll()
+    .select(sql<number>`rowid`.as('seq'))
+    .where('loop_id', '=', loopId)
+    .orderBy('at')
+    .orderBy(sql`rowid`)
+    .execute()
+}
+
+export const toFoldEvent = (row: LoopEventRow & { seq: number }): LoopEvent => ({
+  id: row.id,
+  kind: row.kind,
+  at: row.at,
+  checkpoint_code: row.checkpoint_code,
+  data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
+  seq: row.seq,
+})
+
+export function loopAlerts(db: Kysely<Database>, loopId: string) {
+  return db.selectFrom('alerts').selectAll().where('loop_id', '=', loopId).orderBy('opened_at').orderBy('kind').execute()
+}
+
+export function loopView(row: LoopRow) {
+  return {
+    id: row.id,
+    plate: row.plate,
+    pass_number: row.pass_number,
+    enterprise_id: row.enterprise_id,
+    state: row.state,
+    alerting: row.alerting === 1,
+    entry_checkpoint_code: row.entry_checkpoint_code,
+    last_checkpoint_code: row.last_checkpoint_code,
+    opened_at: row.opened_at,
+    manual: row.manual === 1,
+    sampled_at: row.sampled_at,
+    pcr_result: row.pcr_result,
+    released_at: row.released_at,
+    release_deadline: row.release_deadline,
+    destination_code: row.destination_code,
+    destination_arrived_at: row.destination_arrived_at,
+    result_due_at: row.result_due_at,
+    flagged_events: row.flagged_events,
+    closed_at: row.closed_at,
+    closed_note: row.closed_note,
+  }
+}
+
+export function eventView(row: LoopEventRow) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    at: row.at,
+    checkpoint_code: row.checkpoint_code,
+    data: row.data ? JSON.parse(row.data) : null,
+    recorded_by: row.recorded_by,
+    received_at: row.received_at,
+    flag: row.flag,
+  }
+}
+
+export function alertView(row: AlertRow) {
+  return {
+    id: row.id,
+    loop_id: row.loop_id,
+    kind: row.kind,
+    status: row.status,
+    opened_at: row.opened_at,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    acknowledged_by: row.acknowledged_by,
+    acknowledged_at: row.acknowledged_at,
+    resolved_by: row.resolved_by,
+    resolved_at: row.resolved_at,
+    note: row.note,
+  }
+}

@@ -1,0 +1,87 @@
+import { sql } from 'kysely'
+import type { Deps } from '../http/env.ts'
+import type { Compilable } from '../db/store.ts'
+import { destinationDueAt, dueAlerts, resultDueAt, type AlertKind } from '../alerts/due-alerts.ts'
+import { foldLoop, type LoopFacts } from './fold.ts'
+import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
+import type { LoopRow } from './loops.table.ts'
+
+/**
+ * Rebuilds a loop's projection from its events, flags the events that made no sense, and opens
+ * the alerts now due, in one atomic write. The projection is marked clean only if no event came
+ * in meanwhile (else the sweep, or the next change, refreshes it again).
+ */
+export async function refreshLoop(deps: Deps, loopId: string): Promise<{ loop: LoopRow; facts: LoopFacts } | undefined> {
+  const { store } = deps
+  const db = store.db
+  const loop = await findLoop(db, loopId)
+  if (!loop) return undefined
+  const rows = await loopEvents(db, loopId)
+  const facts = foldLoop(rows.map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
+  const now = deps.clock()
+  const limits = { resultOverdueHours: deps.config.RESULT_OVERDUE_HOURS }
+  const flags = new Map(facts.flags.map((f) => [f.eventId, f.reason]))
+
+  const writes: Compilable[] = []
+  for (const row of rows) {
+    const flag = flags.get(row.id) ?? null
+    if (flag !== row.flag) writes.push(db.updateTable('loop_events').set({ flag }).where('id', '=', row.id))
+  }
+  for (const kind of dueAlerts(facts, now, limits)) writes.push(...openAlert(deps, loop, facts, kind, now))
+
+  // A coordinator's manual close stands; otherwise the fold decides.
+  const closedAt = loop.closed_by ? loop.closed_at : facts.closedAt
+  const projection = {
+    state: loop.closed_by ? ('closed' as const) : facts.state,
+    sampled_at: facts.sampledAt,
+    pcr_result: facts.pcr,
+    released_at: facts.releasedAt,
+    release_deadline: facts.releaseDeadline,
+    destination_code: facts.destinationCode,
+    destination_arrived_at: facts.destinationArrivedAt,
+    last_checkpoint_code: facts.lastCheckpointCode ?? loop.entry_checkpoint_code,
+    negative_since: facts.negativeSince,
+    result_due_at: resultDueAt(facts, limits)?.toISOString() ?? null,
+    destination_due_at: destinationDueAt(facts)?.toISOString() ?? null,
+    flagged_events: facts.flags.length,
+    closed_at: closedAt,
+    updated_at: now.toISOString(),
+  }
+  writes.push(
+    db
+      .updateTable('loops')
+      .set({
+        ...projection,
+        alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loopId} AND status != 'resolved')`,
+        dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${loopId}) = ${rows.length} THEN 0 ELSE 1 END`,
+      })
+      .where('id', '=', loopId),
+  )
+  await store.atomic(writes)
+  return { loop: (await findLoop(db, loopId))!, facts }
+}
+
+/** Inserts the alert and its audit entry unless the loop already has one of this kind. */
+function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, kind: AlertKind, now: Date): Compilable[] {
+  const db = deps.store.db
+  const details = {
+    plate: loop.plate,
+    pass_number: loop.pass_number,
+    enterprise_id: loop.enterprise_id,
+    // Who must hear of it: the destination and the last checkpoint that saw the vehicle.
+    notify: [...new Set([facts.destinationCode, facts.lastCheckpointCode ?? loop.entry_checkpoint_code].filter(Boolean))],
+    tube_code: facts.tubeCode,
+    ...(kind === 'result_overdue' ? { sampled_at: facts.sampledAt } : {}),
+    ...(kind === 'destination_overdue' ? { deadline: facts.releaseDeadline, destination_code: facts.destinationCode } : {}),
+  }
+  const id = crypto.randomUUID()
+  const absent = sql`NOT EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loop.id} AND kind = ${kind})`
+  const at = now.toISOString()
+  return [
+    sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
+        SELECT ${at}, 'system', 'alert.open', ${`alert:${id}`}, NULL, ${JSON.stringify({ loop_id: loop.id, kind, ...details })}
+        WHERE ${absent}`.compile(db),
+    sql`INSERT INTO alerts (id, loop_id, kind, status, opened_at, details)
+        SELECT ${id}, ${loop.id}, ${kind}, 'open', ${at}, ${JSON.stringify(details)} WHERE ${absent}`.compile(db),
+  ]
+}
