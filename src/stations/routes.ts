@@ -113,6 +113,7 @@ export function stationRoutes(deps: Deps) {
       const patch = c.req.valid('json')
       const before = await find(code)
       if (!before) throw notFound(`station ${code}`)
+      if (Object.values(patch).every((v) => v === undefined)) throw badRequest('nothing_to_change', 'send at least one field to change')
       const changes = { ...patch, is_open: patch.is_open === undefined ? undefined : patch.is_open ? 1 : 0 }
       const after: StationRow = { ...before, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) }
       const now = deps.clock()
