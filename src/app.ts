@@ -16,6 +16,9 @@ import { applicationRoutes } from './applications/routes.ts'
 import { passRoutes } from './passes/routes.ts'
 import { createVerifier } from './trust/key-resolver.ts'
 import { jwksRoute, trustRoutes } from './trust/routes.ts'
+import { scanRoutes } from './scans/routes.ts'
+import { loopRoutes } from './loops/routes.ts'
+import { alertRoutes } from './alerts/routes.ts'
 
 export type { Deps } from './http/env.ts'
 
@@ -40,9 +43,10 @@ export function createApp(deps: Deps) {
   })
 
   const verifier = createVerifier(deps)
-  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes]
+  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes, loopRoutes, alertRoutes]
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', trustRoutes(deps, verifier))
+  app.route('/api/v1', scanRoutes(deps, verifier))
   app.route('/', jwksRoute(deps))
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -7,6 +7,7 @@ import { openNodeStore, rawSqlite } from './db/node-store.ts'
 import { migrate } from './db/migrator.ts'
 import { DEMO_LOGINS, bootstrapAdmin, seedDemo } from './demo/seed.ts'
 import { loadOrCreateSecrets } from './node-secrets.ts'
+import { sweepLoops } from './alerts/sweep.ts'
 
 // Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
 const dataDir = resolve(process.env.DATA_DIR ?? 'data')
@@ -25,7 +26,15 @@ if (config.SEED_DEMO && (await seedDemo(store, config, clock()))) {
   for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
 }
 
-const app = createApp({ store, config, clock })
+const deps = { store, config, clock }
+const app = createApp(deps)
+
+// Overdue alerts open by themselves: a sweep every minute (and whenever a loop is read).
+const SWEEP_MS = Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)
+const sweep = setInterval(() => {
+  sweepLoops(deps).catch((error) => console.error(JSON.stringify({ level: 'error', sweep: String(error) })))
+}, SWEEP_MS)
+sweep.unref()
 const port = Number(process.env.PORT ?? 8787)
 const hostname = process.env.HOST ?? '127.0.0.1'
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
@@ -33,6 +42,7 @@ const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
 })
 
 function shutdown() {
+  clearInterval(sweep)
   server.close()
   void store.close().then(() => process.exit(0))
 }

@@ -2,6 +2,8 @@ import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { openD1Store, type D1Database } from './db/d1-store.ts'
 import { bootstrapAdmin } from './demo/seed.ts'
+import { sweepLoops } from './alerts/sweep.ts'
+import type { Deps } from './http/env.ts'
 
 // Workers entry: D1 binding and secrets from `env`. The app is built once per isolate.
 interface Env {
@@ -9,14 +11,15 @@ interface Env {
   [key: string]: unknown
 }
 
-let built: { app: ReturnType<typeof createApp>; ready: Promise<unknown> } | undefined
+let built: { app: ReturnType<typeof createApp>; deps: Deps; ready: Promise<unknown> } | undefined
 
 function build(env: Env) {
   if (!built) {
     const config = loadConfig(env)
     const store = openD1Store(env.DB)
     const clock = () => new Date()
-    built = { app: createApp({ store, config, clock }), ready: bootstrapAdmin(store, config, clock()) }
+    const deps = { store, config, clock }
+    built = { app: createApp(deps), deps, ready: bootstrapAdmin(store, config, clock()) }
   }
   return built
 }
@@ -26,5 +29,11 @@ export default {
     const { app, ready } = build(env)
     await ready
     return app.fetch(request, env, ctx as never)
+  },
+  // The cron trigger in wrangler.toml: open overdue alerts, finish dirty loop projections.
+  async scheduled(_event: unknown, env: Env) {
+    const { deps, ready } = build(env)
+    await ready
+    await sweepLoops(deps)
   },
 }

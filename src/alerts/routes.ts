@@ -1,0 +1,112 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { sql } from 'kysely'
+import type { Deps } from '../http/env.ts'
+import { conflict, describeGuard, notFound } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow } from '../auth/middleware.ts'
+import { isCoordinator } from '../auth/principal.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { abortUnless } from '../db/guard.ts'
+import { alertView } from '../loops/loops.repository.ts'
+import { AlertSchema } from '../loops/routes.ts'
+import { ALERT_KINDS } from './due-alerts.ts'
+
+describeGuard('alert_resolved', 'the alert was resolved meanwhile')
+
+const IdParam = z.object({ id: z.string().min(1).max(64) })
+
+export function alertRoutes(deps: Deps) {
+  const { store } = deps
+  const db = store.db
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/alerts',
+      tags: ['alerts'],
+      summary: 'Alerts, most urgent first: open before acknowledged, positives first, newest first',
+      description: 'Coordinators see all; checkpoint staff see the alerts that name one of their checkpoints to be told.',
+      security: bearer,
+      middleware: [allow('coordinator', 'checkpoint')],
+      request: {
+        query: z.object({
+          status: z.enum(['open', 'acknowledged', 'resolved', 'active']).optional().openapi({ description: '`active`: open or acknowledged' }),
+          kind: z.enum(ALERT_KINDS).optional(),
+          loop_id: z.string().max(64).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(200),
+        }),
+      },
+      responses: { 200: jsonResponse(z.array(AlertSchema), 'alerts'), ...commonErrors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query')
+      const principal = c.get('principal')!
+      let query = db.selectFrom('alerts').selectAll()
+      if (q.status === 'active') query = query.where('status', '!=', 'resolved')
+      else if (q.status) query = query.where('status', '=', q.status)
+      if (q.kind) query = query.where('kind', '=', q.kind)
+      if (q.loop_id) query = query.where('loop_id', '=', q.loop_id)
+      if (!isCoordinator(principal)) {
+        const codes = principal.checkpointCodes
+        query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(alerts.details, '$.notify') WHERE value IN (${sql.join(codes)}))`)
+      }
+      const rows = await query
+        .orderBy(sql`CASE status WHEN 'open' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END`)
+        .orderBy(sql`CASE kind WHEN 'pcr_positive' THEN 0 WHEN 'antigen_positive' THEN 1 WHEN 'destination_overdue' THEN 2 ELSE 3 END`)
+        .orderBy('opened_at', 'desc')
+        .limit(q.limit)
+        .execute()
+      return c.json(rows.map(alertView) as never, 200)
+    },
+  )
+
+  for (const action of ['acknowledge', 'resolve'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/alerts/{id}/${action}`,
+        tags: ['alerts'],
+        summary: action === 'resolve' ? 'Resolve an alert with a note: what was done' : 'Acknowledge an alert: someone is on it',
+        security: bearer,
+        middleware: [allow('coordinator')],
+        request: {
+          params: IdParam,
+          ...jsonBody(
+            action === 'resolve'
+              ? z.object({ note: z.string().trim().min(2).max(1000) }).openapi('ResolveAlertRequest')
+              : z.object({ note: z.string().trim().max(1000).optional() }).openapi('AcknowledgeAlertRequest'),
+          ),
+        },
+        responses: { 200: jsonResponse(AlertSchema, 'the alert'), ...commonErrors },
+      }),
+      async (c) => {
+        const { id } = c.req.valid('param')
+        const { note } = c.req.valid('json') as { note?: string }
+        const alert = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst()
+        if (!alert) throw notFound('alert')
+        if (alert.status === 'resolved') throw conflict('alert_resolved', 'the alert is already resolved')
+        if (action === 'acknowledge' && alert.status === 'acknowledged') throw conflict('alert_acknowledged', 'the alert is already acknowledged')
+        const now = deps.clock()
+        const at = now.toISOString()
+        const actor = actorOf(c.get('principal'))
+        const changes =
+          action === 'resolve'
+            ? { status: 'resolved' as const, resolved_by: actor, resolved_at: at, note: note ?? null }
+            : { status: 'acknowledged' as const, acknowledged_by: actor, acknowledged_at: at, note: note ?? alert.note }
+        await store.atomic([
+          abortUnless(sql`(SELECT status FROM alerts WHERE id = ${id}) != 'resolved'`, 'alert_resolved'),
+          db.updateTable('alerts').set(changes).where('id', '=', id),
+          db
+            .updateTable('loops')
+            .set({ alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${alert.loop_id} AND status != 'resolved')` })
+            .where('id', '=', alert.loop_id),
+          auditEntry(db, now, { actor, action: `alert.${action}`, subject: `alert:${id}`, before: { status: alert.status }, after: { status: changes.status, note: changes.note } }),
+        ])
+        return c.json(alertView({ ...alert, ...changes }) as never, 200)
+      },
+    )
+  }
+
+  return app
+}

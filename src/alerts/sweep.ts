@@ -1,0 +1,35 @@
+import { sql } from 'kysely'
+import type { Deps } from '../http/env.ts'
+import { refreshLoop } from '../loops/refresh-loop.ts'
+
+/**
+ * Opens the overdue alerts nobody has read a loop for yet, and finishes projections left dirty
+ * (e.g. by a crash between storing events and refreshing their loop). Run by a timer on Node
+ * and a cron trigger on Workers; safe to run anywhere, any number of times.
+ */
+export async function sweepLoops(deps: Deps, limit = 500): Promise<number> {
+  const db = deps.store.db
+  const now = deps.clock().toISOString()
+  const rows = await db
+    .selectFrom('loops')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb('dirty', '=', 1),
+        eb.and([
+          eb('closed_at', 'is', null),
+          eb('result_due_at', '<', now),
+          sql<boolean>`NOT EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind = 'result_overdue')`,
+        ]),
+        eb.and([
+          eb('closed_at', 'is', null),
+          eb('destination_due_at', '<', now),
+          sql<boolean>`NOT EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind = 'destination_overdue')`,
+        ]),
+      ]),
+    )
+    .limit(limit)
+    .execute()
+  for (const { id } of rows) await refreshLoop(deps, id)
+  return rows.length
+}

@@ -1,0 +1,65 @@
+import { z } from '@hono/zod-openapi'
+import { EVENT_KINDS } from './fold.ts'
+
+const Result = z.object({ result: z.enum(['negative', 'positive']) })
+
+/** What each kind of event carries in `data`; kinds not listed take an optional small object. */
+export const EVENT_DATA = {
+  sampled: z.object({
+    tube_code: z.string().trim().min(1).max(64),
+    tests: z.array(z.enum(['pcr', 'antigen'])).min(1).max(2).default(['pcr']),
+  }),
+  antigen_result: Result,
+  pcr_result: Result,
+  released: z.object({
+    destination_code: z.string().trim().min(1).max(32),
+    deadline: z.iso.datetime({ offset: true }).optional(),
+  }),
+  certificate_checked: z
+    .object({ sampled_at: z.iso.datetime({ offset: true }).optional(), issuer: z.string().max(100).optional() })
+    .default({}),
+} as const
+
+const FreeData = z.record(z.string(), z.unknown()).refine((d) => JSON.stringify(d).length <= 2000, 'data too large').optional()
+
+export const EventInput = z
+  .object({
+    id: z.uuid(),
+    loop_id: z.string().min(1).max(64),
+    kind: z.enum(EVENT_KINDS),
+    at: z.iso.datetime({ offset: true }),
+    checkpoint_code: z.string().trim().min(2).max(32).transform((v) => v.toUpperCase()),
+    data: z.unknown().optional(),
+  })
+  .openapi('LoopEventInput')
+
+export type ParsedEvent = z.infer<typeof EventInput> & { data: Record<string, unknown> | null }
+
+/** Validates one event and its kind's data; the error names the field. */
+export function parseEvent(input: unknown): { ok: true; event: ParsedEvent } | { ok: false; message: string } {
+  const base = EventInput.safeParse(input)
+  if (!base.success) return { ok: false, message: issueText(base.error) }
+  const schema = (EVENT_DATA as Record<string, z.ZodType>)[base.data.kind] ?? FreeData
+  const data = schema.safeParse(base.data.data)
+  if (!data.success) return { ok: false, message: issueText(data.error, 'data') }
+  return { ok: true, event: { ...base.data, data: (data.data as Record<string, unknown> | undefined) ?? null } }
+}
+
+function issueText(error: z.ZodError, prefix?: string) {
+  const issue = error.issues[0]
+  const field = [prefix, ...(issue?.path ?? [])].filter((p) => p !== undefined && p !== '').join('.')
+  return `${field || 'event'}: ${issue?.message ?? 'invalid'}`
+}
+
+export const EventsBody = z
+  .object({ events: z.array(z.unknown()).min(1).max(500, 'at most 500 events per request') })
+  .openapi('LoopEventsRequest')
+
+export const EventResult = z
+  .object({
+    id: z.string().nullable(),
+    status: z.enum(['accepted', 'duplicate', 'rejected']),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+    flag: z.string().optional().openapi({ description: 'accepted, but it made no sense where it fell in the loop' }),
+  })
+  .openapi('LoopEventResult')

@@ -1,0 +1,112 @@
+import { sql } from 'kysely'
+import type { Deps } from '../http/env.ts'
+import type { Principal } from '../auth/principal.ts'
+import type { Compilable } from '../db/store.ts'
+import { actorOf } from '../audit/audit-entry.ts'
+import { parseEvent, type ParsedEvent } from './event-schemas.ts'
+import { refreshLoop } from './refresh-loop.ts'
+
+export interface EventOutcome {
+  id: string | null
+  status: 'accepted' | 'duplicate' | 'rejected'
+  error?: { code: string; message: string }
+  flag?: string
+}
+
+/** Device clocks drift; an event this far in the server's future is a broken clock, not a fact. */
+const FUTURE_LIMIT_MS = 3_600_000
+
+/**
+ * Takes a batch of loop events from a (possibly long offline) device. Each event gets its own
+ * answer: `accepted`, `duplicate` (its UUID was seen before: nothing changes) or `rejected` with
+ * the reason. Accepted events are written in one atomic step with the loops marked for refresh,
+ * then each loop's projection is rebuilt from all its events in device-time order.
+ */
+export async function ingestEvents(deps: Deps, principal: Principal, inputs: unknown[]): Promise<EventOutcome[]> {
+  const { store } = deps
+  const db = store.db
+  const now = deps.clock()
+  const outcomes: EventOutcome[] = []
+  const candidates: { index: number; event: ParsedEvent }[] = []
+  const seenInBatch = new Set<string>()
+
+  for (const [index, input] of inputs.entries()) {
+    const rawId = typeof (input as { id?: unknown })?.id === 'string' ? ((input as { id: string }).id) : null
+    const parsed = parseEvent(input)
+    if (!parsed.ok) {
+      outcomes[index] = { id: rawId, status: 'rejected', error: { code: 'invalid_event', message: parsed.message } }
+      continue
+    }
+    const event = parsed.event
+    if (seenInBatch.has(event.id)) {
+      outcomes[index] = { id: event.id, status: 'duplicate' }
+      continue
+    }
+    seenInBatch.add(event.id)
+    if (!principal.checkpointCodes.includes(event.checkpoint_code)) {
+      outcomes[index] = { id: event.id, status: 'rejected', error: { code: 'checkpoint_not_yours', message: `your account does not work at checkpoint ${event.checkpoint_code}` } }
+      continue
+    }
+    if (Date.parse(event.at) - now.getTime() > FUTURE_LIMIT_MS) {
+      outcomes[index] = { id: event.id, status: 'rejected', error: { code: 'time_in_future', message: 'the device time is more than an hour ahead of the server; check the phone’s clock' } }
+      continue
+    }
+    candidates.push({ index, event })
+  }
+
+  const ids = candidates.map((c) => c.event.id)
+  const loopIds = [...new Set(candidates.map((c) => c.event.loop_id))]
+  const [existing, loops] = await Promise.all([
+    chunked(ids, (part) => db.selectFrom('loop_events').select('id').where('id', 'in', part).execute()),
+    chunked(loopIds, (part) => db.selectFrom('loops').select('id').where('id', 'in', part).execute()),
+  ])
+  const existingIds = new Set(existing.map((r) => r.id))
+  const knownLoops = new Set(loops.map((r) => r.id))
+
+  const accepted: { index: number; event: ParsedEvent }[] = []
+  for (const candidate of candidates) {
+    const { index, event } = candidate
+    if (existingIds.has(event.id)) outcomes[index] = { id: event.id, status: 'duplicate' }
+    else if (!knownLoops.has(event.loop_id)) outcomes[index] = { id: event.id, status: 'rejected', error: { code: 'unknown_loop', message: `no loop ${event.loop_id}` } }
+    else accepted.push(candidate)
+  }
+
+  if (accepted.length > 0) {
+    const receivedAt = now.toISOString()
+    const recordedBy = actorOf(principal)
+    const writes: Compilable[] = accepted.map(({ event }) =>
+      sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at)
+          VALUES (${event.id}, ${event.loop_id}, ${event.kind}, ${new Date(event.at).toISOString()}, ${event.checkpoint_code},
+            ${event.data ? JSON.stringify(event.data) : null}, ${recordedBy}, ${receivedAt})
+          ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
+    )
+    const touched = [...new Set(accepted.map((a) => a.event.loop_id))]
+    for (const loopId of touched) {
+      const mine = accepted.filter((a) => a.event.loop_id === loopId).map((a) => ({ id: a.event.id, kind: a.event.kind, at: a.event.at }))
+      writes.push(
+        db.updateTable('loops').set({ dirty: 1 }).where('id', '=', loopId),
+        db.insertInto('audit_log').values({ at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine }) }),
+      )
+    }
+    const results = await store.atomic(writes)
+    accepted.forEach(({ index, event }, i) => {
+      // No row back: the same UUID was stored by a concurrent request a moment ago.
+      outcomes[index] = { id: event.id, status: results[i].rows.length > 0 ? 'accepted' : 'duplicate' }
+    })
+    for (const loopId of touched) {
+      const refreshed = await refreshLoop(deps, loopId)
+      for (const flag of refreshed?.facts.flags ?? []) {
+        const at = accepted.find((a) => a.event.id === flag.eventId)
+        if (at && outcomes[at.index].status === 'accepted') outcomes[at.index].flag = flag.reason
+      }
+    }
+  }
+  return outcomes
+}
+
+/** Splits an IN list so no query binds more than D1's 100 parameters. */
+async function chunked<T>(values: string[], query: (part: string[]) => Promise<T[]>): Promise<T[]> {
+  const out: T[] = []
+  for (let i = 0; i < values.length; i += 90) out.push(...(await query(values.slice(i, i + 90))))
+  return out
+}

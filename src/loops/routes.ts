@@ -1,0 +1,248 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import { sql } from 'kysely'
+import type { Deps } from '../http/env.ts'
+import { ApiError, badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow } from '../auth/middleware.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { abortUnless } from '../db/guard.ts'
+import { Plate } from '../applications/schemas.ts'
+import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
+import { EventResult, EventsBody } from './event-schemas.ts'
+import { ingestEvents } from './ingest-events.ts'
+import { alertView, eventView, findLoop, findOpenLoop, loopAlerts, loopView } from './loops.repository.ts'
+import { refreshLoop } from './refresh-loop.ts'
+
+describeGuard('loop_open', 'this vehicle already has an open loop')
+describeGuard('loop_closed', 'the loop is already closed')
+
+const LoopSchema = z
+  .object({
+    id: z.string(),
+    plate: z.string(),
+    pass_number: z.string().nullable(),
+    enterprise_id: z.string().nullable(),
+    state: z.enum(LOOP_STATES),
+    alerting: z.boolean(),
+    entry_checkpoint_code: z.string(),
+    last_checkpoint_code: z.string().nullable(),
+    opened_at: z.string(),
+    manual: z.boolean(),
+    sampled_at: z.string().nullable(),
+    pcr_result: z.string().nullable(),
+    released_at: z.string().nullable(),
+    release_deadline: z.string().nullable(),
+    destination_code: z.string().nullable(),
+    destination_arrived_at: z.string().nullable(),
+    result_due_at: z.string().nullable(),
+    flagged_events: z.number(),
+    closed_at: z.string().nullable(),
+    closed_note: z.string().nullable(),
+  })
+  .openapi('Loop')
+
+const EventSchema = z
+  .object({
+    id: z.string(),
+    kind: z.enum(EVENT_KINDS),
+    at: z.string(),
+    checkpoint_code: z.string(),
+    data: z.unknown(),
+    recorded_by: z.string(),
+    received_at: z.string(),
+    flag: z.string().nullable().openapi({ description: 'why the event made no sense where it fell, if it did' }),
+  })
+  .openapi('LoopEvent')
+
+export const AlertSchema = z
+  .object({
+    id: z.string(),
+    loop_id: z.string(),
+    kind: z.string(),
+    status: z.enum(['open', 'acknowledged', 'resolved']),
+    opened_at: z.string(),
+    details: z.record(z.string(), z.unknown()),
+    acknowledged_by: z.string().nullable(),
+    acknowledged_at: z.string().nullable(),
+    resolved_by: z.string().nullable(),
+    resolved_at: z.string().nullable(),
+    note: z.string().nullable(),
+  })
+  .openapi('Alert')
+
+const LoopDetail = LoopSchema.extend({ events: z.array(EventSchema), alerts: z.array(AlertSchema) }).openapi('LoopDetail')
+
+const ListQuery = z.object({
+  state: z.enum([...LOOP_STATES, 'open', 'alerting']).optional().openapi({ description: 'a state, `open` (not closed) or `alerting`' }),
+  checkpoint: z.string().max(32).optional().openapi({ description: 'entry or last checkpoint' }),
+  plate: Plate.optional(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened at or after' }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened before' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  before: z.string().max(100).optional().openapi({ description: 'cursor: the `opened_at|id` of the last loop of the previous page' }),
+})
+
+const ManualLoopBody = z
+  .object({
+    id: z.uuid().optional(),
+    plate: Plate,
+    checkpoint_code: z.string().trim().min(2).max(32).transform((v) => v.toUpperCase()),
+    note: z.string().trim().max(500).optional(),
+  })
+  .openapi('ManualLoopRequest')
+
+const NoteBody = z.object({ note: z.string().trim().min(2).max(1000) }).openapi('NoteRequest')
+
+export function loopRoutes(deps: Deps) {
+  const { store } = deps
+  const db = store.db
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/loops',
+      tags: ['loops'],
+      summary: 'Loops, newest first, by state, checkpoint, plate and time',
+      security: bearer,
+      middleware: [allow('checkpoint', 'coordinator')],
+      request: { query: ListQuery },
+      responses: { 200: jsonResponse(z.array(LoopSchema), 'loops; `X-Next-Cursor` names the next page'), ...commonErrors },
+    }),
+    async (c) => {
+      const q = c.req.valid('query')
+      let query = db.selectFrom('loops').selectAll()
+      if (q.state === 'open') query = query.where('closed_at', 'is', null)
+      else if (q.state === 'alerting') query = query.where('alerting', '=', 1)
+      else if (q.state) query = query.where('state', '=', q.state)
+      if (q.plate) query = query.where('plate', '=', q.plate)
+      if (q.checkpoint) {
+        const code = q.checkpoint.toUpperCase()
+        query = query.where((eb) => eb.or([eb('entry_checkpoint_code', '=', code), eb('last_checkpoint_code', '=', code)]))
+      }
+      if (q.from) query = query.where('opened_at', '>=', new Date(q.from).toISOString())
+      if (q.to) query = query.where('opened_at', '<', new Date(q.to).toISOString())
+      if (q.before) {
+        const [openedAt, id] = q.before.split('|')
+        if (!openedAt || !id) throw badRequest('invalid_cursor', 'before must be `opened_at|id`', [{ field: 'before', message: 'bad cursor' }])
+        query = query.where((eb) => eb.or([eb('opened_at', '<', openedAt), eb.and([eb('opened_at', '=', openedAt), eb('id', '<', id)])]))
+      }
+      const rows = await query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute()
+      const page = rows.slice(0, q.limit)
+      const last = page.at(-1)
+      if (rows.length > q.limit && last) c.header('X-Next-Cursor', `${last.opened_at}|${last.id}`)
+      return c.json(page.map(loopView), 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/loops/{id}',
+      tags: ['loops'],
+      summary: 'One loop with its events (device-time order) and alerts',
+      security: bearer,
+      middleware: [allow('checkpoint', 'coordinator')],
+      request: { params: z.object({ id: z.string().min(1).max(64) }) },
+      responses: { 200: jsonResponse(LoopDetail, 'the loop'), ...commonErrors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      let loop = await findLoop(db, id)
+      if (!loop) throw notFound('loop')
+      // Reading a loop also opens any alert that fell due since the last sweep.
+      const now = deps.clock().toISOString()
+      const due = (at: string | null) => at !== null && at < now
+      if (loop.dirty || (!loop.closed_at && (due(loop.result_due_at) || due(loop.destination_due_at)))) {
+        loop = (await refreshLoop(deps, id))!.loop
+      }
+      const [events, alerts] = await Promise.all([
+        db.selectFrom('loop_events').selectAll().where('loop_id', '=', id).orderBy('at').orderBy(sql`rowid`).execute(),
+        loopAlerts(db, id),
+      ])
+      return c.json({ ...loopView(loop), events: events.map(eventView), alerts: alerts.map(alertView) } as never, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/loops',
+      tags: ['loops'],
+      summary: 'Open a loop by plate for a vehicle without a pass (verdict: control on site)',
+      security: bearer,
+      middleware: [allow('checkpoint')],
+      request: jsonBody(ManualLoopBody),
+      responses: { 201: jsonResponse(z.object({ verdict: z.literal('invalid'), reasons: z.array(z.string()), action: z.literal('control_on_site'), loop: LoopSchema }), 'opened'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const body = c.req.valid('json')
+      if (!principal.checkpointCodes.includes(body.checkpoint_code)) {
+        throw new ApiError(403, 'checkpoint_not_yours', `your account does not work at checkpoint ${body.checkpoint_code}`)
+      }
+      const checkpoint = await db.selectFrom('checkpoints').select('code').where('code', '=', body.checkpoint_code).executeTakeFirst()
+      if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`)
+      const open = await findOpenLoop(db, body.plate)
+      if (open) throw conflict('loop_open', `vehicle ${body.plate} already has an open loop`, { loop_id: open.id })
+      const now = deps.clock()
+      const at = now.toISOString()
+      const id = crypto.randomUUID()
+      const actor = actorOf(principal)
+      await store.atomic([
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`, 'loop_open'),
+        db.insertInto('loops').values({ id, plate: body.plate, pass_number: null, enterprise_id: null, entry_checkpoint_code: checkpoint.code, opened_at: at, opened_by: actor, manual: 1, state: 'arrived', alerting: 0, flagged_events: 0, last_checkpoint_code: checkpoint.code, dirty: 1, updated_at: at }),
+        db.insertInto('loop_events').values({ id: body.id ?? crypto.randomUUID(), loop_id: id, kind: 'arrived', at, checkpoint_code: checkpoint.code, data: JSON.stringify({ manual: true, note: body.note ?? null }), recorded_by: actor, received_at: at }),
+        auditEntry(db, now, { actor, action: 'loop.open_manual', subject: `loop:${id}`, after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null } }),
+      ])
+      const loop = (await refreshLoop(deps, id))!.loop
+      return c.json({ verdict: 'invalid' as const, reasons: ['no_pass'], action: 'control_on_site' as const, loop: loopView(loop) } as never, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/loops/{id}/close',
+      tags: ['loops'],
+      summary: 'Close a stale loop by hand, with a note (coordinator)',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: { params: z.object({ id: z.string().min(1).max(64) }), ...jsonBody(NoteBody) },
+      responses: { 200: jsonResponse(LoopSchema, 'the closed loop'), ...commonErrors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const { note } = c.req.valid('json')
+      const loop = await findLoop(db, id)
+      if (!loop) throw notFound('loop')
+      if (loop.closed_at) throw conflict('loop_closed', 'the loop is already closed')
+      const now = deps.clock()
+      const actor = actorOf(c.get('principal'))
+      await store.atomic([
+        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed'),
+        db.updateTable('loops').set({ state: 'closed', closed_at: now.toISOString(), closed_by: actor, closed_note: note, updated_at: now.toISOString() }).where('id', '=', id),
+        auditEntry(db, now, { actor, action: 'loop.close', subject: `loop:${id}`, before: { state: loop.state }, after: { state: 'closed', note } }),
+      ])
+      return c.json(loopView((await findLoop(db, id))!) as never, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/events',
+      tags: ['loops'],
+      summary: 'Upload loop events (up to 500), each idempotent by its UUID',
+      description:
+        'Events may come late and out of order from offline devices; they are applied in device-time order. Each gets its own result: `accepted` (with `flag` if it made no sense where it fell: kept, never dropped), `duplicate` or `rejected`.',
+      security: bearer,
+      middleware: [allow('checkpoint')],
+      request: jsonBody(EventsBody),
+      responses: { 200: jsonResponse(z.object({ results: z.array(EventResult) }), 'one result per event, in order'), ...commonErrors },
+    }),
+    async (c) => c.json({ results: await ingestEvents(deps, c.get('principal')!, c.req.valid('json').events) }, 200),
+  )
+
+  return app
+}

@@ -1,0 +1,189 @@
+import type { Deps } from '../http/env.ts'
+import type { Principal } from '../auth/principal.ts'
+import type { Compilable } from '../db/store.ts'
+import { ApiError, badRequest } from '../http/errors.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { isEntryCheckpoint } from '../checkpoints/routes.ts'
+import type { Verifier } from '../trust/key-resolver.ts'
+import { issuerOf, verifyPassToken, type PassClaims } from '../passes/pass-token.ts'
+import { normalisePlate } from '../vehicles/plate.ts'
+import { findOpenLoop } from '../loops/loops.repository.ts'
+import { refreshLoop } from '../loops/refresh-loop.ts'
+import type { LoopRow } from '../loops/loops.table.ts'
+import { decideVerdict, type ScanFacts } from './decide-verdict.ts'
+
+export interface ScanInput {
+  id: string
+  token: string
+  checkpoint_code: string
+  observed_plate?: string | null
+  scanned_at?: string | null
+}
+
+const RAW_LIMIT = 4096
+const NEGATIVE_VALID_MS = 48 * 3_600_000
+
+/**
+ * One scan at a checkpoint: verify the pass, gather what is known of it, decide, and record it —
+ * failed scans too, with the raw input. At an entry checkpoint a valid scan opens the vehicle's
+ * loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the
+ * open loop, or flags the vehicle if it has none. A repeated scan id answers as the first time.
+ */
+export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<Record<string, unknown>> {
+  const { store, config } = deps
+  const db = store.db
+  const previous = await db.selectFrom('scans').select('response').where('id', '=', input.id).executeTakeFirst()
+  if (previous) return JSON.parse(previous.response)
+
+  if (!principal.checkpointCodes.includes(input.checkpoint_code)) {
+    throw new ApiError(403, 'checkpoint_not_yours', `your account does not work at checkpoint ${input.checkpoint_code}`)
+  }
+  const checkpoint = await db.selectFrom('checkpoints').selectAll().where('code', '=', input.checkpoint_code).executeTakeFirst()
+  if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
+
+  const now = deps.clock()
+  const scannedAt = input.scanned_at ? new Date(input.scanned_at) : now
+  const checked = await verifyPassToken(input.token, verifier.resolveKey, scannedAt, config.CLOCK_SKEW_SECONDS * 1000)
+  const facts: ScanFacts = {}
+  let claims: PassClaims | undefined
+  let enterpriseId: string | null = null
+  let openLoop: LoopRow | undefined
+  const entry = isEntryCheckpoint(checkpoint.kind)
+  const flags: string[] = []
+  const observedPlate = input.observed_plate ? normalisePlate(input.observed_plate) : null
+
+  if (!checked.ok) {
+    facts.tokenProblem = checked.problem
+  } else {
+    claims = checked.claims
+    facts.window = checked.window
+    facts.passPlate = claims.plate
+    facts.observedPlate = observedPlate
+    if (issuerOf(claims.number) === config.ISSUER_CODE) {
+      const pass = await db.selectFrom('passes').select(['status', 'enterprise_id']).where('number', '=', claims.number).executeTakeFirst()
+      if (pass) {
+        facts.passStatus = pass.status
+        enterpriseId = pass.enterprise_id
+        const firm = await db.selectFrom('enterprises').select('whitelist_status').where('id', '=', pass.enterprise_id).executeTakeFirst()
+        facts.enterpriseWhitelisted = firm?.whitelist_status === 'active'
+      }
+    }
+    openLoop = await findOpenLoop(db, observedPlate ?? claims.plate)
+    if (entry) facts.loopAlreadyOpen = openLoop !== undefined
+    else if (!openLoop) flags.push('no_open_loop')
+    if (!entry && openLoop?.negative_since) {
+      facts.recentNegative = scannedAt.getTime() - Date.parse(openLoop.negative_since) < NEGATIVE_VALID_MS
+    }
+  }
+  const decision = decideVerdict(facts)
+
+  const writes: Compilable[] = []
+  let loopId: string | null = null
+  if (claims && decision.verdict === 'valid' && entry) {
+    loopId = crypto.randomUUID()
+    writes.push(
+      db.insertInto('loops').values({
+        id: loopId,
+        plate: claims.plate,
+        pass_number: claims.number,
+        enterprise_id: enterpriseId,
+        entry_checkpoint_code: checkpoint.code,
+        opened_at: scannedAt.toISOString(),
+        opened_by: actorOf(principal),
+        manual: 0,
+        state: 'arrived',
+        alerting: 0,
+        flagged_events: 0,
+        last_checkpoint_code: checkpoint.code,
+        dirty: 1,
+        updated_at: now.toISOString(),
+      }),
+    )
+  } else if (claims && !entry && openLoop) {
+    loopId = openLoop.id
+    writes.push(db.updateTable('loops').set({ dirty: 1 }).where('id', '=', loopId))
+  } else if (openLoop) {
+    loopId = openLoop.id // loop_open: point staff at the loop that is still open
+  }
+  const recordsEvent = claims && loopId && (decision.verdict === 'valid' || !entry) && !(entry && facts.loopAlreadyOpen)
+  if (recordsEvent) {
+    writes.push(
+      db.insertInto('loop_events').values({
+        id: input.id,
+        loop_id: loopId!,
+        kind: entry ? 'arrived' : 'destination_arrived',
+        at: scannedAt.toISOString(),
+        checkpoint_code: checkpoint.code,
+        data: JSON.stringify({ scan_id: input.id, pass_number: claims!.number }),
+        recorded_by: actorOf(principal),
+        received_at: now.toISOString(),
+      }),
+    )
+  }
+
+  const response = {
+    id: input.id,
+    verdict: decision.verdict,
+    reasons: decision.reasons,
+    action: decision.action,
+    ...(flags.length ? { flags } : {}),
+    checkpoint: { code: checkpoint.code, kind: checkpoint.kind },
+    scanned_at: scannedAt.toISOString(),
+    ...(claims
+      ? {
+          pass: {
+            number: claims.number,
+            plate: claims.plate,
+            valid_from: claims.validFrom.toISOString(),
+            valid_until: claims.validUntil.toISOString(),
+            origin_region_code: claims.origin,
+            destination_code: claims.destination,
+            issuer_code: issuerOf(claims.number),
+            ...(facts.passStatus ? { status: facts.passStatus } : {}),
+            ...(enterpriseId ? { enterprise_id: enterpriseId } : {}),
+          },
+        }
+      : {}),
+  }
+  const raw = JSON.stringify(input).slice(0, RAW_LIMIT)
+  writes.push(
+    db.insertInto('scans').values({
+      id: input.id,
+      checkpoint_code: checkpoint.code,
+      account_id: principal.accountId,
+      scanned_at: scannedAt.toISOString(),
+      received_at: now.toISOString(),
+      pass_number: claims?.number ?? null,
+      plate: claims?.plate ?? null,
+      observed_plate: observedPlate,
+      enterprise_id: enterpriseId,
+      verdict: decision.verdict,
+      reasons: JSON.stringify(decision.reasons),
+      action: decision.action,
+      loop_id: loopId,
+      raw,
+      response: '{}',
+    }),
+    auditEntry(db, now, { actor: actorOf(principal), action: 'scan', subject: `scan:${input.id}`, after: { checkpoint: checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId } }),
+  )
+
+  try {
+    await store.atomic(writes)
+  } catch (error) {
+    const message = String(error)
+    // A concurrent scan of the same vehicle opened its loop first, or the same scan id was stored
+    // a moment ago: decide again against what is there now.
+    if (attempt === 0 && message.includes('UNIQUE')) return recordScan(deps, verifier, principal, input, 1)
+    throw error
+  }
+
+  let loop: { id: string; state: string; alerting: boolean } | undefined
+  if (loopId) {
+    const refreshed = recordsEvent ? (await refreshLoop(deps, loopId))?.loop : await db.selectFrom('loops').selectAll().where('id', '=', loopId).executeTakeFirst()
+    if (refreshed) loop = { id: refreshed.id, state: refreshed.state, alerting: refreshed.alerting === 1 }
+  }
+  const answer = { ...response, ...(loop ? { loop } : {}) }
+  await db.updateTable('scans').set({ response: JSON.stringify(answer) }).where('id', '=', input.id).execute()
+  return answer
+}
+

@@ -1,0 +1,64 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Deps } from '../http/env.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow } from '../auth/middleware.ts'
+import type { Verifier } from '../trust/key-resolver.ts'
+import { ACTIONS, VERDICT_REASONS } from './decide-verdict.ts'
+import { recordScan } from './record-scan.ts'
+
+const ScanBody = z
+  .object({
+    id: z.uuid().openapi({ description: 'made by the device; a retry with the same id answers the same' }),
+    // Any text up to 4 KB: a token that is not a pass is an answer (`malformed`), not a 400.
+    token: z.string().max(4096),
+    checkpoint_code: z.string().trim().min(2).max(32).transform((v) => v.toUpperCase()),
+    observed_plate: z.string().max(20).nullish(),
+    scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({ description: 'device time; default: now' }),
+  })
+  .openapi('ScanRequest')
+
+const ScanAnswer = z
+  .object({
+    id: z.string(),
+    verdict: z.enum(['valid', 'invalid']),
+    reasons: z.array(z.enum(VERDICT_REASONS)),
+    action: z.enum(ACTIONS),
+    flags: z.array(z.string()).optional().openapi({ description: '`no_open_loop`: seen at a station or destination without an open loop' }),
+    checkpoint: z.object({ code: z.string(), kind: z.string() }),
+    scanned_at: z.string(),
+    pass: z
+      .object({
+        number: z.string(),
+        plate: z.string(),
+        valid_from: z.string(),
+        valid_until: z.string(),
+        origin_region_code: z.string(),
+        destination_code: z.string(),
+        issuer_code: z.string(),
+        status: z.string().optional(),
+        enterprise_id: z.string().optional(),
+      })
+      .optional(),
+    loop: z.object({ id: z.string(), state: z.string(), alerting: z.boolean() }).optional(),
+  })
+  .openapi('ScanAnswer')
+
+export function scanRoutes(deps: Deps, verifier: Verifier) {
+  const app = createRouter()
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/scans',
+      tags: ['checkpoints'],
+      summary: 'Scan a pass: the verdict, every reason, and what to do',
+      description:
+        'Never turns a truck back: any blocking reason gives `control_on_site`. A valid scan at an entry checkpoint opens the loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the open loop. Every scan is stored, failed ones too.',
+      security: bearer,
+      middleware: [allow('checkpoint')],
+      request: jsonBody(ScanBody),
+      responses: { 200: jsonResponse(ScanAnswer, 'the verdict'), ...commonErrors },
+    }),
+    async (c) => c.json((await recordScan(deps, verifier, c.get('principal')!, c.req.valid('json'))) as never, 200),
+  )
+  return app
+}

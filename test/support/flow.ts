@@ -1,0 +1,41 @@
+import { expect } from 'vitest'
+import type { TestApp } from './test-app.ts'
+import { applicationBody } from './fixtures.ts'
+
+/** Applies as the demo enterprise and approves as the coordinator: the pass JSON. */
+export async function issuePass(t: TestApp, overrides: Record<string, unknown> = {}) {
+  const app = await t.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody(overrides) })
+  expect(app.status).toBe(201)
+  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, { as: 'coordinator' })
+  expect(pass.status).toBe(201)
+  return pass.json as { number: string; token: string; plate: string; [key: string]: unknown }
+}
+
+/** Scans as the demo checkpoint account (works at HZ-G60-XS, HZ-TS-XS and HZ-DEST-BJ). */
+export async function scan(t: TestApp, body: Record<string, unknown>) {
+  return t.call('POST', '/api/v1/scans', {
+    as: 'checkpoint',
+    body: { id: crypto.randomUUID(), checkpoint_code: 'HZ-G60-XS', ...body },
+  })
+}
+
+/**
+ * One loop event as a device would make it, at the test clock's now; the clock then moves on a
+ * minute, so events made one after another happen one after another.
+ */
+export function event(t: TestApp, loopId: string, kind: string, data?: Record<string, unknown>, at?: string) {
+  const made = {
+    id: crypto.randomUUID(),
+    loop_id: loopId,
+    kind,
+    at: at ?? t.clock().toISOString(),
+    checkpoint_code: 'HZ-G60-XS',
+    ...(data ? { data } : {}),
+  }
+  if (!at) t.clock.advance(60_000)
+  return made
+}
+
+export async function sendEvents(t: TestApp, events: unknown[]) {
+  return t.call('POST', '/api/v1/events', { as: 'checkpoint', body: { events } })
+}
