@@ -1,4 +1,5 @@
 import type { Role } from './accounts.table.ts'
+import { ApiError } from '../http/errors.ts'
 
 /** Who is calling, as the auth middleware found them. */
 export interface Principal {
@@ -17,3 +18,15 @@ export function hasRole(principal: Principal, role: Role): boolean {
 export function isCoordinator(principal: Principal): boolean {
   return hasRole(principal, 'coordinator')
 }
+
+/** Checkpoint staff act only at the checkpoints their account is bound to. */
+export function worksAt(principal: Principal, checkpointCode: string): boolean {
+  return principal.checkpointCodes.includes(checkpointCode)
+}
+
+export function assertWorksAt(principal: Principal, checkpointCode: string) {
+  if (!worksAt(principal, checkpointCode)) throw notYourCheckpoint(checkpointCode)
+}
+
+export const notYourCheckpoint = (code: string) =>
+  new ApiError(403, 'checkpoint_not_yours', `your account does not work at checkpoint ${code}`)

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { EVENT_KINDS } from './fold.ts'
+import { ReferenceCode } from '../stations/routes.ts'
 
 const Result = z.object({ result: z.enum(['negative', 'positive']) })
 
@@ -28,7 +29,7 @@ export const EventInput = z
     loop_id: z.string().min(1).max(64),
     kind: z.enum(EVENT_KINDS),
     at: z.iso.datetime({ offset: true }),
-    checkpoint_code: z.string().trim().min(2).max(32).transform((v) => v.toUpperCase()),
+    checkpoint_code: ReferenceCode,
     data: z.unknown().optional(),
   })
   .openapi('LoopEventInput')

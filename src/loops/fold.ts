@@ -118,7 +118,9 @@ export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: num
         facts.pcr = value
         facts.pcrAt = event.at
       }
-      if (value === 'negative') facts.negativeSince ??= facts.sampledAt
+      // Any positive result withdraws the negative one: no receipt, no release on its strength.
+      const positive = facts.antigen === 'positive' || facts.pcr === 'positive'
+      facts.negativeSince = positive ? null : (facts.negativeSince ?? (value === 'negative' ? facts.sampledAt : null))
       break
     }
     case 'released':

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import type { Principal } from '../auth/principal.ts'
+import { notYourCheckpoint, worksAt, type Principal } from '../auth/principal.ts'
 import type { Compilable } from '../db/store.ts'
 import { actorOf } from '../audit/audit-entry.ts'
 import { parseEvent, type ParsedEvent } from './event-schemas.ts'
@@ -43,8 +43,9 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       continue
     }
     seenInBatch.add(event.id)
-    if (!principal.checkpointCodes.includes(event.checkpoint_code)) {
-      outcomes[index] = { id: event.id, status: 'rejected', error: { code: 'checkpoint_not_yours', message: `your account does not work at checkpoint ${event.checkpoint_code}` } }
+    if (!worksAt(principal, event.checkpoint_code)) {
+      const { code, message } = notYourCheckpoint(event.checkpoint_code)
+      outcomes[index] = { id: event.id, status: 'rejected', error: { code, message } }
       continue
     }
     if (Date.parse(event.at) - now.getTime() > FUTURE_LIMIT_MS) {

@@ -1,9 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { ApiError, badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
+import { assertWorksAt } from '../auth/principal.ts'
+import { ReferenceCode } from '../stations/routes.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { abortUnless } from '../db/guard.ts'
 import { Plate } from '../applications/schemas.ts'
@@ -86,7 +88,7 @@ const ManualLoopBody = z
   .object({
     id: z.uuid().optional(),
     plate: Plate,
-    checkpoint_code: z.string().trim().min(2).max(32).transform((v) => v.toUpperCase()),
+    checkpoint_code: ReferenceCode,
     note: z.string().trim().max(500).optional(),
   })
   .openapi('ManualLoopRequest')
@@ -178,9 +180,7 @@ export function loopRoutes(deps: Deps) {
     async (c) => {
       const principal = c.get('principal')!
       const body = c.req.valid('json')
-      if (!principal.checkpointCodes.includes(body.checkpoint_code)) {
-        throw new ApiError(403, 'checkpoint_not_yours', `your account does not work at checkpoint ${body.checkpoint_code}`)
-      }
+      assertWorksAt(principal, body.checkpoint_code)
       const checkpoint = await db.selectFrom('checkpoints').select('code').where('code', '=', body.checkpoint_code).executeTakeFirst()
       if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`)
       const open = await findOpenLoop(db, body.plate)

@@ -1,7 +1,7 @@
 import type { Deps } from '../http/env.ts'
-import type { Principal } from '../auth/principal.ts'
+import { assertWorksAt, type Principal } from '../auth/principal.ts'
 import type { Compilable } from '../db/store.ts'
-import { ApiError, badRequest } from '../http/errors.ts'
+import { badRequest } from '../http/errors.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { isEntryCheckpoint } from '../checkpoints/routes.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
@@ -35,9 +35,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   const previous = await db.selectFrom('scans').select('response').where('id', '=', input.id).executeTakeFirst()
   if (previous) return JSON.parse(previous.response)
 
-  if (!principal.checkpointCodes.includes(input.checkpoint_code)) {
-    throw new ApiError(403, 'checkpoint_not_yours', `your account does not work at checkpoint ${input.checkpoint_code}`)
-  }
+  assertWorksAt(principal, input.checkpoint_code)
   const checkpoint = await db.selectFrom('checkpoints').selectAll().where('code', '=', input.checkpoint_code).executeTakeFirst()
   if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
 

@@ -2,6 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
+import { ReferenceCode } from '../stations/routes.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
 import { ACTIONS, VERDICT_REASONS } from './decide-verdict.ts'
 import { recordScan } from './record-scan.ts'
@@ -11,7 +12,7 @@ const ScanBody = z
     id: z.uuid().openapi({ description: 'made by the device; a retry with the same id answers the same' }),
     // Any text up to 4 KB: a token that is not a pass is an answer (`malformed`), not a 400.
     token: z.string().max(4096),
-    checkpoint_code: z.string().trim().min(2).max(32).transform((v) => v.toUpperCase()),
+    checkpoint_code: ReferenceCode,
     observed_plate: z.string().max(20).nullish(),
     scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({ description: 'device time; default: now' }),
   })
