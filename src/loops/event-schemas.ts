@@ -8,7 +8,8 @@ const Result = z.object({ result: z.enum(['negative', 'positive']) })
 export const EVENT_DATA = {
   sampled: z.object({
     tube_code: z.string().trim().min(1).max(64),
-    tests: z.array(z.enum(['pcr', 'antigen'])).min(1).max(2).default(['pcr']),
+    // 即采: a PCR sample is always taken; an antigen test may come with it.
+    tests: z.array(z.enum(['pcr', 'antigen'])).min(1).max(2).default(['pcr']).refine((t) => t.includes('pcr'), 'must include pcr'),
   }),
   antigen_result: Result,
   pcr_result: Result,
