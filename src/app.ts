@@ -19,6 +19,7 @@ import { jwksRoute, trustRoutes } from './trust/routes.ts'
 import { scanRoutes } from './scans/routes.ts'
 import { loopRoutes } from './loops/routes.ts'
 import { alertRoutes } from './alerts/routes.ts'
+import { auditRoutes } from './audit/routes.ts'
 
 export type { Deps } from './http/env.ts'
 
@@ -43,7 +44,7 @@ export function createApp(deps: Deps) {
   })
 
   const verifier = createVerifier(deps)
-  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes, loopRoutes, alertRoutes]
+  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes, loopRoutes, alertRoutes, auditRoutes]
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', trustRoutes(deps, verifier))
   app.route('/api/v1', scanRoutes(deps, verifier))

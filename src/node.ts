@@ -8,6 +8,7 @@ import { migrate } from './db/migrator.ts'
 import { DEMO_LOGINS, bootstrapAdmin, seedDemo } from './demo/seed.ts'
 import { loadOrCreateSecrets } from './node-secrets.ts'
 import { sweepLoops } from './alerts/sweep.ts'
+import { sealAudit } from './audit/chain.ts'
 
 // Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
 const dataDir = resolve(process.env.DATA_DIR ?? 'data')
@@ -29,22 +30,27 @@ if (config.SEED_DEMO && (await seedDemo(store, config, clock()))) {
 const deps = { store, config, clock }
 const app = createApp(deps)
 
-// Overdue alerts open by themselves: a sweep every minute (and whenever a loop is read).
-const SWEEP_MS = Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)
-const sweep = setInterval(() => {
-  sweepLoops(deps).catch((error) => console.error(JSON.stringify({ level: 'error', sweep: String(error) })))
-}, SWEEP_MS)
-sweep.unref()
+// Background work, each on its own timer: overdue alerts open by themselves (also whenever a
+// loop is read), and new audit entries are chained and the head signed within seconds.
+const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
+const timers = [
+  setInterval(() => sweepLoops(deps).catch(logFailure('sweep')), Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)),
+  setInterval(() => sealAudit(deps).catch(logFailure('audit-seal')), Number(process.env.SEAL_INTERVAL_MS ?? 5_000)),
+]
+for (const timer of timers) timer.unref()
 const port = Number(process.env.PORT ?? 8787)
 const hostname = process.env.HOST ?? '127.0.0.1'
 const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
   console.log(`tongxing listening on http://${hostname}:${info.port} (data in ${dataDir})`)
 })
 
-function shutdown() {
-  clearInterval(sweep)
+async function shutdown() {
+  for (const timer of timers) clearInterval(timer)
   server.close()
-  void store.close().then(() => process.exit(0))
+  // Seal what was written last, so a clean stop leaves nothing unsealed.
+  await sealAudit(deps).catch(logFailure('audit-seal'))
+  await store.close()
+  process.exit(0)
 }
-process.on('SIGINT', shutdown)
-process.on('SIGTERM', shutdown)
+process.on('SIGINT', () => void shutdown())
+process.on('SIGTERM', () => void shutdown())

@@ -3,6 +3,7 @@ import { loadConfig } from './config.ts'
 import { openD1Store, type D1Database } from './db/d1-store.ts'
 import { bootstrapAdmin } from './demo/seed.ts'
 import { sweepLoops } from './alerts/sweep.ts'
+import { sealAudit } from './audit/chain.ts'
 import type { Deps } from './http/env.ts'
 
 // Workers entry: D1 binding and secrets from `env`. The app is built once per isolate.
@@ -30,10 +31,12 @@ export default {
     await ready
     return app.fetch(request, env, ctx as never)
   },
-  // The cron trigger in wrangler.toml: open overdue alerts, finish dirty loop projections.
+  // The cron trigger in wrangler.toml: open overdue alerts, finish dirty loop projections, seal
+  // the audit log.
   async scheduled(_event: unknown, env: Env) {
     const { deps, ready } = build(env)
     await ready
     await sweepLoops(deps)
+    await sealAudit(deps)
   },
 }

@@ -9,5 +9,16 @@ export interface AuditLogTable {
   /** JSON, personal data masked. */
   before: string | null
   after: string | null
+  /** Chain hash, filled by the sealer; null until then. */
+  hash: string | null
+}
+
+export interface AuditSealsTable {
+  seq: number
+  hash: string
+  at: string
+  kid: string
+  /** Compact JWS over `{seq, hash, at}`. */
+  token: string
 }
 export type AuditLogRow = Selectable<AuditLogTable>

@@ -1,5 +1,5 @@
 import type { AlertsTable, LoopEventsTable, LoopsTable, ScansTable } from '../loops/loops.table.ts'
-import type { AuditLogTable } from '../audit/audit.table.ts'
+import type { AuditLogTable, AuditSealsTable } from '../audit/audit.table.ts'
 import type { AccountsTable } from '../auth/accounts.table.ts'
 import type { CheckpointsTable } from '../checkpoints/checkpoints.table.ts'
 import type { EnterprisesTable, WhitelistDecisionsTable } from '../enterprises/enterprises.table.ts'
@@ -26,5 +26,6 @@ export interface Database {
   scans: ScansTable
   alerts: AlertsTable
   audit_log: AuditLogTable
+  audit_seals: AuditSealsTable
   service_state: { key: string; value: string }
 }
