@@ -20,6 +20,8 @@ import { scanRoutes } from './scans/routes.ts'
 import { loopRoutes } from './loops/routes.ts'
 import { alertRoutes } from './alerts/routes.ts'
 import { auditRoutes } from './audit/routes.ts'
+import { arrivalRoutes } from './arrivals/routes.ts'
+import { receiptRoutes } from './receipts/routes.ts'
 
 export type { Deps } from './http/env.ts'
 
@@ -44,7 +46,7 @@ export function createApp(deps: Deps) {
   })
 
   const verifier = createVerifier(deps)
-  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes, loopRoutes, alertRoutes, auditRoutes]
+  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes, loopRoutes, receiptRoutes, alertRoutes, auditRoutes, arrivalRoutes]
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', trustRoutes(deps, verifier))
   app.route('/api/v1', scanRoutes(deps, verifier))

@@ -23,6 +23,8 @@ export function reportQueries(db: Kysely<Database>, enterpriseId: string, from: 
       .selectFrom('loops')
       .select(['id', 'plate', 'pass_number', 'state', 'opened_at', 'closed_at', 'entry_checkpoint_code', 'alerting'])
       .select(sql<number>`(SELECT count(*) FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind IN ('result_overdue', 'destination_overdue'))`.as('overdue_alerts'))
+      // 0: reported in time, 1: reported late, null: no pre-arrival report matched the arrival.
+      .select(sql<number | null>`(SELECT min(reported_late) FROM arrival_reports WHERE arrival_reports.arrived_loop_id = loops.id)`.as('report_late'))
       .where('enterprise_id', '=', enterpriseId)
       .where('opened_at', '>=', from)
       .where('opened_at', '<', to)
@@ -44,17 +46,25 @@ export function reportQueries(db: Kysely<Database>, enterpriseId: string, from: 
       .where('received_at', '<', to)
       .orderBy('received_at'),
     whitelist: db.selectFrom('whitelist_decisions').selectAll().where('enterprise_id', '=', enterpriseId).orderBy('id'),
+    arrivalReports: db
+      .selectFrom('arrival_reports')
+      .select(['id', 'plate', 'checkpoint_code', 'expected_from', 'expected_until', 'reported_late', 'arrived_at'])
+      .where('enterprise_id', '=', enterpriseId)
+      .where('expected_from', '>=', from)
+      .where('expected_from', '<', to)
+      .orderBy('expected_from'),
   }
 }
 
 export async function complianceReport(db: Kysely<Database>, enterprise: EnterpriseRow, from: Date, to: Date, now: Date) {
   const q = reportQueries(db, enterprise.id, from.toISOString(), to.toISOString())
-  const [passes, loops, alerts, failedScans, decisions] = await Promise.all([
+  const [passes, loops, alerts, failedScans, decisions, reports] = await Promise.all([
     q.passes.execute(),
     q.loops.execute(),
     q.alerts.execute(),
     q.failedScans.execute(),
     q.whitelist.execute(),
+    q.arrivalReports.execute(),
   ])
   const passItems = passes.map((p) => ({ ...p, status: shownStatus(p.status, p.valid_until, now) }))
   const passCounts = { active: 0, revoked: 0, superseded: 0, expired: 0 }
@@ -69,6 +79,7 @@ export async function complianceReport(db: Kysely<Database>, enterprise: Enterpr
     opened_at: l.opened_at,
     closed_at: l.closed_at,
     late: Number(l.overdue_alerts) > 0,
+    reported_in_time: l.report_late === 0,
     alerting: l.alerting === 1,
   }))
   const closedOnTime = loopItems.filter((l) => l.closed_at && !l.late).length
@@ -95,6 +106,15 @@ export async function complianceReport(db: Kysely<Database>, enterprise: Enterpr
       positive: alertCounts.pcr_positive + alertCounts.antigen_positive,
       unresolved: alerts.filter((a) => a.status !== 'resolved').length,
       items: alerts,
+    },
+    arrival_reports: {
+      // Of its vehicles' loops in the period, how many were announced in time (报备).
+      loops_reported_in_time: loopItems.filter((l) => l.reported_in_time).length,
+      share_reported_in_time: loopItems.length ? round(loopItems.filter((l) => l.reported_in_time).length / loopItems.length) : null,
+      filed: reports.length,
+      filed_late: reports.filter((r) => r.reported_late === 1).length,
+      arrived: reports.filter((r) => r.arrived_at).length,
+      not_arrived_after_window: reports.filter((r) => !r.arrived_at && Date.parse(r.expected_until) < now.getTime()).length,
     },
     failed_scans: {
       total: failedScans.length,

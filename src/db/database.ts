@@ -1,4 +1,5 @@
 import type { AlertsTable, LoopEventsTable, LoopsTable, ScansTable } from '../loops/loops.table.ts'
+import type { ArrivalReportsTable } from '../arrivals/arrivals.table.ts'
 import type { AuditLogTable, AuditSealsTable } from '../audit/audit.table.ts'
 import type { AccountsTable } from '../auth/accounts.table.ts'
 import type { CheckpointsTable } from '../checkpoints/checkpoints.table.ts'
@@ -25,6 +26,7 @@ export interface Database {
   loop_events: LoopEventsTable
   scans: ScansTable
   alerts: AlertsTable
+  arrival_reports: ArrivalReportsTable
   audit_log: AuditLogTable
   audit_seals: AuditSealsTable
   service_state: { key: string; value: string }

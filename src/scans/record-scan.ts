@@ -11,6 +11,8 @@ import { findOpenLoop } from '../loops/loops.repository.ts'
 import { refreshLoop } from '../loops/refresh-loop.ts'
 import type { LoopRow } from '../loops/loops.table.ts'
 import { decideVerdict, type ScanFacts } from './decide-verdict.ts'
+import { checkReceipt, type ReceiptClaims, type ReceiptStatus } from '../receipts/receipt-token.ts'
+import { findMatchingReport, reportView } from '../arrivals/arrivals.repository.ts'
 
 export interface ScanInput {
   id: string
@@ -18,6 +20,8 @@ export interface ScanInput {
   checkpoint_code: string
   observed_plate?: string | null
   scanned_at?: string | null
+  /** A test receipt shown beside the pass. */
+  receipt?: string | null
 }
 
 const RAW_LIMIT = 4096
@@ -28,6 +32,9 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
  * failed scans too, with the raw input. At an entry checkpoint a valid scan opens the vehicle's
  * loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the
  * open loop, or flags the vehicle if it has none. A repeated scan id answers as the first time.
+ * A valid test receipt turns `sample_then_release` into `release` (不得重复检测) and is recorded on
+ * the new loop as `certificate_checked`; a bad one is reported but never blocks a valid pass.
+ * A matching pre-arrival report is shown, and marked arrived when the loop opens.
  */
 export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<Record<string, unknown>> {
   const { store, config } = deps
@@ -73,7 +80,13 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
       facts.recentNegative = scannedAt.getTime() - Date.parse(openLoop.negative_since) < NEGATIVE_VALID_MS
     }
   }
+  let receipt: { status: ReceiptStatus; claims?: ReceiptClaims } | undefined
+  if (input.receipt) {
+    receipt = await checkReceipt(input.receipt, verifier.resolveKey, claims?.plate ?? observedPlate ?? '', scannedAt)
+    if (receipt.status === 'valid') facts.recentNegative = true
+  }
   const decision = decideVerdict(facts)
+  const report = entry && (claims?.plate ?? observedPlate) ? await findMatchingReport(db, (claims?.plate ?? observedPlate)!, checkpoint.code, scannedAt) : undefined
 
   const writes: Compilable[] = []
   let loopId: string | null = null
@@ -118,6 +131,27 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
       }),
     )
   }
+  const opensLoop = Boolean(claims && decision.verdict === 'valid' && entry)
+  if (opensLoop && receipt?.status === 'valid' && receipt.claims) {
+    const r = receipt.claims
+    writes.push(
+      db.insertInto('loop_events').values({
+        id: crypto.randomUUID(),
+        loop_id: loopId!,
+        kind: 'certificate_checked',
+        at: scannedAt.toISOString(),
+        checkpoint_code: checkpoint.code,
+        data: JSON.stringify({ receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: input.id }),
+        recorded_by: actorOf(principal),
+        received_at: now.toISOString(),
+      }),
+    )
+  }
+  if (opensLoop && report) {
+    writes.push(
+      db.updateTable('arrival_reports').set({ arrived_at: scannedAt.toISOString(), arrived_loop_id: loopId, arrived_scan_id: input.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
+    )
+  }
 
   const response = {
     id: input.id,
@@ -125,6 +159,17 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     reasons: decision.reasons,
     action: decision.action,
     ...(flags.length ? { flags } : {}),
+    ...(receipt
+      ? {
+          receipt: {
+            status: receipt.status,
+            ...(receipt.claims
+              ? { test: receipt.claims.test, sampled_at: receipt.claims.sampledAt.toISOString(), expires_at: receipt.claims.expiresAt.toISOString(), issuer_code: receipt.claims.issuer }
+              : {}),
+          },
+        }
+      : {}),
+    ...(report ? { arrival_report: reportView(opensLoop ? { ...report, arrived_at: scannedAt.toISOString(), arrived_loop_id: loopId } : report, now) } : {}),
     checkpoint: { code: checkpoint.code, kind: checkpoint.kind },
     scanned_at: scannedAt.toISOString(),
     ...(claims

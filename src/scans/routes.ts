@@ -6,6 +6,7 @@ import { ReferenceCode } from '../stations/routes.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
 import { ACTIONS, VERDICT_REASONS } from './decide-verdict.ts'
 import { recordScan } from './record-scan.ts'
+import { ArrivalReport } from '../arrivals/routes.ts'
 
 const ScanBody = z
   .object({
@@ -15,6 +16,7 @@ const ScanBody = z
     checkpoint_code: ReferenceCode,
     observed_plate: z.string().max(20).nullish(),
     scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({ description: 'device time; default: now' }),
+    receipt: z.string().max(4096).nullish().openapi({ description: 'a test receipt token shown beside the pass' }),
   })
   .openapi('ScanRequest')
 
@@ -41,6 +43,17 @@ const ScanAnswer = z
       })
       .optional(),
     loop: z.object({ id: z.string(), state: z.string(), alerting: z.boolean() }).optional(),
+    receipt: z
+      .object({
+        status: z.enum(['valid', 'receipt_invalid', 'receipt_expired', 'receipt_mismatch']),
+        test: z.string().optional(),
+        sampled_at: z.string().optional(),
+        expires_at: z.string().optional(),
+        issuer_code: z.string().optional(),
+      })
+      .optional()
+      .openapi({ description: 'present when a receipt was shown; never turns a valid pass invalid' }),
+    arrival_report: ArrivalReport.optional().openapi({ description: 'the matching pre-arrival report, for information' }),
   })
   .openapi('ScanAnswer')
 

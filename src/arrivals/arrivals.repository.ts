@@ -1,0 +1,45 @@
+import type { Kysely } from 'kysely'
+import type { Database } from '../db/database.ts'
+import { maskedCrew } from '../applications/applications.repository.ts'
+import type { ArrivalReportRow } from './arrivals.table.ts'
+import { MATCH_SLACK_HOURS, reportStatus } from './report-rules.ts'
+
+const HOUR = 3_600_000
+
+/** The open report for this vehicle at this checkpoint whose window (± slack) holds `at`, nearest first. */
+export async function findMatchingReport(db: Kysely<Database>, plate: string, checkpointCode: string, at: Date) {
+  const slack = MATCH_SLACK_HOURS * HOUR
+  const rows = await db
+    .selectFrom('arrival_reports')
+    .selectAll()
+    .where('plate', '=', plate)
+    .where('checkpoint_code', '=', checkpointCode)
+    .where('arrived_at', 'is', null)
+    .where('expected_from', '<=', new Date(at.getTime() + slack).toISOString())
+    .where('expected_until', '>=', new Date(at.getTime() - slack).toISOString())
+    .execute()
+  const distance = (r: ArrivalReportRow) => {
+    const from = Date.parse(r.expected_from)
+    const until = Date.parse(r.expected_until)
+    return at.getTime() < from ? from - at.getTime() : at.getTime() > until ? at.getTime() - until : 0
+  }
+  return rows.sort((a, b) => distance(a) - distance(b))[0]
+}
+
+export function reportView(row: ArrivalReportRow, now: Date) {
+  return {
+    id: row.id,
+    status: reportStatus(row, now),
+    enterprise_id: row.enterprise_id,
+    plate: row.plate,
+    pass_number: row.pass_number,
+    checkpoint_code: row.checkpoint_code,
+    expected_from: row.expected_from,
+    expected_until: row.expected_until,
+    crew: maskedCrew(row.crew),
+    reported_late: row.reported_late === 1,
+    created_at: row.created_at,
+    arrived_at: row.arrived_at,
+    loop_id: row.arrived_loop_id,
+  }
+}

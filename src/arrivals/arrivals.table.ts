@@ -1,0 +1,20 @@
+import type { Selectable } from 'kysely'
+
+export interface ArrivalReportsTable {
+  id: string
+  enterprise_id: string
+  plate: string
+  pass_number: string | null
+  checkpoint_code: string
+  expected_from: string
+  expected_until: string
+  /** JSON array of StoredCrewMember (see applications.table.ts). */
+  crew: string
+  reported_late: number
+  created_by: string
+  created_at: string
+  arrived_at: string | null
+  arrived_loop_id: string | null
+  arrived_scan_id: string | null
+}
+export type ArrivalReportRow = Selectable<ArrivalReportsTable>

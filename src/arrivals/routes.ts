@@ -1,0 +1,160 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Deps } from '../http/env.ts'
+import { badRequest, forbidden } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { allow } from '../auth/middleware.ts'
+import { isCoordinator } from '../auth/principal.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { CrewInput, CrewMember, Plate, Timestamp } from '../applications/schemas.ts'
+import { sealCrew } from '../applications/applications.repository.ts'
+import { isEntryCheckpoint } from '../checkpoints/routes.ts'
+import { PassNumber } from '../passes/schemas.ts'
+import { ReferenceCode } from '../stations/routes.ts'
+import type { ArrivalReportRow } from './arrivals.table.ts'
+import { reportView } from './arrivals.repository.ts'
+import { MAX_WINDOW_HOURS, NO_SHOW_AFTER_HOURS, REPORT_STATUSES, isReportedLate } from './report-rules.ts'
+
+const HOUR = 3_600_000
+
+const ReportBody = z
+  .object({
+    plate: Plate,
+    pass_number: PassNumber.nullish(),
+    checkpoint_code: ReferenceCode,
+    expected_from: Timestamp,
+    expected_until: Timestamp,
+    crew: CrewInput,
+  })
+  .openapi('ArrivalReportRequest')
+
+export const ArrivalReport = z
+  .object({
+    id: z.string(),
+    status: z.enum(REPORT_STATUSES),
+    enterprise_id: z.string(),
+    plate: z.string(),
+    pass_number: z.string().nullable(),
+    checkpoint_code: z.string(),
+    expected_from: z.string(),
+    expected_until: z.string(),
+    crew: z.array(CrewMember),
+    reported_late: z.boolean().openapi({ description: 'filed less than the required lead time (24 h) ahead' }),
+    created_at: z.string(),
+    arrived_at: z.string().nullable(),
+    loop_id: z.string().nullable(),
+  })
+  .openapi('ArrivalReport')
+
+const ListQuery = z.object({
+  checkpoint: ReferenceCode.optional(),
+  from: Timestamp.optional().openapi({ description: 'windows ending at or after' }),
+  to: Timestamp.optional().openapi({ description: 'windows starting before' }),
+  status: z.enum(REPORT_STATUSES).optional(),
+  plate: Plate.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(200),
+})
+
+export function arrivalRoutes(deps: Deps) {
+  const { store } = deps
+  const db = store.db
+  const app = createRouter()
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/arrival-reports',
+      tags: ['arrivals'],
+      summary: 'Report a vehicle coming to an entry checkpoint (报备), by default 24 h ahead',
+      description: 'A report filed later than the lead time is accepted and marked `reported_late`.',
+      security: bearer,
+      middleware: [allow('enterprise')],
+      request: jsonBody(ReportBody),
+      responses: { 201: jsonResponse(ArrivalReport, 'filed'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const body = c.req.valid('json')
+      const now = deps.clock()
+      const from = new Date(body.expected_from)
+      const until = new Date(body.expected_until)
+      if (until.getTime() <= from.getTime()) throw badRequest('invalid_window', 'expected_until must be after expected_from', [{ field: 'expected_until', message: 'before expected_from' }])
+      if (until.getTime() <= now.getTime()) throw badRequest('invalid_window', 'the window has already ended', [{ field: 'expected_until', message: 'in the past' }])
+      if (until.getTime() - from.getTime() > MAX_WINDOW_HOURS * HOUR) {
+        throw badRequest('invalid_window', `an arrival window is at most ${MAX_WINDOW_HOURS} hours`, [{ field: 'expected_until', message: 'window too long' }])
+      }
+      const checkpoint = await db.selectFrom('checkpoints').select(['code', 'kind']).where('code', '=', body.checkpoint_code).executeTakeFirst()
+      if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
+      if (!isEntryCheckpoint(checkpoint.kind)) {
+        throw badRequest('not_an_entry_checkpoint', 'report arrivals to a highway exit or road checkpoint', [{ field: 'checkpoint_code', message: `a ${checkpoint.kind} checkpoint` }])
+      }
+      if (body.pass_number) {
+        // A firm may name its own passes only; another's answers as a missing one.
+        const pass = await db.selectFrom('passes').select(['plate', 'enterprise_id']).where('number', '=', body.pass_number).executeTakeFirst()
+        if (!pass || pass.enterprise_id !== principal.enterpriseId) throw badRequest('unknown_pass', `no pass ${body.pass_number} of yours`, [{ field: 'pass_number', message: 'no such pass of yours' }])
+        if (pass.plate !== body.plate) throw badRequest('pass_plate_mismatch', `pass ${body.pass_number} is for ${pass.plate}`, [{ field: 'plate', message: 'differs from the pass' }])
+      }
+      const row: ArrivalReportRow = {
+        id: crypto.randomUUID(),
+        enterprise_id: principal.enterpriseId!,
+        plate: body.plate,
+        pass_number: body.pass_number ?? null,
+        checkpoint_code: checkpoint.code,
+        expected_from: from.toISOString(),
+        expected_until: until.toISOString(),
+        crew: JSON.stringify(await sealCrew(deps.config.DATA_KEY, body.crew)),
+        reported_late: isReportedLate(now, from, deps.config.REPORT_LEAD_HOURS) ? 1 : 0,
+        created_by: principal.accountId,
+        created_at: now.toISOString(),
+        arrived_at: null,
+        arrived_loop_id: null,
+        arrived_scan_id: null,
+      }
+      const view = reportView(row, now)
+      await store.atomic([
+        db.insertInto('arrival_reports').values(row),
+        auditEntry(db, now, { actor: actorOf(principal), action: 'arrival_report.create', subject: `arrival_report:${row.id}`, after: view }),
+      ])
+      return c.json(view, 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/arrival-reports',
+      tags: ['arrivals'],
+      summary: 'Expected arrivals: checkpoint staff their checkpoints’, coordinators all, an enterprise its own',
+      description: `Each with its status: \`expected\`, \`arrived\`, \`overdue\` (window passed, not arrived) or \`no_show\` (${NO_SHOW_AFTER_HOURS} h past the window without arriving). Soonest window first.`,
+      security: bearer,
+      middleware: [allow('checkpoint', 'coordinator', 'enterprise')],
+      request: { query: ListQuery },
+      responses: { 200: jsonResponse(z.array(ArrivalReport), 'reports'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const q = c.req.valid('query')
+      const now = deps.clock()
+      let query = db.selectFrom('arrival_reports').selectAll()
+      if (principal.role === 'checkpoint') {
+        if (q.checkpoint && !principal.checkpointCodes.includes(q.checkpoint)) throw forbidden('not one of your checkpoints')
+        query = query.where('checkpoint_code', 'in', q.checkpoint ? [q.checkpoint] : principal.checkpointCodes)
+      } else if (q.checkpoint) {
+        query = query.where('checkpoint_code', '=', q.checkpoint)
+      }
+      if (!isCoordinator(principal) && principal.role === 'enterprise') query = query.where('enterprise_id', '=', principal.enterpriseId!)
+      if (q.from) query = query.where('expected_until', '>=', new Date(q.from).toISOString())
+      if (q.to) query = query.where('expected_from', '<', new Date(q.to).toISOString())
+      if (q.plate) query = query.where('plate', '=', q.plate)
+      const cutoff = new Date(now.getTime() - NO_SHOW_AFTER_HOURS * HOUR).toISOString()
+      const iso = now.toISOString()
+      if (q.status === 'arrived') query = query.where('arrived_at', 'is not', null)
+      else if (q.status === 'expected') query = query.where('arrived_at', 'is', null).where('expected_until', '>=', iso)
+      else if (q.status === 'overdue') query = query.where('arrived_at', 'is', null).where('expected_until', '<', iso).where('expected_until', '>=', cutoff)
+      else if (q.status === 'no_show') query = query.where('arrived_at', 'is', null).where('expected_until', '<', cutoff)
+      const rows = await query.orderBy('expected_from').orderBy('id').limit(q.limit).execute()
+      return c.json(rows.map((r) => reportView(r, now)), 200)
+    },
+  )
+
+  return app
+}

@@ -1,0 +1,92 @@
+import { createRoute, z } from '@hono/zod-openapi'
+import type { Context } from 'hono'
+import type { AppEnv, Deps } from '../http/env.ts'
+import { conflict, notFound } from '../http/errors.ts'
+import { bearer, commonErrors, createRouter, jsonResponse } from '../http/router.ts'
+import { allow } from '../auth/middleware.ts'
+import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { foldLoop } from '../loops/fold.ts'
+import { findLoop, loopEvents, toFoldEvent } from '../loops/loops.repository.ts'
+import { qrSvg } from '../passes/qr.ts'
+import { loadSigningKeys } from '../trust/signing-keys.ts'
+import { receiptBasis } from './receipt-basis.ts'
+import { signReceipt } from './receipt-token.ts'
+
+const Receipt = z
+  .object({
+    token: z.string().openapi({ description: 'compact JWS (EdDSA): R1|issuer|plate|pass|test|sampled|negative|expires' }),
+    expires_at: z.string(),
+    test: z.enum(['pcr', 'antigen', 'certificate']),
+    sampled_at: z.string(),
+    plate: z.string(),
+    pass_number: z.string().nullable(),
+  })
+  .openapi('TestReceipt')
+
+const IdParam = z.object({ id: z.string().min(1).max(64) })
+
+export function receiptRoutes(deps: Deps) {
+  const { store } = deps
+  const db = store.db
+  const app = createRouter()
+
+  /** Signs the receipt for a loop's negative result, or says why there is none. */
+  async function issueReceipt(c: Context<AppEnv>, loopId: string) {
+    const loop = await findLoop(db, loopId)
+    if (!loop) throw notFound('loop')
+    const facts = foldLoop((await loopEvents(db, loopId)).map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
+    const basis = receiptBasis(facts)
+    if (!basis) throw conflict('no_negative_result', 'the loop has no negative result or checked certificate to certify')
+    const now = deps.clock()
+    if (basis.expiresAt.getTime() <= now.getTime()) throw conflict('receipt_expired', 'the negative result is more than 48 hours old; the driver must be tested again')
+    const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
+    const claims = { issuer: deps.config.ISSUER_CODE, plate: loop.plate, passNumber: loop.pass_number, result: 'negative' as const, ...basis }
+    const token = await signReceipt(claims, keys.current)
+    const receipt = {
+      token,
+      expires_at: basis.expiresAt.toISOString(),
+      test: basis.test,
+      sampled_at: basis.sampledAt.toISOString(),
+      plate: loop.plate,
+      pass_number: loop.pass_number,
+    }
+    await store.atomic([
+      auditEntry(db, now, { actor: actorOf(c.get('principal')), action: 'receipt.issue', subject: `loop:${loopId}`, after: { test: receipt.test, sampled_at: receipt.sampled_at, expires_at: receipt.expires_at } }),
+    ])
+    return receipt
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/loops/{id}/receipt',
+      tags: ['loops'],
+      summary: 'A signed test receipt for the driver: released without a new test until it expires',
+      description: '409 `no_negative_result` while the loop has no negative result (or checked certificate); 409 `receipt_expired` 48 h after sampling.',
+      security: bearer,
+      middleware: [allow('checkpoint', 'coordinator')],
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Receipt, 'the receipt'), ...commonErrors },
+    }),
+    async (c) => c.json(await issueReceipt(c, c.req.valid('param').id), 200),
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/loops/{id}/receipt/qr.svg',
+      tags: ['loops'],
+      summary: 'The receipt as a QR code (SVG)',
+      security: bearer,
+      middleware: [allow('checkpoint', 'coordinator')],
+      request: { params: IdParam },
+      responses: { 200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } }, ...commonErrors },
+    }),
+    async (c) => {
+      const receipt = await issueReceipt(c, c.req.valid('param').id)
+      return c.body(await qrSvg(receipt.token), 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, no-store' })
+    },
+  )
+
+  return app
+}
