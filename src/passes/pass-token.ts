@@ -106,7 +106,7 @@ export async function verifyCompact(
 
 function decodeBase64UrlText(part: string): string {
   const binary = atob(part.replaceAll('-', '+').replaceAll('_', '/'))
-  return new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))
+  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))
 }
 
 export const signPassToken = (claims: PassClaims, key: { kid: string; privateKey: CryptoKey }) =>

@@ -119,7 +119,7 @@ describe('the tamper-evident chain', () => {
   it('catches a rewritten chain whose seal was not re-signed, and a forged seal', async () => {
     await sealedLog()
     const last = seqs().at(-1)!
-    t.sqlite.prepare("UPDATE audit_seals SET hash = 'f' || substr(hash, 2) WHERE seq = ?").run(last)
+    t.sqlite.prepare("UPDATE audit_seals SET hash = (CASE substr(hash, 1, 1) WHEN '0' THEN '1' ELSE '0' END) || substr(hash, 2) WHERE seq = ?").run(last)
     expect(await verifyAudit(deps())).toMatchObject({ ok: false, problem: 'seal_mismatch' })
     t.sqlite.prepare("UPDATE audit_seals SET token = token || 'x' WHERE seq = ?").run(last)
     expect(await verifyAudit(deps())).toMatchObject({ ok: false, first_bad_seq: last, problem: 'seal_signature' })
