@@ -22,6 +22,7 @@ import { alertRoutes } from './alerts/routes.ts'
 import { auditRoutes } from './audit/routes.ts'
 import { arrivalRoutes } from './arrivals/routes.ts'
 import { receiptRoutes } from './receipts/routes.ts'
+import { uiRoutes } from './ui/routes.tsx'
 
 export type { Deps } from './http/env.ts'
 
@@ -51,6 +52,7 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', trustRoutes(deps, verifier))
   app.route('/api/v1', scanRoutes(deps, verifier))
   app.route('/', jwksRoute(deps))
+  app.route('/', uiRoutes(deps))
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

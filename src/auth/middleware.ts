@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
+import { getCookie } from 'hono/cookie'
 import type { Role } from './accounts.table.ts'
 import type { AppEnv, Deps } from '../http/env.ts'
 import { ApiError, forbidden, unauthorized } from '../http/errors.ts'
@@ -6,8 +7,14 @@ import { verifyLoginToken } from './login-token.ts'
 import { findAccountById, toPrincipal } from './accounts.repository.ts'
 import { hasRole } from './principal.ts'
 
+/** The web pages keep the sign-in token in this HttpOnly, SameSite=Strict cookie. */
+export const SESSION_COOKIE = 'tx_session'
+/** Cookie-signed writes must carry this header, which another site cannot send (CSRF). */
+export const CSRF_HEADER = 'x-tongxing-csrf'
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
 /**
- * Reads the bearer token, if any, and sets `principal`. The account is read on every request so a
+ * Reads the bearer token (or the web pages' session cookie), if any, and sets `principal`. The account is read on every request so a
  * disabled account is refused at once, not when its token expires. A bad token is not refused
  * here but remembered: public routes (sign-in) still work for a client sending a stale token,
  * and `allow` refuses it with the precise reason.
@@ -16,7 +23,15 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
   return async function authenticate(c, next) {
     c.set('principal', null)
     c.set('authProblem', null)
-    const header = c.req.header('authorization')
+    let header = c.req.header('authorization')
+    const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined
+    if (cookie) {
+      if (!SAFE_METHODS.has(c.req.method) && c.req.header(CSRF_HEADER) !== '1') {
+        c.set('authProblem', new ApiError(403, 'csrf', `a cookie-signed write needs the ${CSRF_HEADER} header`))
+        return next()
+      }
+      header = `Bearer ${cookie}`
+    }
     if (header !== undefined) {
       try {
         c.set('principal', await principalFor(deps, header))

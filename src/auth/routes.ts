@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { ApiError, conflict, describeGuard, notFound, unauthorized } from '../http/errors.ts'
+import { ApiError, conflict, describeGuard, notFound } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
@@ -14,9 +14,9 @@ import {
   insertAccount,
   listAccounts,
 } from './accounts.repository.ts'
-import { issueLoginToken } from './login-token.ts'
+import { signIn } from './sign-in.ts'
 import { allow, signedIn } from './middleware.ts'
-import { UNKNOWN_USER_HASH, hashPassword, verifyPassword } from './password.ts'
+import { hashPassword } from './password.ts'
 
 describeGuard('username_taken', 'that username is taken')
 
@@ -71,18 +71,8 @@ export function authRoutes(deps: Deps) {
     }),
     async (c) => {
       const { username, password } = c.req.valid('json')
-      const account = await findAccountByUsername(store.db, username)
-      // Same work whether or not the user exists, so timing does not reveal usernames.
-      const matches = await verifyPassword(password, account?.password_hash ?? UNKNOWN_USER_HASH)
-      if (!account || !matches) throw unauthorized('invalid_credentials', 'wrong username or password')
-      if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
-      const { token, expiresAt } = await issueLoginToken(
-        deps.config.TOKEN_SECRET,
-        { sub: account.id, role: account.role },
-        deps.clock(),
-        deps.config.LOGIN_TOKEN_TTL_SECONDS,
-      )
-      return c.json({ token, role: account.role, expires_at: expiresAt.toISOString() }, 200)
+      const { token, role, expiresAt } = await signIn(deps, username, password)
+      return c.json({ token, role, expires_at: expiresAt.toISOString() }, 200)
     },
   )
 

@@ -12,12 +12,14 @@ const ScanBody = z
   .object({
     id: z.uuid().openapi({ description: 'made by the device; a retry with the same id answers the same' }),
     // Any text up to 4 KB: a token that is not a pass is an answer (`malformed`), not a 400.
-    token: z.string().max(4096),
+    token: z.string().max(4096).optional(),
+    pass_number: z.string().regex(/^\d{12}$/, '12 digits').optional().openapi({ description: 'typed by hand when the QR cannot be read: the stored token of this issuer’s pass is checked' }),
     checkpoint_code: ReferenceCode,
     observed_plate: z.string().max(20).nullish(),
     scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({ description: 'device time; default: now' }),
     receipt: z.string().max(4096).nullish().openapi({ description: 'a test receipt token shown beside the pass' }),
   })
+  .refine((b) => b.token !== undefined || b.pass_number !== undefined, { message: 'send the token or a pass_number', path: ['token'] })
   .openapi('ScanRequest')
 
 const ScanAnswer = z

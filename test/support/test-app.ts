@@ -21,12 +21,12 @@ let cachedSecrets: Awaited<ReturnType<typeof generateSecrets>> | undefined
  * The whole app on an in-memory database with the real migrations and the demo data, plus a
  * movable clock and helpers to sign in and call it as each demo role.
  */
-export async function buildTestApp(options: { seed?: boolean; config?: Partial<Record<string, string>>; start?: string } = {}) {
+export async function buildTestApp(options: { seed?: boolean; config?: Partial<Record<string, string>>; start?: string; realClock?: boolean } = {}) {
   cachedSecrets ??= await generateSecrets()
   const config: Config = loadConfig({ ...cachedSecrets, SEED_DEMO: '1', ...options.config })
   const store = openNodeStore(':memory:')
   migrate(rawSqlite(store))
-  const clock = testClock(options.start)
+  const clock = options.realClock ? Object.assign(() => new Date(), { set: () => {}, advance: () => {} }) : testClock(options.start)
   if (options.seed !== false) await seedDemo(store, config, clock())
   const app = createApp({ store, config, clock })
   const tokens = new Map<string, string>()

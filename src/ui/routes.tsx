@@ -1,0 +1,124 @@
+import { Hono, type Context } from 'hono'
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
+import type { AppEnv, Deps } from '../http/env.ts'
+import { ApiError } from '../http/errors.ts'
+import { authenticate, SESSION_COOKIE } from '../auth/middleware.ts'
+import { hasRole, type Principal } from '../auth/principal.ts'
+import type { Role } from '../auth/accounts.table.ts'
+import { signIn } from '../auth/sign-in.ts'
+import { ASSETS } from './generated/assets.ts'
+import { MESSAGES, pickLang } from './i18n.ts'
+import { Layout, type PageContext } from './layout.tsx'
+import { applyPage, passPage, passesPage } from './pages/enterprise.tsx'
+import { arrivalsPage, scanPage } from './pages/checkpoint.tsx'
+import * as coordinator from './pages/coordinator.tsx'
+
+const HOME: Record<Role, string> = { enterprise: '/ui/passes', checkpoint: '/ui/scan', coordinator: '/ui/queue', admin: '/ui/queue' }
+
+/** The web pages, rendered on the server with hono/jsx; small scripts in client/ do the rest. */
+export function uiRoutes(deps: Deps) {
+  const app = new Hono<AppEnv>()
+  app.use('*', authenticate(deps))
+
+  function context(c: Context<AppEnv>): PageContext {
+    const asked = c.req.query('lang')
+    if (asked) setCookie(c, 'tx_lang', pickLang(asked), { path: '/', sameSite: 'Lax', maxAge: 365 * 86400 })
+    return { lang: pickLang(asked ?? getCookie(c, 'tx_lang')), principal: c.get('principal'), path: c.req.path }
+  }
+
+  /** A page for `roles`: signed-out visitors go to sign-in and come back; other roles get 403. */
+  function page(path: string, roles: Role[], render: (ctx: PageContext, c: Context<AppEnv>) => Promise<unknown> | unknown) {
+    app.get(path, async (c) => {
+      const ctx = context(c)
+      const principal = ctx.principal
+      if (!principal) return c.redirect(`/ui/login?next=${encodeURIComponent(c.req.path)}`)
+      if (!roles.some((role) => hasRole(principal, role))) return c.html(message(ctx, '403', MESSAGES[ctx.lang].home), 403)
+      const body = await render(ctx, c)
+      if (body === null) return c.html(message(ctx, '404', MESSAGES[ctx.lang].none), 404)
+      return c.html(body as string)
+    })
+  }
+
+  const message = (ctx: PageContext, title: string, text: string) => (
+    <Layout ctx={ctx} title={title}>
+      <h1>{title}</h1>
+      <p>{text}</p>
+      <p><a href="/ui">{MESSAGES[ctx.lang].home}</a></p>
+    </Layout>
+  )
+
+  const loginPage = (ctx: PageContext, next: string, failed: boolean) => {
+    const t = MESSAGES[ctx.lang]
+    return (
+      <Layout ctx={ctx} title={t.signIn}>
+        <h1>{t.signIn}</h1>
+        <form method="post" action="/ui/login" style="max-width:24rem">
+          {failed ? <p class="errors" role="alert">{t.wrongLogin}</p> : null}
+          <input type="hidden" name="next" value={next} />
+          <label for="username">{t.username}</label>
+          <input id="username" name="username" autocomplete="username" required autofocus />
+          <label for="password">{t.password}</label>
+          <input id="password" name="password" type="password" autocomplete="current-password" required />
+          <p><button type="submit" class="big">{t.signIn}</button></p>
+        </form>
+      </Layout>
+    )
+  }
+
+  app.get('/ui/login', (c) => c.html(loginPage(context(c), c.req.query('next') ?? '/ui', false)))
+  app.post('/ui/login', async (c) => {
+    const form = await c.req.parseBody()
+    const ctx = context(c)
+    const next = typeof form.next === 'string' && form.next.startsWith('/ui') ? form.next : '/ui'
+    try {
+      const { token, role } = await signIn(deps, String(form.username ?? ''), String(form.password ?? ''))
+      setCookie(c, SESSION_COOKIE, token, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'Strict',
+        secure: new URL(c.req.url).protocol === 'https:',
+        maxAge: deps.config.LOGIN_TOKEN_TTL_SECONDS,
+      })
+      return c.redirect(next === '/ui' ? HOME[role] : next, 303)
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error
+      return c.html(loginPage(ctx, next, true), 401)
+    }
+  })
+  app.post('/ui/logout', (c) => {
+    deleteCookie(c, SESSION_COOKIE, { path: '/' })
+    return c.redirect('/ui/login', 303)
+  })
+  app.get('/ui', (c) => {
+    const principal: Principal | null = c.get('principal')
+    return c.redirect(principal ? HOME[principal.role] : '/ui/login')
+  })
+
+  page('/ui/apply', ['enterprise'], (ctx) => applyPage(deps, ctx))
+  page('/ui/passes', ['enterprise'], (ctx) => passesPage(deps, ctx))
+  page('/ui/passes/:number', ['enterprise', 'coordinator'], (ctx, c) => passPage(deps, ctx, c.req.param('number') ?? ''))
+  page('/ui/scan', ['checkpoint'], (ctx) => scanPage(deps, ctx))
+  page('/ui/arrivals', ['checkpoint', 'coordinator'], (ctx) => arrivalsPage(deps, ctx))
+  page('/ui/queue', ['coordinator'], (ctx) => coordinator.queuePage(deps, ctx))
+  page('/ui/enterprises', ['coordinator'], (ctx) => coordinator.enterprisesPage(deps, ctx))
+  page('/ui/enterprises/:id', ['coordinator'], (ctx, c) => coordinator.enterprisePage(deps, ctx, c.req.param('id') ?? ''))
+  page('/ui/regions', ['coordinator'], (ctx) => coordinator.regionsPage(deps, ctx))
+  page('/ui/loops', ['coordinator'], (ctx) => coordinator.loopsPage(deps, ctx))
+  page('/ui/loops/:id', ['coordinator', 'checkpoint'], (ctx, c) => coordinator.loopPage(deps, ctx, c.req.param('id') ?? ''))
+  page('/ui/alerts', ['coordinator'], (ctx) => coordinator.alertsPage(deps, ctx))
+  page('/ui/audit', ['coordinator'], (ctx) => coordinator.auditPage(deps, ctx))
+  page('/ui/audit/:id', ['coordinator'], (ctx, c) => coordinator.auditReportPage(deps, ctx, c.req.param('id') ?? ''))
+
+  for (const [name, source] of Object.entries(ASSETS)) {
+    const path = name === 'sw' ? '/ui/sw.js' : `/ui/assets/${name}.js`
+    app.get(path, (c) =>
+      c.body(source, 200, {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': name === 'sw' ? 'no-cache' : 'public, max-age=300',
+        ...(name === 'sw' ? { 'service-worker-allowed': '/ui/' } : {}),
+      }),
+    )
+  }
+  app.get('/', (c) => c.redirect('/ui'))
+  return app
+}

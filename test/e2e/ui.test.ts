@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdirSync } from 'node:fs'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { ServerType } from '@hono/node-server'
+import { buildTestApp, type TestApp } from '../support/test-app.ts'
+import { residentId } from '../support/fixtures.ts'
+import { ARTIFACTS, accessibilityProblems, decodeQr, launch, qrVideo, screenshot, signIn, startServer } from './browser.ts'
+
+// Real Chromium against the real app: an enterprise applies, a coordinator approves, the pass
+// page's QR is decoded, a checkpoint scans it with the (fake) camera and records the loop to its
+// end, the coordinator sees it closed; then the offline path. Screenshots land in test-artifacts/.
+
+let t: TestApp
+let url: string
+let server: ServerType
+let browser: Browser
+let passNumber: string
+let passToken: string
+
+beforeAll(async () => {
+  t = await buildTestApp({ realClock: true })
+  ;({ url, server } = await startServer(t))
+  browser = await launch()
+})
+
+afterAll(async () => {
+  await browser?.close()
+  server?.close()
+})
+
+async function newPage(width = 1000): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width, height: 900 }, locale: 'zh-CN' })
+  return { context, page: await context.newPage() }
+}
+
+const noHorizontalScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+
+describe('the enterprise and the coordinator', () => {
+  it('applies with the API’s own validation messages, then succeeds', async () => {
+    const { context, page } = await newPage(360)
+    await signIn(page, url, 'enterprise', 'tongxing-firm')
+    await page.goto(`${url}/ui/apply`)
+    await page.getByLabel(/车牌号/).fill('沪A12345D')
+    await page.getByLabel('姓名').fill('张三')
+    await page.getByLabel('身份证号').fill('330702198503121230')
+    await page.getByLabel('手机号').fill('13812345678')
+    await page.getByLabel(/始发地/).fill('310115')
+    await page.getByLabel('行驶路线').fill('G60 沪昆高速 → 萧山出口 → 空港中转站')
+    await page.getByRole('button', { name: '提交' }).click()
+    const error = page.locator('#f-crew-0-id_number-error')
+    await expect.poll(() => error.textContent()).toContain('GB 11643')
+    expect(await page.getAttribute('#f-crew-0-id_number', 'aria-invalid')).toBe('true')
+    await screenshot(page, '01-apply-validation-360px')
+    expect(await noHorizontalScroll(page)).toBe(true)
+    expect(await accessibilityProblems(page)).toEqual([])
+
+    await page.getByLabel('身份证号').fill(residentId())
+    await page.getByRole('button', { name: '提交' }).click()
+    await page.waitForURL(/\/ui\/passes$/)
+    await expect.poll(() => page.locator('table[aria-label="申请"]').textContent()).toContain('沪A12345D')
+    await screenshot(page, '02-enterprise-passes')
+    await context.close()
+  })
+
+  it('lets the coordinator approve from the queue', async () => {
+    const { context, page } = await newPage()
+    await signIn(page, url, 'coordinator', 'tongxing-coord')
+    expect(new URL(page.url()).pathname).toBe('/ui/queue')
+    await screenshot(page, '03-coordinator-queue')
+    expect(await accessibilityProblems(page)).toEqual([])
+    await Promise.all([page.waitForEvent('load'), page.locator('[data-approve]').first().click()])
+    expect(await page.locator('[data-application]').count()).toBe(0)
+    const pass = t.sqlite.prepare("SELECT number, token FROM passes WHERE plate = '沪A12345D'").get() as { number: string; token: string }
+    passNumber = pass.number
+    passToken = pass.token
+    for (const path of ['/ui/enterprises', '/ui/enterprises/demo-ent-1', '/ui/regions', '/ui/alerts', '/ui/audit', '/ui/audit/demo-ent-1']) {
+      await page.goto(`${url}${path}`)
+      expect(await accessibilityProblems(page), path).toEqual([])
+      await screenshot(page, `04-coordinator${path.replaceAll('/', '-')}`)
+    }
+    await context.close()
+  })
+
+  it('shows a printable pass whose QR decodes to the signed token, on paper and on a phone', async () => {
+    const { context, page } = await newPage()
+    await signIn(page, url, 'enterprise', 'tongxing-firm')
+    await page.goto(`${url}/ui/passes`)
+    await page.getByRole('link', { name: passNumber }).click()
+    await page.waitForURL(new RegExp(`/ui/passes/${passNumber}$`))
+    expect(await page.locator('[data-plate]').textContent()).toBe('沪A12345D')
+    expect(await page.locator('.pass-sheet').textContent()).toMatch(/330702\*{8}\d{3}[\dX]/)
+    const decoded = decodeQr(await page.locator('[data-qr] svg').screenshot())
+    expect(decoded).toBe(passToken)
+    await screenshot(page, '05-pass-page')
+    expect(await accessibilityProblems(page)).toEqual([])
+    await page.emulateMedia({ media: 'print' })
+    mkdirSync(ARTIFACTS, { recursive: true })
+    await page.pdf({ path: `${ARTIFACTS}/pass-a4.pdf`, format: 'A4' })
+    await page.emulateMedia({ media: 'screen' })
+    await page.setViewportSize({ width: 360, height: 780 })
+    expect(await noHorizontalScroll(page)).toBe(true)
+    await screenshot(page, '06-pass-page-phone')
+    await context.close()
+  })
+})
+
+describe('the checkpoint', () => {
+  it('scans the pass with the camera and records the loop to its end', async () => {
+    const video = `${ARTIFACTS}/pass-qr.y4m`
+    mkdirSync(ARTIFACTS, { recursive: true })
+    qrVideo(passToken, video)
+    const cameraBrowser = await launch(video)
+    try {
+      const context = await cameraBrowser.newContext({ viewport: { width: 360, height: 800 }, locale: 'zh-CN' })
+      await context.grantPermissions(['camera'], { origin: url })
+      const page = await context.newPage()
+      await signIn(page, url, 'checkpoint', 'tongxing-check')
+      expect(new URL(page.url()).pathname).toBe('/ui/scan')
+      expect(await accessibilityProblems(page)).toEqual([])
+      await page.locator('#checkpoint').selectOption('HZ-G60-XS')
+      await page.getByRole('button', { name: '打开摄像头' }).click()
+      const verdict = page.locator('[data-verdict]')
+      await verdict.waitFor({ timeout: 30_000 })
+      expect(await verdict.getAttribute('data-verdict')).toBe('valid')
+      expect(await page.locator('[data-action]').getAttribute('data-action')).toBe('sample_then_release')
+      await screenshot(page, '07-scan-verdict-valid')
+      expect(await noHorizontalScroll(page)).toBe(true)
+
+      await page.getByLabel('采样管编码').fill('TUBE-0001')
+      await page.getByRole('button', { name: '已采样' }).click()
+      await page.getByRole('button', { name: '抗原阴性' }).click()
+      await page.locator('[data-dest-code]').fill('HZ-TS-XS')
+      await page.getByRole('button', { name: '放行' }).click()
+      for (const step of ['已到达', '已接驳', '核酸阴性']) await page.getByRole('button', { name: step, exact: true }).click()
+      await expect.poll(() => page.locator('[data-queue-count]').textContent()).toBe('0')
+      await screenshot(page, '08-scan-loop-recorded')
+      await context.close()
+    } finally {
+      await cameraBrowser.close()
+    }
+    const loop = t.sqlite.prepare('SELECT id, state FROM loops WHERE pass_number = ?').get(passNumber) as { id: string; state: string }
+    expect(loop.state).toBe('closed')
+
+    const { context, page } = await newPage()
+    await signIn(page, url, 'coordinator', 'tongxing-coord')
+    await page.goto(`${url}/ui/loops/${loop.id}`)
+    expect(await page.locator('[data-loop-state]').textContent()).toBe('已闭环')
+    await screenshot(page, '09-coordinator-loop-closed')
+    await context.close()
+  })
+
+  it('keeps working with the network cut: verifies offline, queues, uploads once when back', async () => {
+    const other = await t.call('POST', '/api/v1/applications', {
+      as: 'enterprise',
+      body: {
+        plate: '浙A77777', crew: [{ name: '李四', id_number: residentId('19900101', '456'), phone: '13900001111' }], cargo_category: 'medical',
+        origin_region_code: '320583', destination: { station_code: 'HZ-XS-01' }, route: 'G15',
+        valid_from: new Date().toISOString(), valid_until: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      },
+    })
+    const pass = (await t.call('POST', `/api/v1/applications/${other.json.id}/approve`, { as: 'coordinator' })).json
+    const { context, page } = await newPage(360)
+    await signIn(page, url, 'checkpoint', 'tongxing-check')
+    await expect.poll(() => page.evaluate(async () => (await new Promise((resolve) => {
+      const request = indexedDB.open('keyval-store')
+      request.onsuccess = () => {
+        const tx = request.result.transaction('keyval', 'readonly').objectStore('keyval').get('tx-trust')
+        tx.onsuccess = () => resolve(Boolean(tx.result))
+        tx.onerror = () => resolve(false)
+      }
+      request.onerror = () => resolve(false)
+    })))).toBe(true)
+
+    await page.locator('#checkpoint').selectOption('HZ-G60-XS')
+    await context.setOffline(true)
+    await expect.poll(() => page.locator('[data-network]').getAttribute('data-state')).toBe('offline')
+    await page.locator('[data-typed-input]').fill(pass.token)
+    await page.getByRole('button', { name: '核验' }).click()
+    await page.locator('[data-verdict]').waitFor()
+    expect(await page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('valid')
+    expect(await page.locator('[data-offline]').count()).toBe(1)
+    await page.getByLabel('采样管编码').fill('TUBE-OFFLINE')
+    await page.getByRole('button', { name: '已采样' }).click()
+    await page.getByRole('button', { name: '核酸阴性' }).click()
+    await expect.poll(() => page.locator('[data-queue-count]').textContent()).toBe('3')
+    await screenshot(page, '10-scan-offline-queued')
+    expect(t.sqlite.prepare('SELECT count(*) FROM loops WHERE plate = ?').pluck().get('浙A77777')).toBe(0)
+
+    await context.setOffline(false)
+    await expect.poll(() => page.locator('[data-queue-count]').textContent(), { timeout: 20_000 }).toBe('0')
+    await screenshot(page, '11-scan-back-online')
+    const loop = t.sqlite.prepare('SELECT id, state FROM loops WHERE plate = ?').get('浙A77777') as { id: string; state: string }
+    const kinds = t.sqlite.prepare('SELECT kind FROM loop_events WHERE loop_id = ? ORDER BY at, rowid').pluck().all(loop.id)
+    expect(kinds).toEqual(['arrived', 'sampled', 'pcr_result'])
+    // A second trip online (e.g. another 'online' event) uploads nothing again.
+    await page.evaluate(() => window.dispatchEvent(new Event('online')))
+    await page.waitForTimeout(500)
+    expect(t.sqlite.prepare('SELECT count(*) FROM loop_events WHERE loop_id = ?').pluck().get(loop.id)).toBe(3)
+    expect(t.sqlite.prepare('SELECT count(*) FROM scans WHERE plate = ?').pluck().get('浙A77777')).toBe(1)
+    await context.close()
+  })
+})
