@@ -73,6 +73,10 @@ describe('the enterprise and the coordinator', () => {
     const pass = t.sqlite.prepare("SELECT number, token FROM passes WHERE plate = '沪A12345D'").get() as { number: string; token: string }
     passNumber = pass.number
     passToken = pass.token
+    await page.goto(`${url}/ui/queue?lang=en`)
+    expect(await page.locator('h1').textContent()).toMatch(/^To approve/)
+    expect(await page.getAttribute('html', 'lang')).toBe('en')
+    await page.goto(`${url}/ui/queue?lang=zh`)
     for (const path of ['/ui/enterprises', '/ui/enterprises/demo-ent-1', '/ui/regions', '/ui/alerts', '/ui/audit', '/ui/audit/demo-ent-1']) {
       await page.goto(`${url}${path}`)
       expect(await accessibilityProblems(page), path).toEqual([])
