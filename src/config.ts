@@ -29,6 +29,13 @@ export const ConfigSchema = z.object({
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   SEED_DEMO: flag.default(true),
+  /** Password guessing: after LOGIN_SLOW_AFTER failures in the window each try waits longer, after LOGIN_LOCK_AFTER it is refused (429). */
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
+  LOGIN_SLOW_AFTER: z.coerce.number().int().min(1).default(5),
+  LOGIN_LOCK_AFTER: z.coerce.number().int().min(2).default(10),
+  /** Per client address, higher: many staff may share one network address. */
+  LOGIN_ADDRESS_LOCK_AFTER: z.coerce.number().int().min(2).default(50),
+  LOGIN_SLOWDOWN_STEP_MS: z.coerce.number().int().min(0).max(5000).default(500),
 })
 
 export type Config = z.infer<typeof ConfigSchema>

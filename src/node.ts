@@ -1,4 +1,5 @@
 import { serve } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createApp } from './app.ts'
@@ -9,6 +10,7 @@ import { DEMO_LOGINS, bootstrapAdmin, seedDemo } from './demo/seed.ts'
 import { loadOrCreateSecrets } from './node-secrets.ts'
 import { sweepLoops } from './alerts/sweep.ts'
 import { sealAudit } from './audit/chain.ts'
+import { pruneLoginFailures } from './auth/sign-in.ts'
 
 // Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
 const dataDir = resolve(process.env.DATA_DIR ?? 'data')
@@ -27,14 +29,14 @@ if (config.SEED_DEMO && (await seedDemo(store, config, clock()))) {
   for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
 }
 
-const deps = { store, config, clock }
+const deps = { store, config, clock, clientAddress: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? 'unknown' }
 const app = createApp(deps)
 
 // Background work, each on its own timer: overdue alerts open by themselves (also whenever a
 // loop is read), and new audit entries are chained and the head signed within seconds.
 const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
 const timers = [
-  setInterval(() => sweepLoops(deps).catch(logFailure('sweep')), Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)),
+  setInterval(() => sweepLoops(deps).then(() => pruneLoginFailures(deps)).catch(logFailure('sweep')), Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)),
   setInterval(() => sealAudit(deps).catch(logFailure('audit-seal')), Number(process.env.SEAL_INTERVAL_MS ?? 5_000)),
 ]
 for (const timer of timers) timer.unref()

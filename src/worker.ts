@@ -4,6 +4,7 @@ import { openD1Store, type D1Database } from './db/d1-store.ts'
 import { bootstrapAdmin } from './demo/seed.ts'
 import { sweepLoops } from './alerts/sweep.ts'
 import { sealAudit } from './audit/chain.ts'
+import { pruneLoginFailures } from './auth/sign-in.ts'
 import type { Deps } from './http/env.ts'
 
 // Workers entry: D1 binding and secrets from `env`. The app is built once per isolate.
@@ -19,7 +20,7 @@ function build(env: Env) {
     const config = loadConfig(env)
     const store = openD1Store(env.DB)
     const clock = () => new Date()
-    const deps = { store, config, clock }
+    const deps: Deps = { store, config, clock, clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown' }
     built = { app: createApp(deps), deps, ready: bootstrapAdmin(store, config, clock()) }
   }
   return built
@@ -38,5 +39,6 @@ export default {
     await ready
     await sweepLoops(deps)
     await sealAudit(deps)
+    await pruneLoginFailures(deps)
   },
 }

@@ -71,7 +71,7 @@ export function authRoutes(deps: Deps) {
     }),
     async (c) => {
       const { username, password } = c.req.valid('json')
-      const { token, role, expiresAt } = await signIn(deps, username, password)
+      const { token, role, expiresAt } = await signIn(deps, username, password, deps.clientAddress?.(c) ?? 'unknown')
       return c.json({ token, role, expires_at: expiresAt.toISOString() }, 200)
     },
   )

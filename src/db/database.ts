@@ -1,5 +1,6 @@
 import type { AlertsTable, LoopEventsTable, LoopsTable, ScansTable } from '../loops/loops.table.ts'
 import type { ArrivalReportsTable } from '../arrivals/arrivals.table.ts'
+import type { Generated } from 'kysely'
 import type { AuditLogTable, AuditSealsTable } from '../audit/audit.table.ts'
 import type { AccountsTable } from '../auth/accounts.table.ts'
 import type { CheckpointsTable } from '../checkpoints/checkpoints.table.ts'
@@ -30,4 +31,5 @@ export interface Database {
   audit_log: AuditLogTable
   audit_seals: AuditSealsTable
   service_state: { key: string; value: string }
+  login_failures: { id: Generated<number>; username: string; address: string; at: string }
 }

@@ -1,3 +1,4 @@
+import type { Context } from 'hono'
 import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import type { Principal } from '../auth/principal.ts'
@@ -9,6 +10,8 @@ export interface Deps {
   config: Config
   /** The service's notion of now; tests pass a controllable clock. */
   clock: () => Date
+  /** The client's network address, for sign-in throttling; each runtime knows where to find it. */
+  clientAddress?: (c: Context) => string
 }
 
 export type AppEnv = {

@@ -10,6 +10,7 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: unknown,
+    readonly headers?: Record<string, string>,
   ) {
     super(message)
   }
@@ -39,7 +40,7 @@ export function describeGuard(code: string, message: string) {
 /** `app.onError`: every thrown thing becomes the JSON error shape; only real faults are 500s. */
 export function handleError(error: Error, c: Context) {
   if (error instanceof ApiError) {
-    return c.json(errorBody(error.code, error.message, error.details), error.status)
+    return c.json(errorBody(error.code, error.message, error.details), error.status, error.headers)
   }
   if (error instanceof GuardFailed) {
     const code = error.codes[0] ?? 'conflict'

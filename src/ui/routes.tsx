@@ -47,13 +47,13 @@ export function uiRoutes(deps: Deps) {
     </Layout>
   )
 
-  const loginPage = (ctx: PageContext, next: string, failed: boolean) => {
+  const loginPage = (ctx: PageContext, next: string, failed: boolean | string) => {
     const t = MESSAGES[ctx.lang]
     return (
       <Layout ctx={ctx} title={t.signIn}>
         <h1>{t.signIn}</h1>
         <form method="post" action="/ui/login" style="max-width:24rem">
-          {failed ? <p class="errors" role="alert">{t.wrongLogin}</p> : null}
+          {failed ? <p class="errors" role="alert">{typeof failed === 'string' ? failed : t.wrongLogin}</p> : null}
           <input type="hidden" name="next" value={next} />
           <label for="username">{t.username}</label>
           <input id="username" name="username" autocomplete="username" required autofocus />
@@ -71,7 +71,7 @@ export function uiRoutes(deps: Deps) {
     const ctx = context(c)
     const next = typeof form.next === 'string' && form.next.startsWith('/ui') ? form.next : '/ui'
     try {
-      const { token, role } = await signIn(deps, String(form.username ?? ''), String(form.password ?? ''))
+      const { token, role } = await signIn(deps, String(form.username ?? ''), String(form.password ?? ''), deps.clientAddress?.(c) ?? 'unknown')
       setCookie(c, SESSION_COOKIE, token, {
         path: '/',
         httpOnly: true,
@@ -82,7 +82,7 @@ export function uiRoutes(deps: Deps) {
       return c.redirect(next === '/ui' ? HOME[role] : next, 303)
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
-      return c.html(loginPage(ctx, next, true), 401)
+      return c.html(loginPage(ctx, next, error.code === 'too_many_attempts' ? error.message : true), error.status === 429 ? 429 : 401)
     }
   })
   app.post('/ui/logout', (c) => {
