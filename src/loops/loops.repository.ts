@@ -23,7 +23,7 @@ export async function loopEvents(db: Kysely<Database>, loopId: string): Promise<
     .execute()
 }
 
-export const toFoldEvent = (row: LoopEventRow & { seq: number }): LoopEvent => ({
+export const toFoldEvent = (row: Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data'> & { seq: number }): LoopEvent => ({
   id: row.id,
   kind: row.kind,
   at: row.at,

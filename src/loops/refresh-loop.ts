@@ -4,7 +4,7 @@ import type { Compilable } from '../db/store.ts'
 import { destinationDueAt, dueAlerts, resultDueAt, type AlertKind } from '../alerts/due-alerts.ts'
 import { foldLoop, type LoopFacts } from './fold.ts'
 import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
-import type { LoopRow } from './loops.table.ts'
+import type { LoopEventRow, LoopRow } from './loops.table.ts'
 
 /**
  * Rebuilds a loop's projection from its events, flags the events that made no sense, and opens
@@ -12,22 +12,40 @@ import type { LoopRow } from './loops.table.ts'
  * in meanwhile (else the sweep, or the next change, refreshes it again).
  */
 export async function refreshLoop(deps: Deps, loopId: string): Promise<{ loop: LoopRow; facts: LoopFacts } | undefined> {
-  const { store } = deps
-  const db = store.db
+  const db = deps.store.db
   const loop = await findLoop(db, loopId)
   if (!loop) return undefined
   const rows = await loopEvents(db, loopId)
-  const facts = foldLoop(rows.map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
+  const { facts, writes } = projectLoop(deps, loop, rows, rows.length)
+  await deps.store.atomic(writes)
+  return { loop: (await findLoop(db, loopId))!, facts }
+}
+
+/**
+ * The writes that bring a loop's projection up to date with `events` (stored, or about to be
+ * stored in the same atomic write): event flags, due alerts, and the loop row. `expectedCount` is
+ * how many events the loop will have once those writes run; if more came in meanwhile the loop
+ * stays marked dirty for the next refresh.
+ */
+export function projectLoop(
+  deps: Deps,
+  loop: LoopRow,
+  events: (Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data' | 'flag'> & { seq: number })[],
+  expectedCount: number,
+): { facts: LoopFacts; writes: Compilable[]; alerting: boolean } {
+  const db = deps.store.db
+  const facts = foldLoop(events.map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
   const now = deps.clock()
   const limits = { resultOverdueHours: deps.config.RESULT_OVERDUE_HOURS }
   const flags = new Map(facts.flags.map((f) => [f.eventId, f.reason]))
 
   const writes: Compilable[] = []
-  for (const row of rows) {
+  for (const row of events) {
     const flag = flags.get(row.id) ?? null
     if (flag !== row.flag) writes.push(db.updateTable('loop_events').set({ flag }).where('id', '=', row.id))
   }
-  for (const kind of dueAlerts(facts, now, limits)) writes.push(...openAlert(deps, loop, facts, kind, now))
+  const due = dueAlerts(facts, now, limits)
+  for (const kind of due) writes.push(...openAlert(deps, loop, facts, kind, now))
 
   // A coordinator's manual close stands; otherwise the fold decides.
   const closedAt = loop.closed_by ? loop.closed_at : facts.closedAt
@@ -52,13 +70,12 @@ export async function refreshLoop(deps: Deps, loopId: string): Promise<{ loop: L
       .updateTable('loops')
       .set({
         ...projection,
-        alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loopId} AND status != 'resolved')`,
-        dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${loopId}) = ${rows.length} THEN 0 ELSE 1 END`,
+        alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loop.id} AND status != 'resolved')`,
+        dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${loop.id}) = ${expectedCount} THEN 0 ELSE 1 END`,
       })
-      .where('id', '=', loopId),
+      .where('id', '=', loop.id),
   )
-  await store.atomic(writes)
-  return { loop: (await findLoop(db, loopId))!, facts }
+  return { facts, writes, alerting: loop.alerting === 1 || due.length > 0 }
 }
 
 /** Inserts the alert and its audit entry unless the loop already has one of this kind. */

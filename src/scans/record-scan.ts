@@ -7,9 +7,10 @@ import { isEntryCheckpoint } from '../checkpoints/routes.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
 import { issuerOf, verifyPassToken, type PassClaims } from '../passes/pass-token.ts'
 import { normalisePlate } from '../vehicles/plate.ts'
-import { findOpenLoop } from '../loops/loops.repository.ts'
-import { refreshLoop } from '../loops/refresh-loop.ts'
-import type { LoopRow } from '../loops/loops.table.ts'
+import { findOpenLoop, loopEvents } from '../loops/loops.repository.ts'
+import { projectLoop } from '../loops/refresh-loop.ts'
+import type { LoopEventRow, LoopRow } from '../loops/loops.table.ts'
+import { ensureToken } from '../passes/issue-pass.ts'
 import { decideVerdict, type ScanFacts } from './decide-verdict.ts'
 import { checkReceipt, type ReceiptClaims, type ReceiptStatus } from '../receipts/receipt-token.ts'
 import { findMatchingReport, reportView } from '../arrivals/arrivals.repository.ts'
@@ -92,69 +93,53 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   const report = entry && (claims?.plate ?? observedPlate) ? await findMatchingReport(db, (claims?.plate ?? observedPlate)!, checkpoint.code, scannedAt) : undefined
 
   const writes: Compilable[] = []
-  let loopId: string | null = null
-  if (claims && decision.verdict === 'valid' && entry) {
-    loopId = crypto.randomUUID()
-    writes.push(
-      db.insertInto('loops').values({
-        id: loopId,
-        plate: claims.plate,
-        pass_number: claims.number,
-        enterprise_id: enterpriseId,
-        entry_checkpoint_code: checkpoint.code,
-        opened_at: scannedAt.toISOString(),
-        opened_by: actorOf(principal),
-        manual: 0,
-        state: 'arrived',
-        alerting: 0,
-        flagged_events: 0,
-        last_checkpoint_code: checkpoint.code,
-        dirty: 1,
-        updated_at: now.toISOString(),
-      }),
-    )
-  } else if (claims && !entry && openLoop) {
-    loopId = openLoop.id
-    writes.push(db.updateTable('loops').set({ dirty: 1 }).where('id', '=', loopId))
-  } else if (openLoop) {
-    loopId = openLoop.id // loop_open: point staff at the loop that is still open
-  }
-  const recordsEvent = claims && loopId && (decision.verdict === 'valid' || !entry) && !(entry && facts.loopAlreadyOpen)
-  if (recordsEvent) {
-    writes.push(
-      db.insertInto('loop_events').values({
-        id: input.id,
-        loop_id: loopId!,
-        kind: entry ? 'arrived' : 'destination_arrived',
-        at: scannedAt.toISOString(),
-        checkpoint_code: checkpoint.code,
-        data: JSON.stringify({ scan_id: input.id, pass_number: claims!.number }),
-        recorded_by: actorOf(principal),
-        received_at: now.toISOString(),
-      }),
-    )
-  }
+  // The loop this scan opens or attaches to, and the events it adds there.
+  let loop: LoopRow | undefined
+  let stored: Awaited<ReturnType<typeof loopEvents>> = []
   const opensLoop = Boolean(claims && decision.verdict === 'valid' && entry)
+  if (opensLoop) {
+    loop = newLoop(claims!, enterpriseId, checkpoint.code, scannedAt, now, actorOf(principal))
+    writes.push(db.insertInto('loops').values(loop))
+  } else if (claims && !entry && openLoop) {
+    loop = openLoop
+    stored = await loopEvents(db, openLoop.id)
+  }
+  const added: LoopEventRow[] = []
+  const event = (kind: LoopEventRow['kind'], id: string, data: Record<string, unknown>): LoopEventRow => ({
+    id,
+    loop_id: loop!.id,
+    kind,
+    at: scannedAt.toISOString(),
+    checkpoint_code: checkpoint.code,
+    data: JSON.stringify(data),
+    recorded_by: actorOf(principal),
+    received_at: now.toISOString(),
+    flag: null,
+  })
+  if (loop) added.push(event(entry ? 'arrived' : 'destination_arrived', input.id, { scan_id: input.id, pass_number: claims!.number }))
   if (opensLoop && receipt?.status === 'valid' && receipt.claims) {
     const r = receipt.claims
-    writes.push(
-      db.insertInto('loop_events').values({
-        id: crypto.randomUUID(),
-        loop_id: loopId!,
-        kind: 'certificate_checked',
-        at: scannedAt.toISOString(),
-        checkpoint_code: checkpoint.code,
-        data: JSON.stringify({ receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: input.id }),
-        recorded_by: actorOf(principal),
-        received_at: now.toISOString(),
-      }),
-    )
+    added.push(event('certificate_checked', crypto.randomUUID(), { receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: input.id }))
   }
   if (opensLoop && report) {
     writes.push(
-      db.updateTable('arrival_reports').set({ arrived_at: scannedAt.toISOString(), arrived_loop_id: loopId, arrived_scan_id: input.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
+      db.updateTable('arrival_reports').set({ arrived_at: scannedAt.toISOString(), arrived_loop_id: loop!.id, arrived_scan_id: input.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
     )
   }
+  let loopAnswer: { id: string; state: string; alerting: boolean } | undefined
+  if (loop) {
+    writes.push(...added.map((row) => db.insertInto('loop_events').values(row)))
+    // Fold the loop with its new events now, so its projection commits with them.
+    const nextSeq = Math.max(0, ...stored.map((e) => e.seq)) + 1
+    const events = [...stored, ...added.map((row, i) => ({ ...row, seq: nextSeq + i }))]
+    const projected = projectLoop(deps, loop, events, events.length)
+    writes.push(...projected.writes)
+    loopAnswer = { id: loop.id, state: loop.closed_by ? 'closed' : projected.facts.state, alerting: projected.alerting }
+  } else if (openLoop) {
+    // loop_open: point staff at the loop that is still open.
+    loopAnswer = { id: openLoop.id, state: openLoop.state, alerting: openLoop.alerting === 1 }
+  }
+  const loopId = loopAnswer?.id ?? null
 
   const response = {
     id: input.id,
@@ -190,6 +175,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
           },
         }
       : {}),
+    ...(loopAnswer ? { loop: loopAnswer } : {}),
   }
   const raw = JSON.stringify(input).slice(0, RAW_LIMIT)
   writes.push(
@@ -208,7 +194,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
       action: decision.action,
       loop_id: loopId,
       raw,
-      response: '{}',
+      // Stored with the scan, so a retry after a lost answer gets the same answer in full.
+      response: JSON.stringify(response),
     }),
     auditEntry(db, now, { actor: actorOf(principal), action: 'scan', subject: `scan:${input.id}`, after: { checkpoint: checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId } }),
   )
@@ -223,19 +210,46 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     throw error
   }
 
-  let loop: { id: string; state: string; alerting: boolean } | undefined
-  if (loopId) {
-    const refreshed = recordsEvent ? (await refreshLoop(deps, loopId))?.loop : await db.selectFrom('loops').selectAll().where('id', '=', loopId).executeTakeFirst()
-    if (refreshed) loop = { id: refreshed.id, state: refreshed.state, alerting: refreshed.alerting === 1 }
-  }
-  const answer = { ...response, ...(loop ? { loop } : {}) }
-  await db.updateTable('scans').set({ response: JSON.stringify(answer) }).where('id', '=', input.id).execute()
-  return answer
+  return response
 }
 
 
-/** The stored token of one of this issuer's passes, or '' (answered as `malformed`) if there is none. */
+/**
+ * The token of one of this issuer's passes, or '' (answered as `malformed`) if there is none. A
+ * pass whose token was not stored yet (a crash right after approval) gets it now.
+ */
 async function passTokenByNumber(deps: Deps, number: string): Promise<string> {
-  const row = await deps.store.db.selectFrom('passes').select('token').where('number', '=', number).executeTakeFirst()
-  return row?.token ?? ''
+  const row = await deps.store.db.selectFrom('passes').selectAll().where('number', '=', number).executeTakeFirst()
+  return row ? ((await ensureToken(deps, row)).token ?? '') : ''
+}
+
+function newLoop(claims: PassClaims, enterpriseId: string | null, checkpointCode: string, at: Date, now: Date, actor: string): LoopRow {
+  return {
+    id: crypto.randomUUID(),
+    plate: claims.plate,
+    pass_number: claims.number,
+    enterprise_id: enterpriseId,
+    entry_checkpoint_code: checkpointCode,
+    opened_at: at.toISOString(),
+    opened_by: actor,
+    manual: 0,
+    state: 'arrived',
+    alerting: 0,
+    sampled_at: null,
+    pcr_result: null,
+    released_at: null,
+    release_deadline: null,
+    destination_code: null,
+    destination_arrived_at: null,
+    last_checkpoint_code: checkpointCode,
+    negative_since: null,
+    result_due_at: null,
+    destination_due_at: null,
+    flagged_events: 0,
+    closed_at: null,
+    closed_note: null,
+    closed_by: null,
+    dirty: 1,
+    updated_at: now.toISOString(),
+  }
 }
