@@ -19,8 +19,8 @@ const HOUR = 3_600_000
 export function dueAlerts(facts: LoopFacts, now: Date, limits: AlertLimits): AlertKind[] {
   const due: AlertKind[] = []
   const t = now.getTime()
-  if (facts.pcr === 'positive') due.push('pcr_positive')
-  if (facts.antigen === 'positive') due.push('antigen_positive')
+  if (facts.pcr === 'positive' || facts.everPositive.pcr) due.push('pcr_positive')
+  if (facts.antigen === 'positive' || facts.everPositive.antigen) due.push('antigen_positive')
   const resultDue = resultDueAt(facts, limits)
   if (resultDue && t > resultDue.getTime()) due.push('result_overdue')
   const destinationDue = destinationDueAt(facts)

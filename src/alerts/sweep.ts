@@ -30,6 +30,9 @@ export async function sweepLoops(deps: Deps, limit = 500): Promise<number> {
     )
     .limit(limit)
     .execute()
-  for (const { id } of rows) await refreshLoop(deps, id)
+  for (const { id } of rows) {
+    // One loop that cannot be refreshed must not stop the alerts of the others.
+    await refreshLoop(deps, id).catch((error) => console.error(JSON.stringify({ level: 'error', job: 'sweep', loop_id: id, error: String(error) })))
+  }
   return rows.length
 }

@@ -3,6 +3,7 @@ import { ApiError, unauthorized } from '../http/errors.ts'
 import { findAccountByUsername } from './accounts.repository.ts'
 import { issueLoginToken } from './login-token.ts'
 import { UNKNOWN_USER_HASH, verifyPassword } from './password.ts'
+import { keyedDigest } from '../privacy/personal-data.ts'
 
 const MINUTE = 60_000
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -19,8 +20,9 @@ export async function signIn(deps: Deps, username: string, password: string, add
   const db = store.db
   const now = deps.clock()
   const since = new Date(now.getTime() - config.LOGIN_WINDOW_MINUTES * MINUTE).toISOString()
+  const accountKey = await keyedDigest(config.TOKEN_SECRET, username.toLowerCase())
   const [byUser, byAddress] = await Promise.all([
-    db.selectFrom('login_failures').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('at').as('last')]).where('username', '=', username).where('at', '>=', since).executeTakeFirstOrThrow(),
+    db.selectFrom('login_failures').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('at').as('last')]).where('account_key', '=', accountKey).where('at', '>=', since).executeTakeFirstOrThrow(),
     db.selectFrom('login_failures').select((eb) => [eb.fn.countAll<number>().as('n'), eb.fn.max('at').as('last')]).where('address', '=', address).where('at', '>=', since).executeTakeFirstOrThrow(),
   ])
   const userFailures = Number(byUser.n)
@@ -37,11 +39,11 @@ export async function signIn(deps: Deps, username: string, password: string, add
   // Same work whether or not the user exists, so timing does not reveal usernames.
   const matches = await verifyPassword(password, account?.password_hash ?? UNKNOWN_USER_HASH)
   if (!account || !matches) {
-    await db.insertInto('login_failures').values({ username, address, at: now.toISOString() }).execute()
+    await db.insertInto('login_failures').values({ account_key: accountKey, address, at: now.toISOString() }).execute()
     throw unauthorized('invalid_credentials', 'wrong username or password')
   }
   if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
-  await db.deleteFrom('login_failures').where('username', '=', username).execute()
+  await db.deleteFrom('login_failures').where('account_key', '=', accountKey).execute()
   const { token, expiresAt } = await issueLoginToken(config.TOKEN_SECRET, { sub: account.id, role: account.role }, now, config.LOGIN_TOKEN_TTL_SECONDS)
   return { token, role: account.role, expiresAt }
 }

@@ -31,5 +31,5 @@ export interface Database {
   audit_log: AuditLogTable
   audit_seals: AuditSealsTable
   service_state: { key: string; value: string }
-  login_failures: { id: Generated<number>; username: string; address: string; at: string }
+  login_failures: { id: Generated<number>; account_key: string; address: string; at: string }
 }

@@ -50,6 +50,11 @@ export interface LoopFacts {
   lastCheckpointCode: string | null
   /** When a negative result or checked certificate was obtained (the sample time for a test). */
   negativeSince: string | null
+  /**
+   * A positive result was ever recorded, even one later retested negative or one that came where
+   * it made no sense: each must raise its alert whatever order the events arrive in.
+   */
+  everPositive: { pcr: boolean; antigen: boolean }
   flags: { eventId: string; reason: string }[]
 }
 
@@ -74,6 +79,7 @@ export function initialFacts(): LoopFacts {
     closedAt: null,
     lastCheckpointCode: null,
     negativeSince: null,
+    everPositive: { pcr: false, antigen: false },
     flags: [],
   }
 }
@@ -173,6 +179,10 @@ function closeIfDone(facts: LoopFacts) {
 export function foldLoop(events: LoopEvent[], releaseHours: number): LoopFacts {
   const facts = initialFacts()
   for (const event of orderEvents(events)) {
+    if (result(event.data) === 'positive') {
+      if (event.kind === 'pcr_result') facts.everPositive.pcr = true
+      if (event.kind === 'antigen_result') facts.everPositive.antigen = true
+    }
     const problem = applyEvent(facts, event, releaseHours)
     if (problem) facts.flags.push({ eventId: event.id, reason: problem })
     else closeIfDone(facts)

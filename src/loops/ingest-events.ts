@@ -95,7 +95,12 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       outcomes[index] = { id: event.id, status: results[i].rows.length > 0 ? 'accepted' : 'duplicate' }
     })
     for (const loopId of touched) {
-      const refreshed = await refreshLoop(deps, loopId)
+      // The events are stored and will be answered as such; a projection that fails to refresh
+      // stays dirty for the sweep rather than turning an acknowledged upload into an error.
+      const refreshed = await refreshLoop(deps, loopId).catch((error) => {
+        console.error(JSON.stringify({ level: 'error', job: 'refresh', loop_id: loopId, error: String(error) }))
+        return undefined
+      })
       for (const flag of refreshed?.facts.flags ?? []) {
         const at = accepted.find((a) => a.event.id === flag.eventId)
         if (at && outcomes[at.index].status === 'accepted') outcomes[at.index].flag = flag.reason

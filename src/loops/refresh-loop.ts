@@ -65,11 +65,16 @@ export function projectLoop(
     closed_at: closedAt,
     updated_at: now.toISOString(),
   }
+  // Events are the truth, so a late one can reopen a closed loop — unless the vehicle has come
+  // back since and has a new open loop: then the old one stays closed (alerts still open on it).
+  const reopenBlocked = sql`(${closedAt} IS NULL AND closed_at IS NOT NULL AND EXISTS (SELECT 1 FROM loops AS other WHERE other.plate = loops.plate AND other.id != loops.id AND other.closed_at IS NULL))`
   writes.push(
     db
       .updateTable('loops')
       .set({
         ...projection,
+        state: sql<LoopRow['state']>`CASE WHEN ${reopenBlocked} THEN 'closed' ELSE ${projection.state} END`,
+        closed_at: sql<string | null>`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${closedAt} END`,
         alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loop.id} AND status != 'resolved')`,
         dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${loop.id}) = ${expectedCount} THEN 0 ELSE 1 END`,
       })

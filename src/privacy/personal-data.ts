@@ -56,3 +56,22 @@ export function maskPhone(phone: string): string {
 }
 
 export const MOBILE_PATTERN = /^1[3-9]\d{9}$/
+
+const ID_LIKE = /\d{17}[\dXx]/g
+const MOBILE_LIKE = /(?<!\d)1[3-9]\d{9}(?!\d)/g
+
+/**
+ * Free text that may hold personal data typed into the wrong box (a scan's raw input, an
+ * unreadable plate): anything shaped like a resident ID number or a mobile number is masked
+ * before it is stored.
+ */
+export function maskPersonalText(text: string): string {
+  return text.replace(ID_LIKE, (id) => maskIdNumber(id.toUpperCase())).replace(MOBILE_LIKE, maskPhone)
+}
+
+/** A keyed digest, for counting by a value (a typed user name) without storing the value. */
+export async function keyedDigest(secret: string, value: string): Promise<string> {
+  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(value))
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('')
+}

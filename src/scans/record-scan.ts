@@ -6,7 +6,8 @@ import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { isEntryCheckpoint } from '../checkpoints/routes.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
 import { issuerOf, verifyPassToken, type PassClaims } from '../passes/pass-token.ts'
-import { normalisePlate } from '../vehicles/plate.ts'
+import { normalisePlate, parsePlate } from '../vehicles/plate.ts'
+import { maskPersonalText } from '../privacy/personal-data.ts'
 import { findOpenLoop, loopEvents } from '../loops/loops.repository.ts'
 import { projectLoop } from '../loops/refresh-loop.ts'
 import type { LoopEventRow, LoopRow } from '../loops/loops.table.ts'
@@ -59,7 +60,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   let openLoop: LoopRow | undefined
   const entry = isEntryCheckpoint(checkpoint.kind)
   const flags: string[] = []
-  const observedPlate = input.observed_plate ? normalisePlate(input.observed_plate) : null
+  // A plate that does not parse is kept only masked: staff sometimes type a phone number there.
+  const observedPlate = input.observed_plate ? (parsePlate(input.observed_plate) ?? maskPersonalText(normalisePlate(input.observed_plate))) : null
 
   if (!checked.ok) {
     facts.tokenProblem = checked.problem
@@ -177,7 +179,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
       : {}),
     ...(loopAnswer ? { loop: loopAnswer } : {}),
   }
-  const raw = JSON.stringify(input).slice(0, RAW_LIMIT)
+  // Kept for auditors, with anything that looks like an ID or phone number masked.
+  const raw = maskPersonalText(JSON.stringify(input).slice(0, RAW_LIMIT))
   writes.push(
     db.insertInto('scans').values({
       id: input.id,
