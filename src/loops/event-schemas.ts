@@ -22,7 +22,23 @@ export const EVENT_DATA = {
     .default({}),
 } as const
 
-const FreeData = z.record(z.string(), z.unknown()).refine((d) => JSON.stringify(d).length <= 2000, 'data too large').optional()
+/** Nesting depth without recursion, so a hostile 100,000-deep body cannot overflow the stack. */
+function depthWithin(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]]
+  while (stack.length) {
+    const [node, depth] = stack.pop()!
+    if (node === null || typeof node !== 'object') continue
+    if (depth >= limit) return false
+    for (const child of Object.values(node)) stack.push([child, depth + 1])
+  }
+  return true
+}
+
+const FreeData = z
+  .record(z.string(), z.unknown())
+  .refine((d) => depthWithin(d, 8), 'data nested too deep')
+  .refine((d) => depthWithin(d, 8) && JSON.stringify(d).length <= 2000, 'data too large')
+  .optional()
 
 export const EventInput = z
   .object({

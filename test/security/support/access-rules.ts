@@ -1,0 +1,149 @@
+import { enterpriseBody } from '../../support/reference-data.ts'
+import { applicationBody, residentId } from '../../support/fixtures.ts'
+import { TRUSTED_ISSUER, type DemoRole, type World } from './world.ts'
+
+/** Who calls: nobody, a demo account, or an enterprise account of another firm (demo-ent-2). */
+export type Caller = 'anonymous' | DemoRole | 'other-enterprise'
+export const CALLERS: Caller[] = ['anonymous', 'admin', 'coordinator', 'enterprise', 'checkpoint', 'other-enterprise']
+
+export interface AccessRule {
+  /** Anyone, signed in or not. */
+  public?: true
+  /** The roles that may call it (an admin is also a coordinator: both are listed). */
+  allowed?: DemoRole[]
+  /** The object in the path belongs to an enterprise: the owning firm may, another firm gets 404. */
+  owned?: true
+  /** Served but not in the OpenAPI document (docs, health). */
+  undocumented?: true
+  /** Real values for the path parameters. */
+  params?: (w: World) => Record<string, string>
+  query?: string
+  /** A body an allowed caller may send; `n` differs per call so creations do not collide. */
+  body?: (w: World, caller: Caller, n: number) => unknown
+  /** What an allowed caller may get; default: 200 for GET, any 2xx or 409 (state) otherwise. */
+  ok?: number[]
+}
+
+const COORDINATORS: DemoRole[] = ['admin', 'coordinator']
+const SIGNED_IN: DemoRole[] = ['admin', 'coordinator', 'enterprise', 'checkpoint']
+const suffix = (n: number) => String(n).padStart(5, '0').slice(-5)
+
+/**
+ * The authorization rule of every operation, from API.md and the route docs. An operation the
+ * OpenAPI document lists without an entry here fails the matrix: a new route ships with its rule.
+ */
+export const ACCESS_RULES: Record<string, AccessRule> = {
+  'GET /healthz': { public: true, undocumented: true },
+  'GET /api/openapi.json': { public: true, undocumented: true },
+  'GET /api/docs': { public: true, undocumented: true },
+  'GET /.well-known/jwks.json': { public: true },
+  'POST /api/v1/auth/login': { public: true, body: () => ({ username: 'checkpoint', password: 'tongxing-check' }) },
+
+  'GET /api/v1/auth/me': { allowed: SIGNED_IN },
+  'POST /api/v1/accounts': {
+    allowed: COORDINATORS,
+    body: (_w, caller, n) => ({ username: `mx-${caller}-${n}`, password: 'matrix-password', role: 'checkpoint', checkpoint_codes: ['HZ-RD-104'] }),
+  },
+  'GET /api/v1/accounts': { allowed: COORDINATORS },
+  'POST /api/v1/accounts/{id}/disable': { allowed: COORDINATORS, params: (w) => ({ id: w.spareAccountId }) },
+  'POST /api/v1/accounts/{id}/enable': { allowed: COORDINATORS, params: (w) => ({ id: w.spareAccountId }) },
+
+  'GET /api/v1/regions': { allowed: SIGNED_IN, query: '?risk=high' },
+  'GET /api/v1/regions/{code}': { allowed: SIGNED_IN, params: () => ({ code: '310115' }) },
+  'PUT /api/v1/regions/{code}/risk': {
+    allowed: COORDINATORS,
+    params: () => ({ code: '330102' }),
+    body: (_w, _c, n) => ({ level: n % 2 ? 'medium' : 'high', reason: `matrix ${n}` }),
+  },
+
+  'POST /api/v1/stations': {
+    allowed: COORDINATORS,
+    body: (_w, _c, n) => ({ code: `MX-ST-${n}`, name: '矩阵中转站', region_code: '330109', address: '测试路 1 号', capacity_per_day: 10 }),
+  },
+  'GET /api/v1/stations': { allowed: SIGNED_IN },
+  'GET /api/v1/stations/{code}': { allowed: SIGNED_IN, params: () => ({ code: 'HZ-XS-01' }) },
+  'PATCH /api/v1/stations/{code}': {
+    allowed: COORDINATORS,
+    params: () => ({ code: 'HZ-YH-01' }),
+    body: (_w, _c, n) => ({ capacity_per_day: 300 + n, address: '杭州市余杭区仁和街道 88 号', opening_hours: '06:00-22:00' }),
+  },
+
+  'POST /api/v1/checkpoints': {
+    allowed: COORDINATORS,
+    body: (_w, _c, n) => ({ code: `MX-CP-${n}`, name: '矩阵卡口', region_code: '330109', kind: 'road' }),
+  },
+  'GET /api/v1/checkpoints': { allowed: SIGNED_IN },
+  'GET /api/v1/checkpoints/{code}': { allowed: SIGNED_IN, params: () => ({ code: 'HZ-G60-XS' }) },
+
+  'POST /api/v1/enterprises': { allowed: COORDINATORS, body: (_w, _c, n) => enterpriseBody(7000 + n) },
+  'GET /api/v1/enterprises': { allowed: COORDINATORS, query: '?whitelist=active' },
+  'GET /api/v1/enterprises/{id}': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ id: w.ownEnterprise }) },
+  'POST /api/v1/enterprises/{id}/whitelist': {
+    allowed: COORDINATORS,
+    params: () => ({ id: 'demo-ent-3' }),
+    body: (_w, _c, n) => ({ status: 'active', level: n % 2 ? 'national' : 'provincial', reason: `matrix ${n}` }),
+  },
+  'GET /api/v1/enterprises/{id}/audit': { allowed: COORDINATORS, params: (w) => ({ id: w.ownEnterprise }) },
+  'GET /api/v1/enterprises/{id}/audit.csv': { allowed: COORDINATORS, params: (w) => ({ id: w.ownEnterprise }) },
+
+  'POST /api/v1/applications': { allowed: ['enterprise'], body: (_w, _c, n) => applicationBody({ plate: `沪E${suffix(n)}` }) },
+  'GET /api/v1/applications': { allowed: [...COORDINATORS, 'enterprise'] },
+  'GET /api/v1/applications/{id}': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ id: w.applications.toRead }) },
+  'POST /api/v1/applications/{id}/approve': { allowed: COORDINATORS, params: (w) => ({ id: w.applications.toApprove }) },
+  'POST /api/v1/applications/{id}/reject': { allowed: COORDINATORS, params: (w) => ({ id: w.applications.toReject }), body: () => ({ reason: 'matrix: rejected' }) },
+  'POST /api/v1/applications/{id}/withdraw': { allowed: ['enterprise'], owned: true, params: (w) => ({ id: w.applications.toWithdraw }) },
+
+  'GET /api/v1/passes': { allowed: [...COORDINATORS, 'enterprise'] },
+  'GET /api/v1/passes/{number}': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ number: w.passA.number }) },
+  'GET /api/v1/passes/{number}/qr.svg': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ number: w.passA.number }) },
+  'GET /api/v1/passes/{number}/qr.png': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ number: w.passA.number }), query: '?width=128' },
+  'POST /api/v1/passes/{number}/revoke': { allowed: COORDINATORS, params: (w) => ({ number: w.passB.number }), body: () => ({ reason: 'matrix: revoked' }) },
+
+  'GET /api/v1/loops': { allowed: ['checkpoint', ...COORDINATORS], query: '?state=open' },
+  'POST /api/v1/loops': { allowed: ['checkpoint'], body: (_w, _c, n) => ({ plate: `浙B${suffix(n)}`, checkpoint_code: 'HZ-G60-XS' }) },
+  'GET /api/v1/loops/{id}': { allowed: ['checkpoint', ...COORDINATORS], params: (w) => ({ id: w.loopA }) },
+  'POST /api/v1/loops/{id}/close': { allowed: COORDINATORS, params: (w) => ({ id: w.loopC }), body: () => ({ note: 'matrix: closed by hand' }) },
+  'POST /api/v1/events': {
+    allowed: ['checkpoint'],
+    body: (w) => ({ events: [{ id: crypto.randomUUID(), loop_id: w.loopC, kind: 'departed', at: '2026-11-29T09:00:00+08:00', checkpoint_code: 'HZ-G60-XS', data: { note: 'left by G60' } }] }),
+  },
+  'GET /api/v1/loops/{id}/receipt': { allowed: ['checkpoint', ...COORDINATORS], params: (w) => ({ id: w.loopB }) },
+  'GET /api/v1/loops/{id}/receipt/qr.svg': { allowed: ['checkpoint', ...COORDINATORS], params: (w) => ({ id: w.loopB }) },
+
+  'GET /api/v1/alerts': { allowed: [...COORDINATORS, 'checkpoint'] },
+  'POST /api/v1/alerts/{id}/acknowledge': { allowed: COORDINATORS, params: (w) => ({ id: w.alertId }), body: () => ({ note: 'matrix: on it' }) },
+  'POST /api/v1/alerts/{id}/resolve': { allowed: COORDINATORS, params: (w) => ({ id: w.alertId }), body: () => ({ note: 'matrix: handled' }) },
+
+  'GET /api/v1/audit/log': { allowed: COORDINATORS },
+  'GET /api/v1/audit/verify': { allowed: COORDINATORS },
+  'GET /api/v1/audit/enterprises': { allowed: COORDINATORS },
+
+  'POST /api/v1/arrival-reports': {
+    allowed: ['enterprise'],
+    body: (w, _c, n) => ({
+      plate: `沪F${suffix(n)}`,
+      checkpoint_code: 'HZ-G60-XS',
+      expected_from: '2026-11-30T20:00:00+08:00',
+      expected_until: '2026-12-01T08:00:00+08:00',
+      crew: [{ name: '王五', id_number: residentId('19900505', '222'), phone: '13700002222' }],
+    }),
+  },
+  'GET /api/v1/arrival-reports': { allowed: ['checkpoint', ...COORDINATORS, 'enterprise'] },
+
+  'GET /api/v1/trust/issuers': { allowed: SIGNED_IN },
+  'POST /api/v1/trust/issuers': {
+    allowed: ['admin'],
+    body: (_w, _c, n) => ({
+      issuer_code: String(440300 + (n % 10)),
+      name: '深圳市货运专班',
+      jwks: { keys: [{ kid: `sz${n % 10}`, kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32, n).toString('base64url') }] },
+    }),
+  },
+  'DELETE /api/v1/trust/issuers/{code}': { allowed: ['admin'], params: () => ({ code: TRUSTED_ISSUER }) },
+  'GET /api/v1/trust/revocations': { allowed: SIGNED_IN },
+
+  'POST /api/v1/scans': {
+    allowed: ['checkpoint'],
+    body: (w) => ({ id: crypto.randomUUID(), token: w.passA.token, checkpoint_code: 'HZ-G60-XS' }),
+  },
+}
