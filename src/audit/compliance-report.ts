@@ -30,10 +30,10 @@ export function reportQueries(db: Kysely<Database>, enterpriseId: string, from: 
       .where('opened_at', '<', to)
       .orderBy('opened_at'),
     alerts: db
-      .selectFrom('loops')
-      .innerJoin('alerts', 'alerts.loop_id', 'loops.id')
+      .selectFrom('alerts')
+      .innerJoin('loops', 'loops.id', 'alerts.loop_id')
       .select(['alerts.id', 'alerts.kind', 'alerts.status', 'alerts.opened_at', 'alerts.resolved_at', 'alerts.note', 'loops.plate', 'loops.id as loop_id'])
-      .where('loops.enterprise_id', '=', enterpriseId)
+      .where('alerts.enterprise_id', '=', enterpriseId)
       .where('alerts.opened_at', '>=', from)
       .where('alerts.opened_at', '<', to)
       .orderBy('alerts.opened_at'),

@@ -31,12 +31,36 @@ export async function issueLoginToken(
   return { token, expiresAt }
 }
 
-/** The account id the token names, or why it was refused. */
-export async function verifyLoginToken(
+// Per secret, so a token is only ever remembered as valid under the secret that verified it.
+const verifiedBySecret = new Map<string, Map<string, { accountId: string; exp: number }>>()
+const CACHE_LIMIT = 10_000
+
+/**
+ * The account id the token names, or why it was refused. A token that verified once is
+ * remembered until it expires (the account itself is still read on every request), so the
+ * signature is not recomputed on each call of a busy checkpoint.
+ */
+export async function verifyLoginToken(secret: string, token: string, now: Date) {
+  let verified = verifiedBySecret.get(secret)
+  if (!verified) verifiedBySecret.set(secret, (verified = new Map()))
+  const known = verified.get(token)
+  if (known) {
+    if (now.getTime() < known.exp * 1000) return { ok: true as const, accountId: known.accountId }
+    verified.delete(token)
+  }
+  const result = await verifyLoginTokenUncached(secret, token, now)
+  if (result.ok) {
+    if (verified.size >= CACHE_LIMIT) verified.delete(verified.keys().next().value!)
+    verified.set(token, { accountId: result.accountId, exp: result.exp })
+  }
+  return result.ok ? { ok: true as const, accountId: result.accountId } : result
+}
+
+async function verifyLoginTokenUncached(
   secret: string,
   token: string,
   now: Date,
-): Promise<{ ok: true; accountId: string } | { ok: false; reason: 'expired' | 'invalid' }> {
+): Promise<{ ok: true; accountId: string; exp: number } | { ok: false; reason: 'expired' | 'invalid' }> {
   try {
     const { payload } = await jwtVerify(token, encoder.encode(secret), {
       algorithms: ['HS256'],
@@ -44,8 +68,8 @@ export async function verifyLoginToken(
       issuer: ISSUER,
       currentDate: now,
     })
-    if (typeof payload.sub !== 'string') return { ok: false, reason: 'invalid' }
-    return { ok: true, accountId: payload.sub }
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' }
+    return { ok: true, accountId: payload.sub, exp: payload.exp }
   } catch (error) {
     return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' }
   }

@@ -41,27 +41,35 @@ export function openNodeStore(filename: string): Store {
       return { rows: [], changes: statement.run(...params).changes }
     })
 
+  // Transaction control as prepared statements: `exec` would parse the SQL again every time.
+  const control = Object.fromEntries(
+    ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK', 'SAVEPOINT write', 'RELEASE write', 'ROLLBACK TO write'].map((text) => [text, sqlite.prepare(text)]),
+  )
+  const step = (text: string) => control[text].run()
   let pending: PendingWrite[] = []
   const flush = () => {
     const batch = pending
     pending = []
     const outcomes: ({ ok: true; results: WriteResult[] } | { ok: false; error: unknown })[] = []
+    // A lone write needs no savepoint: if it fails, the whole transaction is its own.
+    const alone = batch.length === 1
     try {
-      sqlite.exec('BEGIN IMMEDIATE')
+      step('BEGIN IMMEDIATE')
       for (const write of batch) {
-        sqlite.exec('SAVEPOINT write')
+        if (!alone) step('SAVEPOINT write')
         try {
           outcomes.push({ ok: true, results: run(write.queries) })
-          sqlite.exec('RELEASE write')
+          if (!alone) step('RELEASE write')
         } catch (error) {
-          sqlite.exec('ROLLBACK TO write')
-          sqlite.exec('RELEASE write')
+          if (alone) throw error
+          step('ROLLBACK TO write')
+          step('RELEASE write')
           outcomes.push({ ok: false, error })
         }
       }
-      sqlite.exec('COMMIT')
+      step('COMMIT')
     } catch (error) {
-      if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+      if (sqlite.inTransaction) step('ROLLBACK')
       for (const write of batch) write.reject(error)
       return
     }
@@ -77,8 +85,10 @@ export function openNodeStore(filename: string): Store {
       pending.push({ queries, resolve, reject })
     })
 
+  // Kysely prepares every query again; hand it the same statement cache the writes use.
+  const cachedDatabase = { prepare, close: () => sqlite.close() }
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedDatabase as never }) }),
     atomic: (queries) => runAtomic(queries, enqueue),
     async exec(script) {
       sqlite.exec(script)

@@ -66,6 +66,8 @@ export interface ScansTable {
 export interface AlertsTable {
   id: string
   loop_id: string
+  /** The loop's enterprise, copied for the firm's audit report. */
+  enterprise_id: string | null
   kind: AlertKind
   status: 'open' | 'acknowledged' | 'resolved'
   opened_at: string

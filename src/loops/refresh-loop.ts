@@ -103,7 +103,7 @@ function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, kind: AlertKind,
     sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
         SELECT ${at}, 'system', 'alert.open', ${`alert:${id}`}, NULL, ${JSON.stringify({ loop_id: loop.id, kind, ...details })}
         WHERE ${absent}`.compile(db),
-    sql`INSERT INTO alerts (id, loop_id, kind, status, opened_at, details)
-        SELECT ${id}, ${loop.id}, ${kind}, 'open', ${at}, ${JSON.stringify(details)} WHERE ${absent}`.compile(db),
+    sql`INSERT INTO alerts (id, loop_id, enterprise_id, kind, status, opened_at, details)
+        SELECT ${id}, ${loop.id}, ${loop.enterprise_id}, ${kind}, 'open', ${at}, ${JSON.stringify(details)} WHERE ${absent}`.compile(db),
   ]
 }
