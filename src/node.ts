@@ -1,5 +1,6 @@
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
+import cluster from 'node:cluster'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createApp } from './app.ts'
@@ -11,46 +12,73 @@ import { loadOrCreateSecrets } from './node-secrets.ts'
 import { sweepLoops } from './alerts/sweep.ts'
 import { sealAudit } from './audit/chain.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
+import type { Deps } from './http/env.ts'
 
 // Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
+// WORKERS=N (N > 1) runs N server processes on the same port (node:cluster) over the same
+// database — one Node process uses one core for the app's JavaScript; SQLite serialises the
+// writes between them. The primary prepares the database and runs the background jobs.
 const dataDir = resolve(process.env.DATA_DIR ?? 'data')
+const workers = Math.max(1, Number(process.env.WORKERS ?? 1))
+const isWorker = workers > 1 && cluster.isWorker
 mkdirSync(dataDir, { recursive: true })
 const secrets = await loadOrCreateSecrets(dataDir)
 const config = loadConfig({ ...secrets, ...process.env })
 const store = openNodeStore(join(dataDir, 'tongxing.db'))
-const applied = migrate(rawSqlite(store))
-if (applied.length > 0) console.log(`migrations applied: ${applied.join(', ')}`)
-
 const clock = () => new Date()
-const admin = await bootstrapAdmin(store, config, clock())
-if (admin) console.log(`admin account "${admin}" created`)
-if (config.SEED_DEMO && (await seedDemo(store, config, clock()))) {
-  console.log('demo data seeded; demo logins (change or disable them before real use):')
-  for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
+const deps: Deps = { store, config, clock, clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown' }
+const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
+
+if (!isWorker) {
+  const applied = migrate(rawSqlite(store))
+  if (applied.length > 0) console.log(`migrations applied: ${applied.join(', ')}`)
+  const admin = await bootstrapAdmin(store, config, clock())
+  if (admin) console.log(`admin account "${admin}" created`)
+  if (config.SEED_DEMO && (await seedDemo(store, config, clock()))) {
+    console.log('demo data seeded; demo logins (change or disable them before real use):')
+    for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
+  }
 }
 
-const deps = { store, config, clock, clientAddress: (c: Parameters<typeof getConnInfo>[0]) => getConnInfo(c).remote.address ?? 'unknown' }
-const app = createApp(deps)
-
-// Background work, each on its own timer: overdue alerts open by themselves (also whenever a
-// loop is read), and new audit entries are chained and the head signed within seconds.
-const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
-const timers = [
-  setInterval(() => sweepLoops(deps).then(() => pruneLoginFailures(deps)).catch(logFailure('sweep')), Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)),
-  setInterval(() => sealAudit(deps).catch(logFailure('audit-seal')), Number(process.env.SEAL_INTERVAL_MS ?? 5_000)),
-]
-for (const timer of timers) timer.unref()
 const port = Number(process.env.PORT ?? 8787)
 const hostname = process.env.HOST ?? '127.0.0.1'
-const server = serve({ fetch: app.fetch, port, hostname }, (info) => {
-  console.log(`tongxing listening on http://${hostname}:${info.port} (data in ${dataDir})`)
-})
+let stopping = false
+const timers: NodeJS.Timeout[] = []
+let server: ReturnType<typeof serve> | undefined
+
+if (workers > 1 && cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork()
+  // A worker that dies is replaced; its acknowledged writes are already committed.
+  cluster.on('exit', (worker, code, signal) => {
+    if (!stopping) {
+      console.error(JSON.stringify({ level: 'error', worker: worker.process.pid, code, signal }))
+      cluster.fork()
+    }
+  })
+  console.log(`tongxing listening on http://${hostname}:${port} with ${workers} worker processes (data in ${dataDir})`)
+} else {
+  server = serve({ fetch: createApp(deps).fetch, port, hostname }, (info) => {
+    if (!isWorker) console.log(`tongxing listening on http://${hostname}:${info.port} (data in ${dataDir})`)
+  })
+}
+
+if (!isWorker) {
+  // Background work, each on its own timer: overdue alerts open by themselves (also whenever a
+  // loop is read), and new audit entries are chained and the head signed within seconds.
+  timers.push(
+    setInterval(() => sweepLoops(deps).then(() => pruneLoginFailures(deps)).catch(logFailure('sweep')), Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)),
+    setInterval(() => sealAudit(deps).catch(logFailure('audit-seal')), Number(process.env.SEAL_INTERVAL_MS ?? 5_000)),
+  )
+  for (const timer of timers) timer.unref()
+}
 
 async function shutdown() {
+  stopping = true
   for (const timer of timers) clearInterval(timer)
-  server.close()
+  server?.close()
+  if (cluster.isPrimary) for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
   // Seal what was written last, so a clean stop leaves nothing unsealed.
-  await sealAudit(deps).catch(logFailure('audit-seal'))
+  if (!isWorker) await sealAudit(deps).catch(logFailure('audit-seal'))
   await store.close()
   process.exit(0)
 }
