@@ -10,6 +10,7 @@ import { abortUnless } from '../db/guard.ts'
 import { alertView } from '../loops/loops.repository.ts'
 import { AlertSchema } from '../loops/routes.ts'
 import { ALERT_KINDS } from './due-alerts.ts'
+import { alertKindOrder, alertStatusOrder } from './urgency.ts'
 
 describeGuard('alert_resolved', 'the alert was resolved meanwhile')
 
@@ -52,8 +53,8 @@ export function alertRoutes(deps: Deps) {
         query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(alerts.details, '$.notify') WHERE value IN (${sql.join(codes)}))`)
       }
       const rows = await query
-        .orderBy(sql`CASE status WHEN 'open' THEN 0 WHEN 'acknowledged' THEN 1 ELSE 2 END`)
-        .orderBy(sql`CASE kind WHEN 'pcr_positive' THEN 0 WHEN 'antigen_positive' THEN 1 WHEN 'destination_overdue' THEN 2 ELSE 3 END`)
+        .orderBy(alertStatusOrder)
+        .orderBy(alertKindOrder)
         .orderBy('opened_at', 'desc')
         .limit(q.limit)
         .execute()

@@ -8,9 +8,11 @@ import { RISK_LEVELS } from '../../regions/regions.table.ts'
 import { alertView, eventView, findLoop, loopAlerts, loopView } from '../../loops/loops.repository.ts'
 import { rankEnterprises } from '../../audit/compliance-report.ts'
 import { Layout, Table, type PageContext } from '../layout.tsx'
+import { alertKindOrder, alertStatusOrder } from '../../alerts/urgency.ts'
+import { chinaTime } from '../format.ts'
 import { MESSAGES, words } from '../i18n.ts'
 
-const when = (iso: string | null) => (iso ? new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ') : '')
+const when = chinaTime
 
 function ReasonForm(props: { api: string; label: string; button: string; field?: string; danger?: boolean; extra?: unknown }) {
   const field = props.field ?? 'reason'
@@ -221,8 +223,8 @@ export async function alertsPage(deps: Deps, ctx: PageContext) {
     .selectAll('alerts')
     .select('loops.plate')
     .where('alerts.status', '!=', 'resolved')
-    .orderBy(sql`CASE alerts.status WHEN 'open' THEN 0 ELSE 1 END`)
-    .orderBy(sql`CASE alerts.kind WHEN 'pcr_positive' THEN 0 WHEN 'antigen_positive' THEN 1 WHEN 'destination_overdue' THEN 2 ELSE 3 END`)
+    .orderBy(alertStatusOrder)
+    .orderBy(alertKindOrder)
     .orderBy('alerts.opened_at', 'desc')
     .limit(300)
     .execute()

@@ -7,8 +7,8 @@ import { qrSvg } from '../../passes/qr.ts'
 import { raw } from 'hono/html'
 import { Layout, Table, type PageContext } from '../layout.tsx'
 import { MESSAGES, words } from '../i18n.ts'
+import { chinaTime } from '../format.ts'
 
-const chinaTime = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ')
 
 export function Field(props: { name: string; label: string; hint?: string; type?: string; value?: string; required?: boolean; list?: string; autocomplete?: string; inputmode?: string; dataType?: string }) {
   const id = `f-${props.name.replaceAll('.', '-')}`
