@@ -4,7 +4,7 @@ import { notYourCheckpoint, worksAt, type Principal } from '../auth/principal.ts
 import type { Compilable } from '../db/store.ts'
 import { actorOf } from '../audit/audit-entry.ts'
 import { parseEvent, type ParsedEvent } from './event-schemas.ts'
-import { refreshLoop } from './refresh-loop.ts'
+import { projectLoop } from './refresh-loop.ts'
 
 export interface EventOutcome {
   id: string | null
@@ -59,10 +59,10 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
   const loopIds = [...new Set(candidates.map((c) => c.event.loop_id))]
   const [existing, loops] = await Promise.all([
     chunked(ids, (part) => db.selectFrom('loop_events').select('id').where('id', 'in', part).execute()),
-    chunked(loopIds, (part) => db.selectFrom('loops').select('id').where('id', 'in', part).execute()),
+    chunked(loopIds, (part) => db.selectFrom('loops').selectAll().where('id', 'in', part).execute()),
   ])
   const existingIds = new Set(existing.map((r) => r.id))
-  const knownLoops = new Set(loops.map((r) => r.id))
+  const knownLoops = new Map(loops.map((r) => [r.id, r]))
 
   const accepted: { index: number; event: ParsedEvent }[] = []
   for (const candidate of candidates) {
@@ -82,30 +82,34 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
           ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
     )
     const touched = [...new Set(accepted.map((a) => a.event.loop_id))]
+    // Each touched loop is folded with its stored events and the new ones now, so its projection,
+    // flags and alerts commit in the same atomic write as the events themselves.
+    const stored = await chunked(touched, (part) =>
+      db.selectFrom('loop_events').selectAll().select(sql<number>`rowid`.as('seq')).where('loop_id', 'in', part).execute(),
+    )
+    const flagOf = new Map<string, string>()
     for (const loopId of touched) {
-      const mine = accepted.filter((a) => a.event.loop_id === loopId).map((a) => ({ id: a.event.id, kind: a.event.kind, at: a.event.at }))
+      const mine = accepted.filter((a) => a.event.loop_id === loopId)
+      const before = stored.filter((e) => e.loop_id === loopId)
+      const nextSeq = Math.max(0, ...before.map((e) => e.seq)) + 1
+      const events = [
+        ...before,
+        ...mine.map(({ event }, i) => ({ id: event.id, kind: event.kind, at: new Date(event.at).toISOString(), checkpoint_code: event.checkpoint_code, data: event.data ? JSON.stringify(event.data) : null, flag: null, seq: nextSeq + i })),
+      ]
+      const projected = projectLoop(deps, knownLoops.get(loopId)!, events, events.length)
+      for (const flag of projected.facts.flags) flagOf.set(flag.eventId, flag.reason)
       writes.push(
-        db.updateTable('loops').set({ dirty: 1 }).where('id', '=', loopId),
-        db.insertInto('audit_log').values({ at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine }) }),
+        ...projected.writes,
+        db.insertInto('audit_log').values({ at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map((a) => ({ id: a.event.id, kind: a.event.kind, at: a.event.at })) }) }),
       )
     }
     const results = await store.atomic(writes)
     accepted.forEach(({ index, event }, i) => {
       // No row back: the same UUID was stored by a concurrent request a moment ago.
-      outcomes[index] = { id: event.id, status: results[i].rows.length > 0 ? 'accepted' : 'duplicate' }
+      const stored = results[i].rows.length > 0
+      const flag = flagOf.get(event.id)
+      outcomes[index] = { id: event.id, status: stored ? 'accepted' : 'duplicate', ...(stored && flag ? { flag } : {}) }
     })
-    for (const loopId of touched) {
-      // The events are stored and will be answered as such; a projection that fails to refresh
-      // stays dirty for the sweep rather than turning an acknowledged upload into an error.
-      const refreshed = await refreshLoop(deps, loopId).catch((error) => {
-        console.error(JSON.stringify({ level: 'error', job: 'refresh', loop_id: loopId, error: String(error) }))
-        return undefined
-      })
-      for (const flag of refreshed?.facts.flags ?? []) {
-        const at = accepted.find((a) => a.event.id === flag.eventId)
-        if (at && outcomes[at.index].status === 'accepted') outcomes[at.index].flag = flag.reason
-      }
-    }
   }
   return outcomes
 }
