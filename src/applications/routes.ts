@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator, type Principal } from '../auth/principal.ts'
@@ -17,7 +17,6 @@ import { applicationView, findApplication, listApplications, sealCrew } from './
 import { Application, ApplicationBody, ReasonBody } from './schemas.ts'
 import { routingProblem, validityProblem } from './rules.ts'
 
-describeGuard('application_not_submitted', 'the application was decided meanwhile')
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
 const MINUTE = 60_000

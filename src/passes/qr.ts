@@ -17,3 +17,6 @@ export async function qrPng(text: string, width = 512): Promise<Uint8Array | nul
   if (typeof toBuffer !== 'function') return null
   return toBuffer(text, { ...OPTIONS, type: 'png', width })
 }
+
+/** Headers for a QR image of a token: never cached by shared caches (it is a credential). */
+export const QR_SVG_HEADERS = { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, no-store' }

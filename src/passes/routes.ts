@@ -13,7 +13,7 @@ import { ensureToken } from './issue-pass.ts'
 import { findPass, listPasses, passAuditView, passView } from './passes.repository.ts'
 import type { PassRow } from './passes.table.ts'
 import { PassNumber, PassSchema } from './schemas.ts'
-import { qrPng, qrSvg } from './qr.ts'
+import { QR_SVG_HEADERS, qrPng, qrSvg } from './qr.ts'
 
 describeGuard('pass_not_active', 'the pass was revoked or replaced meanwhile')
 
@@ -92,7 +92,7 @@ export function passRoutes(deps: Deps) {
     }),
     async (c) => {
       const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
-      return c.body(await qrSvg(row.token!), 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, no-store' })
+      return c.body(await qrSvg(row.token!), 200, QR_SVG_HEADERS)
     },
   )
 

@@ -7,7 +7,7 @@ import { allow } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { foldLoop } from '../loops/fold.ts'
 import { findLoop, loopEvents, toFoldEvent } from '../loops/loops.repository.ts'
-import { qrSvg } from '../passes/qr.ts'
+import { QR_SVG_HEADERS, qrSvg } from '../passes/qr.ts'
 import { loadSigningKeys } from '../trust/signing-keys.ts'
 import { receiptBasis } from './receipt-basis.ts'
 import { signReceipt } from './receipt-token.ts'
@@ -84,7 +84,7 @@ export function receiptRoutes(deps: Deps) {
     }),
     async (c) => {
       const receipt = await issueReceipt(c, c.req.valid('param').id)
-      return c.body(await qrSvg(receipt.token), 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, no-store' })
+      return c.body(await qrSvg(receipt.token), 200, QR_SVG_HEADERS)
     },
   )
 

@@ -9,7 +9,7 @@ import { backupDataDir, secretsPathFor } from '../../scripts/backup.ts'
 import { decryptPersonal } from '../../src/privacy/personal-data.ts'
 import { residentIdCheckCharacter } from '../../src/applications/resident-id.ts'
 import { ROOT, freePort, sleep, startServer, type RunningServer } from './support/server.ts'
-import { CHECKPOINTS, Gate, call, client, login, makePass, newAcks, plateMaker, scanOnce, type Acks, type World } from './support/workload.ts'
+import { CHECKPOINTS, Gate, call, client, login, makePass, newAcks, newWorld, scanOnce, type Acks } from './support/workload.ts'
 import { checkDatabase } from './support/invariants.ts'
 
 /**
@@ -42,18 +42,8 @@ describe('backup', () => {
     const dataDir = tempDir('tongxing-live-')
     const server = await startServer({ dataDir, port: await freePort(), env: { SWEEP_INTERVAL_MS: '300', SEAL_INTERVAL_MS: '250' } })
     servers.push(server)
-    const gate = new Gate()
-    gate.up(server.url)
-    const acks = newAcks()
-    const world: World = {
-      gate,
-      acks,
-      tokens: { enterprise: await login(gate, acks, 'enterprise'), coordinator: await login(gate, acks, 'coordinator'), checkpoint: await login(gate, acks, 'checkpoint') },
-      passes: [],
-      loops: [],
-      plate: plateMaker(),
-      made: 0,
-    }
+    const world = await newWorld(server.url)
+    const { gate, acks } = world
     for (let i = 0; i < 4; i++) {
       const pass = await makePass(world)
       await scanOnce(world, pass!, CHECKPOINTS[0])

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { freePort, sleep, startServer, type RunningServer } from './support/server.ts'
-import { CHECKPOINTS, Gate, call, client, login, makePass, newAcks, plateMaker, scanOnce, type World } from './support/workload.ts'
+import { CHECKPOINTS, call, client, makePass, newWorld, scanOnce } from './support/workload.ts'
 import { checkDatabase } from './support/invariants.ts'
 
 /**
@@ -31,18 +31,8 @@ describe('crash safety', () => {
     // Sweeps and audit seals every few hundred ms, so kills also land inside them.
     const env = { SWEEP_INTERVAL_MS: '300', SEAL_INTERVAL_MS: '250' }
     server = await startServer({ dataDir, port, env })
-    const gate = new Gate()
-    gate.up(server.url)
-    const acks = newAcks()
-    const world: World = {
-      gate,
-      acks,
-      tokens: { enterprise: await login(gate, acks, 'enterprise'), coordinator: await login(gate, acks, 'coordinator'), checkpoint: await login(gate, acks, 'checkpoint') },
-      passes: [],
-      loops: [],
-      plate: plateMaker(),
-      made: 0,
-    }
+    const world = await newWorld(server.url)
+    const { gate, acks } = world
 
     // A few passes, each with an open loop (a valid scan at the highway exit).
     for (let i = 0; i < 6; i++) {

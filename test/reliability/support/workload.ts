@@ -252,3 +252,19 @@ export async function client(world: World, stop: () => boolean) {
     else await makePass(world, stop)
   }
 }
+
+/** Signs in as each demo role against a running server and starts an empty world of passes and loops. */
+export async function newWorld(url: string): Promise<World> {
+  const gate = new Gate()
+  gate.up(url)
+  const acks = newAcks()
+  return {
+    gate,
+    acks,
+    tokens: { enterprise: await login(gate, acks, 'enterprise'), coordinator: await login(gate, acks, 'coordinator'), checkpoint: await login(gate, acks, 'checkpoint') },
+    passes: [],
+    loops: [],
+    plate: plateMaker(),
+    made: 0,
+  }
+}
