@@ -1,105 +1,149 @@
-import Sqlite from 'better-sqlite3'
+import type Sqlite from 'better-sqlite3'
+import { Worker } from 'node:worker_threads'
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
 import type { Database } from './database.ts'
-import { bindable, runAtomic, type Store, type WriteResult } from './store.ts'
+import { runAtomic, type Store, type WriteResult } from './store.ts'
+import { batchCommitter, openSqlite, statementCache, type SqlQuery, type WriteOutcome } from './sqlite-writer.mjs'
 
 interface PendingWrite {
-  queries: CompiledQuery[]
+  queries: SqlQuery[]
   resolve: (results: WriteResult[]) => void
   reject: (error: unknown) => void
 }
 
 /**
- * better-sqlite3 behind the Store interface. WAL so readers never wait on the writer, foreign keys
- * on, and `synchronous = FULL` so an answered write survives a power cut, not just a crash.
+ * better-sqlite3 behind the Store interface (settings in `openSqlite`).
  *
- * Group commit: the atomic writes requested within one turn of the event loop run in one SQLite
- * transaction, each inside its own savepoint (a failing one rolls back alone), and all are answered
- * after the single commit. Every write is still durable before it is acknowledged; under load one
- * disk flush serves many requests instead of one each.
+ * Writes are group-committed: the atomic writes requested within one turn of the event loop run in
+ * one SQLite transaction, each in its own savepoint, and are answered after the single COMMIT.
+ * For a database file the transaction runs in a worker thread that owns the write connection, so
+ * the statements and the disk flush of one group overlap with the next requests' work on the
+ * main thread; reads stay on the main thread's own connection (WAL: they never wait on the writer,
+ * and see every write that was answered). An in-memory database cannot be shared between
+ * connections, so there the writes run on the main thread.
  */
-export function openNodeStore(filename: string): Store {
-  const sqlite = new Sqlite(filename)
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma('synchronous = FULL')
-  sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma('busy_timeout = 5000')
-  const statements = new Map<string, Sqlite.Statement>()
-  const prepare = (text: string) => {
-    let statement = statements.get(text)
-    if (!statement) {
-      statement = sqlite.prepare(text)
-      statements.set(text, statement)
-    }
-    return statement
-  }
-  const run = (queries: CompiledQuery[]) =>
-    queries.map((q): WriteResult => {
-      const statement = prepare(q.sql)
-      const params = bindable(q.parameters)
-      if (statement.reader) return { rows: statement.all(...params) as WriteResult['rows'], changes: 0 }
-      return { rows: [], changes: statement.run(...params).changes }
-    })
+export function openNodeStore(filename: string, options: { writeThread?: boolean } = {}): Store {
+  const sqlite = openSqlite(filename)
+  const prepare = statementCache(sqlite)
+  const inMemory = filename === ':memory:' || filename === ''
+  const writer = !inMemory && (options.writeThread ?? process.env.SQLITE_WRITE_THREAD !== '0') ? threadWriter(filename) : localWriter(sqlite, prepare)
 
-  // Transaction control as prepared statements: `exec` would parse the SQL again every time.
-  const control = Object.fromEntries(
-    ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK', 'SAVEPOINT write', 'RELEASE write', 'ROLLBACK TO write'].map((text) => [text, sqlite.prepare(text)]),
-  )
-  const step = (text: string) => control[text].run()
-  let pending: PendingWrite[] = []
-  const flush = () => {
-    const batch = pending
-    pending = []
-    const outcomes: ({ ok: true; results: WriteResult[] } | { ok: false; error: unknown })[] = []
-    // A lone write needs no savepoint: if it fails, the whole transaction is its own.
-    const alone = batch.length === 1
-    try {
-      step('BEGIN IMMEDIATE')
-      for (const write of batch) {
-        if (!alone) step('SAVEPOINT write')
-        try {
-          outcomes.push({ ok: true, results: run(write.queries) })
-          if (!alone) step('RELEASE write')
-        } catch (error) {
-          if (alone) throw error
-          step('ROLLBACK TO write')
-          step('RELEASE write')
-          outcomes.push({ ok: false, error })
-        }
-      }
-      step('COMMIT')
-    } catch (error) {
-      if (sqlite.inTransaction) step('ROLLBACK')
-      for (const write of batch) write.reject(error)
-      return
-    }
-    batch.forEach((write, i) => {
-      const outcome = outcomes[i]
-      if (outcome.ok) write.resolve(outcome.results)
-      else write.reject(outcome.error)
-    })
-  }
-  const enqueue = (queries: CompiledQuery[]) =>
-    new Promise<WriteResult[]>((resolve, reject) => {
-      if (pending.length === 0) setImmediate(flush)
-      pending.push({ queries, resolve, reject })
-    })
-
-  // Kysely prepares every query again; hand it the same statement cache the writes use.
+  // Kysely prepares every query again; hand it the statement cache.
   const cachedDatabase = { prepare, close: () => sqlite.close() }
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedDatabase as never }) }),
-    atomic: (queries) => runAtomic(queries, enqueue),
+    atomic: (queries) => runAtomic(queries, writer.enqueue),
     async exec(script) {
       sqlite.exec(script)
     },
     async close() {
-      if (pending.length) flush()
+      await writer.close()
       sqlite.close()
     },
     // Exposed for the backup script and tests that inspect the raw file.
     ...({ sqlite } as object),
   }
+}
+
+const toQuery = (q: CompiledQuery): SqlQuery => ({ sql: q.sql, parameters: q.parameters })
+
+function settle(batch: PendingWrite[], outcomes: WriteOutcome[]) {
+  batch.forEach((write, i) => {
+    const outcome = outcomes[i]
+    if (outcome.ok) write.resolve(outcome.results)
+    else write.reject(outcome.error)
+  })
+}
+
+/** Writes on this thread's connection, one transaction per turn of the event loop. */
+function localWriter(sqlite: Sqlite.Database, prepare: (text: string) => Sqlite.Statement) {
+  const commitWrites = batchCommitter(sqlite, prepare)
+  let pending: PendingWrite[] = []
+  const flush = () => {
+    const batch = pending
+    pending = []
+    settle(batch, commitWrites(batch.map((w) => w.queries)))
+  }
+  return {
+    enqueue: (queries: CompiledQuery[]) =>
+      new Promise<WriteResult[]>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(flush)
+        pending.push({ queries: queries.map(toQuery), resolve, reject })
+      }),
+    async close() {
+      if (pending.length) flush()
+    },
+  }
+}
+
+/**
+ * Writes in a worker thread with its own connection. One message per turn of the event loop;
+ * the thread folds every message waiting for it into one transaction.
+ */
+function threadWriter(filename: string) {
+  const thread = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), { workerData: { filename } })
+  // Only in-flight writes keep the process alive.
+  thread.unref()
+  const inFlight = new Map<number, PendingWrite[]>()
+  let nextId = 1
+  let pending: PendingWrite[] = []
+  let failure: Error | undefined
+  let drained: (() => void) | undefined
+
+  thread.on('message', (answers: { id: number; outcomes: WriteOutcome[] }[]) => {
+    for (const { id, outcomes } of answers) {
+      const batch = inFlight.get(id)
+      inFlight.delete(id)
+      if (batch) settle(batch, outcomes.map((o) => (o.ok ? o : { ok: false, error: asSqliteError(o.error) })))
+    }
+    if (inFlight.size === 0) {
+      thread.unref()
+      drained?.()
+    }
+  })
+  // The thread cannot recover from a crash of its own: refuse what was in flight (none of it
+  // was answered as done) and every later write.
+  const fail = (error: unknown) => {
+    failure = error instanceof Error ? error : new Error(String(error))
+    for (const batch of inFlight.values()) for (const write of batch) write.reject(failure)
+    inFlight.clear()
+    drained?.()
+  }
+  thread.on('error', fail)
+  thread.on('exit', (code) => fail(new Error(`the SQLite write thread stopped (exit code ${code})`)))
+
+  const send = () => {
+    const batch = pending
+    pending = []
+    if (failure) return batch.forEach((w) => w.reject(failure))
+    const id = nextId++
+    inFlight.set(id, batch)
+    thread.ref()
+    thread.postMessage({ id, writes: batch.map((w) => w.queries) })
+  }
+  return {
+    enqueue: (queries: CompiledQuery[]) =>
+      new Promise<WriteResult[]>((resolve, reject) => {
+        if (pending.length === 0) setImmediate(send)
+        pending.push({ queries: queries.map(toQuery), resolve, reject })
+      }),
+    async close() {
+      if (pending.length) send()
+      if (inFlight.size > 0 && !failure) await new Promise<void>((resolve) => (drained = resolve))
+      if (failure) return
+      thread.removeAllListeners('exit')
+      thread.ref()
+      const exited = new Promise((resolve) => thread.once('exit', resolve))
+      thread.postMessage({ close: true })
+      await exited
+    },
+  }
+}
+
+/** Rebuilds a SQLite error that crossed from the write thread (callers read its message and code). */
+function asSqliteError(error: unknown): Error {
+  const { message, code } = error as { message: string; code?: string }
+  return Object.assign(new Error(message), { name: 'SqliteError', code })
 }
 
 export function rawSqlite(store: Store): Sqlite.Database {
