@@ -1,11 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
-import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { sql } from 'kysely'
 import type { AppEnv, Deps } from './http/env.ts'
 import { errorBody, handleError } from './http/errors.ts'
+import { limitBody } from './http/body-limit.ts'
 import { authenticate } from './auth/middleware.ts'
 import { authRoutes } from './auth/routes.ts'
 import { regionRoutes } from './regions/routes.ts'
@@ -34,7 +34,7 @@ export function createApp(deps: Deps) {
   app.use('*', secureHeaders())
   app.use(
     '*',
-    bodyLimit({
+    limitBody({
       maxSize: deps.config.BODY_LIMIT_BYTES,
       onError: (c) => c.json(errorBody('body_too_large', `request body over ${deps.config.BODY_LIMIT_BYTES} bytes`), 413),
     }),
