@@ -1,23 +1,31 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { precompiled, rows as allRows } from '../db/precompiled.ts'
 import { maskedCrew } from '../applications/applications.repository.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'
 import { MATCH_SLACK_HOURS, reportStatus } from './report-rules.ts'
 
 const HOUR = 3_600_000
 
+// Looked up at every entry scan.
+const openReportsAround = precompiled(['plate', 'checkpointCode', 'latestFrom', 'earliestUntil'], (db, a: { plate: string; checkpointCode: string; latestFrom: string; earliestUntil: string }) =>
+  db
+    .selectFrom('arrival_reports')
+    .selectAll()
+    .where('plate', '=', a.plate)
+    .where('checkpoint_code', '=', a.checkpointCode)
+    .where('arrived_at', 'is', null)
+    .where('expected_from', '<=', a.latestFrom)
+    .where('expected_until', '>=', a.earliestUntil),
+)
+
 /** The open report for this vehicle at this checkpoint whose window (± slack) holds `at`, nearest first. */
 export async function findMatchingReport(db: Kysely<Database>, plate: string, checkpointCode: string, at: Date) {
   const slack = MATCH_SLACK_HOURS * HOUR
-  const rows = await db
-    .selectFrom('arrival_reports')
-    .selectAll()
-    .where('plate', '=', plate)
-    .where('checkpoint_code', '=', checkpointCode)
-    .where('arrived_at', 'is', null)
-    .where('expected_from', '<=', new Date(at.getTime() + slack).toISOString())
-    .where('expected_until', '>=', new Date(at.getTime() - slack).toISOString())
-    .execute()
+  const rows = await allRows(
+    db,
+    openReportsAround({ plate, checkpointCode, latestFrom: new Date(at.getTime() + slack).toISOString(), earliestUntil: new Date(at.getTime() - slack).toISOString() }),
+  )
   const distance = (r: ArrivalReportRow) => {
     const from = Date.parse(r.expected_from)
     const until = Date.parse(r.expected_until)

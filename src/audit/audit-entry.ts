@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { insertRow } from '../db/precompiled.ts'
 import type { Principal } from '../auth/principal.ts'
 
 export interface AuditFact {
@@ -14,8 +15,8 @@ export interface AuditFact {
  * The audit row for one write, to put in the same `atomic` call as the write itself so neither
  * exists without the other. Callers pass masked views: personal data never reaches the log.
  */
-export function auditEntry(db: Kysely<Database>, at: Date, fact: AuditFact) {
-  return db.insertInto('audit_log').values({
+export function auditEntry(_db: Kysely<Database>, at: Date, fact: AuditFact) {
+  return insertRow('audit_log', {
     at: at.toISOString(),
     actor: fact.actor,
     action: fact.action,

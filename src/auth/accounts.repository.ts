@@ -1,10 +1,14 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { firstRow, precompiled } from '../db/precompiled.ts'
 import type { AccountRow, AccountsTable } from './accounts.table.ts'
 import type { Principal } from './principal.ts'
 
-export function findAccountById(db: Kysely<Database>, id: string) {
-  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst()
+// Read on every signed-in request (a disabled account is refused at once).
+const accountById = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', a.id))
+
+export function findAccountById(db: Kysely<Database>, id: string): Promise<AccountRow | undefined> {
+  return firstRow(db, accountById({ id }))
 }
 
 export function findAccountByUsername(db: Kysely<Database>, username: string) {

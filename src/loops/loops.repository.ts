@@ -1,26 +1,34 @@
 import { sql, type Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
+import { firstRow, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEvent } from './fold.ts'
 import type { AlertRow, LoopEventRow, LoopRow } from './loops.table.ts'
 
-export function findLoop(db: Kysely<Database>, id: string) {
-  return db.selectFrom('loops').selectAll().where('id', '=', id).executeTakeFirst()
-}
-
-export function findOpenLoop(db: Kysely<Database>, plate: string) {
-  return db.selectFrom('loops').selectAll().where('plate', '=', plate).where('closed_at', 'is', null).executeTakeFirst()
-}
-
-/** A loop's events in arrival order, with `seq` (the rowid) to break device-time ties. */
-export async function loopEvents(db: Kysely<Database>, loopId: string): Promise<(LoopEventRow & { seq: number })[]> {
-  return db
+const loopById = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('loops').selectAll().where('id', '=', a.id))
+const openLoopByPlate = precompiled(['plate'], (db, a: { plate: string }) =>
+  db.selectFrom('loops').selectAll().where('plate', '=', a.plate).where('closed_at', 'is', null),
+)
+const eventsOfLoop = precompiled(['loopId'], (db, a: { loopId: string }) =>
+  db
     .selectFrom('loop_events')
     .selectAll()
     .select(sql<number>`rowid`.as('seq'))
-    .where('loop_id', '=', loopId)
+    .where('loop_id', '=', a.loopId)
     .orderBy('at')
-    .orderBy(sql`rowid`)
-    .execute()
+    .orderBy(sql`rowid`),
+)
+
+export function findLoop(db: Kysely<Database>, id: string): Promise<LoopRow | undefined> {
+  return firstRow(db, loopById({ id }))
+}
+
+export function findOpenLoop(db: Kysely<Database>, plate: string): Promise<LoopRow | undefined> {
+  return firstRow(db, openLoopByPlate({ plate }))
+}
+
+/** A loop's events in arrival order, with `seq` (the rowid) to break device-time ties. */
+export function loopEvents(db: Kysely<Database>, loopId: string): Promise<(LoopEventRow & { seq: number })[]> {
+  return rows(db, eventsOfLoop({ loopId }))
 }
 
 export const toFoldEvent = (row: Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data'> & { seq: number }): LoopEvent => ({

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import type { Compilable } from '../db/store.ts'
+import { insertRow, precompiled } from '../db/precompiled.ts'
 import { destinationDueAt, dueAlerts, resultDueAt, type AlertKind } from '../alerts/due-alerts.ts'
 import { foldLoop, type LoopFacts } from './fold.ts'
 import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
@@ -26,13 +27,17 @@ export async function refreshLoop(deps: Deps, loopId: string): Promise<{ loop: L
  * stored in the same atomic write): event flags, due alerts, and the loop row. `expectedCount` is
  * how many events the loop will have once those writes run; if more came in meanwhile the loop
  * stays marked dirty for the next refresh.
+ *
+ * A `fresh` loop is not stored yet: then `insertLoop` is the loop row with its projection, to run
+ * before the events and `writes` (which refer to it), instead of an update after them.
  */
 export function projectLoop(
   deps: Deps,
   loop: LoopRow,
   events: (Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data' | 'flag'> & { seq: number })[],
   expectedCount: number,
-): { facts: LoopFacts; writes: Compilable[]; alerting: boolean } {
+  options: { fresh?: boolean } = {},
+): { facts: LoopFacts; writes: Compilable[]; alerting: boolean; insertLoop?: Compilable } {
   const db = deps.store.db
   const facts = foldLoop(events.map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
   const now = deps.clock()
@@ -65,23 +70,43 @@ export function projectLoop(
     closed_at: closedAt,
     updated_at: now.toISOString(),
   }
-  // Events are the truth, so a late one can reopen a closed loop — unless the vehicle has come
-  // back since and has a new open loop: then the old one stays closed (alerts still open on it).
-  const reopenBlocked = sql`(${closedAt} IS NULL AND closed_at IS NOT NULL AND EXISTS (SELECT 1 FROM loops AS other WHERE other.plate = loops.plate AND other.id != loops.id AND other.closed_at IS NULL))`
-  writes.push(
-    db
+  const alerting = loop.alerting === 1 || due.length > 0
+  if (options.fresh) {
+    return { facts, writes, alerting, insertLoop: insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 }) }
+  }
+  writes.push(updateProjection({ ...projection, id: loop.id, expected_count: expectedCount }))
+  return { facts, writes, alerting }
+}
+
+type Projection = Pick<
+  LoopRow,
+  | 'state' | 'sampled_at' | 'pcr_result' | 'released_at' | 'release_deadline' | 'destination_code' | 'destination_arrived_at'
+  | 'last_checkpoint_code' | 'negative_since' | 'result_due_at' | 'destination_due_at' | 'flagged_events' | 'closed_at' | 'updated_at'
+>
+const PROJECTION_COLUMNS = [
+  'state', 'sampled_at', 'pcr_result', 'released_at', 'release_deadline', 'destination_code', 'destination_arrived_at',
+  'last_checkpoint_code', 'negative_since', 'result_due_at', 'destination_due_at', 'flagged_events', 'closed_at', 'updated_at',
+] as const satisfies readonly (keyof Projection)[]
+
+/** Runs after every change to a loop's events; compiled once (see `precompiled`). */
+const updateProjection = precompiled(
+  [...PROJECTION_COLUMNS, 'id', 'expected_count'],
+  (db, p: Projection & { id: string; expected_count: number }) => {
+    // Events are the truth, so a late one can reopen a closed loop — unless the vehicle has come
+    // back since and has a new open loop: then the old one stays closed (alerts still open on it).
+    const reopenBlocked = sql`(${p.closed_at} IS NULL AND closed_at IS NOT NULL AND EXISTS (SELECT 1 FROM loops AS other WHERE other.plate = loops.plate AND other.id != loops.id AND other.closed_at IS NULL))`
+    return db
       .updateTable('loops')
       .set({
-        ...projection,
-        state: sql<LoopRow['state']>`CASE WHEN ${reopenBlocked} THEN 'closed' ELSE ${projection.state} END`,
-        closed_at: sql<string | null>`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${closedAt} END`,
-        alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loop.id} AND status != 'resolved')`,
-        dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${loop.id}) = ${expectedCount} THEN 0 ELSE 1 END`,
+        ...Object.fromEntries(PROJECTION_COLUMNS.map((column) => [column, p[column]])),
+        state: sql<LoopRow['state']>`CASE WHEN ${reopenBlocked} THEN 'closed' ELSE ${p.state} END`,
+        closed_at: sql<string | null>`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${p.closed_at} END`,
+        alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${p.id} AND status != 'resolved')`,
+        dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${p.id}) = ${p.expected_count} THEN 0 ELSE 1 END`,
       })
-      .where('id', '=', loop.id),
-  )
-  return { facts, writes, alerting: loop.alerting === 1 || due.length > 0 }
-}
+      .where('id', '=', p.id)
+  },
+)
 
 /** Inserts the alert and its audit entry unless the loop already has one of this kind. */
 function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, kind: AlertKind, now: Date): Compilable[] {

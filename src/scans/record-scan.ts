@@ -1,6 +1,7 @@
 import type { Deps } from '../http/env.ts'
 import { assertWorksAt, type Principal } from '../auth/principal.ts'
 import type { Compilable } from '../db/store.ts'
+import { firstRow, insertRow, precompiled } from '../db/precompiled.ts'
 import { badRequest } from '../http/errors.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { isEntryCheckpoint } from '../checkpoints/routes.ts'
@@ -28,6 +29,17 @@ export interface ScanInput {
   receipt?: string | null
 }
 
+// The reads of every scan, compiled once (see `precompiled`).
+const storedAnswer = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('scans').select('response').where('id', '=', a.id))
+const checkpointByCode = precompiled(['code'], (db, a: { code: string }) => db.selectFrom('checkpoints').selectAll().where('code', '=', a.code))
+const passWithFirm = precompiled(['number'], (db, a: { number: string }) =>
+  db
+    .selectFrom('passes')
+    .leftJoin('enterprises', 'enterprises.id', 'passes.enterprise_id')
+    .select(['passes.status', 'passes.enterprise_id', 'enterprises.whitelist_status'])
+    .where('passes.number', '=', a.number),
+)
+
 const RAW_LIMIT = 4096
 const NEGATIVE_VALID_MS = 48 * 3_600_000
 
@@ -43,11 +55,11 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
 export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<Record<string, unknown>> {
   const { store, config } = deps
   const db = store.db
-  const previous = await db.selectFrom('scans').select('response').where('id', '=', input.id).executeTakeFirst()
+  const previous = await firstRow(db, storedAnswer({ id: input.id }))
   if (previous) return JSON.parse(previous.response)
 
   assertWorksAt(principal, input.checkpoint_code)
-  const checkpoint = await db.selectFrom('checkpoints').selectAll().where('code', '=', input.checkpoint_code).executeTakeFirst()
+  const checkpoint = await firstRow(db, checkpointByCode({ code: input.checkpoint_code }))
   if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
 
   const now = deps.clock()
@@ -71,12 +83,11 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     facts.passPlate = claims.plate
     facts.observedPlate = observedPlate
     if (issuerOf(claims.number) === config.ISSUER_CODE) {
-      const pass = await db.selectFrom('passes').select(['status', 'enterprise_id']).where('number', '=', claims.number).executeTakeFirst()
+      const pass = await firstRow(db, passWithFirm({ number: claims.number }))
       if (pass) {
         facts.passStatus = pass.status
         enterpriseId = pass.enterprise_id
-        const firm = await db.selectFrom('enterprises').select('whitelist_status').where('id', '=', pass.enterprise_id).executeTakeFirst()
-        facts.enterpriseWhitelisted = firm?.whitelist_status === 'active'
+        facts.enterpriseWhitelisted = pass.whitelist_status === 'active'
       }
     }
     openLoop = await findOpenLoop(db, observedPlate ?? claims.plate)
@@ -101,7 +112,6 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   const opensLoop = Boolean(claims && decision.verdict === 'valid' && entry)
   if (opensLoop) {
     loop = newLoop(claims!, enterpriseId, checkpoint.code, scannedAt, now, actorOf(principal))
-    writes.push(db.insertInto('loops').values(loop))
   } else if (claims && !entry && openLoop) {
     loop = openLoop
     stored = await loopEvents(db, openLoop.id)
@@ -123,19 +133,21 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     const r = receipt.claims
     added.push(event('certificate_checked', crypto.randomUUID(), { receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: input.id }))
   }
+  const afterEvents: Compilable[] = []
   if (opensLoop && report) {
-    writes.push(
+    afterEvents.push(
       db.updateTable('arrival_reports').set({ arrived_at: scannedAt.toISOString(), arrived_loop_id: loop!.id, arrived_scan_id: input.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
     )
   }
   let loopAnswer: { id: string; state: string; alerting: boolean } | undefined
   if (loop) {
-    writes.push(...added.map((row) => db.insertInto('loop_events').values(row)))
-    // Fold the loop with its new events now, so its projection commits with them.
+    // Fold the loop with its new events now, so its projection commits with them (a new loop is
+    // inserted already projected).
     const nextSeq = Math.max(0, ...stored.map((e) => e.seq)) + 1
     const events = [...stored, ...added.map((row, i) => ({ ...row, seq: nextSeq + i }))]
-    const projected = projectLoop(deps, loop, events, events.length)
-    writes.push(...projected.writes)
+    const projected = projectLoop(deps, loop, events, events.length, { fresh: opensLoop })
+    if (projected.insertLoop) writes.push(projected.insertLoop)
+    writes.push(...added.map((row) => insertRow('loop_events', row)), ...afterEvents, ...projected.writes)
     loopAnswer = { id: loop.id, state: loop.closed_by ? 'closed' : projected.facts.state, alerting: projected.alerting }
   } else if (openLoop) {
     // loop_open: point staff at the loop that is still open.
@@ -182,7 +194,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   // Kept for auditors, with anything that looks like an ID or phone number masked.
   const raw = maskPersonalText(JSON.stringify(input).slice(0, RAW_LIMIT))
   writes.push(
-    db.insertInto('scans').values({
+    insertRow('scans', {
       id: input.id,
       checkpoint_code: checkpoint.code,
       account_id: principal.accountId,

@@ -1,0 +1,63 @@
+import { CompiledQuery, type Insertable, type Kysely } from 'kysely'
+import type { Database } from './database.ts'
+import { sqlite } from './guard.ts'
+
+/**
+ * Hot statements without building a Kysely query on every request: building and compiling the
+ * query tree costs more than SQLite takes to run a small indexed statement. The SQL is still
+ * written with Kysely (typed), compiled once; each call only supplies new values.
+ */
+
+const SENTINEL = '\u0000precompiled:'
+
+/**
+ * Compiles `build` once and returns a function that gives the same SQL with new parameters.
+ * `build` must use its named arguments as plain values only — not to choose columns, branches or
+ * the length of an `in (…)` list — which is checked as far as it can be: every argument must
+ * reach the SQL as a parameter, and nothing else may have been derived from it.
+ */
+export function precompiled<P extends Record<string, unknown>, R>(
+  names: readonly (keyof P & string)[],
+  build: (db: Kysely<Database>, args: P) => { compile(): CompiledQuery<R> },
+): (args: P) => CompiledQuery<R> {
+  const probe = Object.fromEntries(names.map((name) => [name, `${SENTINEL}${name}`])) as P
+  const compiled = build(sqlite, probe).compile()
+  const slots = compiled.parameters.map((p) => {
+    if (typeof p !== 'string' || !p.includes(SENTINEL)) return { constant: p }
+    const name = p.slice(SENTINEL.length)
+    if (!p.startsWith(SENTINEL) || !names.includes(name)) throw new Error(`precompiled: a parameter was derived from an argument (${JSON.stringify(p)})`)
+    return { name }
+  })
+  for (const name of names) {
+    if (!slots.some((s) => 'name' in s && s.name === name)) throw new Error(`precompiled: argument "${name}" does not reach the SQL as a value`)
+  }
+  return (args) =>
+    CompiledQuery.raw(
+      compiled.sql,
+      slots.map((s) => ('name' in s ? args[s.name as keyof P] : s.constant)),
+    ) as CompiledQuery<R>
+}
+
+const insertText = new Map<string, string>()
+
+/** `INSERT INTO <table> (<the row's columns>) VALUES (…)`; the text is made once per column list. */
+export function insertRow<T extends keyof Database & string>(table: T, row: Insertable<Database[T]>): CompiledQuery {
+  // As Kysely does: a column whose value is undefined is left to its default.
+  const entries = Object.entries(row).filter(([, value]) => value !== undefined)
+  const key = `${table}\u0000${entries.map(([column]) => column).join('\u0000')}`
+  let text = insertText.get(key)
+  if (text === undefined) {
+    text = `insert into "${table}" (${entries.map(([column]) => `"${column}"`).join(', ')}) values (${entries.map(() => '?').join(', ')})`
+    insertText.set(key, text)
+  }
+  return CompiledQuery.raw(text, entries.map(([, value]) => value))
+}
+
+/** Runs a precompiled read: its rows, or its first row. */
+export async function rows<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R[]> {
+  return (await db.executeQuery(query)).rows
+}
+
+export async function firstRow<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R | undefined> {
+  return (await db.executeQuery(query)).rows[0]
+}
