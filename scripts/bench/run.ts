@@ -97,10 +97,13 @@ process.on('SIGINT', () => {
   process.exit(130)
 })
 
+// The server as `npm start` runs it: the bundle made by scripts/build-server.ts (built in main()).
+const SERVER_ENTRY = 'dist/server/node.mjs'
+
 async function start(entry: string, name: string, env: Record<string, string>, profile = false): Promise<Server> {
   const profileDir = profile ? join(profileRoot, name) : undefined
   if (profileDir) mkdirSync(profileDir, { recursive: true })
-  const server = await startServer({ entry, env, logFile: join(work, `${name}.log`), health: entry.endsWith('node.ts') ? '/healthz' : '/', profileDir })
+  const server = await startServer({ entry, env, logFile: join(work, `${name}.log`), health: entry === SERVER_ENTRY ? '/healthz' : '/', profileDir })
   servers.add(server)
   log(`${name}: pid ${server.pid} on ${server.url} (up in ${server.startSeconds.toFixed(1)} s${profileDir ? ', profiling' : ''})`)
   return server
@@ -351,7 +354,7 @@ function countRows(dataDir: string, sql: string): number {
 }
 
 async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans', profile = PROFILE) {
-  const server = await start('src/node.ts', name, serverEnv(dataDir), profile)
+  const server = await start(SERVER_ENTRY, name, serverEnv(dataDir), profile)
   const admin = await login(server, ADMIN)
   for (const [who, extra] of [
     [CHECKPOINT, { role: 'checkpoint', checkpoint_codes: ['HZ-G60-XS', 'HZ-TS-XS', 'HZ-DEST-BJ'] }],
@@ -379,7 +382,7 @@ async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans'
 }
 
 async function eventsAndIssuance(p: Prepared) {
-  const server = await start('src/node.ts', 'server-events', serverEnv(p.dataDir), PROFILE)
+  const server = await start(SERVER_ENTRY, 'server-events', serverEnv(p.dataDir), PROFILE)
   const checkpoint = await login(server, CHECKPOINT)
   const admin = await login(server, ADMIN)
   const firm = await login(server, FIRM)
@@ -640,7 +643,7 @@ async function growthPhase(secretsFrom: string): Promise<GrowthStep[]> {
       plate = ro.prepare(`SELECT plate FROM loops WHERE enterprise_id = 'demo-ent-1' GROUP BY plate ORDER BY count(*) DESC, plate LIMIT 1`).pluck().get() as string
       ro.close()
     }
-    const server = await start('src/node.ts', `server-growth-${target}`, serverEnv(dataDir))
+    const server = await start(SERVER_ENTRY, `server-growth-${target}`, serverEnv(dataDir))
     const token = await login(server, ADMIN)
     const paths = {
       loops_open_at_checkpoint: '/api/v1/loops?state=open&checkpoint=HZ-G60-XS&limit=100',
@@ -763,6 +766,8 @@ interface Results {
 
 async function main() {
   log(`mode ${QUICK ? 'quick' : 'full'}${PROFILE ? ' with CPU profiles' : ''}; working in ${work}`)
+  execFileSync('npm', ['run', '--silent', 'build:ui'], { cwd: ROOT, stdio: 'ignore' })
+  execFileSync('npm', ['run', '--silent', 'build:server'], { cwd: ROOT, stdio: 'ignore' })
   const prepared = await prepareMain()
   const disk = { work_dir: fsyncRate(work), ...(SHM ? { tmpfs: fsyncRate(SHM) } : {}) }
   log(`fdatasync: ${disk.work_dir.fdatasync_per_s}/s on ${work}${disk.tmpfs ? `, ${disk.tmpfs.fdatasync_per_s}/s on ${SHM}` : ''}`)

@@ -56,7 +56,9 @@ export interface StartOptions {
 
 export async function startServer(options: StartOptions): Promise<Server> {
   const port = await freePort()
-  const args = [...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []), '--import', 'tsx', options.entry]
+  // TypeScript entries run through tsx; the bundled server (.mjs) runs as plain JavaScript.
+  const loader = options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const args = [...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []), ...loader, options.entry]
   const log = createWriteStream(options.logFile, { flags: 'a' })
   const started = performance.now()
   const child = spawn(process.execPath, args, {

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { promisify } from 'node:util'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 
@@ -30,14 +31,19 @@ export interface RunningServer {
   stop: () => Promise<void>
 }
 
+let bundled: Promise<unknown> | undefined
+
 /**
- * Starts the real Node entry (`src/node.ts`) as its own process — one process, no tsx wrapper, so
- * a SIGKILL hits the server itself — and waits until `/healthz` answers.
+ * Starts the real Node entry as `npm start` runs it — the bundle of `src/node.ts` made by
+ * scripts/build-server.ts, rebuilt here once per test file so it matches the source — as its own
+ * process, with no wrapper, so a SIGKILL hits the server itself; waits until `/healthz` answers.
  * `npm run build:ui` must have run (src/ui/generated/assets.ts).
  */
 export async function startServer(options: { dataDir: string; port: number; env?: Record<string, string> }): Promise<RunningServer> {
   const { dataDir, port } = options
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  bundled ??= promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts'], { cwd: ROOT })
+  await bundled
+  const proc = spawn(process.execPath, ['dist/server/node.mjs'], {
     cwd: ROOT,
     env: {
       ...process.env,
