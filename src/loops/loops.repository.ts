@@ -97,3 +97,39 @@ export function alertView(row: AlertRow) {
     note: row.note,
   }
 }
+
+export interface LoopFilter {
+  state?: LoopRow['state'] | 'open' | 'alerting'
+  plate?: string
+  /** Entry or last checkpoint. */
+  checkpoint?: string
+  from?: string
+  to?: string
+  /** Cursor `opened_at|id` of the last loop of the previous page (checked by the caller). */
+  before?: string
+  limit: number
+}
+
+/** Loops newest first, one more than `limit` (to tell whether a next page exists). */
+export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
+  let query = db.selectFrom('loops').selectAll()
+  if (q.state === 'open') query = query.where('closed_at', 'is', null)
+  else if (q.state === 'alerting') query = query.where('alerting', '=', 1)
+  else if (q.state) {
+    query = query.where('state', '=', q.state)
+    // Only a closed loop has closed_at: this lets SQLite walk the open-loop index.
+    if (q.state !== 'closed') query = query.where('closed_at', 'is', null)
+  }
+  if (q.plate) query = query.where('plate', '=', q.plate)
+  if (q.checkpoint) {
+    const code = q.checkpoint.toUpperCase()
+    query = query.where((eb) => eb.or([eb('entry_checkpoint_code', '=', code), eb('last_checkpoint_code', '=', code)]))
+  }
+  if (q.from) query = query.where('opened_at', '>=', new Date(q.from).toISOString())
+  if (q.to) query = query.where('opened_at', '<', new Date(q.to).toISOString())
+  if (q.before) {
+    const [openedAt, id] = q.before.split('|')
+    query = query.where((eb) => eb.or([eb('opened_at', '<', openedAt), eb.and([eb('opened_at', '=', openedAt), eb('id', '<', id)])]))
+  }
+  return query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+}

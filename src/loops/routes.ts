@@ -12,7 +12,7 @@ import { Plate } from '../applications/schemas.ts'
 import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
 import { EventResult, EventsBody } from './event-schemas.ts'
 import { ingestEvents } from './ingest-events.ts'
-import { alertView, eventView, findLoop, findOpenLoop, loopAlerts, loopView } from './loops.repository.ts'
+import { alertView, eventView, findLoop, findOpenLoop, listLoopsQuery, loopAlerts, loopView } from './loops.repository.ts'
 import { refreshLoop } from './refresh-loop.ts'
 
 describeGuard('loop_open', 'this vehicle already has an open loop')
@@ -113,23 +113,11 @@ export function loopRoutes(deps: Deps) {
     }),
     async (c) => {
       const q = c.req.valid('query')
-      let query = db.selectFrom('loops').selectAll()
-      if (q.state === 'open') query = query.where('closed_at', 'is', null)
-      else if (q.state === 'alerting') query = query.where('alerting', '=', 1)
-      else if (q.state) query = query.where('state', '=', q.state)
-      if (q.plate) query = query.where('plate', '=', q.plate)
-      if (q.checkpoint) {
-        const code = q.checkpoint.toUpperCase()
-        query = query.where((eb) => eb.or([eb('entry_checkpoint_code', '=', code), eb('last_checkpoint_code', '=', code)]))
-      }
-      if (q.from) query = query.where('opened_at', '>=', new Date(q.from).toISOString())
-      if (q.to) query = query.where('opened_at', '<', new Date(q.to).toISOString())
       if (q.before) {
         const [openedAt, id] = q.before.split('|')
         if (!openedAt || !id) throw badRequest('invalid_cursor', 'before must be `opened_at|id`', [{ field: 'before', message: 'bad cursor' }])
-        query = query.where((eb) => eb.or([eb('opened_at', '<', openedAt), eb.and([eb('opened_at', '=', openedAt), eb('id', '<', id)])]))
       }
-      const rows = await query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1).execute()
+      const rows = await listLoopsQuery(db, q).execute()
       const page = rows.slice(0, q.limit)
       const last = page.at(-1)
       if (rows.length > q.limit && last) c.header('X-Next-Cursor', `${last.opened_at}|${last.id}`)
