@@ -89,6 +89,7 @@ function threadWriter(filename: string) {
   let pending: PendingWrite[] = []
   let failure: Error | undefined
   let drained: (() => void) | undefined
+  let closing: Promise<void> | undefined
 
   thread.on('message', (answers: { id: number; outcomes: WriteOutcome[] }[]) => {
     for (const { id, outcomes } of answers) {
@@ -127,15 +128,20 @@ function threadWriter(filename: string) {
         if (pending.length === 0) setImmediate(send)
         pending.push({ queries: queries.map(toQuery), resolve, reject })
       }),
-    async close() {
-      if (pending.length) send()
-      if (inFlight.size > 0 && !failure) await new Promise<void>((resolve) => (drained = resolve))
-      if (failure) return
-      thread.removeAllListeners('exit')
-      thread.ref()
-      const exited = new Promise((resolve) => thread.once('exit', resolve))
-      thread.postMessage({ close: true })
-      await exited
+    close() {
+      closing ??= (async () => {
+        if (pending.length) send()
+        if (inFlight.size > 0 && !failure) await new Promise<void>((resolve) => (drained = resolve))
+        if (failure) return
+        // From here on a write is refused, not left waiting for a thread that is gone.
+        failure = new Error('the database is closed')
+        thread.removeAllListeners('exit')
+        thread.ref()
+        const exited = new Promise((resolve) => thread.once('exit', resolve))
+        thread.postMessage({ close: true })
+        await exited
+      })()
+      return closing
     },
   }
 }
