@@ -37,7 +37,7 @@ import type { Database } from '../../src/db/database.ts'
 import { bulkPragmas, DAY, HOUR, MINUTE, insertEnterprises, loopWriter, passWriter, phone, plateSequence, residentId, ROUTES, sealedCrews, withoutIndexes } from './fixtures.ts'
 import { generateGrowth, newGrowthState } from './growth.ts'
 import { median, pool, runLoad, type LoadResult } from './load.ts'
-import { ROOT, startServer, type Server } from './server.ts'
+import { cpuSplit, ROOT, startServer, threadCpuMs, type Server } from './server.ts'
 import { formatSummary, summariseProfile, type ProfileSummary } from './top-profile.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -369,8 +369,21 @@ async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans'
   const scansBefore = countRows(dataDir, 'SELECT count(*) FROM scans')
   log(`scans: ${CONNECTIONS} connections, up to ${MODE.scanSeconds} s or ${2 * Math.min(p.entryTokens.length, p.destTokens.length)} scans`)
   const memory = server.watchMemory()
+  const cpuBefore = threadCpuMs(server.pid)
+  const loaderBefore = process.cpuUsage()
   const result = await scanLoad(server, checkpoint, p.entryTokens, p.destTokens, MODE.scanSeconds)
+  const loaderCpu = process.cpuUsage(loaderBefore)
+  const split = cpuSplit(server.pid, cpuBefore, threadCpuMs(server.pid))
   const mem = memory()
+  // CPU per answered scan, in microseconds: where the two cores went (the load generator is this process).
+  const perScan = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests))
+  const cpu = {
+    main_us: perScan(split.main_ms),
+    write_thread_us: perScan(split.busiest_other_thread_ms),
+    other_threads_us: perScan(split.other_threads_ms),
+    load_generator_us: perScan((loaderCpu.user + loaderCpu.system) / 1000),
+    cores_busy: round((split.total_ms + (loaderCpu.user + loaderCpu.system) / 1000) / 1000 / result.seconds, 2),
+  }
   const stored = countRows(dataDir, 'SELECT count(*) FROM scans') - scansBefore
   await stop(server)
   const logText = readFileSync(join(work, `${name}.log`), 'utf8')
@@ -378,7 +391,7 @@ async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans'
   if (result.non2xx || result.errors) problems.push(`${name}: ${result.non2xx} non-2xx answers and ${result.errors} connection errors: ${JSON.stringify(result.answers)}`)
   if (stored < result.ok) problems.push(`${name}: ${result.ok} answered 200 but only ${stored} stored`)
   if (errorLines.length) problems.push(`${name}: ${errorLines.length} error lines in the server log, e.g. ${errorLines[0].slice(0, 300)}`)
-  return { warmup: { ok: warm.ok, non2xx: warm.non2xx, answers: warm.answers }, ...result, stored_rows: stored, memory: mem, server_error_lines: errorLines.length }
+  return { warmup: { ok: warm.ok, non2xx: warm.non2xx, answers: warm.answers }, ...result, stored_rows: stored, memory: mem, cpu, server_error_lines: errorLines.length }
 }
 
 async function eventsAndIssuance(p: Prepared) {
@@ -712,6 +725,7 @@ function table(results: Results): string {
   rows.push(['scans', 'ratio to verify rate', fmt(ratioVerify, 3), `${mark(ratioVerify >= 0.6)} target ≥ 0.6`])
   rows.push(['scans', 'ratio to bare Hono', fmt(s.rps / b.hono.rps, 3), ''])
   rows.push(['scans', 'latency p50 / p99 (ms)', `${fmt(s.latencyMs.p50, 1)} / ${fmt(s.latencyMs.p99, 1)}`, `${mark(s.latencyMs.p99 <= 25)} target p99 ≤ 25 ms; max ${fmt(s.latencyMs.max)} ms`])
+  rows.push(['scans', 'CPU per scan (µs): main / write thread / other / load gen', `${s.cpu.main_us} / ${s.cpu.write_thread_us} / ${s.cpu.other_threads_us} / ${s.cpu.load_generator_us}`, `${fmt(s.cpu.cores_busy, 2)} of ${results.environment.cores} cores busy; other = WebCrypto pool, GC`])
   rows.push(['scans', 'server RSS peak / VmHWM (MB)', `${fmt(s.memory.peakRssMb)} / ${fmt(s.memory.hwmMb)}`, `${mark(s.memory.hwmMb <= 200)} target ≤ 200 MB; ${fmt(s.memory.startRssMb)} MB before the load (after warm-up)`])
   const st = results.scans_tmpfs
   if (st) {

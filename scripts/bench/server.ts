@@ -2,7 +2,7 @@
 // 127.0.0.1 only, each a plain `node --import tsx <entry>` so the child's pid is the server's and
 // /proc/<pid>/status gives its memory.
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, readFileSync } from 'node:fs'
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { resolve } from 'node:path'
 
@@ -17,6 +17,36 @@ export async function freePort(): Promise<number> {
       server.close(() => done(port))
     })
   })
+}
+
+/** CPU time (ms) each thread of a process has used so far, from /proc (clock ticks of 10 ms). */
+export function threadCpuMs(pid: number): Map<number, number> {
+  const threads = new Map<number, number>()
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      // Fields after the command name (which is in parentheses): utime and stime are the 12th and 13th.
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      threads.set(Number(tid), (Number(fields[11]) + Number(fields[12])) * 10)
+    }
+  } catch {
+    // the process or a thread ended meanwhile
+  }
+  return threads
+}
+
+/**
+ * Where the server's CPU went between two `threadCpuMs` readings: the main thread (JavaScript,
+ * HTTP, reads), the busiest other thread (the SQLite write thread under write load) and the rest
+ * (libuv's pool running WebCrypto verifies, V8's GC and compiler threads).
+ */
+export function cpuSplit(pid: number, before: Map<number, number>, after: Map<number, number>) {
+  const used = [...after].map(([tid, ms]) => ({ tid, ms: ms - (before.get(tid) ?? 0) }))
+  const main = used.find((t) => t.tid === pid)?.ms ?? 0
+  const others = used.filter((t) => t.tid !== pid).sort((a, b) => b.ms - a.ms)
+  const busiest = others[0]?.ms ?? 0
+  const rest = others.slice(1).reduce((sum, t) => sum + t.ms, 0)
+  return { main_ms: main, busiest_other_thread_ms: busiest, other_threads_ms: rest, total_ms: main + busiest + rest }
 }
 
 export interface Memory {
