@@ -18,10 +18,12 @@ const SENTINEL = '\u0000precompiled:'
  */
 export function precompiled<P extends Record<string, unknown>, R>(
   names: readonly (keyof P & string)[],
-  build: (db: Kysely<Database>, args: P) => { compile(): CompiledQuery<R> },
+  build: (db: Kysely<Database>, args: P) => { compile(): CompiledQuery<R> } | CompiledQuery<R>,
 ): (args: P) => CompiledQuery<R> {
   const probe = Object.fromEntries(names.map((name) => [name, `${SENTINEL}${name}`])) as P
-  const compiled = build(sqlite, probe).compile()
+  const built = build(sqlite, probe)
+  // A query builder, or a `sql` template the caller compiled itself.
+  const compiled = 'compile' in built ? built.compile() : built
   const slots = compiled.parameters.map((p) => {
     if (typeof p !== 'string' || !p.includes(SENTINEL)) return { constant: p }
     const name = p.slice(SENTINEL.length)
@@ -52,6 +54,13 @@ export function insertRow<T extends keyof Database & string>(table: T, row: Inse
   }
   return CompiledQuery.raw(text, entries.map(([, value]) => value))
 }
+
+/**
+ * A list of values bound as ONE parameter, for `IN (SELECT value FROM json_each(?))`: the statement
+ * stays the same whatever the list's length (so it can be precompiled), and D1's limit of 100
+ * bound parameters never applies.
+ */
+export const jsonList = (values: readonly (string | number)[]) => JSON.stringify(values)
 
 /** Runs a precompiled read: its rows, or its first row. */
 export async function rows<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R[]> {

@@ -3,6 +3,8 @@ import type { Deps } from '../http/env.ts'
 import { notYourCheckpoint, worksAt, type Principal } from '../auth/principal.ts'
 import type { Compilable } from '../db/store.ts'
 import { actorOf } from '../audit/audit-entry.ts'
+import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
+import type { LoopEventRow, LoopRow } from './loops.table.ts'
 import { parseEvent, type ParsedEvent } from './event-schemas.ts'
 import { projectLoop } from './refresh-loop.ts'
 
@@ -12,6 +14,28 @@ export interface EventOutcome {
   error?: { code: string; message: string }
   flag?: string
 }
+
+// The statements of every batch, compiled once (see `precompiled`); lists travel as one JSON value.
+const storedEventIds = precompiled(['ids'], (db, a: { ids: string }) =>
+  db.selectFrom('loop_events').select('id').where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
+)
+const loopsById = precompiled(['ids'], (db, a: { ids: string }) =>
+  db.selectFrom('loops').selectAll().where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
+)
+const eventsOfLoops = precompiled(['ids'], (db, a: { ids: string }) =>
+  db
+    .selectFrom('loop_events')
+    .selectAll()
+    .select(sql<number>`rowid`.as('seq'))
+    .where('loop_id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
+)
+type EventRow = Omit<LoopEventRow, 'flag' | 'data'> & { data: string | null }
+// RETURNING tells a stored event from one a concurrent request stored a moment earlier.
+const insertEvent = precompiled(['id', 'loop_id', 'kind', 'at', 'checkpoint_code', 'data', 'recorded_by', 'received_at'], (db, e: EventRow) =>
+  sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at)
+      VALUES (${e.id}, ${e.loop_id}, ${e.kind}, ${e.at}, ${e.checkpoint_code}, ${e.data}, ${e.recorded_by}, ${e.received_at})
+      ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
+)
 
 /** Device clocks drift; an event this far in the server's future is a broken clock, not a fact. */
 const FUTURE_LIMIT_MS = 3_600_000
@@ -58,11 +82,11 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
   const ids = candidates.map((c) => c.event.id)
   const loopIds = [...new Set(candidates.map((c) => c.event.loop_id))]
   const [existing, loops] = await Promise.all([
-    chunked(ids, (part) => db.selectFrom('loop_events').select('id').where('id', 'in', part).execute()),
-    chunked(loopIds, (part) => db.selectFrom('loops').selectAll().where('id', 'in', part).execute()),
+    ids.length ? rows(db, storedEventIds({ ids: jsonList(ids) })) : [],
+    loopIds.length ? rows(db, loopsById({ ids: jsonList(loopIds) })) : [],
   ])
   const existingIds = new Set(existing.map((r) => r.id))
-  const knownLoops = new Map(loops.map((r) => [r.id, r]))
+  const knownLoops = new Map(loops.map((r) => [r.id, r as LoopRow]))
 
   const accepted: { index: number; event: ParsedEvent }[] = []
   for (const candidate of candidates) {
@@ -76,17 +100,21 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     const receivedAt = now.toISOString()
     const recordedBy = actorOf(principal)
     const writes: Compilable[] = accepted.map(({ event }) =>
-      sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at)
-          VALUES (${event.id}, ${event.loop_id}, ${event.kind}, ${new Date(event.at).toISOString()}, ${event.checkpoint_code},
-            ${event.data ? JSON.stringify(event.data) : null}, ${recordedBy}, ${receivedAt})
-          ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
+      insertEvent({
+        id: event.id,
+        loop_id: event.loop_id,
+        kind: event.kind,
+        at: new Date(event.at).toISOString(),
+        checkpoint_code: event.checkpoint_code,
+        data: event.data ? JSON.stringify(event.data) : null,
+        recorded_by: recordedBy,
+        received_at: receivedAt,
+      }),
     )
     const touched = [...new Set(accepted.map((a) => a.event.loop_id))]
     // Each touched loop is folded with its stored events and the new ones now, so its projection,
     // flags and alerts commit in the same atomic write as the events themselves.
-    const stored = await chunked(touched, (part) =>
-      db.selectFrom('loop_events').selectAll().select(sql<number>`rowid`.as('seq')).where('loop_id', 'in', part).execute(),
-    )
+    const stored = await rows(db, eventsOfLoops({ ids: jsonList(touched) }))
     const flagOf = new Map<string, string>()
     for (const loopId of touched) {
       const mine = accepted.filter((a) => a.event.loop_id === loopId)
@@ -100,7 +128,7 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       for (const flag of projected.facts.flags) flagOf.set(flag.eventId, flag.reason)
       writes.push(
         ...projected.writes,
-        db.insertInto('audit_log').values({ at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map((a) => ({ id: a.event.id, kind: a.event.kind, at: a.event.at })) }) }),
+        insertRow('audit_log', { at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map((a) => ({ id: a.event.id, kind: a.event.kind, at: a.event.at })) }) }),
       )
     }
     const results = await store.atomic(writes)
@@ -112,11 +140,4 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     })
   }
   return outcomes
-}
-
-/** Splits an IN list so no query binds more than D1's 100 parameters. */
-async function chunked<T>(values: string[], query: (part: string[]) => Promise<T[]>): Promise<T[]> {
-  const out: T[] = []
-  for (let i = 0; i < values.length; i += 90) out.push(...(await query(values.slice(i, i + 90))))
-  return out
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { sqlite as compileOnly } from '../../src/db/guard.ts'
-import { firstRow, insertRow, precompiled } from '../../src/db/precompiled.ts'
+import { sql } from 'kysely'
+import { firstRow, insertRow, jsonList, precompiled, rows } from '../../src/db/precompiled.ts'
 import { buildTestApp } from '../support/test-app.ts'
 
 describe('precompiled', () => {
@@ -49,5 +50,20 @@ describe('insertRow', () => {
     const query = precompiled(['subject'], (db, a: { subject: string }) => db.selectFrom('audit_log').select(['action', 'before', 'after']).where('subject', '=', a.subject))
     expect(await firstRow(t.store.db, query({ subject: 'x:1' }))).toEqual({ action: 'test', before: null, after: '{"a":1}' })
     expect(await firstRow(t.store.db, query({ subject: 'x:2' }))).toEqual({ action: 'test', before: null, after: null })
+  })
+})
+
+describe('jsonList', () => {
+  it('binds a list of any length as one parameter, more than D1’s 100 included', async () => {
+    const t = await buildTestApp({ seed: false })
+    const at = '2026-11-29T08:00:00.000Z'
+    await t.store.atomic(Array.from({ length: 150 }, (_, i) => insertRow('audit_log', { at, actor: 'system', action: 'list', subject: `s:${i}`, before: null, after: null })))
+    const bySubjects = precompiled(['subjects'], (db, a: { subjects: string }) =>
+      db.selectFrom('audit_log').select('subject').where('subject', 'in', sql<string>`(SELECT value FROM json_each(${a.subjects}))`).orderBy('seq'),
+    )
+    const wanted = Array.from({ length: 120 }, (_, i) => `s:${i * 2}`)
+    const query = bySubjects({ subjects: jsonList([...wanted, 'nobody']) })
+    expect(query.parameters).toHaveLength(1)
+    expect((await rows(t.store.db, query)).map((r) => r.subject)).toEqual(wanted.filter((s) => Number(s.slice(2)) < 150))
   })
 })
