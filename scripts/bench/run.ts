@@ -413,6 +413,8 @@ async function eventsAndIssuance(p: Prepared) {
   const at = (opened: string, seconds: number) => new Date(Date.parse(opened) + seconds * 1000).toISOString()
   log(`events: ${batches} batches of 100 available (${loops.length} open loops), up to ${MODE.eventSeconds} s`)
   const memory = server.watchMemory()
+  const cpuBefore = threadCpuMs(server.pid)
+  const loaderBefore = process.cpuUsage()
   const events = await runLoad({
     url: server.url,
     connections: CONNECTIONS,
@@ -444,7 +446,18 @@ async function eventsAndIssuance(p: Prepared) {
     },
   })
   const eventMemory = memory()
+  const loaderCpu = process.cpuUsage(loaderBefore)
+  const split = cpuSplit(server.pid, cpuBefore, threadCpuMs(server.pid))
   const accepted = outcome.get()['accepted'] ?? 0
+  // CPU per accepted event, in microseconds.
+  const perEvent = (ms: number) => round((ms * 1000) / Math.max(1, accepted), 1)
+  const eventCpu = {
+    main_us: perEvent(split.main_ms),
+    write_thread_us: perEvent(split.busiest_other_thread_ms),
+    other_threads_us: perEvent(split.other_threads_ms),
+    load_generator_us: perEvent((loaderCpu.user + loaderCpu.system) / 1000),
+    cores_busy: round((split.total_ms + (loaderCpu.user + loaderCpu.system) / 1000) / 1000 / events.seconds, 2),
+  }
   const storedEvents = countRows(p.dataDir, 'SELECT count(*) FROM loop_events') - eventsBefore
   const closedLoops = countRows(p.dataDir, `SELECT count(*) FROM loops WHERE state = 'closed'`)
   if (events.non2xx || events.errors) problems.push(`events: ${events.non2xx} non-2xx answers, ${events.errors} connection errors: ${JSON.stringify(outcome.get())}`)
@@ -457,6 +470,7 @@ async function eventsAndIssuance(p: Prepared) {
     loops_closed_total: closedLoops,
     outcomes: outcome.get(),
     memory: eventMemory,
+    cpu: eventCpu,
   }
 
   // Issuance: an enterprise submits applications, a coordinator approves them concurrently and
@@ -739,6 +753,7 @@ function table(results: Results): string {
   const e = results.events
   rows.push(['events', 'POST /events, batches of 100 (events/s)', fmt(e.events_per_s), `${mark(e.events_per_s >= 20_000)} target ≥ 20,000; ${fmt(e.accepted)} accepted in ${fmt(e.seconds, 1)} s`])
   rows.push(['events', 'batch latency p50 / p99 (ms)', `${fmt(e.latencyMs.p50)} / ${fmt(e.latencyMs.p99)}`, `${fmt(e.rps, 1)} batches/s; RSS peak ${fmt(e.memory.peakRssMb)} MB`])
+  rows.push(['events', 'CPU per event (µs): main / write thread / other / load gen', `${e.cpu.main_us} / ${e.cpu.write_thread_us} / ${e.cpu.other_threads_us} / ${e.cpu.load_generator_us}`, `${fmt(e.cpu.cores_busy, 2)} of ${results.environment.cores} cores busy`])
   const i = results.issuance
   rows.push(['issuance', 'approve + GET qr.svg, 16 at a time (/s)', fmt(i.approvals_per_s, 1), `${i.approved} approved; p50 ${fmt(i.approve_and_qr_latency_ms.p50)} ms, p99 ${fmt(i.approve_and_qr_latency_ms.p99)} ms`])
   rows.push(['issuance', 'POST /applications, 16 at a time (/s)', fmt(i.submits_per_s, 1), `p50 ${fmt(i.submit_latency_ms.p50)} ms, p99 ${fmt(i.submit_latency_ms.p99)} ms`])

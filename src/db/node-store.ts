@@ -14,13 +14,12 @@ interface PendingWrite {
 /**
  * better-sqlite3 behind the Store interface (settings in `openSqlite`).
  *
- * Writes are group-committed: the atomic writes requested within one turn of the event loop run in
- * one SQLite transaction, each in its own savepoint, and are answered after the single COMMIT.
- * For a database file the transaction runs in a worker thread that owns the write connection, so
- * the statements and the disk flush of one group overlap with the next requests' work on the
- * main thread; reads stay on the main thread's own connection (WAL: they never wait on the writer,
+ * Writes are group-committed: the atomic writes waiting to run are run in one SQLite transaction,
+ * each in its own savepoint, and are answered after the single COMMIT. For a database file the
+ * transaction runs in a worker thread that owns the write connection, so the statements and the
+ * disk flush of one group overlap with the next requests' work on the main thread; reads stay on the main thread's own connection (WAL: they never wait on the writer,
  * and see every write that was answered). An in-memory database cannot be shared between
- * connections, so there the writes run on the main thread.
+ * connections, so there the writes run on the main thread, grouped by turn of the event loop.
  */
 export function openNodeStore(filename: string, options: { writeThread?: boolean } = {}): Store {
   const sqlite = openSqlite(filename)
@@ -77,25 +76,26 @@ function localWriter(sqlite: Sqlite.Database, prepare: (text: string) => Sqlite.
 }
 
 /**
- * Writes in a worker thread with its own connection. One message per turn of the event loop;
- * the thread folds every message waiting for it into one transaction.
+ * Writes in a worker thread with its own connection. Each atomic write is posted as soon as it is
+ * made, so the thread starts on the first while the main thread prepares the next; the thread
+ * folds every message waiting for it into one transaction (group commit).
  */
 function threadWriter(filename: string) {
   const thread = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), { workerData: { filename } })
   // Only in-flight writes keep the process alive.
   thread.unref()
-  const inFlight = new Map<number, PendingWrite[]>()
+  const inFlight = new Map<number, PendingWrite>()
   let nextId = 1
-  let pending: PendingWrite[] = []
   let failure: Error | undefined
   let drained: (() => void) | undefined
   let closing: Promise<void> | undefined
 
   thread.on('message', (answers: { id: number; outcomes: WriteOutcome[] }[]) => {
     for (const { id, outcomes } of answers) {
-      const batch = inFlight.get(id)
+      const write = inFlight.get(id)
       inFlight.delete(id)
-      if (batch) settle(batch, outcomes.map((o) => (o.ok ? o : { ok: false, error: asSqliteError(o.error) })))
+      const [outcome] = outcomes
+      if (write) settle([write], [outcome.ok ? outcome : { ok: false, error: asSqliteError(outcome.error) }])
     }
     if (inFlight.size === 0) {
       thread.unref()
@@ -106,31 +106,25 @@ function threadWriter(filename: string) {
   // was answered as done) and every later write.
   const fail = (error: unknown) => {
     failure = error instanceof Error ? error : new Error(String(error))
-    for (const batch of inFlight.values()) for (const write of batch) write.reject(failure)
+    for (const write of inFlight.values()) write.reject(failure)
     inFlight.clear()
     drained?.()
   }
   thread.on('error', fail)
   thread.on('exit', (code) => fail(new Error(`the SQLite write thread stopped (exit code ${code})`)))
 
-  const send = () => {
-    const batch = pending
-    pending = []
-    if (failure) return batch.forEach((w) => w.reject(failure))
-    const id = nextId++
-    inFlight.set(id, batch)
-    thread.ref()
-    thread.postMessage({ id, writes: batch.map((w) => w.queries) })
-  }
   return {
     enqueue: (queries: CompiledQuery[]) =>
       new Promise<WriteResult[]>((resolve, reject) => {
-        if (pending.length === 0) setImmediate(send)
-        pending.push({ queries: queries.map(toQuery), resolve, reject })
+        if (failure) return reject(failure)
+        const id = nextId++
+        const write = { queries: queries.map(toQuery), resolve, reject }
+        inFlight.set(id, write)
+        if (inFlight.size === 1) thread.ref()
+        thread.postMessage({ id, writes: [write.queries] })
       }),
     close() {
       closing ??= (async () => {
-        if (pending.length) send()
         if (inFlight.size > 0 && !failure) await new Promise<void>((resolve) => (drained = resolve))
         if (failure) return
         // From here on a write is refused, not left waiting for a thread that is gone.
