@@ -44,7 +44,7 @@ const QUICK = process.env.BENCH_QUICK === '1'
 const PROFILE = process.env.BENCH_PROFILE === '1'
 const KEEP = process.env.BENCH_KEEP === '1'
 const MODE = QUICK
-  ? { scanPool: 10_000, warmPool: 2_000, eventLoops: 6_000, honoSeconds: 4, verifySeconds: 2, scanSeconds: 5, warmSeconds: 1, eventSeconds: 5, issue: 200, issueSeconds: 20, growth: [10_000, 100_000], queryRuns: 5 }
+  ? { scanPool: 20_000, warmPool: 2_000, eventLoops: 10_000, honoSeconds: 4, verifySeconds: 2, scanSeconds: 5, warmSeconds: 1, eventSeconds: 5, issue: 200, issueSeconds: 20, growth: [10_000, 100_000], queryRuns: 5 }
   : { scanPool: 40_000, warmPool: 4_000, eventLoops: 30_000, honoSeconds: 10, verifySeconds: 5, scanSeconds: 10, warmSeconds: 2, eventSeconds: 15, issue: 1_000, issueSeconds: 60, growth: [10_000, 100_000, 1_000_000], queryRuns: 7 }
 const GROWTH = process.env.BENCH_GROWTH ? process.env.BENCH_GROWTH.split(',').map(Number) : MODE.growth
 const CONNECTIONS = 64

@@ -2,6 +2,7 @@ import type Sqlite from 'better-sqlite3'
 import { Worker } from 'node:worker_threads'
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
 import type { Database } from './database.ts'
+import { readDirectly } from './precompiled.ts'
 import { runAtomic, type Store, type WriteResult } from './store.ts'
 import { batchCommitter, openSqlite, statementCache, type SqlQuery, type WriteOutcome } from './sqlite-writer.mjs'
 
@@ -29,8 +30,10 @@ export function openNodeStore(filename: string, options: { writeThread?: boolean
 
   // Kysely prepares every query again; hand it the statement cache.
   const cachedDatabase = { prepare, close: () => sqlite.close() }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedDatabase as never }) })
+  readDirectly(db, (query) => prepare(query.sql).all(...(query.parameters as unknown[])))
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedDatabase as never }) }),
+    db,
     atomic: (queries) => runAtomic(queries, writer.enqueue),
     async exec(script) {
       sqlite.exec(script)

@@ -62,11 +62,24 @@ export function insertRow<T extends keyof Database & string>(table: T, row: Inse
  */
 export const jsonList = (values: readonly (string | number)[]) => JSON.stringify(values)
 
+/** Reads that bypass Kysely's driver (connection mutex, result plugins): registered by a store. */
+const directReaders = new WeakMap<Kysely<Database>, (query: CompiledQuery) => unknown[]>()
+
+/**
+ * Lets `rows` and `firstRow` run precompiled reads on `db` with `read` directly. better-sqlite3 is
+ * synchronous and its connection is never shared with a transaction (writes have their own), so
+ * Kysely's per-query connection handling adds only promise hops there.
+ */
+export function readDirectly(db: Kysely<Database>, read: (query: CompiledQuery) => unknown[]) {
+  directReaders.set(db, read)
+}
+
 /** Runs a precompiled read: its rows, or its first row. */
 export async function rows<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R[]> {
-  return (await db.executeQuery(query)).rows
+  const read = directReaders.get(db)
+  return read ? (read(query) as R[]) : (await db.executeQuery(query)).rows
 }
 
 export async function firstRow<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R | undefined> {
-  return (await db.executeQuery(query)).rows[0]
+  return (await rows(db, query))[0]
 }

@@ -1,4 +1,6 @@
+import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
+import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
 import { assertWorksAt, type Principal } from '../auth/principal.ts'
 import type { Compilable } from '../db/store.ts'
 import { firstRow, insertRow, precompiled } from '../db/precompiled.ts'
@@ -30,8 +32,13 @@ export interface ScanInput {
 }
 
 // The reads of every scan, compiled once (see `precompiled`).
-const storedAnswer = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('scans').select('response').where('id', '=', a.id))
-const checkpointByCode = precompiled(['code'], (db, a: { code: string }) => db.selectFrom('checkpoints').selectAll().where('code', '=', a.code))
+// One statement for two lookups every scan starts with: the stored answer of this scan id (a
+// retry), and the checkpoint. Always one row, so a stored answer is found even without the checkpoint.
+const answerAndCheckpoint = precompiled(['id', 'code'], (db, a: { id: string; code: string }) =>
+  sql<{ stored: string | null; code: string | null; kind: CheckpointKind | null }>`
+    SELECT (SELECT response FROM scans WHERE id = ${a.id}) AS stored, checkpoints.code, checkpoints.kind
+    FROM (SELECT 1) LEFT JOIN checkpoints ON checkpoints.code = ${a.code}`.compile(db),
+)
 const passWithFirm = precompiled(['number'], (db, a: { number: string }) =>
   db
     .selectFrom('passes')
@@ -55,11 +62,11 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
 export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<Record<string, unknown>> {
   const { store, config } = deps
   const db = store.db
-  const previous = await firstRow(db, storedAnswer({ id: input.id }))
-  if (previous) return JSON.parse(previous.response)
+  const found = (await firstRow(db, answerAndCheckpoint({ id: input.id, code: input.checkpoint_code })))!
+  if (found.stored) return JSON.parse(found.stored)
 
   assertWorksAt(principal, input.checkpoint_code)
-  const checkpoint = await firstRow(db, checkpointByCode({ code: input.checkpoint_code }))
+  const checkpoint = found.code && found.kind ? { code: found.code, kind: found.kind } : undefined
   if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
 
   const now = deps.clock()
