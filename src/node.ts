@@ -15,9 +15,12 @@ import { pruneLoginFailures } from './auth/sign-in.ts'
 import type { Deps } from './http/env.ts'
 
 // Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
-// WORKERS=N (N > 1) runs N server processes on the same port (node:cluster) over the same
-// database — one Node process uses one core for the app's JavaScript; SQLite serialises the
-// writes between them. The primary prepares the database and runs the background jobs.
+// One process already keeps two cores busy: the app's JavaScript on the main thread, SQLite writes
+// and their disk flushes on the write thread (see db/node-store.ts), signature checks in libuv's
+// pool. WORKERS=N (N > 1) runs N server processes on the same port (node:cluster) over the same
+// database, for machines with more cores; SQLite serialises the writes of all of them (on 2 cores
+// it measured slower than one process: see README, Performance). The primary prepares the
+// database and runs the background jobs.
 const dataDir = resolve(process.env.DATA_DIR ?? 'data')
 const workers = Math.max(1, Number(process.env.WORKERS ?? 1))
 const isWorker = workers > 1 && cluster.isWorker
