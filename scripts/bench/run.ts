@@ -99,11 +99,12 @@ process.on('SIGINT', () => {
 
 // The server as `npm start` runs it: the bundle made by scripts/build-server.ts (built in main()).
 const SERVER_ENTRY = 'dist/server/node.mjs'
+const SERVER_NODE_ARGS = [`--max-old-space-size=${process.env.HEAP_MB ?? 128}`]
 
 async function start(entry: string, name: string, env: Record<string, string>, profile = false): Promise<Server> {
   const profileDir = profile ? join(profileRoot, name) : undefined
   if (profileDir) mkdirSync(profileDir, { recursive: true })
-  const server = await startServer({ entry, env, logFile: join(work, `${name}.log`), health: entry === SERVER_ENTRY ? '/healthz' : '/', profileDir })
+  const server = await startServer({ entry, env, logFile: join(work, `${name}.log`), health: entry === SERVER_ENTRY ? '/healthz' : '/', profileDir, nodeArgs: entry === SERVER_ENTRY ? SERVER_NODE_ARGS : [] })
   servers.add(server)
   log(`${name}: pid ${server.pid} on ${server.url} (up in ${server.startSeconds.toFixed(1)} s${profileDir ? ', profiling' : ''})`)
   return server
@@ -128,7 +129,7 @@ async function login(server: Server, who: { username: string; password: string }
   return r.json().token
 }
 
-const serverEnv = (dataDir: string) => ({ DATA_DIR: dataDir, SEED_DEMO: '0', ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password })
+const serverEnv = (dataDir: string) => ({ DATA_DIR: dataDir, SEED_DEMO: '0', ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, })
 
 /** Counts answers by status and by (verdict, reasons, flags) or error code. */
 function tally() {

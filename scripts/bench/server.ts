@@ -76,6 +76,8 @@ export interface Server {
 
 export interface StartOptions {
   entry: string
+  /** Node options before the entry, e.g. the heap limit `npm start` sets. */
+  nodeArgs?: string[]
   env?: Record<string, string>
   logFile: string
   /** Health path that answers 200 once the server is up. */
@@ -88,7 +90,7 @@ export async function startServer(options: StartOptions): Promise<Server> {
   const port = await freePort()
   // TypeScript entries run through tsx; the bundled server (.mjs) runs as plain JavaScript.
   const loader = options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []
-  const args = [...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []), ...loader, options.entry]
+  const args = [...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []), ...(options.nodeArgs ?? []), ...loader, options.entry]
   const log = createWriteStream(options.logFile, { flags: 'a' })
   const started = performance.now()
   const child = spawn(process.execPath, args, {
