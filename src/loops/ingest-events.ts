@@ -30,10 +30,15 @@ const eventsOfLoops = precompiled(['ids'], (db, a: { ids: string }) =>
     .where('loop_id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
 )
 type EventRow = Omit<LoopEventRow, 'flag' | 'data'> & { data: string | null }
-// RETURNING tells a stored event from one a concurrent request stored a moment earlier.
-const insertEvent = precompiled(['id', 'loop_id', 'kind', 'at', 'checkpoint_code', 'data', 'recorded_by', 'received_at'], (db, e: EventRow) =>
+// All the accepted events of a batch in one statement, as one JSON parameter (so the text never
+// changes and D1's parameter limit never applies). RETURNING names the rows stored: an id missing
+// from it was stored by a concurrent request a moment earlier. (`WHERE true` lets SQLite parse the
+// upsert after a SELECT.)
+const insertEvents = precompiled(['rows'], (db, a: { rows: string }) =>
   sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at)
-      VALUES (${e.id}, ${e.loop_id}, ${e.kind}, ${e.at}, ${e.checkpoint_code}, ${e.data}, ${e.recorded_by}, ${e.received_at})
+      SELECT json_extract(value, '$.id'), json_extract(value, '$.loop_id'), json_extract(value, '$.kind'), json_extract(value, '$.at'),
+        json_extract(value, '$.checkpoint_code'), json_extract(value, '$.data'), json_extract(value, '$.recorded_by'), json_extract(value, '$.received_at')
+      FROM json_each(${a.rows}) WHERE true
       ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
 )
 
@@ -99,18 +104,17 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
   if (accepted.length > 0) {
     const receivedAt = now.toISOString()
     const recordedBy = actorOf(principal)
-    const writes: Compilable[] = accepted.map(({ event }) =>
-      insertEvent({
-        id: event.id,
-        loop_id: event.loop_id,
-        kind: event.kind,
-        at: new Date(event.at).toISOString(),
-        checkpoint_code: event.checkpoint_code,
-        data: event.data ? JSON.stringify(event.data) : null,
-        recorded_by: recordedBy,
-        received_at: receivedAt,
-      }),
-    )
+    const newRows: EventRow[] = accepted.map(({ event }) => ({
+      id: event.id,
+      loop_id: event.loop_id,
+      kind: event.kind,
+      at: new Date(event.at).toISOString(),
+      checkpoint_code: event.checkpoint_code,
+      data: event.data ? JSON.stringify(event.data) : null,
+      recorded_by: recordedBy,
+      received_at: receivedAt,
+    }))
+    const writes: Compilable[] = [insertEvents({ rows: JSON.stringify(newRows) })]
     const touched = [...new Set(accepted.map((a) => a.event.loop_id))]
     // Each touched loop is folded with its stored events and the new ones now, so its projection,
     // flags and alerts commit in the same atomic write as the events themselves.
@@ -132,9 +136,10 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       )
     }
     const results = await store.atomic(writes)
-    accepted.forEach(({ index, event }, i) => {
-      // No row back: the same UUID was stored by a concurrent request a moment ago.
-      const stored = results[i].rows.length > 0
+    const storedIds = new Set(results[0].rows.map((r) => r.id as string))
+    accepted.forEach(({ index, event }) => {
+      // Not returned: the same UUID was stored by a concurrent request a moment ago.
+      const stored = storedIds.has(event.id)
       const flag = flagOf.get(event.id)
       outcomes[index] = { id: event.id, status: stored ? 'accepted' : 'duplicate', ...(stored && flag ? { flag } : {}) }
     })

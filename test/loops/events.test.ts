@@ -55,6 +55,18 @@ describe('the loop, event by event', () => {
     expect(after.state).toBe(before.state)
   })
 
+  it('stores an event sent twice at the same moment once: one answer accepted, the other duplicate', async () => {
+    const sampled = event(t, loopId, 'sampled', { tube_code: 'TB-RACE' })
+    const other = event(t, loopId, 'antigen_result', { result: 'negative' })
+    const [first, second] = await Promise.all([sendEvents(t, [sampled]), sendEvents(t, [sampled, other])])
+    const statuses = [first.json.results[0].status, second.json.results[0].status].sort()
+    expect(statuses).toEqual(['accepted', 'duplicate'])
+    expect(second.json.results[1].status).toBe('accepted')
+    const stored = (await loop()).events.map((e: { id: string }) => e.id)
+    expect(stored.filter((id: string) => id === sampled.id)).toHaveLength(1)
+    expect(stored).toContain(other.id)
+  })
+
   it('applies events that come late and out of order in device-time order', async () => {
     const e = [
       event(t, loopId, 'sampled', { tube_code: 'TB-4' }),
