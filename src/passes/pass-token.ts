@@ -113,7 +113,10 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
 
 function decodeBase64Url(part: string): Uint8Array<ArrayBuffer> {
   const binary = atob(part.replaceAll('-', '+').replaceAll('_', '/'))
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0))
+  // A plain loop: Uint8Array.from with a mapping function is several times slower.
+  const bytes = new Uint8Array(binary.length)
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
+  return bytes
 }
 
 function decodeBase64UrlText(part: string): string {

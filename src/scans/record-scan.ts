@@ -58,12 +58,13 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
  * A valid test receipt turns `sample_then_release` into `release` (不得重复检测) and is recorded on
  * the new loop as `certificate_checked`; a bad one is reported but never blocks a valid pass.
  * A matching pre-arrival report is shown, and marked arrived when the loop opens.
+ * Returns the answer as JSON text: the very text stored with the scan.
  */
-export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<Record<string, unknown>> {
+export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<string> {
   const { store, config } = deps
   const db = store.db
   const found = (await firstRow(db, answerAndCheckpoint({ id: input.id, code: input.checkpoint_code })))!
-  if (found.stored) return JSON.parse(found.stored)
+  if (found.stored) return found.stored
 
   assertWorksAt(principal, input.checkpoint_code)
   const checkpoint = found.code && found.kind ? { code: found.code, kind: found.kind } : undefined
@@ -198,6 +199,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
       : {}),
     ...(loopAnswer ? { loop: loopAnswer } : {}),
   }
+  // Stored with the scan, so a retry after a lost answer gets the same answer in full; and sent as is.
+  const answer = JSON.stringify(response)
   // Kept for auditors, with anything that looks like an ID or phone number masked.
   const raw = maskPersonalText(JSON.stringify(input).slice(0, RAW_LIMIT))
   writes.push(
@@ -216,8 +219,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
       action: decision.action,
       loop_id: loopId,
       raw,
-      // Stored with the scan, so a retry after a lost answer gets the same answer in full.
-      response: JSON.stringify(response),
+      response: answer,
     }),
     auditEntry(db, now, { actor: actorOf(principal), action: 'scan', subject: `scan:${input.id}`, after: { checkpoint: checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId } }),
   )
@@ -232,7 +234,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     throw error
   }
 
-  return response
+  return answer
 }
 
 

@@ -74,7 +74,8 @@ export function scanRoutes(deps: Deps, verifier: Verifier) {
       request: jsonBody(ScanBody),
       responses: { 200: jsonResponse(ScanAnswer, 'the verdict'), ...commonErrors },
     }),
-    async (c) => c.json((await recordScan(deps, verifier, c.get('principal')!, c.req.valid('json'))) as never, 200),
+    // The answer is already JSON (the text stored with the scan): sent as is, not parsed and re-encoded.
+    async (c) => c.body(await recordScan(deps, verifier, c.get('principal')!, c.req.valid('json')), 200, { 'content-type': 'application/json' }) as never,
   )
   return app
 }
