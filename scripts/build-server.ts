@@ -1,4 +1,4 @@
-// Bundles the Node entry (src/node.ts) and the SQLite write thread into dist/server, so `npm start`
+// Bundles the Node entry (src/node.ts) and the SQLite write and checkpoint threads into dist/server, so `npm start`
 // runs plain JavaScript: no TypeScript loader in the server process (it costs memory and a loader
 // thread). Packages stay in node_modules; `schema/` is read from the repository as in development.
 // Each file is written aside and renamed into place, so a server starting meanwhile (tests build
@@ -9,7 +9,7 @@ import { dirname } from 'node:path'
 
 const started = performance.now()
 const result = await build({
-  entryPoints: ['src/node.ts', 'src/db/sqlite-write-thread.mjs'],
+  entryPoints: ['src/node.ts', 'src/db/sqlite-write-thread.mjs', 'src/db/sqlite-checkpoint-thread.mjs'],
   outdir: 'dist/server',
   entryNames: '[name]',
   outExtension: { '.js': '.mjs' },

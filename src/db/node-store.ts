@@ -78,15 +78,26 @@ function localWriter(sqlite: Sqlite.Database, prepare: (text: string) => Sqlite.
   }
 }
 
+/** How often the checkpoint thread copies the WAL back into the database file. */
+const CHECKPOINT_INTERVAL_MS = 100
+/** The writer checkpoints by itself only if the WAL grows past this (the checkpoint thread stalled). */
+const WAL_BACKSTOP_PAGES = 20_000
+
 /**
  * Writes in a worker thread with its own connection. Each atomic write is posted as soon as it is
  * made, so the thread starts on the first while the main thread prepares the next; the thread
  * folds every message waiting for it into one transaction (group commit).
  */
 function threadWriter(filename: string) {
-  const thread = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), { workerData: { filename } })
+  const thread = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), { workerData: { filename, walBackstopPages: WAL_BACKSTOP_PAGES } })
   // Only in-flight writes keep the process alive.
   thread.unref()
+  // Checkpoints run beside the writer: a commit that had to copy the WAL back first would hold up
+  // every request in its group.
+  const checkpointer = new Worker(new URL('./sqlite-checkpoint-thread.mjs', import.meta.url), { workerData: { filename, intervalMs: CHECKPOINT_INTERVAL_MS } })
+  checkpointer.unref()
+  // Without it the writer's backstop still bounds the WAL: report, do not crash.
+  checkpointer.on('error', (error) => console.error(JSON.stringify({ level: 'error', job: 'wal-checkpoint', error: String(error) })))
   const inFlight = new Map<number, PendingWrite>()
   let nextId = 1
   let failure: Error | undefined
@@ -136,7 +147,10 @@ function threadWriter(filename: string) {
         thread.ref()
         const exited = new Promise((resolve) => thread.once('exit', resolve))
         thread.postMessage({ close: true })
-        await exited
+        checkpointer.ref()
+        const checkpointerExited = new Promise((resolve) => checkpointer.once('exit', resolve))
+        checkpointer.postMessage({ close: true })
+        await Promise.all([exited, checkpointerExited])
       })()
       return closing
     },

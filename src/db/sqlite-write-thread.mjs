@@ -4,6 +4,8 @@ import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_thread
 import { batchCommitter, openSqlite } from './sqlite-writer.mjs'
 
 const sqlite = openSqlite(workerData.filename)
+// A checkpoint thread copies the WAL back; this connection does it only as a backstop.
+if (workerData.walBackstopPages) sqlite.pragma(`wal_autocheckpoint = ${Number(workerData.walBackstopPages)}`)
 const commitWrites = batchCommitter(sqlite)
 
 // An error crosses the thread boundary as its message and SQLite code.
