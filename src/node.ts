@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import cluster from 'node:cluster'
+import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createApp } from './app.ts'
@@ -29,7 +30,13 @@ const secrets = await loadOrCreateSecrets(dataDir)
 const config = loadConfig({ ...secrets, ...process.env })
 const store = openNodeStore(join(dataDir, 'tongxing.db'))
 const clock = () => new Date()
-const deps: Deps = { store, config, clock, clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown' }
+const deps: Deps = {
+  store,
+  config,
+  clock,
+  clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
+  sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
+}
 const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
 
 if (!isWorker) {

@@ -12,6 +12,8 @@ export interface Deps {
   clock: () => Date
   /** The client's network address, for sign-in throttling; each runtime knows where to find it. */
   clientAddress?: (c: Context) => string
+  /** A synchronous SHA-256 (hex) where the runtime has one; the audit chain falls back to WebCrypto. */
+  sha256Hex?: (text: string) => string
 }
 
 export type AppEnv = {

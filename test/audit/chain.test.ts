@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { applicationBody, residentId } from '../support/fixtures.ts'
 import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
-import { sealAudit, verifyAudit } from '../../src/audit/chain.ts'
+import { chainHash, GENESIS, sealAudit, verifyAudit } from '../../src/audit/chain.ts'
 
 let t: TestApp
 const deps = () => ({ store: t.store, config: t.config, clock: t.clock })
@@ -151,5 +152,20 @@ describe('the tamper-evident chain', () => {
     const page = (await t.call('GET', `/api/v1/audit/log?since=${since}&limit=3`, { as: 'coordinator' })).json
     expect(page.map((e: { seq: number }) => e.seq)).toEqual(all.slice(5, 8).map((e: { seq: number }) => e.seq))
     expect(page[0]).toMatchObject({ at: expect.any(String), actor: expect.any(String), action: expect.any(String), subject: expect.any(String), hash: expect.stringMatching(/^[0-9a-f]{64}$/) })
+  })
+})
+
+describe('chain hashes on either runtime', () => {
+  it('are the same from WebCrypto (Workers) and from a synchronous SHA-256 (Node)', async () => {
+    const nodeSha256 = (text: string) => createHash('sha256').update(text).digest('hex')
+    let previous = GENESIS
+    for (const [i, entry] of [
+      { seq: 1, at: '2026-11-29T08:00:00.000Z', actor: 'system', action: 'seed', subject: 'x:1', before: null, after: '{"a":1}' },
+      { seq: 2, at: '2026-11-29T08:00:01.000Z', actor: 'coordinator:张三', action: 'region.risk', subject: 'region:330102', before: '{"level":"low"}', after: '{"level":"high","reason":"新增病例"}' },
+    ].entries()) {
+      const portable = await chainHash(previous, entry)
+      expect(await chainHash(previous, entry, nodeSha256), `entry ${i}`).toBe(portable)
+      previous = portable
+    }
   })
 })
