@@ -77,7 +77,7 @@ if (!isWorker) {
   // loop is read), and new audit entries are chained and the head signed within seconds.
   timers.push(
     setInterval(() => sweepLoops(deps).then(() => pruneLoginFailures(deps)).catch(logFailure('sweep')), Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)),
-    setInterval(() => sealAudit(deps).catch(logFailure('audit-seal')), Number(process.env.SEAL_INTERVAL_MS ?? 5_000)),
+    setInterval(() => sealAudit(deps).catch(logFailure('audit-seal')), Number(process.env.SEAL_INTERVAL_MS ?? 1_000)),
   )
   for (const timer of timers) timer.unref()
 }
