@@ -1,11 +1,11 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
 import { requestId } from 'hono/request-id'
-import { secureHeaders } from 'hono/secure-headers'
 import { sql } from 'kysely'
 import type { AppEnv, Deps } from './http/env.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import { limitBody } from './http/body-limit.ts'
+import { securityHeaders } from './http/security-headers.ts'
 import { authenticate } from './auth/middleware.ts'
 import { authRoutes } from './auth/routes.ts'
 import { regionRoutes } from './regions/routes.ts'
@@ -31,7 +31,7 @@ export function createApp(deps: Deps) {
   const app = new OpenAPIHono<AppEnv>()
 
   app.use('*', requestId())
-  app.use('*', secureHeaders())
+  app.use('*', securityHeaders())
   app.use(
     '*',
     limitBody({
