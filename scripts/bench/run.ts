@@ -99,7 +99,8 @@ process.on('SIGINT', () => {
 
 // The server as `npm start` runs it: the bundle made by scripts/build-server.ts (built in main()).
 const SERVER_ENTRY = 'dist/server/node.mjs'
-const SERVER_NODE_ARGS = [`--max-old-space-size=${process.env.HEAP_MB ?? 128}`]
+// BENCH_NODE_ARGS adds Node options to try (e.g. GC settings), separated by spaces.
+const SERVER_NODE_ARGS = [`--max-old-space-size=${process.env.HEAP_MB ?? 128}`, ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])]
 
 async function start(entry: string, name: string, env: Record<string, string>, profile = false): Promise<Server> {
   const profileDir = profile ? join(profileRoot, name) : undefined
