@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely'
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { firstRow, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEvent } from './fold.ts'
@@ -112,6 +112,24 @@ export interface LoopFilter {
 
 /** Loops newest first, one more than `limit` (to tell whether a next page exists). */
 export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
+  const newestFirst = <Q extends SelectQueryBuilder<Database, 'loops', LoopRow>>(query: Q) => query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+  if (!q.checkpoint) return newestFirst(filteredLoops(db, q))
+  // Entry or last checkpoint: each side walks its own index newest first and stops at the page
+  // size, then the two short lists are merged. (One query with OR would collect every matching
+  // loop and sort them all, which grows with the history.)
+  const code = q.checkpoint.toUpperCase()
+  const side = (column: 'entry_checkpoint_code' | 'last_checkpoint_code', alias: string) =>
+    db.selectFrom(newestFirst(filteredLoops(db, q).where(column, '=', code)).as(alias)).selectAll()
+  return db
+    .selectFrom(side('entry_checkpoint_code', 'by_entry').union(side('last_checkpoint_code', 'by_last')).as('page'))
+    .selectAll()
+    .orderBy('opened_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
+}
+
+/** Every filter of `q` but the checkpoint. */
+function filteredLoops(db: Kysely<Database>, q: LoopFilter) {
   let query = db.selectFrom('loops').selectAll()
   if (q.state === 'open') query = query.where('closed_at', 'is', null)
   else if (q.state === 'alerting') query = query.where('alerting', '=', 1)
@@ -121,15 +139,11 @@ export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
     if (q.state !== 'closed') query = query.where('closed_at', 'is', null)
   }
   if (q.plate) query = query.where('plate', '=', q.plate)
-  if (q.checkpoint) {
-    const code = q.checkpoint.toUpperCase()
-    query = query.where((eb) => eb.or([eb('entry_checkpoint_code', '=', code), eb('last_checkpoint_code', '=', code)]))
-  }
   if (q.from) query = query.where('opened_at', '>=', new Date(q.from).toISOString())
   if (q.to) query = query.where('opened_at', '<', new Date(q.to).toISOString())
   if (q.before) {
     const [openedAt, id] = q.before.split('|')
     query = query.where((eb) => eb.or([eb('opened_at', '<', openedAt), eb.and([eb('opened_at', '=', openedAt), eb('id', '<', id)])]))
   }
-  return query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+  return query
 }

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { listLoopsQuery, type LoopFilter } from '../../src/loops/loops.repository.ts'
+import type { LoopRow } from '../../src/loops/loops.table.ts'
+import { insertRow } from '../../src/db/precompiled.ts'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 
 /**
@@ -33,5 +35,68 @@ describe('loops list query plans', () => {
   it('answers a state other than closed only from open loops, and closed ones by time', () => {
     expect(plan({ state: 'released' })).toMatch(/loops_open\b/)
     expect(plan({ state: 'closed' })).toMatch(/INDEX loops_by_opened\b/)
+  })
+})
+
+describe('loops list at a checkpoint', () => {
+  it('gives exactly the loops entered or last seen there, newest first, each once, across pages', async () => {
+    const t = await buildTestApp()
+    const codes = ['HZ-G60-XS', 'HZ-TS-XS', 'HZ-DEST-BJ']
+    const rows: LoopRow[] = []
+    // 60 loops: entry and last checkpoint vary, some share an opened_at (the id breaks the tie),
+    // every third is closed.
+    for (let i = 0; i < 60; i++) {
+      const opened = new Date(Date.parse('2026-11-20T00:00:00.000Z') + Math.floor(i / 2) * 60_000).toISOString()
+      const closed = i % 3 === 0
+      rows.push({
+        id: `loop-${String(i).padStart(3, '0')}`,
+        plate: `浙T${String(10000 + i)}`,
+        pass_number: null,
+        enterprise_id: null,
+        entry_checkpoint_code: codes[i % 3],
+        opened_at: opened,
+        opened_by: 'test',
+        manual: 1,
+        state: closed ? 'closed' : 'arrived',
+        alerting: 0,
+        sampled_at: null,
+        pcr_result: null,
+        released_at: null,
+        release_deadline: null,
+        destination_code: null,
+        destination_arrived_at: null,
+        last_checkpoint_code: codes[(2 * i + 1) % 3],
+        negative_since: null,
+        result_due_at: null,
+        destination_due_at: null,
+        flagged_events: 0,
+        closed_at: closed ? opened : null,
+        closed_note: null,
+        closed_by: null,
+        dirty: 0,
+        updated_at: opened,
+      })
+    }
+    await t.store.atomic(rows.map((row) => insertRow('loops', row)))
+    const newestFirst = (a: LoopRow, b: LoopRow) => (a.opened_at === b.opened_at ? (a.id < b.id ? 1 : -1) : a.opened_at < b.opened_at ? 1 : -1)
+
+    for (const code of codes) {
+      for (const state of [undefined, 'open'] as const) {
+        const expected = rows
+          .filter((r) => (r.entry_checkpoint_code === code || r.last_checkpoint_code === code) && (state !== 'open' || r.closed_at === null))
+          .sort(newestFirst)
+          .map((r) => r.id)
+        const seen: string[] = []
+        let before: string | undefined
+        for (let page = 0; page < 20; page++) {
+          const got = (await listLoopsQuery(t.store.db, { checkpoint: code.toLowerCase(), state, limit: 7, before }).execute()) as LoopRow[]
+          seen.push(...got.slice(0, 7).map((r) => r.id))
+          if (got.length <= 7) break
+          const last = got[6]
+          before = `${last.opened_at}|${last.id}`
+        }
+        expect(seen, `${code} ${state ?? 'any'}`).toEqual(expected)
+      }
+    }
   })
 })
