@@ -42,8 +42,8 @@ export function openNodeStore(filename: string, options: { writeThread?: boolean
       await writer.close()
       sqlite.close()
     },
-    // Exposed for the backup script and tests that inspect the raw file.
-    ...({ sqlite } as object),
+    // Exposed for the backup script and tests that inspect the raw file (and the write thread).
+    ...({ sqlite, writeThread: 'thread' in writer ? writer.thread : undefined } as object),
   }
 }
 
@@ -89,9 +89,6 @@ const WAL_BACKSTOP_PAGES = 20_000
  * folds every message waiting for it into one transaction (group commit).
  */
 function threadWriter(filename: string) {
-  const thread = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), { workerData: { filename, walBackstopPages: WAL_BACKSTOP_PAGES } })
-  // Only in-flight writes keep the process alive.
-  thread.unref()
   // Checkpoints run beside the writer: a commit that had to copy the WAL back first would hold up
   // every request in its group.
   const checkpointer = new Worker(new URL('./sqlite-checkpoint-thread.mjs', import.meta.url), { workerData: { filename, intervalMs: CHECKPOINT_INTERVAL_MS } })
@@ -103,29 +100,45 @@ function threadWriter(filename: string) {
   let failure: Error | undefined
   let drained: (() => void) | undefined
   let closing: Promise<void> | undefined
+  const restarts: number[] = []
 
-  thread.on('message', (answers: { id: number; outcomes: WriteOutcome[] }[]) => {
-    for (const { id, outcomes } of answers) {
-      const write = inFlight.get(id)
-      inFlight.delete(id)
-      const [outcome] = outcomes
-      if (write) settle([write], [outcome.ok ? outcome : { ok: false, error: asSqliteError(outcome.error) }])
-    }
-    if (inFlight.size === 0) {
-      thread.unref()
+  const startThread = () => {
+    const worker = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), { workerData: { filename, walBackstopPages: WAL_BACKSTOP_PAGES } })
+    // Only in-flight writes keep the process alive.
+    worker.unref()
+    worker.on('message', (answers: { id: number; outcomes: WriteOutcome[] }[]) => {
+      for (const { id, outcomes } of answers) {
+        const write = inFlight.get(id)
+        inFlight.delete(id)
+        const [outcome] = outcomes
+        if (write) settle([write], [outcome.ok ? outcome : { ok: false, error: asSqliteError(outcome.error) }])
+      }
+      if (inFlight.size === 0) {
+        worker.unref()
+        drained?.()
+      }
+    })
+    let crash: unknown
+    worker.on('error', (error) => (crash = error))
+    worker.on('exit', (code) => {
+      // A crash of the thread (a bug; SQLite's own errors are answers): refuse what was in flight
+      // — none of it was answered as done, and SQLite rolled back its open transaction — and start
+      // a new thread, unless it keeps dying.
+      const error = crash instanceof Error ? crash : new Error(`the SQLite write thread stopped (exit code ${code})`)
+      console.error(JSON.stringify({ level: 'error', job: 'sqlite-write-thread', error: String(error) }))
+      for (const write of inFlight.values()) write.reject(error)
+      inFlight.clear()
+      const now = Date.now()
+      while (restarts.length > 0 && now - restarts[0] > 60_000) restarts.shift()
+      if (restarts.length < 5) {
+        restarts.push(now)
+        thread = startThread()
+      } else failure = error
       drained?.()
-    }
-  })
-  // The thread cannot recover from a crash of its own: refuse what was in flight (none of it
-  // was answered as done) and every later write.
-  const fail = (error: unknown) => {
-    failure = error instanceof Error ? error : new Error(String(error))
-    for (const write of inFlight.values()) write.reject(failure)
-    inFlight.clear()
-    drained?.()
+    })
+    return worker
   }
-  thread.on('error', fail)
-  thread.on('exit', (code) => fail(new Error(`the SQLite write thread stopped (exit code ${code})`)))
+  let thread = startThread()
 
   return {
     enqueue: (queries: CompiledQuery[]) =>
@@ -154,6 +167,8 @@ function threadWriter(filename: string) {
       })()
       return closing
     },
+    /** For tests: the current write thread. */
+    thread: () => thread,
   }
 }
 

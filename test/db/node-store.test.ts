@@ -280,6 +280,24 @@ describe.each([
 })
 
 describe('openNodeStore(file), write thread only', () => {
+  it('starts a new write thread after a crash; a write in flight is refused or, if answered, committed', async () => {
+    const { store } = freshStore(true)
+    await store.atomic([setState(store, 'before')])
+    const thread = (store as unknown as { writeThread: () => { postMessage(message: unknown): void } }).writeThread()
+    const inFlight = store.atomic([setState(store, 'in-flight')]).then(
+      () => 'answered',
+      () => 'refused',
+    )
+    // A message the thread cannot handle: its handler throws and the thread dies.
+    thread.postMessage({ id: -1 })
+    // Refused is "not known to be done" (the thread may have died after its COMMIT, as a process
+    // may): callers retry with the same id. Answered must mean stored.
+    if ((await inFlight) === 'answered') expect(await stateValue(store, 'in-flight')).toBe('v')
+    await store.atomic([setState(store, 'after')])
+    expect(await stateValue(store, 'after')).toBe('v')
+    expect(await stateValue(store, 'before')).toBe('v')
+  })
+
   it('writes on a connection of its own: waits for a lock held on the main connection without blocking the event loop', async () => {
     const { store } = freshStore(true)
     const main = rawSqlite(store)
