@@ -1,6 +1,6 @@
 import { compactVerify, importJWK } from 'jose'
 import { sql } from 'kysely'
-import { precompiled } from '../db/precompiled.ts'
+import { firstRow, precompiled, rows as allRows } from '../db/precompiled.ts'
 import type { Deps } from '../http/env.ts'
 import type { AuditLogRow } from './audit.table.ts'
 import { signCompact } from '../passes/pass-token.ts'
@@ -29,6 +29,10 @@ export async function chainHash(previous: string, entry: ChainFields, sha256Hex?
 
 const BATCH = 1000
 
+// Sealing runs every second under load: its reads are compiled once too.
+const lastSealed = precompiled([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).where('hash', 'is not', null).orderBy('seq', 'desc').limit(1))
+const entriesAfter = precompiled(['after'], (db, a: { after: number }) => db.selectFrom('audit_log').selectAll().where('seq', '>', a.after).orderBy('seq').limit(BATCH))
+
 // One statement seals a whole batch: the hashes travel as one JSON list of [seq, hash].
 const setHashes = precompiled(['pairs'], (db, a: { pairs: string }) =>
   sql`UPDATE audit_log SET hash = json_extract(sealed.value, '$[1]')
@@ -44,14 +48,8 @@ export async function sealAudit(deps: Deps): Promise<number> {
   const db = deps.store.db
   let sealed = 0
   for (;;) {
-    const last = await db.selectFrom('audit_log').select(['seq', 'hash']).where('hash', 'is not', null).orderBy('seq', 'desc').limit(1).executeTakeFirst()
-    const rows = await db
-      .selectFrom('audit_log')
-      .selectAll()
-      .where('seq', '>', last?.seq ?? 0)
-      .orderBy('seq')
-      .limit(BATCH)
-      .execute()
+    const last = await firstRow(db, lastSealed({}))
+    const rows = await allRows(db, entriesAfter({ after: last?.seq ?? 0 }))
     if (rows.length === 0) break
     let previous = last?.hash ?? GENESIS
     const pairs: [number, string][] = []

@@ -115,24 +115,33 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       received_at: receivedAt,
     }))
     const writes: Compilable[] = [insertEvents({ rows: JSON.stringify(newRows) })]
-    const touched = [...new Set(accepted.map((a) => a.event.loop_id))]
+    // The batch's new events and the stored ones, by loop.
+    const newByLoop = new Map<string, { input: ParsedEvent; row: EventRow }[]>()
+    accepted.forEach(({ event }, i) => {
+      const list = newByLoop.get(event.loop_id)
+      if (list) list.push({ input: event, row: newRows[i] })
+      else newByLoop.set(event.loop_id, [{ input: event, row: newRows[i] }])
+    })
+    const touched = [...newByLoop.keys()]
     // Each touched loop is folded with its stored events and the new ones now, so its projection,
     // flags and alerts commit in the same atomic write as the events themselves.
-    const stored = await rows(db, eventsOfLoops({ ids: jsonList(touched) }))
+    const storedByLoop = new Map<string, (LoopEventRow & { seq: number })[]>()
+    for (const e of await rows(db, eventsOfLoops({ ids: jsonList(touched) }))) {
+      const list = storedByLoop.get(e.loop_id)
+      if (list) list.push(e)
+      else storedByLoop.set(e.loop_id, [e])
+    }
     const flagOf = new Map<string, string>()
-    for (const loopId of touched) {
-      const mine = accepted.filter((a) => a.event.loop_id === loopId)
-      const before = stored.filter((e) => e.loop_id === loopId)
-      const nextSeq = Math.max(0, ...before.map((e) => e.seq)) + 1
-      const events = [
-        ...before,
-        ...mine.map(({ event }, i) => ({ id: event.id, kind: event.kind, at: new Date(event.at).toISOString(), checkpoint_code: event.checkpoint_code, data: event.data ? JSON.stringify(event.data) : null, flag: null, seq: nextSeq + i })),
-      ]
+    for (const [loopId, mine] of newByLoop) {
+      const before = storedByLoop.get(loopId) ?? []
+      let nextSeq = 1
+      for (const e of before) nextSeq = Math.max(nextSeq, e.seq + 1)
+      const events = [...before, ...mine.map(({ row }, i) => ({ ...row, flag: null, seq: nextSeq + i }))]
       const projected = projectLoop(deps, knownLoops.get(loopId)!, events, events.length)
       for (const flag of projected.facts.flags) flagOf.set(flag.eventId, flag.reason)
       writes.push(
         ...projected.writes,
-        insertRow('audit_log', { at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map((a) => ({ id: a.event.id, kind: a.event.kind, at: a.event.at })) }) }),
+        insertRow('audit_log', { at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map(({ input }) => ({ id: input.id, kind: input.kind, at: input.at })) }) }),
       )
     }
     const results = await store.atomic(writes)
