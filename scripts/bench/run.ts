@@ -37,7 +37,7 @@ import type { Database } from '../../src/db/database.ts'
 import { bulkPragmas, DAY, HOUR, MINUTE, insertEnterprises, loopWriter, passWriter, phone, plateSequence, residentId, ROUTES, sealedCrews, withoutIndexes } from './fixtures.ts'
 import { generateGrowth, newGrowthState } from './growth.ts'
 import { median, pool, runLoad, type LoadResult } from './load.ts'
-import { cpuSplit, ROOT, startServer, threadCpuMs, type Server } from './server.ts'
+import { ROOT, startServer, watchCpu, type Server } from './server.ts'
 import { formatSummary, summariseProfile, type ProfileSummary } from './top-profile.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -130,7 +130,7 @@ async function login(server: Server, who: { username: string; password: string }
   return r.json().token
 }
 
-const serverEnv = (dataDir: string) => ({ DATA_DIR: dataDir, SEED_DEMO: '0', ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password, })
+const serverEnv = (dataDir: string) => ({ DATA_DIR: dataDir, SEED_DEMO: '0', ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password })
 
 /** Counts answers by status and by (verdict, reasons, flags) or error code. */
 function tally() {
@@ -371,21 +371,11 @@ async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans'
   const scansBefore = countRows(dataDir, 'SELECT count(*) FROM scans')
   log(`scans: ${CONNECTIONS} connections, up to ${MODE.scanSeconds} s or ${2 * Math.min(p.entryTokens.length, p.destTokens.length)} scans`)
   const memory = server.watchMemory()
-  const cpuBefore = threadCpuMs(server.pid)
-  const loaderBefore = process.cpuUsage()
+  const cpuUsed = watchCpu(server.pid)
   const result = await scanLoad(server, checkpoint, p.entryTokens, p.destTokens, MODE.scanSeconds)
-  const loaderCpu = process.cpuUsage(loaderBefore)
-  const split = cpuSplit(server.pid, cpuBefore, threadCpuMs(server.pid))
+  // CPU per scan: where the two cores went.
+  const cpu = cpuUsed(result.requests, result.seconds)
   const mem = memory()
-  // CPU per answered scan, in microseconds: where the two cores went (the load generator is this process).
-  const perScan = (ms: number) => Math.round((ms * 1000) / Math.max(1, result.requests))
-  const cpu = {
-    main_us: perScan(split.main_ms),
-    write_thread_us: perScan(split.busiest_other_thread_ms),
-    other_threads_us: perScan(split.other_threads_ms),
-    load_generator_us: perScan((loaderCpu.user + loaderCpu.system) / 1000),
-    cores_busy: round((split.total_ms + (loaderCpu.user + loaderCpu.system) / 1000) / 1000 / result.seconds, 2),
-  }
   const stored = countRows(dataDir, 'SELECT count(*) FROM scans') - scansBefore
   await stop(server)
   const logText = readFileSync(join(work, `${name}.log`), 'utf8')
@@ -415,8 +405,7 @@ async function eventsAndIssuance(p: Prepared) {
   const at = (opened: string, seconds: number) => new Date(Date.parse(opened) + seconds * 1000).toISOString()
   log(`events: ${batches} batches of 100 available (${loops.length} open loops), up to ${MODE.eventSeconds} s`)
   const memory = server.watchMemory()
-  const cpuBefore = threadCpuMs(server.pid)
-  const loaderBefore = process.cpuUsage()
+  const cpuUsed = watchCpu(server.pid)
   const events = await runLoad({
     url: server.url,
     connections: CONNECTIONS,
@@ -448,18 +437,8 @@ async function eventsAndIssuance(p: Prepared) {
     },
   })
   const eventMemory = memory()
-  const loaderCpu = process.cpuUsage(loaderBefore)
-  const split = cpuSplit(server.pid, cpuBefore, threadCpuMs(server.pid))
   const accepted = outcome.get()['accepted'] ?? 0
-  // CPU per accepted event, in microseconds.
-  const perEvent = (ms: number) => round((ms * 1000) / Math.max(1, accepted), 1)
-  const eventCpu = {
-    main_us: perEvent(split.main_ms),
-    write_thread_us: perEvent(split.busiest_other_thread_ms),
-    other_threads_us: perEvent(split.other_threads_ms),
-    load_generator_us: perEvent((loaderCpu.user + loaderCpu.system) / 1000),
-    cores_busy: round((split.total_ms + (loaderCpu.user + loaderCpu.system) / 1000) / 1000 / events.seconds, 2),
-  }
+  const eventCpu = cpuUsed(accepted, events.seconds, 1)
   const storedEvents = countRows(p.dataDir, 'SELECT count(*) FROM loop_events') - eventsBefore
   const closedLoops = countRows(p.dataDir, `SELECT count(*) FROM loops WHERE state = 'closed'`)
   if (events.non2xx || events.errors) problems.push(`events: ${events.non2xx} non-2xx answers, ${events.errors} connection errors: ${JSON.stringify(outcome.get())}`)

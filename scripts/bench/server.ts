@@ -49,6 +49,29 @@ export function cpuSplit(pid: number, before: Map<number, number>, after: Map<nu
   return { main_ms: main, busiest_other_thread_ms: busiest, other_threads_ms: rest, total_ms: main + busiest + rest }
 }
 
+/**
+ * Starts counting CPU for a load on server `pid`; the returned function gives the CPU per unit of
+ * work (µs) — per thread group (see `cpuSplit`) and for the load generator, which is this process —
+ * and how many cores all of it kept busy over `seconds`.
+ */
+export function watchCpu(pid: number) {
+  const serverBefore = threadCpuMs(pid)
+  const loaderBefore = process.cpuUsage()
+  return (units: number, seconds: number, digits = 0) => {
+    const loader = process.cpuUsage(loaderBefore)
+    const loaderMs = (loader.user + loader.system) / 1000
+    const split = cpuSplit(pid, serverBefore, threadCpuMs(pid))
+    const per = (ms: number) => Math.round(((ms * 1000) / Math.max(1, units)) * 10 ** digits) / 10 ** digits
+    return {
+      main_us: per(split.main_ms),
+      write_thread_us: per(split.busiest_other_thread_ms),
+      other_threads_us: per(split.other_threads_ms),
+      load_generator_us: per(loaderMs),
+      cores_busy: Math.round(((split.total_ms + loaderMs) / 1000 / seconds) * 100) / 100,
+    }
+  }
+}
+
 export interface Memory {
   rssMb: number
   hwmMb: number

@@ -1,6 +1,7 @@
 // Plain JavaScript, not TypeScript: this module is also loaded inside a worker thread
 // (sqlite-write-thread.mjs), where neither tsx nor Vitest's transform runs.
 import Sqlite from 'better-sqlite3'
+import { bindable } from './bindable.mjs'
 
 /**
  * Opens the database file with the service's settings: WAL so readers never wait on the writer,
@@ -29,8 +30,6 @@ export function statementCache(sqlite) {
   }
 }
 
-/** Values both drivers accept: booleans become 0/1. */
-const bindable = (parameters) => parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p))
 
 /**
  * Group commit: `commitWrites(writes)` runs many atomic writes (each a list of `{ sql, parameters }`)

@@ -40,7 +40,4 @@ export async function runAtomic(
   }
 }
 
-/** Values both drivers accept: booleans become 0/1. */
-export function bindable(parameters: readonly unknown[]): unknown[] {
-  return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p))
-}
+export { bindable } from './bindable.mjs'
