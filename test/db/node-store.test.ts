@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -280,6 +280,22 @@ describe.each([
 })
 
 describe('openNodeStore(file), write thread only', () => {
+  it('copies the WAL back into the database file beside the writer (the checkpoint thread)', async () => {
+    const { store, file } = freshStore(true)
+    // Commit the schema into the file itself, so only later writes sit in the WAL.
+    rawSqlite(store).pragma('wal_checkpoint(TRUNCATE)')
+    const before = statSync(file).size
+    // About 2 MB of rows: the writer alone would leave them in the WAL (it checkpoints only past 20,000 pages).
+    const padding = 'x'.repeat(2000)
+    await Promise.all(Array.from({ length: 1000 }, (_, i) => store.atomic([insertRow('audit_log', { at: AT, actor: 'test', action: 'wal', subject: `wal:${i}`, before: null, after: padding })])))
+    let size = statSync(file).size
+    for (let tries = 0; size <= before + 1_000_000 && tries < 100; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      size = statSync(file).size
+    }
+    expect(size).toBeGreaterThan(before + 1_000_000)
+  })
+
   it('starts a new write thread after a crash; a write in flight is refused or, if answered, committed', async () => {
     const { store } = freshStore(true)
     await store.atomic([setState(store, 'before')])
