@@ -299,7 +299,8 @@ describe('openNodeStore(file), write thread only', () => {
   it('starts a new write thread after a crash; a write in flight is refused or, if answered, committed', async () => {
     const { store } = freshStore(true)
     await store.atomic([setState(store, 'before')])
-    const thread = (store as unknown as { writeThread: () => { postMessage(message: unknown): void } }).writeThread()
+    const thread = (store as unknown as { writeThread: () => { postMessage(message: unknown): void; once(event: 'exit', listener: () => void): void } }).writeThread()
+    const died = new Promise<void>((resolve) => thread.once('exit', resolve))
     const inFlight = store.atomic([setState(store, 'in-flight')]).then(
       () => 'answered',
       () => 'refused',
@@ -309,6 +310,10 @@ describe('openNodeStore(file), write thread only', () => {
     // Refused is "not known to be done" (the thread may have died after its COMMIT, as a process
     // may): callers retry with the same id. Answered must mean stored.
     if ((await inFlight) === 'answered') expect(await stateValue(store, 'in-flight')).toBe('v')
+    // The in-flight write may be answered before the bad message kills the thread; a write made
+    // in between would be refused too. Once the thread is gone, a new one takes writes.
+    await died
+    expect((store as unknown as { writeThread: () => unknown }).writeThread()).not.toBe(thread)
     await store.atomic([setState(store, 'after')])
     expect(await stateValue(store, 'after')).toBe('v')
     expect(await stateValue(store, 'before')).toBe('v')
