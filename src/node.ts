@@ -48,6 +48,9 @@ if (!isWorker) {
     console.log('demo data seeded; demo logins (change or disable them before real use):')
     for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
   }
+  // After a crash or a restore from backup: finish the loop projections left dirty and open the
+  // alerts that fell due while the service was down, before the first request, not a minute later.
+  await sweepLoops(deps).catch(logFailure('sweep'))
 }
 
 const port = Number(process.env.PORT ?? 8787)
