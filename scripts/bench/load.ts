@@ -12,6 +12,15 @@ export interface LoadResult {
   /** Successful responses per second over the run. */
   rps: number
   latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number }
+  /**
+   * The same without each connection's first answer. Node (libuv ≥ 1.45) accepts one connection
+   * per turn of its event loop, so when 64 connections open at once against a busy server the
+   * last ones wait many turns before their first request is even read: that is the connection
+   * ramp (`firstAnswerMs`), not the steady state of devices that keep their connections.
+   */
+  steadyLatencyMs: { p50: number; p99: number; max: number }
+  /** The slowest first answer of a connection, and how many connections answered. */
+  firstAnswerMs: { max: number; connections: number }
 }
 
 export interface LoadOptions {
@@ -70,9 +79,20 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
           seconds,
           rps: ok / seconds,
           latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
+          steadyLatencyMs: (steady.sort((a, b) => a - b), { p50: percentile(steady, 50), p99: percentile(steady, 99), max: steady.at(-1) ?? NaN }),
+          firstAnswerMs: { max: Math.max(...first), connections: first.length },
         })
       },
     )
+    // Every answer's latency, with whether it was its connection's first (autocannon's histogram
+    // has no such split).
+    const answered = new Set<unknown>()
+    const steady: number[] = []
+    const first: number[] = []
+    instance.on('response', (client: unknown, _status: number, _bytes: number, ms: number) => {
+      if (answered.has(client)) steady.push(ms)
+      else (answered.add(client), first.push(ms))
+    })
     // With `amount`, autocannon ignores `duration`: bound the time ourselves.
     if (o.amount) timer = setTimeout(() => instance.stop(), o.seconds * 1000)
   })
