@@ -74,7 +74,7 @@ export function projectLoop(
   if (options.fresh) {
     return { facts, writes, alerting, insertLoop: insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 }) }
   }
-  writes.push(updateProjection({ ...projection, id: loop.id, expected_count: expectedCount }))
+  writes.push(...updateProjection(loop, { ...projection, id: loop.id, expected_count: expectedCount }))
   return { facts, writes, alerting }
 }
 
@@ -83,30 +83,70 @@ type Projection = Pick<
   | 'state' | 'sampled_at' | 'pcr_result' | 'released_at' | 'release_deadline' | 'destination_code' | 'destination_arrived_at'
   | 'last_checkpoint_code' | 'negative_since' | 'result_due_at' | 'destination_due_at' | 'flagged_events' | 'closed_at' | 'updated_at'
 >
-const PROJECTION_COLUMNS = [
-  'state', 'sampled_at', 'pcr_result', 'released_at', 'release_deadline', 'destination_code', 'destination_arrived_at',
-  'last_checkpoint_code', 'negative_since', 'result_due_at', 'destination_due_at', 'flagged_events', 'closed_at', 'updated_at',
-] as const satisfies readonly (keyof Projection)[]
+type ProjectionArgs = Projection & { id: string; expected_count: number }
 
-/** Runs after every change to a loop's events; compiled once (see `precompiled`). */
-const updateProjection = precompiled(
-  [...PROJECTION_COLUMNS, 'id', 'expected_count'],
-  (db, p: Projection & { id: string; expected_count: number }) => {
+/**
+ * Projection columns that indexes of `loops` hold (as a key, or in a partial index's WHERE). SQLite
+ * rewrites every index on a column named in SET, even when its value stays the same, so these are
+ * set only when they change: most events change none of them.
+ */
+const INDEXED_COLUMNS = ['last_checkpoint_code', 'result_due_at', 'destination_due_at', 'closed_at'] as const satisfies readonly (keyof Projection)[]
+const PLAIN_COLUMNS = [
+  'sampled_at', 'pcr_result', 'released_at', 'release_deadline', 'destination_code', 'destination_arrived_at',
+  'negative_since', 'flagged_events', 'updated_at',
+] as const satisfies readonly (keyof Projection)[]
+type IndexedColumn = (typeof INDEXED_COLUMNS)[number]
+const ARG_NAMES = ['state', ...PLAIN_COLUMNS, ...INDEXED_COLUMNS, 'id', 'expected_count'] as const
+
+/**
+ * The writes that store a projection computed from `read` (the loop row as it was read). An indexed
+ * column whose value stays the same is left out of SET and checked in WHERE instead: if another
+ * write changed it since `read`, the update does not apply and the loop is marked dirty, so the
+ * next refresh rebuilds it from its events (as when events came in meanwhile).
+ */
+function updateProjection(read: LoopRow, p: ProjectionArgs): Compilable[] {
+  let changed = 0
+  INDEXED_COLUMNS.forEach((column, bit) => {
+    if (p[column] !== read[column]) changed |= 1 << bit
+  })
+  let statements = projectionStatements.get(changed)
+  if (!statements) projectionStatements.set(changed, (statements = compileProjectionUpdate(changed)))
+  return statements.map((statement) => statement(p))
+}
+
+/** Compiled once per set of changed indexed columns (at most 16). */
+const projectionStatements = new Map<number, ((p: ProjectionArgs) => Compilable)[]>()
+
+function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compilable)[] {
+  const isChanged = (column: IndexedColumn) => (changed & (1 << INDEXED_COLUMNS.indexOf(column))) !== 0
+  const kept = INDEXED_COLUMNS.filter((column) => !isChanged(column))
+  const update = precompiled([...ARG_NAMES], (db, p: ProjectionArgs) => {
     // Events are the truth, so a late one can reopen a closed loop — unless the vehicle has come
     // back since and has a new open loop: then the old one stays closed (alerts still open on it).
     const reopenBlocked = sql`(${p.closed_at} IS NULL AND closed_at IS NOT NULL AND EXISTS (SELECT 1 FROM loops AS other WHERE other.plate = loops.plate AND other.id != loops.id AND other.closed_at IS NULL))`
-    return db
+    const set: Record<string, unknown> = {
+      ...Object.fromEntries(PLAIN_COLUMNS.map((column) => [column, p[column]])),
+      state: sql<LoopRow['state']>`CASE WHEN ${reopenBlocked} THEN 'closed' ELSE ${p.state} END`,
+      alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${p.id} AND status != 'resolved')`,
+      dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${p.id}) = ${p.expected_count} THEN 0 ELSE 1 END`,
+    }
+    for (const column of INDEXED_COLUMNS.filter(isChanged)) set[column] = p[column]
+    if (isChanged('closed_at')) set.closed_at = sql<string | null>`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${p.closed_at} END`
+    let query = db.updateTable('loops').set(set).where('id', '=', p.id)
+    for (const column of kept) query = query.where(column, 'is', p[column])
+    return query
+  })
+  if (kept.length === 0) return [update]
+  // The guard failed: another write changed a kept column since the read. Leave it to a refresh.
+  const markDirty = precompiled([...kept, 'id'], (db, p: ProjectionArgs) =>
+    db
       .updateTable('loops')
-      .set({
-        ...Object.fromEntries(PROJECTION_COLUMNS.map((column) => [column, p[column]])),
-        state: sql<LoopRow['state']>`CASE WHEN ${reopenBlocked} THEN 'closed' ELSE ${p.state} END`,
-        closed_at: sql<string | null>`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${p.closed_at} END`,
-        alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${p.id} AND status != 'resolved')`,
-        dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${p.id}) = ${p.expected_count} THEN 0 ELSE 1 END`,
-      })
+      .set({ dirty: 1 })
       .where('id', '=', p.id)
-  },
-)
+      .where((eb) => eb.not(eb.and(kept.map((column) => eb(column, 'is', p[column]))))),
+  )
+  return [update, markDirty]
+}
 
 /** Inserts the alert and its audit entry unless the loop already has one of this kind. */
 function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, kind: AlertKind, now: Date): Compilable[] {
