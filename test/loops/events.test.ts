@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
 import { sweepLoops } from '../../src/alerts/sweep.ts'
+import { gateWrites } from '../support/write-gate.ts'
 
 let t: TestApp
 let loopId: string
@@ -65,6 +66,22 @@ describe('the loop, event by event', () => {
     const stored = (await loop()).events.map((e: { id: string }) => e.id)
     expect(stored.filter((id: string) => id === sampled.id)).toHaveLength(1)
     expect(stored).toContain(other.id)
+  })
+
+  it('settles a loop two devices upload to at the same moment before answering, without a read', async () => {
+    const gate = gateWrites(t.store)
+    gate.hold(2)
+    // Each request folds the loop from what it read; neither saw the other's event.
+    const [a, b] = await Promise.all([
+      sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'TB-TWO', tests: ['pcr'] })]),
+      sendEvents(t, [event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' })]),
+    ])
+    expect([a.json.results[0].status, b.json.results[0].status]).toEqual(['accepted', 'accepted'])
+    // The row itself, as lists read it (reading the loop through the API would refresh it).
+    const row = t.sqlite.prepare('SELECT state, sampled_at, released_at, flagged_events, dirty FROM loops WHERE id = ?').get(loopId) as Record<string, unknown>
+    expect(row).toMatchObject({ state: 'released', flagged_events: 0, dirty: 0 })
+    expect(row.sampled_at).not.toBeNull()
+    expect(row.released_at).not.toBeNull()
   })
 
   it('applies events that come late and out of order in device-time order', async () => {
