@@ -12,6 +12,7 @@ import { DEMO_LOGINS, bootstrapAdmin, seedDemo } from './demo/seed.ts'
 import { loadOrCreateSecrets } from './node-secrets.ts'
 import { sweepLoops } from './alerts/sweep.ts'
 import { sealAudit } from './audit/chain.ts'
+import { nodeEd25519Check } from './passes/node-signature-check.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
 import type { Deps } from './http/env.ts'
 
@@ -36,6 +37,7 @@ const deps: Deps = {
   clock,
   clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
+  verifyEd25519: nodeEd25519Check,
 }
 const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
 

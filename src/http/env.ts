@@ -3,6 +3,7 @@ import type { Config } from '../config.ts'
 import type { Store } from '../db/store.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { ApiError } from './errors.ts'
+import type { SignatureCheck } from '../passes/pass-token.ts'
 
 /** What `createApp` is given: the runtime-specific pieces, built by `node.ts` or `worker.ts`. */
 export interface Deps {
@@ -14,6 +15,11 @@ export interface Deps {
   clientAddress?: (c: Context) => string
   /** A synchronous SHA-256 (hex) where the runtime has one; the audit chain falls back to WebCrypto. */
   sha256Hex?: (text: string) => string
+  /**
+   * An Ed25519 signature check where the runtime has one cheaper than WebCrypto's (on Node,
+   * node:crypto's verify on libuv's pool: a tenth of WebCrypto's work on the main thread).
+   */
+  verifyEd25519?: SignatureCheck
 }
 
 export type AppEnv = {

@@ -1,4 +1,4 @@
-import { signCompact, verifyCompact, type KeyResolver } from '../passes/pass-token.ts'
+import { signCompact, verifyCompact, type KeyResolver, type SignatureCheck } from '../passes/pass-token.ts'
 
 /**
  * A test receipt (检测结果凭证): proof of a negative result another checkpoint can trust offline,
@@ -59,8 +59,9 @@ export async function checkReceipt(
   resolveKey: KeyResolver,
   vehiclePlate: string,
   now: Date,
+  check?: SignatureCheck,
 ): Promise<{ status: ReceiptStatus; claims?: ReceiptClaims }> {
-  const verified = await verifyCompact(token, resolveKey, (payload) => decodeReceiptPayload(payload)?.issuer ?? null)
+  const verified = await verifyCompact(token, resolveKey, (payload) => decodeReceiptPayload(payload)?.issuer ?? null, check)
   if (!verified.ok) return { status: 'receipt_invalid' }
   const claims = decodeReceiptPayload(verified.payload)!
   if (now.getTime() > claims.expiresAt.getTime()) return { status: 'receipt_expired', claims }

@@ -73,7 +73,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   const now = deps.clock()
   const scannedAt = input.scanned_at ? new Date(input.scanned_at) : now
   const token = input.token ?? (await passTokenByNumber(deps, input.pass_number ?? ''))
-  const checked = await verifyPassToken(token, verifier.resolveKey, scannedAt, config.CLOCK_SKEW_SECONDS * 1000)
+  const checked = await verifyPassToken(token, verifier.resolveKey, scannedAt, config.CLOCK_SKEW_SECONDS * 1000, verifier.check)
   const facts: ScanFacts = {}
   let claims: PassClaims | undefined
   let enterpriseId: string | null = null
@@ -107,7 +107,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   }
   let receipt: { status: ReceiptStatus; claims?: ReceiptClaims } | undefined
   if (input.receipt) {
-    receipt = await checkReceipt(input.receipt, verifier.resolveKey, claims?.plate ?? observedPlate ?? '', scannedAt)
+    receipt = await checkReceipt(input.receipt, verifier.resolveKey, claims?.plate ?? observedPlate ?? '', scannedAt, verifier.check)
     if (receipt.status === 'valid') facts.recentNegative = true
   }
   const decision = decideVerdict(facts)

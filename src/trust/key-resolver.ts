@@ -1,12 +1,14 @@
 import { importJWK, type JWK } from 'jose'
 import type { Deps } from '../http/env.ts'
-import type { KeyResolver } from '../passes/pass-token.ts'
+import { webCryptoCheck, type KeyResolver, type SignatureCheck } from '../passes/pass-token.ts'
 import { loadSigningKeys } from './signing-keys.ts'
 
 const TRUST_CACHE_MS = 30_000
 
 export interface Verifier {
   resolveKey: KeyResolver
+  /** How signatures are checked in this runtime. */
+  check: SignatureCheck
   /** Forget cached trust-list keys (after the list changes here). */
   invalidate(): void
 }
@@ -45,6 +47,7 @@ export function createVerifier(deps: Deps): Verifier {
   }
 
   return {
+    check: deps.verifyEd25519 ?? webCryptoCheck,
     async resolveKey(issuer, kid) {
       if (issuer === deps.config.ISSUER_CODE) return ownKey(kid)
       const now = deps.clock().getTime()

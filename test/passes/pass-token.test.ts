@@ -138,3 +138,23 @@ describe('a signed pass token', () => {
     expect(await verifyPassToken(other, resolve, now, SKEW)).toEqual({ ok: false, problem: 'malformed' })
   })
 })
+
+describe('the signature check on Node (node:crypto on libuv’s pool)', () => {
+  it('gives WebCrypto’s answer for valid, edited, truncated and foreign signatures', async () => {
+    const { nodeEd25519Check } = await import('../../src/passes/node-signature-check.ts')
+    const { webCryptoCheck } = await import('../../src/passes/pass-token.ts')
+    const { keys, resolve } = await ownKeys()
+    const stranger = await loadSigningKeys(JSON.stringify([await generateSigningKey()]))
+    const token = await signPassToken(claims, keys.current)
+    const [header, payload, signature] = token.split('.')
+    const edited = `${header}.${b64url(encodePassPayload({ ...claims, plate: '沪B99999' }))}.${signature}`
+    const truncated = `${header}.${payload}.${signature.slice(0, 40)}`
+    const foreign = `${header}.${payload}.${(await signPassToken(claims, stranger.current)).split('.')[2]}`
+    const answers = async (check: typeof webCryptoCheck) =>
+      Promise.all([token, edited, truncated, foreign].map(async (t) => (await verifyPassToken(t, resolve, now, SKEW, check)).ok))
+    expect(await answers(nodeEd25519Check)).toEqual([true, false, false, false])
+    expect(await answers(nodeEd25519Check)).toEqual(await answers(webCryptoCheck))
+    // The same key object serves again (cached per CryptoKey).
+    expect(await verifyPassToken(token, resolve, now, SKEW, nodeEd25519Check)).toMatchObject({ ok: true, claims: { number: claims.number } })
+  })
+})
