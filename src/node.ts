@@ -51,8 +51,12 @@ if (!isWorker) {
     for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
   }
   // After a crash or a restore from backup: finish the loop projections left dirty and open the
-  // alerts that fell due while the service was down, before the first request, not a minute later.
-  await sweepLoops(deps).catch(logFailure('sweep'))
+  // alerts that fell due while the service was down, before the first request, not a minute later
+  // (up to 10,000 loops; the timer takes any beyond, and any that keep failing).
+  for (let round = 0; round < 20; round++) {
+    const swept = await sweepLoops(deps, 500).catch(logFailure('sweep'))
+    if (swept === undefined || swept < 500) break
+  }
 }
 
 const port = Number(process.env.PORT ?? 8787)

@@ -6,7 +6,7 @@ import { actorOf } from '../audit/audit-entry.ts'
 import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
 import { parseEvent, type ParsedEvent } from './event-schemas.ts'
-import { projectLoop, refreshLoop } from './refresh-loop.ts'
+import { projectLoop, settleDirtyLoops } from './refresh-loop.ts'
 
 export interface EventOutcome {
   id: string | null
@@ -28,9 +28,6 @@ const eventsOfLoops = precompiled(['ids'], (db, a: { ids: string }) =>
     .selectAll()
     .select(sql<number>`rowid`.as('seq'))
     .where('loop_id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
-)
-const dirtyLoops = precompiled(['ids'], (db, a: { ids: string }) =>
-  db.selectFrom('loops').select('id').where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`).where('dirty', '=', 1),
 )
 type EventRow = Omit<LoopEventRow, 'flag' | 'data'> & { data: string | null }
 // All the accepted events of a batch in one statement, as one JSON parameter (so the text never
@@ -155,12 +152,7 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       const flag = flagOf.get(event.id)
       outcomes[index] = { id: event.id, status: stored ? 'accepted' : 'duplicate', ...(stored && flag ? { flag } : {}) }
     })
-    // Another request wrote to one of these loops between our read and our write (two devices
-    // uploading for the same vehicle at once): its projection was stored marked dirty. Rebuild it
-    // now, so lists show the loop as its events say, not only after the next sweep.
-    for (const { id } of await rows(db, dirtyLoops({ ids: jsonList(touched) }))) {
-      await refreshLoop(deps, id).catch((error) => console.error(JSON.stringify({ level: 'error', job: 'refresh-loop', loop_id: id, error: String(error) })))
-    }
+    await settleDirtyLoops(deps, touched)
   }
   return outcomes
 }

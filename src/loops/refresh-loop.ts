@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import type { Compilable } from '../db/store.ts'
-import { insertRow, precompiled } from '../db/precompiled.ts'
+import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import { destinationDueAt, dueAlerts, resultDueAt, type AlertKind } from '../alerts/due-alerts.ts'
 import { foldLoop, type LoopFacts } from './fold.ts'
 import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
@@ -20,6 +20,23 @@ export async function refreshLoop(deps: Deps, loopId: string): Promise<{ loop: L
   const { facts, writes } = projectLoop(deps, loop, rows, rows.length)
   await deps.store.atomic(writes)
   return { loop: (await findLoop(db, loopId))!, facts }
+}
+
+const dirtyAmong = precompiled(['ids'], (db, a: { ids: string }) =>
+  db.selectFrom('loops').select('id').where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`).where('dirty', '=', 1),
+)
+
+/**
+ * Rebuilds those of `loopIds` that a write just left dirty: another request wrote to the same loop
+ * between this one's read and its write (two devices at the same vehicle at once). Run after the
+ * write and before answering, so lists show the loop as its events say, not only after the next
+ * read or sweep. A failure is logged: the events are stored, and the sweep retries.
+ */
+export async function settleDirtyLoops(deps: Deps, loopIds: readonly string[]): Promise<void> {
+  if (loopIds.length === 0) return
+  for (const { id } of await rows(deps.store.db, dirtyAmong({ ids: jsonList(loopIds) }))) {
+    await refreshLoop(deps, id).catch((error) => console.error(JSON.stringify({ level: 'error', job: 'refresh-loop', loop_id: id, error: String(error) })))
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { issuerOf, verifyPassToken, type PassClaims } from '../passes/pass-token
 import { normalisePlate, parsePlate } from '../vehicles/plate.ts'
 import { maskPersonalText } from '../privacy/personal-data.ts'
 import { findOpenLoop, loopEvents } from '../loops/loops.repository.ts'
-import { projectLoop } from '../loops/refresh-loop.ts'
+import { projectLoop, settleDirtyLoops } from '../loops/refresh-loop.ts'
 import type { LoopEventRow, LoopRow } from '../loops/loops.table.ts'
 import { ensureToken } from '../passes/issue-pass.ts'
 import { decideVerdict, type ScanFacts } from './decide-verdict.ts'
@@ -233,6 +233,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     if (attempt === 0 && message.includes('UNIQUE')) return recordScan(deps, verifier, principal, input, 1)
     throw error
   }
+  // An arrival at the destination updated a stored loop that an upload may have raced.
+  if (loop && !opensLoop) await settleDirtyLoops(deps, [loop.id])
 
   return answer
 }

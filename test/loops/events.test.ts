@@ -84,6 +84,37 @@ describe('the loop, event by event', () => {
     expect(row.released_at).not.toBeNull()
   })
 
+  it('settles a loop a destination scan read before an upload landed, before answering the scan', async () => {
+    const pass = await issuePass(t)
+    const opened = (await scan(t, { token: pass.token })).json.loop.id as string
+    t.clock.advance(600_000)
+    await sendEvents(t, [event(t, opened, 'sampled', { tube_code: 'TB-RACE-2', tests: ['pcr'] }), event(t, opened, 'released', { destination_code: 'HZ-DEST-BJ' })])
+    t.clock.advance(600_000)
+    // The scan reads the loop, then its write waits until the upload has been stored and answered.
+    const atomic = t.store.atomic.bind(t.store)
+    let scanWaits!: () => void
+    const scanAtWrite = new Promise<void>((resolve) => (scanWaits = resolve))
+    let releaseScan!: () => void
+    const scanMayWrite = new Promise<void>((resolve) => (releaseScan = resolve))
+    t.store.atomic = async (queries) => {
+      if (queries.some((q) => 'sql' in q && /^insert into "scans"/.test(q.sql))) {
+        scanWaits()
+        await scanMayWrite
+      }
+      return atomic(queries)
+    }
+    const arrival = scan(t, { token: pass.token, checkpoint_code: 'HZ-DEST-BJ' })
+    await scanAtWrite
+    // The lab's result, from a minute before the vehicle reached its destination.
+    const upload = await sendEvents(t, [event(t, opened, 'pcr_result', { result: 'negative' }, new Date(t.clock().getTime() - 60_000).toISOString())])
+    expect(upload.json.results[0]).toMatchObject({ status: 'accepted' })
+    releaseScan()
+    expect((await arrival).json.loop.id).toBe(opened)
+    const row = t.sqlite.prepare('SELECT state, pcr_result, destination_arrived_at, last_checkpoint_code, flagged_events, dirty FROM loops WHERE id = ?').get(opened) as Record<string, unknown>
+    expect(row).toMatchObject({ state: 'at_destination', pcr_result: 'negative', last_checkpoint_code: 'HZ-DEST-BJ', flagged_events: 0, dirty: 0 })
+    expect(row.destination_arrived_at).not.toBeNull()
+  })
+
   it('applies events that come late and out of order in device-time order', async () => {
     const e = [
       event(t, loopId, 'sampled', { tube_code: 'TB-4' }),

@@ -157,4 +157,16 @@ describe('the signature check on Node (node:crypto on libuv’s pool)', () => {
     // The same key object serves again (cached per CryptoKey).
     expect(await verifyPassToken(token, resolve, now, SKEW, nodeEd25519Check)).toMatchObject({ ok: true, claims: { number: claims.number } })
   })
+
+  it('refuses, by itself, any key but an Ed25519 public key', async () => {
+    const { nodeEd25519Check } = await import('../../src/passes/node-signature-check.ts')
+    const signed = new TextEncoder().encode('signing input')
+    const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair
+    const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', ed.privateKey, signed))
+    expect(await nodeEd25519Check(ed.publicKey, signature, signed)).toBe(true)
+    // The private half of the very key that signed it.
+    expect(await nodeEd25519Check(ed.privateKey, signature, signed)).toBe(false)
+    const ecdsa = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair
+    expect(await nodeEd25519Check(ecdsa.publicKey, signature, signed)).toBe(false)
+  })
 })
