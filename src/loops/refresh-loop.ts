@@ -35,7 +35,9 @@ const dirtyAmong = precompiled(['ids'], (db, a: { ids: string }) =>
 export async function settleDirtyLoops(deps: Deps, loopIds: readonly string[]): Promise<void> {
   if (loopIds.length === 0) return
   for (const { id } of await rows(deps.store.db, dirtyAmong({ ids: jsonList(loopIds) }))) {
-    await refreshLoop(deps, id).catch((error) => console.error(JSON.stringify({ level: 'error', job: 'refresh-loop', loop_id: id, error: String(error) })))
+    await refreshLoop(deps, id).catch((error) =>
+      console.error(JSON.stringify({ level: 'error', job: 'refresh-loop', loop_id: id, error: String(error) })),
+    )
   }
 }
 
@@ -107,7 +109,9 @@ type ProjectionArgs = Projection & { id: string; expected_count: number }
  * rewrites every index on a column named in SET, even when its value stays the same, so these are
  * set only when they change: most events change none of them.
  */
-const INDEXED_COLUMNS = ['last_checkpoint_code', 'result_due_at', 'destination_due_at', 'closed_at'] as const satisfies readonly (keyof Projection)[]
+const INDEXED_COLUMNS = [
+  'last_checkpoint_code', 'result_due_at', 'destination_due_at', 'closed_at',
+] as const satisfies readonly (keyof Projection)[]
 const PLAIN_COLUMNS = [
   'sampled_at', 'pcr_result', 'released_at', 'release_deadline', 'destination_code', 'destination_arrived_at',
   'negative_since', 'flagged_events', 'updated_at',
