@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import { notYourCheckpoint, worksAt, type Principal } from '../auth/principal.ts'
-import type { Compilable } from '../db/store.ts'
+import type { Compilable, WriteResult } from '../db/store.ts'
 import { actorOf } from '../audit/audit-entry.ts'
 import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
@@ -132,6 +132,7 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       else storedByLoop.set(e.loop_id, [e])
     }
     const flagOf = new Map<string, string>()
+    const projections: { loopId: string; from: number; to: number; leftDirty: (results: readonly WriteResult[]) => boolean }[] = []
     for (const [loopId, mine] of newByLoop) {
       const before = storedByLoop.get(loopId) ?? []
       let nextSeq = 1
@@ -139,6 +140,7 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       const events = [...before, ...mine.map(({ row }, i) => ({ ...row, flag: null, seq: nextSeq + i }))]
       const projected = projectLoop(deps, knownLoops.get(loopId)!, events, events.length)
       for (const flag of projected.facts.flags) flagOf.set(flag.eventId, flag.reason)
+      projections.push({ loopId, from: writes.length, to: writes.length + projected.writes.length, leftDirty: projected.leftDirty })
       writes.push(
         ...projected.writes,
         insertRow('audit_log', { at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map(({ input }) => ({ id: input.id, kind: input.kind, at: input.at })) }) }),
@@ -152,7 +154,7 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       const flag = flagOf.get(event.id)
       outcomes[index] = { id: event.id, status: stored ? 'accepted' : 'duplicate', ...(stored && flag ? { flag } : {}) }
     })
-    await settleDirtyLoops(deps, touched)
+    await settleDirtyLoops(deps, projections.filter((p) => p.leftDirty(results.slice(p.from, p.to))).map((p) => p.loopId))
   }
   return outcomes
 }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import type { Compilable } from '../db/store.ts'
-import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
+import type { Compilable, WriteResult } from '../db/store.ts'
+import { insertRow, precompiled } from '../db/precompiled.ts'
 import { destinationDueAt, dueAlerts, resultDueAt, type AlertKind } from '../alerts/due-alerts.ts'
 import { foldLoop, type LoopFacts } from './fold.ts'
 import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
@@ -22,19 +22,14 @@ export async function refreshLoop(deps: Deps, loopId: string): Promise<{ loop: L
   return { loop: (await findLoop(db, loopId))!, facts }
 }
 
-const dirtyAmong = precompiled(['ids'], (db, a: { ids: string }) =>
-  db.selectFrom('loops').select('id').where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`).where('dirty', '=', 1),
-)
-
 /**
- * Rebuilds those of `loopIds` that a write just left dirty: another request wrote to the same loop
- * between this one's read and its write (two devices at the same vehicle at once). Run after the
- * write and before answering, so lists show the loop as its events say, not only after the next
- * read or sweep. A failure is logged: the events are stored, and the sweep retries.
+ * Rebuilds loops a write just left dirty (see `leftDirty` of `projectLoop`): another request wrote
+ * to the same loop between this one's read and its write (two devices at the same vehicle at
+ * once). Run after the write and before answering, so lists show the loop as its events say, not
+ * only after the next read or sweep. A failure is logged: the events are stored, the sweep retries.
  */
 export async function settleDirtyLoops(deps: Deps, loopIds: readonly string[]): Promise<void> {
-  if (loopIds.length === 0) return
-  for (const { id } of await rows(deps.store.db, dirtyAmong({ ids: jsonList(loopIds) }))) {
+  for (const id of loopIds) {
     await refreshLoop(deps, id).catch((error) =>
       console.error(JSON.stringify({ level: 'error', job: 'refresh-loop', loop_id: id, error: String(error) })),
     )
@@ -49,6 +44,9 @@ export async function settleDirtyLoops(deps: Deps, loopIds: readonly string[]): 
  *
  * A `fresh` loop is not stored yet: then `insertLoop` is the loop row with its projection, to run
  * before the events and `writes` (which refer to it), instead of an update after them.
+ *
+ * `leftDirty` reads, from the results of `writes` (in order), whether the stored projection was
+ * left dirty: then the caller rebuilds it with `settleDirtyLoops`, no extra read needed.
  */
 export function projectLoop(
   deps: Deps,
@@ -56,7 +54,13 @@ export function projectLoop(
   events: (Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data' | 'flag'> & { seq: number })[],
   expectedCount: number,
   options: { fresh?: boolean } = {},
-): { facts: LoopFacts; writes: Compilable[]; alerting: boolean; insertLoop?: Compilable } {
+): {
+  facts: LoopFacts
+  writes: Compilable[]
+  alerting: boolean
+  insertLoop?: Compilable
+  leftDirty: (results: readonly WriteResult[]) => boolean
+} {
   const db = deps.store.db
   const facts = foldLoop(events.map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
   const now = deps.clock()
@@ -91,10 +95,15 @@ export function projectLoop(
   }
   const alerting = loop.alerting === 1 || due.length > 0
   if (options.fresh) {
-    return { facts, writes, alerting, insertLoop: insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 }) }
+    const insertLoop = insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 })
+    return { facts, writes, alerting, insertLoop, leftDirty: () => false }
   }
-  writes.push(...updateProjection(loop, { ...projection, id: loop.id, expected_count: expectedCount }))
-  return { facts, writes, alerting }
+  const update = updateProjection(loop, { ...projection, id: loop.id, expected_count: expectedCount })
+  writes.push(...update)
+  // The update RETURNs its `dirty`; the guard's fallback RETURNs a row only when it marked it.
+  const leftDirty = (results: readonly WriteResult[]) =>
+    results.slice(-update.length).some((r) => r.rows.some((row) => row.dirty === 1))
+  return { facts, writes, alerting, leftDirty }
 }
 
 type Projection = Pick<
@@ -155,7 +164,7 @@ function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compi
     if (isChanged('closed_at')) set.closed_at = sql<string | null>`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${p.closed_at} END`
     let query = db.updateTable('loops').set(set).where('id', '=', p.id)
     for (const column of kept) query = query.where(column, 'is', p[column])
-    return query
+    return query.returning('dirty')
   })
   if (kept.length === 0) return [update]
   // The guard failed: another write changed a kept column since the read. Leave it to a refresh.
@@ -164,7 +173,8 @@ function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compi
       .updateTable('loops')
       .set({ dirty: 1 })
       .where('id', '=', p.id)
-      .where((eb) => eb.not(eb.and(kept.map((column) => eb(column, 'is', p[column]))))),
+      .where((eb) => eb.not(eb.and(kept.map((column) => eb(column, 'is', p[column])))))
+      .returning('dirty'),
   )
   return [update, markDirty]
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
 import { assertWorksAt, type Principal } from '../auth/principal.ts'
-import type { Compilable } from '../db/store.ts'
+import type { Compilable, WriteResult } from '../db/store.ts'
 import { firstRow, insertRow, precompiled } from '../db/precompiled.ts'
 import { badRequest } from '../http/errors.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
@@ -148,6 +148,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     )
   }
   let loopAnswer: { id: string; state: string; alerting: boolean } | undefined
+  // Whether the stored loop was left dirty, read from the results of its projection's writes.
+  let loopLeftDirty = (_results: readonly WriteResult[]) => false
   if (loop) {
     // Fold the loop with its new events now, so its projection commits with them (a new loop is
     // inserted already projected).
@@ -155,7 +157,10 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     const events = [...stored, ...added.map((row, i) => ({ ...row, seq: nextSeq + i }))]
     const projected = projectLoop(deps, loop, events, events.length, { fresh: opensLoop })
     if (projected.insertLoop) writes.push(projected.insertLoop)
-    writes.push(...added.map((row) => insertRow('loop_events', row)), ...afterEvents, ...projected.writes)
+    writes.push(...added.map((row) => insertRow('loop_events', row)), ...afterEvents)
+    const from = writes.length
+    writes.push(...projected.writes)
+    loopLeftDirty = (results) => projected.leftDirty(results.slice(from, from + projected.writes.length))
     loopAnswer = { id: loop.id, state: loop.closed_by ? 'closed' : projected.facts.state, alerting: projected.alerting }
   } else if (openLoop) {
     // loop_open: point staff at the loop that is still open.
@@ -224,8 +229,9 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     auditEntry(db, now, { actor: actorOf(principal), action: 'scan', subject: `scan:${input.id}`, after: { checkpoint: checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId } }),
   )
 
+  let results: WriteResult[]
   try {
-    await store.atomic(writes)
+    results = await store.atomic(writes)
   } catch (error) {
     const message = String(error)
     // A concurrent scan of the same vehicle opened its loop first, or the same scan id was stored
@@ -234,7 +240,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     throw error
   }
   // An arrival at the destination updated a stored loop that an upload may have raced.
-  if (loop && !opensLoop) await settleDirtyLoops(deps, [loop.id])
+  if (loop && loopLeftDirty(results)) await settleDirtyLoops(deps, [loop.id])
 
   return answer
 }
