@@ -5,7 +5,8 @@
 // server's sweep finds nothing to do.
 import type Sqlite from 'better-sqlite3'
 import { foldLoop, type EventKind, type LoopEvent } from '../../src/loops/fold.ts'
-import { destinationDueAt, dueAlerts, resultDueAt, type AlertKind } from '../../src/alerts/due-alerts.ts'
+import { dueAlerts, type AlertKind } from '../../src/alerts/due-alerts.ts'
+import { loopProjection } from '../../src/loops/refresh-loop.ts'
 import { usccCheckCharacter } from '../../src/enterprises/uscc.ts'
 import { residentIdCheckCharacter } from '../../src/applications/resident-id.ts'
 import { PROVINCE_CHARACTERS } from '../../src/vehicles/plate.ts'
@@ -243,7 +244,9 @@ export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
       }
     }
     const opened = rows[0]?.at ?? now.toISOString()
-    const lastCheckpoint = facts.lastCheckpointCode ?? spec.entry
+    const closed = { closed_by: manual ? 'coordinator:coordinator' : null, closed_at: manual ? manual.at.toISOString() : null }
+    const projection = loopProjection({ ...closed, entry_checkpoint_code: spec.entry }, facts, alertLimits, rows.at(-1)?.at ?? opened)
+    const lastCheckpoint = projection.last_checkpoint_code
     insertLoop({
       id,
       plate: spec.plate,
@@ -253,24 +256,11 @@ export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
       opened_at: opened,
       opened_by: 'checkpoint:checkpoint',
       manual: 0,
-      state: manual ? 'closed' : facts.state,
       alerting: alertRows.some((a) => a.status !== 'resolved') ? 1 : 0,
-      sampled_at: facts.sampledAt,
-      pcr_result: facts.pcr,
-      released_at: facts.releasedAt,
-      release_deadline: facts.releaseDeadline,
-      destination_code: facts.destinationCode,
-      destination_arrived_at: facts.destinationArrivedAt,
-      last_checkpoint_code: lastCheckpoint,
-      negative_since: facts.negativeSince,
-      result_due_at: resultDueAt(facts, alertLimits)?.toISOString() ?? null,
-      destination_due_at: destinationDueAt(facts)?.toISOString() ?? null,
-      flagged_events: facts.flags.length,
-      closed_at: closedAt,
+      ...projection,
+      closed_by: closed.closed_by,
       closed_note: manual?.note ?? null,
-      closed_by: manual ? 'coordinator:coordinator' : null,
       dirty: 0,
-      updated_at: (rows.at(-1)?.at ?? opened),
     })
     for (const r of rows) {
       insertEvent({

@@ -75,24 +75,7 @@ export function projectLoop(
   const due = dueAlerts(facts, now, limits)
   for (const kind of due) writes.push(...openAlert(deps, loop, facts, kind, now))
 
-  // A coordinator's manual close stands; otherwise the fold decides.
-  const closedAt = loop.closed_by ? loop.closed_at : facts.closedAt
-  const projection = {
-    state: loop.closed_by ? ('closed' as const) : facts.state,
-    sampled_at: facts.sampledAt,
-    pcr_result: facts.pcr,
-    released_at: facts.releasedAt,
-    release_deadline: facts.releaseDeadline,
-    destination_code: facts.destinationCode,
-    destination_arrived_at: facts.destinationArrivedAt,
-    last_checkpoint_code: facts.lastCheckpointCode ?? loop.entry_checkpoint_code,
-    negative_since: facts.negativeSince,
-    result_due_at: resultDueAt(facts, limits)?.toISOString() ?? null,
-    destination_due_at: destinationDueAt(facts)?.toISOString() ?? null,
-    flagged_events: facts.flags.length,
-    closed_at: closedAt,
-    updated_at: now.toISOString(),
-  }
+  const projection = loopProjection(loop, facts, limits, now.toISOString())
   const alerting = loop.alerting === 1 || due.length > 0
   if (options.fresh) {
     const insertLoop = insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 })
@@ -104,6 +87,35 @@ export function projectLoop(
   const leftDirty = (results: readonly WriteResult[]) =>
     results.slice(-update.length).some((r) => r.rows.some((row) => row.dirty === 1))
   return { facts, writes, alerting, leftDirty }
+}
+
+/**
+ * The loop row's columns that follow from its events (`facts`), as of `updatedAt`. A coordinator's
+ * manual close stands; otherwise the fold decides. Pure: the bench's bulk loader builds its rows
+ * with it too, so they are what the service would have written.
+ */
+export function loopProjection(
+  loop: Pick<LoopRow, 'closed_by' | 'closed_at' | 'entry_checkpoint_code'>,
+  facts: LoopFacts,
+  limits: { resultOverdueHours: number },
+  updatedAt: string,
+): Projection {
+  return {
+    state: loop.closed_by ? 'closed' : facts.state,
+    sampled_at: facts.sampledAt,
+    pcr_result: facts.pcr,
+    released_at: facts.releasedAt,
+    release_deadline: facts.releaseDeadline,
+    destination_code: facts.destinationCode,
+    destination_arrived_at: facts.destinationArrivedAt,
+    last_checkpoint_code: facts.lastCheckpointCode ?? loop.entry_checkpoint_code,
+    negative_since: facts.negativeSince,
+    result_due_at: resultDueAt(facts, limits)?.toISOString() ?? null,
+    destination_due_at: destinationDueAt(facts)?.toISOString() ?? null,
+    flagged_events: facts.flags.length,
+    closed_at: loop.closed_by ? loop.closed_at : facts.closedAt,
+    updated_at: updatedAt,
+  }
 }
 
 type Projection = Pick<
