@@ -7,6 +7,7 @@ import type Sqlite from 'better-sqlite3'
 import { foldLoop, type EventKind, type LoopEvent } from '../../src/loops/fold.ts'
 import { dueAlerts, type AlertKind } from '../../src/alerts/due-alerts.ts'
 import { loopProjection } from '../../src/loops/refresh-loop.ts'
+import { involvedCheckpoints } from '../../src/loops/involvement.ts'
 import { usccCheckCharacter } from '../../src/enterprises/uscc.ts'
 import { residentIdCheckCharacter } from '../../src/applications/resident-id.ts'
 import { PROVINCE_CHARACTERS } from '../../src/vehicles/plate.ts'
@@ -217,6 +218,7 @@ export interface LoopLimits {
 export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
   const insertLoop = prepareInsert(db, 'loops', ['id', 'plate', 'pass_number', 'enterprise_id', 'entry_checkpoint_code', 'opened_at', 'opened_by', 'manual', 'state', 'alerting', 'sampled_at', 'pcr_result', 'released_at', 'release_deadline', 'destination_code', 'destination_arrived_at', 'last_checkpoint_code', 'negative_since', 'result_due_at', 'destination_due_at', 'flagged_events', 'closed_at', 'closed_note', 'closed_by', 'dirty', 'updated_at'])
   const insertEvent = prepareInsert(db, 'loop_events', ['id', 'loop_id', 'kind', 'at', 'checkpoint_code', 'data', 'recorded_by', 'received_at', 'flag'])
+  const insertInvolved = prepareInsert(db, 'loop_checkpoints', ['loop_id', 'checkpoint_code', 'opened_at', 'open'])
   const insertAlert = prepareInsert(db, 'alerts', ['id', 'loop_id', 'enterprise_id', 'kind', 'status', 'opened_at', 'details', 'acknowledged_by', 'acknowledged_at', 'resolved_by', 'resolved_at', 'note'])
   const alertLimits = { resultOverdueHours: limits.resultOverdueHours }
   let events = 0
@@ -262,6 +264,10 @@ export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
       closed_note: manual?.note ?? null,
       dirty: 0,
     })
+    // Who the loop involves, as the service's projection records it (checkpoint staff's lists).
+    for (const code of involvedCheckpoints({ entry_checkpoint_code: spec.entry, destination_code: facts.destinationCode }, rows.map((r) => r.checkpoint_code))) {
+      insertInvolved({ loop_id: id, checkpoint_code: code, opened_at: opened, open: closedAt ? 0 : 1 })
+    }
     for (const r of rows) {
       insertEvent({
         id: r.id,

@@ -9,23 +9,43 @@ export interface AlertLimits {
 
 const HOUR = 3_600_000
 
+/** An alert a loop calls for: its kind and the round it belongs to (one alert per kind and round). */
+export interface DueAlert {
+  kind: AlertKind
+  round: number
+}
+
 /**
  * The alerts a loop's facts call for at `now`. Alerts only ever open here: once open, only a
  * coordinator resolves one (nothing closes silently), even if the missing result turns up.
- *  - pcr_positive / antigen_positive: at once;
- *  - result_overdue: no PCR result `resultOverdueHours` after sampling;
- *  - destination_overdue: released, not arrived (nor departed) by the deadline.
+ *  - pcr_positive / antigen_positive: at once, for each round a positive result fell in (a retest
+ *    the coordinator ordered is a new round: a positive retest alerts again);
+ *  - result_overdue: no PCR result `resultOverdueHours` after this round's sample;
+ *  - destination_overdue: released, not arrived (nor departed) by the deadline; each deadline a
+ *    coordinator sets is a new round.
  */
-export function dueAlerts(facts: LoopFacts, now: Date, limits: AlertLimits): AlertKind[] {
-  const due: AlertKind[] = []
+export function alertsDue(facts: LoopFacts, now: Date, limits: AlertLimits): DueAlert[] {
+  const due: DueAlert[] = []
   const t = now.getTime()
-  if (facts.pcr === 'positive' || facts.everPositive.pcr) due.push('pcr_positive')
-  if (facts.antigen === 'positive' || facts.everPositive.antigen) due.push('antigen_positive')
+  const positives = [...facts.positives]
+  // Facts built without the fold (tests, the bench loader) may carry only the current round's.
+  if (facts.pcr === 'positive' || facts.everPositive.pcr) positives.push({ test: 'pcr', round: facts.round })
+  if (facts.antigen === 'positive' || facts.everPositive.antigen) positives.push({ test: 'antigen', round: facts.round })
+  for (const test of ['pcr', 'antigen'] as const) {
+    for (const round of new Set(positives.filter((p) => p.test === test).map((p) => p.round))) {
+      due.push({ kind: test === 'pcr' ? 'pcr_positive' : 'antigen_positive', round })
+    }
+  }
   const resultDue = resultDueAt(facts, limits)
-  if (resultDue && t > resultDue.getTime()) due.push('result_overdue')
+  if (resultDue && t > resultDue.getTime()) due.push({ kind: 'result_overdue', round: facts.round })
   const destinationDue = destinationDueAt(facts)
-  if (destinationDue && t > destinationDue.getTime()) due.push('destination_overdue')
+  if (destinationDue && t > destinationDue.getTime()) due.push({ kind: 'destination_overdue', round: facts.deadlineRound })
   return due
+}
+
+/** The kinds of `alertsDue`, each once. */
+export function dueAlerts(facts: LoopFacts, now: Date, limits: AlertLimits): AlertKind[] {
+  return [...new Set(alertsDue(facts, now, limits).map((a) => a.kind))]
 }
 
 export function resultDueAt(facts: LoopFacts, limits: AlertLimits): Date | null {

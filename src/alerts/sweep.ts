@@ -19,12 +19,14 @@ export async function sweepLoops(deps: Deps, limit = 500): Promise<number> {
         eb.and([
           eb('closed_at', 'is', null),
           eb('result_due_at', '<', now),
-          sql<boolean>`NOT EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind = 'result_overdue')`,
+          // An alert opened after this due time covers it; an older one was for an earlier round
+          // (the sample before a retest, a deadline a coordinator moved since).
+          sql<boolean>`NOT EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind = 'result_overdue' AND alerts.opened_at >= loops.result_due_at)`,
         ]),
         eb.and([
           eb('closed_at', 'is', null),
           eb('destination_due_at', '<', now),
-          sql<boolean>`NOT EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind = 'destination_overdue')`,
+          sql<boolean>`NOT EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind = 'destination_overdue' AND alerts.opened_at >= loops.destination_due_at)`,
         ]),
       ]),
     )

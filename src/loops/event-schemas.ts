@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi'
-import { EVENT_KINDS } from './fold.ts'
+import { DEVICE_EVENT_KINDS, isCoordinatorEvent } from './fold.ts'
 import { ReferenceCode } from '../stations/routes.ts'
 
 const Result = z.object({ result: z.enum(['negative', 'positive']) })
@@ -44,7 +44,7 @@ export const EventInput = z
   .object({
     id: z.uuid(),
     loop_id: z.string().min(1).max(64),
-    kind: z.enum(EVENT_KINDS),
+    kind: z.enum(DEVICE_EVENT_KINDS),
     at: z.iso.datetime({ offset: true }),
     checkpoint_code: ReferenceCode,
     data: z.unknown().optional(),
@@ -53,13 +53,20 @@ export const EventInput = z
 
 export type ParsedEvent = z.infer<typeof EventInput> & { data: Record<string, unknown> | null }
 
-/** Validates one event and its kind's data; the error names the field. */
-export function parseEvent(input: unknown): { ok: true; event: ParsedEvent } | { ok: false; message: string } {
+/**
+ * Validates one event and its kind's data; the message names the field. A kind only a
+ * coordinator's decision records (fold.ts) is refused with its own code.
+ */
+export function parseEvent(input: unknown): { ok: true; event: ParsedEvent } | { ok: false; code: 'invalid_event' | 'coordinator_only'; message: string } {
+  const kind = (input as { kind?: unknown } | null)?.kind
+  if (typeof kind === 'string' && isCoordinatorEvent(kind)) {
+    return { ok: false, code: 'coordinator_only', message: `kind: ${kind} is recorded only by a coordinator’s decision` }
+  }
   const base = EventInput.safeParse(input)
-  if (!base.success) return { ok: false, message: issueText(base.error) }
+  if (!base.success) return { ok: false, code: 'invalid_event', message: issueText(base.error) }
   const schema = (EVENT_DATA as Record<string, z.ZodType>)[base.data.kind] ?? FreeData
   const data = schema.safeParse(base.data.data)
-  if (!data.success) return { ok: false, message: issueText(data.error, 'data') }
+  if (!data.success) return { ok: false, code: 'invalid_event', message: issueText(data.error, 'data') }
   return { ok: true, event: { ...base.data, data: (data.data as Record<string, unknown> | undefined) ?? null } }
 }
 
@@ -79,5 +86,6 @@ export const EventResult = z
     status: z.enum(['accepted', 'duplicate', 'rejected']),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
     flag: z.string().optional().openapi({ description: 'accepted, but it made no sense where it fell in the loop' }),
+    late: z.boolean().optional().openapi({ description: 'accepted, but its device time was more than 24 h before the server received it' }),
   })
   .openapi('LoopEventResult')

@@ -3,7 +3,8 @@
  * Events are applied in device-time order (ties by arrival order), whatever order they came in.
  * An event that makes no sense where it falls is kept and flagged, and changes nothing.
  */
-export const EVENT_KINDS = [
+/** What checkpoint devices record and upload. */
+export const DEVICE_EVENT_KINDS = [
   'arrived',
   'certificate_checked',
   'sampled',
@@ -14,7 +15,23 @@ export const EVENT_KINDS = [
   'handed_over',
   'departed',
 ] as const
+/**
+ * A coordinator's decisions, recorded as loop events by their own routes (resolving a positive
+ * result, moving a release deadline) so the loop still follows from its events alone. Never
+ * uploaded by a device: ingest refuses them.
+ *  - `retest_ordered`: a positive result is settled by a new test. A new round starts: the
+ *    positive sample and its results no longer count, a new sample may be taken (even after
+ *    release) and only its results can clear or close the loop.
+ *  - `coordinator_closed`: the coordinator closed the loop; a positive result still stands, so it
+ *    never gives a receipt.
+ *  - `deadline_set`: a new release deadline (`data.deadline`), beyond the limit devices may set.
+ */
+export const COORDINATOR_EVENT_KINDS = ['retest_ordered', 'coordinator_closed', 'deadline_set'] as const
+export const EVENT_KINDS = [...DEVICE_EVENT_KINDS, ...COORDINATOR_EVENT_KINDS] as const
 export type EventKind = (typeof EVENT_KINDS)[number]
+export type CoordinatorEventKind = (typeof COORDINATOR_EVENT_KINDS)[number]
+export const isCoordinatorEvent = (kind: string): kind is CoordinatorEventKind =>
+  (COORDINATOR_EVENT_KINDS as readonly string[]).includes(kind)
 
 export const LOOP_STATES = ['arrived', 'sampled', 'released', 'at_destination', 'closed'] as const
 export type LoopState = (typeof LOOP_STATES)[number]
@@ -35,6 +52,8 @@ export interface LoopFacts {
   state: LoopState
   arrivedAt: string | null
   certificateCheckedAt: string | null
+  /** The checked certificate's own sample time, if it gave one (a receipt needs it). */
+  certificateSampledAt: string | null
   sampledAt: string | null
   tubeCode: string | null
   antigen: TestResult | null
@@ -47,14 +66,24 @@ export interface LoopFacts {
   handedOverAt: string | null
   departedAt: string | null
   closedAt: string | null
+  /** The state the loop was in when it closed, should a positive result reopen it. */
+  stateBeforeClose: LoopState | null
+  /** Closed by a coordinator (`coordinator_closed`): it stays closed whatever comes. */
+  closedByCoordinator: boolean
+  /** Retests ordered so far: round 0 is the loop's first sample (or certificate). */
+  round: number
+  /** Deadlines a coordinator set so far (each is a new round for `destination_overdue`). */
+  deadlineRound: number
   lastCheckpointCode: string | null
   /** When a negative result or checked certificate was obtained (the sample time for a test). */
   negativeSince: string | null
   /**
-   * A positive result was ever recorded, even one later retested negative or one that came where
-   * it made no sense: each must raise its alert whatever order the events arrive in.
+   * A positive result was recorded in this round, even one that came where it made no sense (or
+   * a negative that came after it): each must raise its alert whatever order the events arrive in.
    */
   everPositive: { pcr: boolean; antigen: boolean }
+  /** Every positive result recorded, by round: each (test, round) raises its own alert. */
+  positives: { test: 'pcr' | 'antigen'; round: number }[]
   flags: { eventId: string; reason: string }[]
 }
 
@@ -65,6 +94,7 @@ export function initialFacts(): LoopFacts {
     state: 'arrived',
     arrivedAt: null,
     certificateCheckedAt: null,
+    certificateSampledAt: null,
     sampledAt: null,
     tubeCode: null,
     antigen: null,
@@ -77,9 +107,14 @@ export function initialFacts(): LoopFacts {
     handedOverAt: null,
     departedAt: null,
     closedAt: null,
+    stateBeforeClose: null,
+    closedByCoordinator: false,
+    round: 0,
+    deadlineRound: 0,
     lastCheckpointCode: null,
     negativeSince: null,
     everPositive: { pcr: false, antigen: false },
+    positives: [],
     flags: [],
   }
 }
@@ -90,6 +125,12 @@ export function orderEvents<T extends Pick<LoopEvent, 'at' | 'seq'>>(events: T[]
 
 const result = (data: LoopEvent['data']): TestResult | null =>
   data?.result === 'negative' || data?.result === 'positive' ? data.result : null
+
+const validTime = (value: unknown): string | null =>
+  typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : null
+
+/** A positive result of this round stands: final until a coordinator settles it. */
+export const positiveStands = (facts: Pick<LoopFacts, 'pcr' | 'antigen'>) => facts.pcr === 'positive' || facts.antigen === 'positive'
 
 /** Applies one event; returns the reason it makes no sense here, or null if it was applied. */
 export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: number): string | null {
@@ -103,41 +144,54 @@ export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: num
       break
     case 'certificate_checked':
       if (facts.releasedAt) return 'after_release'
-      if (facts.antigen === 'positive' || facts.pcr === 'positive') return 'positive_result'
+      if (positiveStands(facts)) return 'positive_result'
+      // A retest was ordered after a positive result: it is taken here, not shown.
+      if (facts.round > 0) return 'retest_ordered'
       facts.certificateCheckedAt = event.at
-      facts.negativeSince ??= typeof event.data?.sampled_at === 'string' ? event.data.sampled_at : event.at
+      facts.certificateSampledAt ??= validTime(event.data?.sampled_at)
+      // Without its own sample time a certificate cannot say how old it is: it clears the loop
+      // but is no negative result to release on elsewhere or to give a receipt for.
+      facts.negativeSince ??= facts.certificateSampledAt
       break
     case 'sampled':
       if (facts.sampledAt) return 'already_sampled'
-      if (facts.releasedAt) return 'after_release'
+      // After a retest was ordered the new sample may be taken wherever the vehicle is.
+      if (facts.releasedAt && facts.round === 0) return 'after_release'
       facts.sampledAt = event.at
       facts.tubeCode = typeof event.data?.tube_code === 'string' ? event.data.tube_code : null
-      facts.state = 'sampled'
+      if (!facts.releasedAt) facts.state = 'sampled'
       break
     case 'antigen_result':
     case 'pcr_result': {
       if (!facts.sampledAt) return 'not_sampled'
       const value = result(event.data)
       if (!value) return 'no_result'
+      // A positive result is final for its round: a later negative (a retest the coordinator did
+      // not order) is kept and flagged, and clears nothing.
+      if (value === 'negative' && positiveStands(facts)) return 'after_positive'
       if (event.kind === 'antigen_result') facts.antigen = value
       else {
         facts.pcr = value
         facts.pcrAt = event.at
       }
-      // Any positive result withdraws the negative one: no receipt, no release on its strength.
-      const positive = facts.antigen === 'positive' || facts.pcr === 'positive'
-      facts.negativeSince = positive ? null : (facts.negativeSince ?? (value === 'negative' ? facts.sampledAt : null))
+      if (value === 'positive') {
+        facts.negativeSince = null
+        // The events are the truth: a positive that comes after the loop closed on a negative
+        // reopens it (unless a coordinator closed it).
+        if (facts.closedAt && !facts.closedByCoordinator) {
+          facts.closedAt = null
+          facts.state = facts.stateBeforeClose ?? facts.state
+          facts.stateBeforeClose = null
+        }
+      } else facts.negativeSince ??= facts.sampledAt
       break
     }
     case 'released':
       if (facts.releasedAt) return 'already_released'
       if (!facts.sampledAt && !facts.certificateCheckedAt) return 'not_sampled'
-      if (facts.antigen === 'positive' || facts.pcr === 'positive') return 'positive_result'
+      if (positiveStands(facts)) return 'positive_result'
       facts.releasedAt = event.at
-      facts.releaseDeadline =
-        typeof event.data?.deadline === 'string' && !Number.isNaN(Date.parse(event.data.deadline))
-          ? new Date(event.data.deadline).toISOString()
-          : new Date(Date.parse(event.at) + releaseHours * HOUR).toISOString()
+      facts.releaseDeadline = validTime(event.data?.deadline) ?? new Date(Date.parse(event.at) + releaseHours * HOUR).toISOString()
       facts.destinationCode = typeof event.data?.destination_code === 'string' ? event.data.destination_code : null
       facts.state = 'released'
       break
@@ -157,31 +211,69 @@ export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: num
       if (facts.departedAt) return 'already_departed'
       facts.departedAt = event.at
       break
+    case 'retest_ordered':
+      if (!positiveStands(facts)) return 'no_positive_result'
+      startRetest(facts)
+      return null
+    case 'coordinator_closed':
+      close(facts, event.at)
+      facts.closedByCoordinator = true
+      return null
+    case 'deadline_set': {
+      if (!facts.releasedAt) return 'not_released'
+      const deadline = validTime(event.data?.deadline)
+      if (!deadline) return 'no_deadline'
+      facts.releaseDeadline = deadline
+      facts.deadlineRound += 1
+      return null
+    }
   }
   facts.lastCheckpointCode = event.checkpoint_code
   return null
 }
 
+/** A new round after a positive result: the old sample and everything it cleared no longer count. */
+function startRetest(facts: LoopFacts) {
+  facts.round += 1
+  Object.assign(facts, {
+    certificateCheckedAt: null,
+    certificateSampledAt: null,
+    sampledAt: null,
+    tubeCode: null,
+    antigen: null,
+    pcr: null,
+    pcrAt: null,
+    negativeSince: null,
+    everPositive: { pcr: false, antigen: false },
+  } satisfies Partial<LoopFacts>)
+  if (!facts.releasedAt) facts.state = 'arrived'
+}
+
+function close(facts: LoopFacts, at: string) {
+  facts.closedAt = at
+  facts.stateBeforeClose = facts.state
+  facts.state = 'closed'
+}
+
 /**
  * A loop closes when its PCR result is negative (or a certificate was checked) and the vehicle
- * departed or its cargo was handed over. A positive result never closes it.
+ * departed or its cargo was handed over. A positive result never closes it, and no later negative
+ * undoes a positive: only a coordinator's decision does (`retest_ordered`, `coordinator_closed`).
  */
 function closeIfDone(facts: LoopFacts) {
-  if (facts.closedAt) return
-  const cleared = (facts.pcr === 'negative' || (facts.certificateCheckedAt !== null && facts.pcr === null)) && facts.antigen !== 'positive'
+  if (facts.closedAt || positiveStands(facts)) return
+  const cleared = facts.pcr === 'negative' || (facts.certificateCheckedAt !== null && facts.pcr === null)
   const gone = facts.departedAt ?? facts.handedOverAt
-  if (cleared && gone) {
-    facts.closedAt = [gone, facts.pcrAt ?? gone].sort().at(-1)!
-    facts.state = 'closed'
-  }
+  if (cleared && gone) close(facts, [gone, facts.pcrAt ?? gone].sort().at(-1)!)
 }
 
 export function foldLoop(events: LoopEvent[], releaseHours: number): LoopFacts {
   const facts = initialFacts()
   for (const event of orderEvents(events)) {
-    if (result(event.data) === 'positive') {
-      if (event.kind === 'pcr_result') facts.everPositive.pcr = true
-      if (event.kind === 'antigen_result') facts.everPositive.antigen = true
+    if (result(event.data) === 'positive' && (event.kind === 'pcr_result' || event.kind === 'antigen_result')) {
+      const test = event.kind === 'pcr_result' ? 'pcr' : 'antigen'
+      facts.everPositive[test] = true
+      if (!facts.positives.some((p) => p.test === test && p.round === facts.round)) facts.positives.push({ test, round: facts.round })
     }
     const problem = applyEvent(facts, event, releaseHours)
     if (problem) facts.flags.push({ eventId: event.id, reason: problem })

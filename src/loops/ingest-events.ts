@@ -6,6 +6,8 @@ import { actorOf } from '../audit/audit-entry.ts'
 import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
 import { parseEvent, type ParsedEvent } from './event-schemas.ts'
+import { checkEventTimes, isLate } from './event-times.ts'
+import { involves } from './involvement.ts'
 import { projectLoop, settleDirtyLoops } from './refresh-loop.ts'
 
 export interface EventOutcome {
@@ -13,11 +15,17 @@ export interface EventOutcome {
   status: 'accepted' | 'duplicate' | 'rejected'
   error?: { code: string; message: string }
   flag?: string
+  late?: boolean
 }
 
+type StoredContent = Pick<LoopEventRow, 'id' | 'loop_id' | 'kind' | 'at' | 'checkpoint_code' | 'data'>
+
 // The statements of every batch, compiled once (see `precompiled`); lists travel as one JSON value.
-const storedEventIds = precompiled(['ids'], (db, a: { ids: string }) =>
-  db.selectFrom('loop_events').select('id').where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
+const storedEvents = precompiled(['ids'], (db, a: { ids: string }) =>
+  db
+    .selectFrom('loop_events')
+    .select(['id', 'loop_id', 'kind', 'at', 'checkpoint_code', 'data'])
+    .where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
 )
 const loopsById = precompiled(['ids'], (db, a: { ids: string }) =>
   db.selectFrom('loops').selectAll().where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
@@ -35,50 +43,84 @@ type EventRow = Omit<LoopEventRow, 'flag' | 'data'> & { data: string | null }
 // from it was stored by a concurrent request a moment earlier. (`WHERE true` lets SQLite parse the
 // upsert after a SELECT.)
 const insertEvents = precompiled(['rows'], (db, a: { rows: string }) =>
-  sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at)
+  sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at, late)
       SELECT json_extract(value, '$.id'), json_extract(value, '$.loop_id'), json_extract(value, '$.kind'), json_extract(value, '$.at'),
-        json_extract(value, '$.checkpoint_code'), json_extract(value, '$.data'), json_extract(value, '$.recorded_by'), json_extract(value, '$.received_at')
+        json_extract(value, '$.checkpoint_code'), json_extract(value, '$.data'), json_extract(value, '$.recorded_by'), json_extract(value, '$.received_at'),
+        json_extract(value, '$.late')
       FROM json_each(${a.rows}) WHERE true
       ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
 )
 
-/** Device clocks drift; an event this far in the server's future is a broken clock, not a fact. */
-const FUTURE_LIMIT_MS = 3_600_000
+const rejected = (id: string | null, code: string, message: string): EventOutcome => ({ id, status: 'rejected', error: { code, message } })
+const idReused = (id: string) =>
+  rejected(id, 'id_reused', `event ${id} is already stored with other content; an event's id names one event only — give a new event a new id`)
+
+/** JSON with keys in a fixed order, so the same data compares equal however it was written. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+  }
+  return JSON.stringify(value ?? null)
+}
+
+/**
+ * Whether a stored event (or an earlier one of the batch) is this very event: a replay. Its loop,
+ * kind, time (as an instant), checkpoint and data must all be the same; anything else reuses an id.
+ */
+export function sameEvent(stored: StoredContent | ParsedEvent, event: ParsedEvent): boolean {
+  const data = (e: StoredContent | ParsedEvent) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as unknown
+  return (
+    stored.loop_id === event.loop_id &&
+    stored.kind === event.kind &&
+    Date.parse(stored.at) === Date.parse(event.at) &&
+    stored.checkpoint_code === event.checkpoint_code &&
+    canonical(data(stored)) === canonical(data(event))
+  )
+}
 
 /**
  * Takes a batch of loop events from a (possibly long offline) device. Each event gets its own
- * answer: `accepted`, `duplicate` (its UUID was seen before: nothing changes) or `rejected` with
- * the reason. Accepted events are written in one atomic step with the loops marked for refresh,
- * then each loop's projection is rebuilt from all its events in device-time order.
+ * answer: `accepted` (with `late` if its device time was more than 24 h ago), `duplicate` (this
+ * very event was stored before: nothing changes) or `rejected` with the reason — among them
+ * `id_reused` (the id is stored with other content), `loop_not_yours` (the loop involves none of
+ * the account's checkpoints, see involvement.ts), `loop_full` (MAX_LOOP_EVENTS) and the time
+ * bounds of event-times.ts. Accepted events are written in one atomic step with their loops'
+ * projections, which are rebuilt from all their events in device-time order.
  */
 export async function ingestEvents(deps: Deps, principal: Principal, inputs: unknown[]): Promise<EventOutcome[]> {
-  const { store } = deps
+  const { store, config } = deps
   const db = store.db
   const now = deps.clock()
   const outcomes: EventOutcome[] = []
   const candidates: { index: number; event: ParsedEvent }[] = []
-  const seenInBatch = new Set<string>()
+  // The first occurrence of each id in the batch; a later identical copy answers as it does.
+  const firstInBatch = new Map<string, { index: number; event: ParsedEvent }>()
+  const copies: { index: number; of: number }[] = []
 
   for (const [index, input] of inputs.entries()) {
     const rawId = typeof (input as { id?: unknown })?.id === 'string' ? ((input as { id: string }).id) : null
     const parsed = parseEvent(input)
     if (!parsed.ok) {
-      outcomes[index] = { id: rawId, status: 'rejected', error: { code: 'invalid_event', message: parsed.message } }
+      outcomes[index] = rejected(rawId, parsed.code, parsed.message)
       continue
     }
     const event = parsed.event
-    if (seenInBatch.has(event.id)) {
-      outcomes[index] = { id: event.id, status: 'duplicate' }
+    const earlier = firstInBatch.get(event.id)
+    if (earlier) {
+      if (sameEvent(earlier.event, event)) copies.push({ index, of: earlier.index })
+      else outcomes[index] = idReused(event.id)
       continue
     }
-    seenInBatch.add(event.id)
+    firstInBatch.set(event.id, { index, event })
     if (!worksAt(principal, event.checkpoint_code)) {
       const { code, message } = notYourCheckpoint(event.checkpoint_code)
-      outcomes[index] = { id: event.id, status: 'rejected', error: { code, message } }
+      outcomes[index] = rejected(event.id, code, message)
       continue
     }
-    if (Date.parse(event.at) - now.getTime() > FUTURE_LIMIT_MS) {
-      outcomes[index] = { id: event.id, status: 'rejected', error: { code: 'time_in_future', message: 'the device time is more than an hour ahead of the server; check the phone’s clock' } }
+    const timeProblem = checkEventTimes(event, now, config.MAX_RELEASE_DEADLINE_HOURS)
+    if (timeProblem) {
+      outcomes[index] = rejected(event.id, timeProblem.code, timeProblem.message)
       continue
     }
     candidates.push({ index, event })
@@ -86,19 +128,38 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
 
   const ids = candidates.map((c) => c.event.id)
   const loopIds = [...new Set(candidates.map((c) => c.event.loop_id))]
-  const [existing, loops] = await Promise.all([
-    ids.length ? rows(db, storedEventIds({ ids: jsonList(ids) })) : [],
+  const [existing, loops, storedRows] = await Promise.all([
+    ids.length ? rows(db, storedEvents({ ids: jsonList(ids) })) : [],
     loopIds.length ? rows(db, loopsById({ ids: jsonList(loopIds) })) : [],
+    loopIds.length ? rows(db, eventsOfLoops({ ids: jsonList(loopIds) })) : [],
   ])
-  const existingIds = new Set(existing.map((r) => r.id))
+  const existingById = new Map(existing.map((r) => [r.id, r]))
   const knownLoops = new Map(loops.map((r) => [r.id, r as LoopRow]))
+  const storedByLoop = new Map<string, (LoopEventRow & { seq: number })[]>()
+  for (const e of storedRows) {
+    const list = storedByLoop.get(e.loop_id)
+    if (list) list.push(e)
+    else storedByLoop.set(e.loop_id, [e])
+  }
 
   const accepted: { index: number; event: ParsedEvent }[] = []
+  const acceptedPerLoop = new Map<string, number>()
   for (const candidate of candidates) {
     const { index, event } = candidate
-    if (existingIds.has(event.id)) outcomes[index] = { id: event.id, status: 'duplicate' }
-    else if (!knownLoops.has(event.loop_id)) outcomes[index] = { id: event.id, status: 'rejected', error: { code: 'unknown_loop', message: `no loop ${event.loop_id}` } }
-    else accepted.push(candidate)
+    const stored = existingById.get(event.id)
+    const loop = knownLoops.get(event.loop_id)
+    const before = storedByLoop.get(event.loop_id) ?? []
+    const inBatch = acceptedPerLoop.get(event.loop_id) ?? 0
+    if (stored) outcomes[index] = sameEvent(stored, event) ? { id: event.id, status: 'duplicate' } : idReused(event.id)
+    else if (!loop) outcomes[index] = rejected(event.id, 'unknown_loop', `no loop ${event.loop_id}`)
+    else if (!involves(principal, loop, before.map((e) => e.checkpoint_code))) {
+      outcomes[index] = rejected(event.id, 'loop_not_yours', `loop ${event.loop_id} does not involve your checkpoints (entry, an event recorded there, or the release destination)`)
+    } else if (before.length + inBatch >= config.MAX_LOOP_EVENTS) {
+      outcomes[index] = rejected(event.id, 'loop_full', `loop ${event.loop_id} holds ${config.MAX_LOOP_EVENTS} events, the most it takes; a coordinator should look at it`)
+    } else {
+      acceptedPerLoop.set(event.loop_id, inBatch + 1)
+      accepted.push(candidate)
+    }
   }
 
   if (accepted.length > 0) {
@@ -113,6 +174,7 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       data: event.data ? JSON.stringify(event.data) : null,
       recorded_by: recordedBy,
       received_at: receivedAt,
+      late: isLate(event.at, now) ? 1 : 0,
     }))
     const writes: Compilable[] = [insertEvents({ rows: JSON.stringify(newRows) })]
     // The batch's new events and the stored ones, by loop.
@@ -122,15 +184,8 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       if (list) list.push({ input: event, row: newRows[i] })
       else newByLoop.set(event.loop_id, [{ input: event, row: newRows[i] }])
     })
-    const touched = [...newByLoop.keys()]
     // Each touched loop is folded with its stored events and the new ones now, so its projection,
     // flags and alerts commit in the same atomic write as the events themselves.
-    const storedByLoop = new Map<string, (LoopEventRow & { seq: number })[]>()
-    for (const e of await rows(db, eventsOfLoops({ ids: jsonList(touched) }))) {
-      const list = storedByLoop.get(e.loop_id)
-      if (list) list.push(e)
-      else storedByLoop.set(e.loop_id, [e])
-    }
     const flagOf = new Map<string, string>()
     const projections: { loopId: string; from: number; to: number; leftDirty: (results: readonly WriteResult[]) => boolean }[] = []
     for (const [loopId, mine] of newByLoop) {
@@ -148,13 +203,25 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     }
     const results = await store.atomic(writes)
     const storedIds = new Set(results[0].rows.map((r) => r.id as string))
-    accepted.forEach(({ index, event }) => {
-      // Not returned: the same UUID was stored by a concurrent request a moment ago.
-      const stored = storedIds.has(event.id)
+    // Not returned: the same id was stored by a concurrent request a moment ago. Only if that is
+    // this very event was the device's data stored.
+    const raced = accepted.filter(({ event }) => !storedIds.has(event.id)).map(({ event }) => event.id)
+    const racedRows = new Map((raced.length ? await rows(db, storedEvents({ ids: jsonList(raced) })) : []).map((r) => [r.id, r]))
+    accepted.forEach(({ index, event }, i) => {
+      if (!storedIds.has(event.id)) {
+        const other = racedRows.get(event.id)
+        outcomes[index] = other && sameEvent(other, event) ? { id: event.id, status: 'duplicate' } : idReused(event.id)
+        return
+      }
       const flag = flagOf.get(event.id)
-      outcomes[index] = { id: event.id, status: stored ? 'accepted' : 'duplicate', ...(stored && flag ? { flag } : {}) }
+      outcomes[index] = { id: event.id, status: 'accepted', ...(flag ? { flag } : {}), ...(newRows[i].late ? { late: true } : {}) }
     })
     await settleDirtyLoops(deps, projections.filter((p) => p.leftDirty(results.slice(p.from, p.to))).map((p) => p.loopId))
+  }
+  // A copy of an event earlier in the batch: duplicate if that one was stored (now or before).
+  for (const { index, of } of copies) {
+    const first = outcomes[of]
+    outcomes[index] = first.status === 'rejected' ? { ...first } : { id: first.id, status: 'duplicate' }
   }
   return outcomes
 }

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
 import type { Database } from '../db/database.ts'
-import { firstRow, precompiled, rows } from '../db/precompiled.ts'
+import { firstRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEvent } from './fold.ts'
 import type { AlertRow, LoopEventRow, LoopRow } from './loops.table.ts'
 
@@ -39,6 +39,24 @@ export const toFoldEvent = (row: Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'chec
   data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
   seq: row.seq,
 })
+
+const checkpointsOfEvents = precompiled(['loopId'], (db, a: { loopId: string }) =>
+  db.selectFrom('loop_events').select('checkpoint_code').distinct().where('loop_id', '=', a.loopId),
+)
+
+/** The checkpoints that recorded an event on a loop (see involvement.ts). */
+export async function eventCheckpoints(db: Kysely<Database>, loopId: string): Promise<string[]> {
+  return (await rows(db, checkpointsOfEvents({ loopId }))).map((r) => r.checkpoint_code)
+}
+
+/** One page of a loop's events in device-time order (ties by arrival), and how many it has. */
+export async function loopEventPage(db: Kysely<Database>, loopId: string, page: { limit: number; offset: number }) {
+  const [events, total] = await Promise.all([
+    db.selectFrom('loop_events').selectAll().where('loop_id', '=', loopId).orderBy('at').orderBy(sql`rowid`).limit(page.limit).offset(page.offset).execute(),
+    db.selectFrom('loop_events').select((eb) => eb.fn.countAll<number>().as('n')).where('loop_id', '=', loopId).executeTakeFirstOrThrow(),
+  ])
+  return { events, total: Number(total.n) }
+}
 
 export function loopAlerts(db: Kysely<Database>, loopId: string) {
   return db.selectFrom('alerts').selectAll().where('loop_id', '=', loopId).orderBy('opened_at').orderBy('kind').execute()
@@ -79,6 +97,7 @@ export function eventView(row: LoopEventRow) {
     recorded_by: row.recorded_by,
     received_at: row.received_at,
     flag: row.flag,
+    late: row.late === 1,
   }
 }
 
@@ -95,6 +114,8 @@ export function alertView(row: AlertRow) {
     resolved_by: row.resolved_by,
     resolved_at: row.resolved_at,
     note: row.note,
+    round: row.round,
+    outcome: row.outcome,
   }
 }
 
@@ -108,16 +129,20 @@ export interface LoopFilter {
   /** Cursor `opened_at|id` of the last loop of the previous page (checked by the caller). */
   before?: string
   limit: number
+  /** Only loops that involve one of these checkpoints (checkpoint staff: see involvement.ts). */
+  involving?: readonly string[]
 }
 
 /** Loops newest first, one more than `limit` (to tell whether a next page exists). */
 export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
+  const code = q.checkpoint?.toUpperCase()
+  // Entered or last seen at one of the caller's own checkpoints: involved by definition.
+  if (q.involving && !(code && q.involving.includes(code))) return involvedLoopsQuery(db, q, q.involving)
   const newestFirst = <Q extends SelectQueryBuilder<Database, 'loops', LoopRow>>(query: Q) => query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
-  if (!q.checkpoint) return newestFirst(filteredLoops(db, q))
+  if (!code) return newestFirst(filteredLoops(db, q))
   // Entry or last checkpoint: each side walks its own index newest first and stops at the page
   // size, then the two short lists are merged. (One query with OR would collect every matching
   // loop and sort them all, which grows with the history.)
-  const code = q.checkpoint.toUpperCase()
   const side = (column: 'entry_checkpoint_code' | 'last_checkpoint_code', alias: string) =>
     db.selectFrom(newestFirst(filteredLoops(db, q).where(column, '=', code)).as(alias)).selectAll()
   return db
@@ -128,22 +153,65 @@ export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
     .limit(q.limit + 1)
 }
 
+/**
+ * The loops that involve one of `codes`, through `loop_checkpoints`: for each code, its rows are
+ * walked newest first (open ones only, through a partial index, when only open loops are asked
+ * for) and stop at the page size; the short lists are merged. A plate is few loops: those are
+ * found by plate and checked for involvement instead.
+ */
+function involvedLoopsQuery(db: Kysely<Database>, q: LoopFilter, codes: readonly string[]) {
+  const code = q.checkpoint?.toUpperCase()
+  // A checkpoint filter that is not the caller's own still narrows to entry or last checkpoint.
+  const atCheckpoint = <Q extends SelectQueryBuilder<any, any, LoopRow>>(query: Q): Q =>
+    code ? (query.where(sql<boolean>`(loops.entry_checkpoint_code = ${code} OR loops.last_checkpoint_code = ${code})`) as Q) : query
+  if (q.plate || codes.length === 0) {
+    const involved = sql<boolean>`EXISTS (SELECT 1 FROM loop_checkpoints WHERE loop_checkpoints.loop_id = loops.id AND loop_checkpoints.checkpoint_code IN (SELECT value FROM json_each(${jsonList(codes)})))`
+    return atCheckpoint(filteredLoops(db, q)).where(involved).orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+  }
+  const openOnly = q.state !== undefined && q.state !== 'closed' && q.state !== 'alerting'
+  const side = (checkpoint: string, i: number) => {
+    let query = db
+      .selectFrom('loop_checkpoints as lc')
+      .innerJoin('loops', 'loops.id', 'lc.loop_id')
+      .selectAll('loops')
+      .where('lc.checkpoint_code', '=', checkpoint)
+    if (openOnly) query = query.where('lc.open', '=', 1)
+    query = atCheckpoint(withFilters(query, q, 'lc'))
+    return db.selectFrom(query.orderBy('lc.opened_at', 'desc').orderBy('lc.loop_id', 'desc').limit(q.limit + 1).as(`at_${i}`)).selectAll()
+  }
+  const sides = codes.map(side)
+  const all = sides.slice(1).reduce((union, next) => union.union(next), sides[0])
+  return db.selectFrom(all.as('page')).selectAll().orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+}
+
 /** Every filter of `q` but the checkpoint. */
 function filteredLoops(db: Kysely<Database>, q: LoopFilter) {
-  let query = db.selectFrom('loops').selectAll()
-  if (q.state === 'open') query = query.where('closed_at', 'is', null)
-  else if (q.state === 'alerting') query = query.where('alerting', '=', 1)
+  return withFilters(db.selectFrom('loops').selectAll(), q, 'loops')
+}
+
+/**
+ * Applies the filters of `q` but the checkpoint to a query over `loops`; the time range and the
+ * cursor go on `timeTable`'s `opened_at` (the loop's own, or its copy in `loop_checkpoints`, so a
+ * walk of that index can stop early).
+ */
+function withFilters<Q extends SelectQueryBuilder<any, any, LoopRow>>(query: Q, q: LoopFilter, timeTable: 'loops' | 'lc'): Q {
+  const opened = sql.ref(`${timeTable}.opened_at`)
+  const id = sql.ref(timeTable === 'loops' ? 'loops.id' : 'lc.loop_id')
+  let out = query as SelectQueryBuilder<Database, 'loops', LoopRow>
+  if (q.state === 'open') out = out.where('loops.closed_at', 'is', null)
+  else if (q.state === 'alerting') out = out.where('loops.alerting', '=', 1)
   else if (q.state) {
-    query = query.where('state', '=', q.state)
+    out = out.where('loops.state', '=', q.state)
     // Only a closed loop has closed_at: this lets SQLite walk the open-loop index.
-    if (q.state !== 'closed') query = query.where('closed_at', 'is', null)
+    if (q.state !== 'closed') out = out.where('loops.closed_at', 'is', null)
   }
-  if (q.plate) query = query.where('plate', '=', q.plate)
-  if (q.from) query = query.where('opened_at', '>=', new Date(q.from).toISOString())
-  if (q.to) query = query.where('opened_at', '<', new Date(q.to).toISOString())
+  if (q.plate) out = out.where('loops.plate', '=', q.plate)
+  if (q.from) out = out.where(sql<boolean>`${opened} >= ${new Date(q.from).toISOString()}`)
+  if (q.to) out = out.where(sql<boolean>`${opened} < ${new Date(q.to).toISOString()}`)
   if (q.before) {
-    const [openedAt, id] = q.before.split('|')
-    query = query.where((eb) => eb.or([eb('opened_at', '<', openedAt), eb.and([eb('opened_at', '=', openedAt), eb('id', '<', id)])]))
+    const [openedAt, loopId] = q.before.split('|')
+    // The first term bounds the index walk; the second breaks ties in opened_at by id.
+    out = out.where(sql<boolean>`${opened} <= ${openedAt}`).where(sql<boolean>`(${opened} < ${openedAt} OR ${id} < ${loopId})`)
   }
-  return query
+  return out as unknown as Q
 }

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import type { ColumnType, Selectable } from 'kysely'
 import type { EventKind, LoopState } from './fold.ts'
 import type { AlertKind } from '../alerts/due-alerts.ts'
 
@@ -42,25 +42,18 @@ export interface LoopEventsTable {
   recorded_by: string
   received_at: string
   flag: string | null
+  /** 1: its device time was more than 24 h before the server received it (accepted, marked). */
+  late: ColumnType<number, number | undefined, number>
 }
-export type LoopEventRow = Selectable<LoopEventsTable>
+/** A stored event; `late` may be left out of a row about to be inserted (it defaults to 0). */
+export type LoopEventRow = Omit<Selectable<LoopEventsTable>, 'late'> & { late?: number }
 
-export interface ScansTable {
-  id: string
+/** The checkpoints a loop involves (see involvement.ts), for the checkpoint staff's list. */
+export interface LoopCheckpointsTable {
+  loop_id: string
   checkpoint_code: string
-  account_id: string
-  scanned_at: string
-  received_at: string
-  pass_number: string | null
-  plate: string | null
-  observed_plate: string | null
-  enterprise_id: string | null
-  verdict: 'valid' | 'invalid'
-  reasons: string
-  action: string
-  loop_id: string | null
-  raw: string
-  response: string
+  opened_at: string
+  open: number
 }
 
 export interface AlertsTable {
@@ -77,5 +70,9 @@ export interface AlertsTable {
   resolved_by: string | null
   resolved_at: string | null
   note: string | null
+  /** Which round of the loop it belongs to: a retest (positives, results) or a new deadline. */
+  round: ColumnType<number, number | undefined, number>
+  /** For a positive result: what its resolution allowed (see alerts/resolve-outcome.ts). */
+  outcome: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type AlertRow = Selectable<AlertsTable>

@@ -1,11 +1,12 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import type { Compilable, WriteResult } from '../db/store.ts'
-import { insertRow, precompiled } from '../db/precompiled.ts'
-import { destinationDueAt, dueAlerts, resultDueAt, type AlertKind } from '../alerts/due-alerts.ts'
+import { insertRow, jsonList, precompiled } from '../db/precompiled.ts'
+import { alertsDue, destinationDueAt, resultDueAt, type DueAlert } from '../alerts/due-alerts.ts'
 import { foldLoop, type LoopFacts } from './fold.ts'
 import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
+import { involvedCheckpoints } from './involvement.ts'
 
 /**
  * Rebuilds a loop's projection from its events, flags the events that made no sense, and opens
@@ -72,22 +73,40 @@ export function projectLoop(
     const flag = flags.get(row.id) ?? null
     if (flag !== row.flag) writes.push(db.updateTable('loop_events').set({ flag }).where('id', '=', row.id))
   }
-  const due = dueAlerts(facts, now, limits)
-  for (const kind of due) writes.push(...openAlert(deps, loop, facts, kind, now))
+  const due = alertsDue(facts, now, limits)
+  for (const alert of due) writes.push(...openAlert(deps, loop, facts, alert, now))
+  // Who the loop involves only grows: the entry, each checkpoint that recorded an event, the
+  // destination. Written before the loop row, so the update below can settle `open`.
+  const involved = involvedCheckpoints({ entry_checkpoint_code: loop.entry_checkpoint_code, destination_code: facts.destinationCode }, events.map((e) => e.checkpoint_code))
+  writes.push(recordInvolvement({ loopId: loop.id, openedAt: loop.opened_at, codes: jsonList([...involved]) }))
 
   const projection = loopProjection(loop, facts, limits, now.toISOString())
   const alerting = loop.alerting === 1 || due.length > 0
   if (options.fresh) {
     const insertLoop = insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 })
-    return { facts, writes, alerting, insertLoop, leftDirty: () => false }
+    return { facts, writes: [...writes, followOpen({ loopId: loop.id })], alerting, insertLoop, leftDirty: () => false }
   }
   const update = updateProjection(loop, { ...projection, id: loop.id, expected_count: expectedCount })
-  writes.push(...update)
+  const at = writes.length
+  writes.push(...update, followOpen({ loopId: loop.id }))
   // The update RETURNs its `dirty`; the guard's fallback RETURNs a row only when it marked it.
   const leftDirty = (results: readonly WriteResult[]) =>
-    results.slice(-update.length).some((r) => r.rows.some((row) => row.dirty === 1))
+    results.slice(at, at + update.length).some((r) => r.rows.some((row) => row.dirty === 1))
   return { facts, writes, alerting, leftDirty }
 }
+
+const recordInvolvement = precompiled(['loopId', 'openedAt', 'codes'], (db, a: { loopId: string; openedAt: string; codes: string }) =>
+  sql`INSERT OR IGNORE INTO loop_checkpoints (loop_id, checkpoint_code, opened_at, open)
+      SELECT ${a.loopId}, value, ${a.openedAt}, 1 FROM json_each(${a.codes})`.compile(db),
+)
+/**
+ * Keeps `loop_checkpoints.open` in step with the loop row as stored (after the projection's
+ * update, whose closed_at may be held back by the reopen guard). Touches rows only on a change.
+ */
+export const followOpen = precompiled(['loopId'], (db, a: { loopId: string }) =>
+  sql`UPDATE loop_checkpoints SET open = (SELECT closed_at IS NULL FROM loops WHERE id = ${a.loopId})
+      WHERE loop_id = ${a.loopId} AND open IS NOT (SELECT closed_at IS NULL FROM loops WHERE id = ${a.loopId})`.compile(db),
+)
 
 /**
  * The loop row's columns that follow from its events (`facts`), as of `updatedAt`. A coordinator's
@@ -191,8 +210,8 @@ function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compi
   return [update, markDirty]
 }
 
-/** Inserts the alert and its audit entry unless the loop already has one of this kind. */
-function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, kind: AlertKind, now: Date): Compilable[] {
+/** Inserts the alert and its audit entry unless the loop already has one of this kind and round. */
+function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, { kind, round }: DueAlert, now: Date): Compilable[] {
   const db = deps.store.db
   const details = {
     plate: loop.plate,
@@ -201,17 +220,18 @@ function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, kind: AlertKind,
     // Who must hear of it: the destination and the last checkpoint that saw the vehicle.
     notify: [...new Set([facts.destinationCode, facts.lastCheckpointCode ?? loop.entry_checkpoint_code].filter(Boolean))],
     tube_code: facts.tubeCode,
+    ...(round > 0 ? { round } : {}),
     ...(kind === 'result_overdue' ? { sampled_at: facts.sampledAt } : {}),
     ...(kind === 'destination_overdue' ? { deadline: facts.releaseDeadline, destination_code: facts.destinationCode } : {}),
   }
   const id = crypto.randomUUID()
-  const absent = sql`NOT EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loop.id} AND kind = ${kind})`
+  const absent = sql`NOT EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loop.id} AND kind = ${kind} AND round = ${round})`
   const at = now.toISOString()
   return [
     sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
         SELECT ${at}, 'system', 'alert.open', ${`alert:${id}`}, NULL, ${JSON.stringify({ loop_id: loop.id, kind, ...details })}
         WHERE ${absent}`.compile(db),
-    sql`INSERT INTO alerts (id, loop_id, enterprise_id, kind, status, opened_at, details)
-        SELECT ${id}, ${loop.id}, ${loop.enterprise_id}, ${kind}, 'open', ${at}, ${JSON.stringify(details)} WHERE ${absent}`.compile(db),
+    sql`INSERT INTO alerts (id, loop_id, enterprise_id, kind, status, opened_at, details, round)
+        SELECT ${id}, ${loop.id}, ${loop.enterprise_id}, ${kind}, 'open', ${at}, ${JSON.stringify(details)}, ${round} WHERE ${absent}`.compile(db),
   ]
 }

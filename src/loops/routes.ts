@@ -4,7 +4,7 @@ import type { Deps } from '../http/env.ts'
 import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
-import { assertWorksAt } from '../auth/principal.ts'
+import { assertWorksAt, isCoordinator } from '../auth/principal.ts'
 import { ReferenceCode } from '../stations/routes.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { abortUnless } from '../db/guard.ts'
@@ -12,8 +12,10 @@ import { Plate } from '../applications/schemas.ts'
 import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
 import { EventResult, EventsBody } from './event-schemas.ts'
 import { ingestEvents } from './ingest-events.ts'
-import { alertView, eventView, findLoop, findOpenLoop, listLoopsQuery, loopAlerts, loopView } from './loops.repository.ts'
-import { refreshLoop } from './refresh-loop.ts'
+import { alertView, eventView, findLoop, findOpenLoop, listLoopsQuery, loopAlerts, loopEventPage, loopView } from './loops.repository.ts'
+import { followOpen, refreshLoop } from './refresh-loop.ts'
+import { findLoopFor } from './involvement.ts'
+import { recordCoordinatorEvent } from './coordinator-events.ts'
 
 describeGuard('loop_open', 'this vehicle already has an open loop')
 describeGuard('loop_closed', 'the loop is already closed')
@@ -53,6 +55,7 @@ const EventSchema = z
     recorded_by: z.string(),
     received_at: z.string(),
     flag: z.string().nullable().openapi({ description: 'why the event made no sense where it fell, if it did' }),
+    late: z.boolean().openapi({ description: 'its device time was more than 24 h before the server received it' }),
   })
   .openapi('LoopEvent')
 
@@ -69,10 +72,23 @@ export const AlertSchema = z
     resolved_by: z.string().nullable(),
     resolved_at: z.string().nullable(),
     note: z.string().nullable(),
+    round: z.number().openapi({ description: 'the loop round it belongs to: retests ordered (positives, results) or deadlines set (destination)' }),
+    outcome: z.string().nullable().openapi({ description: 'for a positive result: what its resolution allowed' }),
   })
   .openapi('Alert')
 
-const LoopDetail = LoopSchema.extend({ events: z.array(EventSchema), alerts: z.array(AlertSchema) }).openapi('LoopDetail')
+const LoopDetail = LoopSchema.extend({
+  events: z.array(EventSchema).openapi({ description: 'one page of events: `events_limit` from `events_offset`' }),
+  events_total: z.number().openapi({ description: 'all the events of the loop' }),
+  events_limit: z.number(),
+  events_offset: z.number(),
+  alerts: z.array(AlertSchema),
+}).openapi('LoopDetail')
+
+const EventPage = z.object({
+  events_limit: z.coerce.number().int().min(1).max(200).default(100),
+  events_offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+})
 
 const ListQuery = z.object({
   state: z.enum([...LOOP_STATES, 'open', 'alerting']).optional().openapi({ description: 'a state, `open` (not closed) or `alerting`' }),
@@ -95,6 +111,15 @@ const ManualLoopBody = z
 
 const NoteBody = z.object({ note: z.string().trim().min(2).max(1000) }).openapi('NoteRequest')
 
+/** How far ahead a coordinator may move a release deadline: a week covers any journey. */
+const MAX_COORDINATOR_DEADLINE_MS = 7 * 24 * 3_600_000
+const DeadlineBody = z
+  .object({
+    deadline: z.iso.datetime({ offset: true }),
+    note: z.string().trim().min(2).max(1000),
+  })
+  .openapi('LoopDeadlineRequest')
+
 export function loopRoutes(deps: Deps) {
   const { store } = deps
   const db = store.db
@@ -106,6 +131,7 @@ export function loopRoutes(deps: Deps) {
       path: '/loops',
       tags: ['loops'],
       summary: 'Loops, newest first, by state, checkpoint, plate and time',
+      description: 'Checkpoint staff see only the loops that involve one of their checkpoints (entry, an event recorded there, or the release destination).',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { query: ListQuery },
@@ -117,7 +143,8 @@ export function loopRoutes(deps: Deps) {
         const [openedAt, id] = q.before.split('|')
         if (!openedAt || !id) throw badRequest('invalid_cursor', 'before must be `opened_at|id`', [{ field: 'before', message: 'bad cursor' }])
       }
-      const rows = await listLoopsQuery(db, q).execute()
+      const principal = c.get('principal')!
+      const rows = await listLoopsQuery(db, { ...q, ...(isCoordinator(principal) ? {} : { involving: principal.checkpointCodes }) }).execute()
       const page = rows.slice(0, q.limit)
       const last = page.at(-1)
       if (rows.length > q.limit && last) c.header('X-Next-Cursor', `${last.opened_at}|${last.id}`)
@@ -130,27 +157,31 @@ export function loopRoutes(deps: Deps) {
       method: 'get',
       path: '/loops/{id}',
       tags: ['loops'],
-      summary: 'One loop with its events (device-time order) and alerts',
+      summary: 'One loop with a page of its events (device-time order) and its alerts',
+      description: 'Checkpoint staff get 404 for a loop that involves none of their checkpoints, as for an unknown loop.',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
-      request: { params: z.object({ id: z.string().min(1).max(64) }) },
+      request: { params: z.object({ id: z.string().min(1).max(64) }), query: EventPage },
       responses: { 200: jsonResponse(LoopDetail, 'the loop'), ...commonErrors },
     }),
     async (c) => {
       const { id } = c.req.valid('param')
-      let loop = await findLoop(db, id)
-      if (!loop) throw notFound('loop')
+      const page = c.req.valid('query')
+      let loop = await findLoopFor(deps, c.get('principal')!, id)
       // Reading a loop also opens any alert that fell due since the last sweep.
       const now = deps.clock().toISOString()
       const due = (at: string | null) => at !== null && at < now
       if (loop.dirty || (!loop.closed_at && (due(loop.result_due_at) || due(loop.destination_due_at)))) {
         loop = (await refreshLoop(deps, id))!.loop
       }
-      const [events, alerts] = await Promise.all([
-        db.selectFrom('loop_events').selectAll().where('loop_id', '=', id).orderBy('at').orderBy(sql`rowid`).execute(),
+      const [{ events, total }, alerts] = await Promise.all([
+        loopEventPage(db, id, { limit: page.events_limit, offset: page.events_offset }),
         loopAlerts(db, id),
       ])
-      return c.json({ ...loopView(loop), events: events.map(eventView), alerts: alerts.map(alertView) } as never, 200)
+      return c.json(
+        { ...loopView(loop), events: events.map(eventView), events_total: total, events_limit: page.events_limit, events_offset: page.events_offset, alerts: alerts.map(alertView) } as never,
+        200,
+      )
     },
   )
 
@@ -210,9 +241,44 @@ export function loopRoutes(deps: Deps) {
       await store.atomic([
         abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed'),
         db.updateTable('loops').set({ state: 'closed', closed_at: now.toISOString(), closed_by: actor, closed_note: note, updated_at: now.toISOString() }).where('id', '=', id),
+        followOpen({ loopId: id }),
         auditEntry(db, now, { actor, action: 'loop.close', subject: `loop:${id}`, before: { state: loop.state }, after: { state: 'closed', note } }),
       ])
       return c.json(loopView((await findLoop(db, id))!) as never, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/loops/{id}/deadline',
+      tags: ['loops'],
+      summary: 'Set a released vehicle’s deadline to reach its destination (coordinator, with a note)',
+      description:
+        'Devices may set a release deadline at most MAX_RELEASE_DEADLINE_HOURS after the release; a coordinator may set any time in the next 7 days. Recorded as a `deadline_set` loop event and audited; a missed new deadline opens a new `destination_overdue` alert.',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: { params: z.object({ id: z.string().min(1).max(64) }), ...jsonBody(DeadlineBody) },
+      responses: { 200: jsonResponse(LoopSchema, 'the loop with its new deadline'), ...commonErrors },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param')
+      const { deadline, note } = c.req.valid('json')
+      const loop = await findLoop(db, id)
+      if (!loop) throw notFound('loop')
+      if (loop.closed_at) throw conflict('loop_closed', 'the loop is already closed')
+      if (!loop.released_at) throw conflict('not_released', 'the vehicle has not been released: there is no deadline to move')
+      const now = deps.clock()
+      const at = Date.parse(deadline)
+      if (at <= now.getTime()) throw badRequest('deadline_in_past', 'the deadline must lie ahead', [{ field: 'deadline', message: 'must lie ahead' }])
+      if (at > now.getTime() + MAX_COORDINATOR_DEADLINE_MS) throw badRequest('deadline_too_far', 'the deadline may lie at most 7 days ahead', [{ field: 'deadline', message: 'at most 7 days ahead' }])
+      const actor = actorOf(c.get('principal'))
+      const iso = new Date(at).toISOString()
+      const updated = await recordCoordinatorEvent(deps, loop, { kind: 'deadline_set', data: { deadline: iso, note }, actor }, [
+        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed'),
+        auditEntry(db, now, { actor, action: 'loop.deadline', subject: `loop:${id}`, before: { deadline: loop.release_deadline }, after: { deadline: iso, note } }),
+      ])
+      return c.json(loopView(updated) as never, 200)
     },
   )
 

@@ -1,12 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
 import type { AppEnv, Deps } from '../http/env.ts'
-import { conflict, notFound } from '../http/errors.ts'
+import { conflict } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { foldLoop } from '../loops/fold.ts'
-import { findLoop, loopEvents, toFoldEvent } from '../loops/loops.repository.ts'
+import { loopEvents, toFoldEvent } from '../loops/loops.repository.ts'
+import { findLoopFor } from '../loops/involvement.ts'
 import { QR_SVG_HEADERS, qrSvg } from '../passes/qr.ts'
 import { loadSigningKeys } from '../trust/signing-keys.ts'
 import { receiptBasis } from './receipt-basis.ts'
@@ -32,13 +33,12 @@ export function receiptRoutes(deps: Deps) {
 
   /** Signs the receipt for a loop's negative result, or says why there is none. */
   async function issueReceipt(c: Context<AppEnv>, loopId: string) {
-    const loop = await findLoop(db, loopId)
-    if (!loop) throw notFound('loop')
+    const loop = await findLoopFor(deps, c.get('principal')!, loopId)
     const facts = foldLoop((await loopEvents(db, loopId)).map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
-    const basis = receiptBasis(facts)
-    if (!basis) throw conflict('no_negative_result', 'the loop has no negative result or checked certificate to certify')
     const now = deps.clock()
-    if (basis.expiresAt.getTime() <= now.getTime()) throw conflict('receipt_expired', 'the negative result is more than 48 hours old; the driver must be tested again')
+    const decision = receiptBasis(facts, now)
+    if (!decision.ok) throw conflict(decision.code, decision.message)
+    const basis = decision.basis
     const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
     const claims = { issuer: deps.config.ISSUER_CODE, plate: loop.plate, passNumber: loop.pass_number, result: 'negative' as const, ...basis }
     const token = await signReceipt(claims, keys.current)
@@ -62,7 +62,7 @@ export function receiptRoutes(deps: Deps) {
       path: '/loops/{id}/receipt',
       tags: ['loops'],
       summary: 'A signed test receipt for the driver: released without a new test until it expires',
-      description: '409 `no_negative_result` while the loop has no negative result (or checked certificate); 409 `receipt_expired` 48 h after sampling.',
+      description: 'Only from a negative result of a sample taken on this loop (after any retest ordered), or a checked certificate with its own sample time; never while a positive result stands. 409 `no_negative_result` otherwise; 409 `receipt_expired` 48 h after sampling; 409 `sample_in_future` for a sample dated ahead of the server. Checkpoint staff: only for loops that involve their checkpoints (else 404).',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { params: IdParam },

@@ -203,7 +203,9 @@ describe('positive results that were retested or came out of place', () => {
     const { dueAlerts } = await import('../../src/alerts/due-alerts.ts')
     const e = (kind: string, minute: number, data?: Record<string, unknown>) => ({ id: `${kind}-${minute}`, kind: kind as never, at: new Date(Date.UTC(2026, 10, 29, 8, minute)).toISOString(), checkpoint_code: 'CP', data: data ?? null, seq: minute })
     const retested = foldLoop([e('arrived', 0), e('sampled', 1, { tube_code: 'T' }), e('pcr_result', 2, { result: 'positive' }), e('pcr_result', 3, { result: 'negative' })], 6)
-    expect(retested.pcr).toBe('negative')
+    // A positive result is final: the later negative is kept and flagged, and clears nothing.
+    expect(retested.pcr).toBe('positive')
+    expect(retested.flags.map((f) => f.reason)).toEqual(['after_positive'])
     expect(dueAlerts(retested, new Date('2026-11-29T09:00:00Z'), { resultOverdueHours: 8 })).toContain('pcr_positive')
     const outOfPlace = foldLoop([e('arrived', 0), e('antigen_result', 1, { result: 'positive' })], 6)
     expect(outOfPlace.flags).toHaveLength(1)

@@ -28,7 +28,7 @@ describe('every write leaves an audit entry', () => {
     const loopId = (await scan(t, { token: pass.token })).json.loop.id
     await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'A-1' }), event(t, loopId, 'pcr_result', { result: 'positive' })])
     const alert = (await t.call('GET', '/api/v1/alerts', { as: 'coordinator' })).json[0]
-    await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: { note: '已转运隔离' } })
+    await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: { note: '已转运隔离', outcome: 'handled_off_loop' } })
     await t.call('POST', `/api/v1/passes/${pass.number}/revoke`, { as: 'coordinator', body: { reason: '阳性' } })
 
     const written = (t.sqlite.prepare('SELECT action FROM audit_log WHERE seq > ?').pluck().all(start) as string[])

@@ -213,7 +213,9 @@ describe('foldLoop: the state machine', () => {
         ev('handed_over', 160),
       ])
       expect(facts.antigen).toBe('positive')
-      expect(facts.pcr).toBe('negative')
+      // The negative PCR result came after a positive one: kept, flagged, and it clears nothing.
+      expect(facts.pcr).toBeNull()
+      expect(facts.flags.map((f) => f.reason)).toEqual(['after_positive'])
       expect(facts.closedAt).toBeNull()
       expect(facts.state).toBe('at_destination')
     })
@@ -359,7 +361,11 @@ describe('foldLoop: impossible events are flagged and change nothing', () => {
     // A positive result is remembered even where it made no sense, so its alert still opens.
     const positive = wrong.data?.result === 'positive'
     const expected = factsOf(fold(events))
-    if (positive) expected.everPositive = { ...expected.everPositive, [wrong.kind === 'pcr_result' ? 'pcr' : 'antigen']: true }
+    if (positive) {
+      const test = wrong.kind === 'pcr_result' ? 'pcr' : 'antigen'
+      expected.everPositive = { ...expected.everPositive, [test]: true }
+      expected.positives = [...expected.positives, { test, round: 0 }]
+    }
     expect(factsOf(withBad)).toEqual(expected)
   })
 
@@ -567,8 +573,10 @@ describe('foldLoop: negativeSince', () => {
     expect(facts.negativeSince).toBe(at(-600))
   })
 
-  it('is the check time for a certificate without a sample time', () => {
-    expect(fold([arrived(), ev('certificate_checked', 3)]).negativeSince).toBe(at(3))
+  it('stays unknown for a certificate without a sample time: how old it is cannot be told', () => {
+    const facts = fold([arrived(), ev('certificate_checked', 3)])
+    expect(facts.negativeSince).toBeNull()
+    expect(facts.certificateCheckedAt).toBe(at(3))
   })
 
   it('keeps the first negative it learned of', () => {

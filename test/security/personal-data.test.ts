@@ -173,7 +173,8 @@ beforeAll(async () => {
   await ok(t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' }), 200)
   await ok(t.call('GET', `/api/v1/loops/${loopId}/receipt`, { as: 'checkpoint' }).then((r) => ({ ...r, status: r.status === 409 ? 200 : r.status })), 200)
   const alerts = await ok(t.call('GET', '/api/v1/alerts', { as: 'coordinator' }), 200)
-  for (const alert of alerts) await ok(t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: { note: '已转运隔离' } }), 200)
+  // A positive result's alert says what its resolution allows (issue 14).
+  for (const alert of alerts) await ok(t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: { note: '已转运隔离', ...(alert.kind.endsWith('_positive') ? { outcome: 'handled_off_loop' } : {}) } }), 200)
   await ok(t.call('GET', `/api/v1/enterprises/${firm.id}/audit`, { as: 'coordinator' }), 200)
   await ok(t.call('GET', `/api/v1/enterprises/${firm.id}/audit.csv`, { as: 'coordinator' }), 200)
   await ok(t.call('GET', '/api/v1/audit/enterprises', { as: 'coordinator' }), 200)

@@ -88,11 +88,14 @@ describe('tongxing on Workers with D1', () => {
     expect(jwks.json.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519' })
 
     // Scan in, run the loop, scan at the station.
-    const scanned = await call('POST', '/api/v1/scans', { token: checkpoint, body: { id: crypto.randomUUID(), token: pass.json.token, checkpoint_code: 'E-CP-IN' } })
+    // Device times never lie ahead of the server clock (more than 5 minutes ahead is refused, and
+    // a receipt is never dated from a sample ahead of it): the loop runs in the last 4 minutes,
+    // from just before the pass's start (inside the clock-skew allowance), one step of it 5 s.
+    const at = (step: number) => new Date(now - 4 * 60_000 + step * 5_000).toISOString()
+    const scanned = await call('POST', '/api/v1/scans', { token: checkpoint, body: { id: crypto.randomUUID(), token: pass.json.token, checkpoint_code: 'E-CP-IN', scanned_at: at(0) } })
     expect(scanned.json).toMatchObject({ verdict: 'valid', action: 'sample_then_release', loop: { state: 'arrived' } })
     const loopId = scanned.json.loop.id
-    const at = (minutes: number) => new Date(now + minutes * 60_000).toISOString()
-    const ev = (kind: string, minutes: number, data?: unknown) => ({ id: crypto.randomUUID(), loop_id: loopId, kind, at: at(minutes), checkpoint_code: 'E-CP-IN', data })
+    const ev = (kind: string, step: number, data?: unknown) => ({ id: crypto.randomUUID(), loop_id: loopId, kind, at: at(step), checkpoint_code: 'E-CP-IN', data })
     const events = await call('POST', '/api/v1/events', {
       token: checkpoint,
       body: { events: [ev('released', 2, { destination_code: 'E-CP-ST' }), ev('sampled', 1, { tube_code: 'EDGE-1', tests: ['pcr'] })] },
@@ -128,23 +131,28 @@ describe('tongxing on Workers with D1', () => {
     await call('POST', '/api/v1/checkpoints', { token: admin, body: { code: 'E-CP-BULK', name: '批量卡口', region_code: '330109', kind: 'road' } })
     await call('POST', '/api/v1/accounts', { token: admin, body: { username: 'edge-bulk', password: 'edge-bulk-password', role: 'checkpoint', checkpoint_codes: ['E-CP-BULK'] } })
     const checkpoint = await login('edge-bulk', 'edge-bulk-password')
-    const opened = await call('POST', '/api/v1/loops', { token: checkpoint, body: { plate: '浙B88888', checkpoint_code: 'E-CP-BULK' } })
-    expect(opened.status).toBe(201)
+    // Three loops: a loop holds at most MAX_LOOP_EVENTS (200) events.
+    const loopIds: string[] = []
+    for (const plate of ['浙B88881', '浙B88882', '浙B88883']) {
+      const opened = await call('POST', '/api/v1/loops', { token: checkpoint, body: { plate, checkpoint_code: 'E-CP-BULK' } })
+      expect(opened.status).toBe(201)
+      loopIds.push(opened.json.loop.id)
+    }
     const start = Date.now() - 3_600_000
     const events = Array.from({ length: 500 }, (_, i) => ({
       id: crypto.randomUUID(),
-      loop_id: opened.json.loop.id,
-      kind: i === 0 ? 'sampled' : 'pcr_result',
+      loop_id: loopIds[i % 3],
+      kind: i < 3 ? 'sampled' : 'pcr_result',
       at: new Date(start + i * 1000).toISOString(),
       checkpoint_code: 'E-CP-BULK',
-      data: i === 0 ? { tube_code: 'BULK' } : { result: 'negative' },
+      data: i < 3 ? { tube_code: `BULK-${i}` } : { result: 'negative' },
     }))
     const res = await call('POST', '/api/v1/events', { token: checkpoint, body: { events } })
     expect(res.status).toBe(200)
     expect(res.json.results.filter((r: { status: string }) => r.status === 'accepted')).toHaveLength(500)
     const replay = await call('POST', '/api/v1/events', { token: checkpoint, body: { events } })
     expect(replay.json.results.every((r: { status: string }) => r.status === 'duplicate')).toBe(true)
-    expect(await env.DB.prepare('SELECT count(*) AS n FROM loop_events WHERE loop_id = ?').bind(opened.json.loop.id).first('n')).toBe(501)
+    expect(await env.DB.prepare(`SELECT count(*) AS n FROM loop_events WHERE loop_id IN (?, ?, ?)`).bind(...loopIds).first('n')).toBe(503)
   })
 
   it('rolls a failing D1 batch back whole', async () => {

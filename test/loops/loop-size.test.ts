@@ -1,0 +1,44 @@
+import { beforeEach, describe, expect, it } from 'vitest'
+import { buildTestApp, type TestApp } from '../support/test-app.ts'
+import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
+
+let t: TestApp
+let loopId: string
+beforeEach(async () => {
+  t = await buildTestApp({ config: { MAX_LOOP_EVENTS: '20' } })
+  const pass = await issuePass(t)
+  loopId = (await scan(t, { token: pass.token })).json.loop.id
+})
+
+/** `n` flagged but accepted events (a loop takes nonsense too: it is kept, not dropped). */
+const filler = (n: number) => Array.from({ length: n }, () => event(t, loopId, 'handed_over'))
+
+describe('a loop holds at most MAX_LOOP_EVENTS events', () => {
+  it('rejects loop_full beyond it, counting the batch', async () => {
+    // The arrival scan stored one event: 19 more fit.
+    const res = await sendEvents(t, filler(21))
+    const statuses = res.json.results.map((r: { status: string; error?: { code: string } }) => r.error?.code ?? r.status)
+    expect(statuses.filter((s: string) => s === 'accepted')).toHaveLength(19)
+    expect(statuses.slice(19)).toEqual(['loop_full', 'loop_full'])
+    expect((await sendEvents(t, filler(1))).json.results[0].error.code).toBe('loop_full')
+    expect(t.sqlite.prepare('SELECT count(*) FROM loop_events WHERE loop_id = ?').pluck().get(loopId)).toBe(20)
+  })
+})
+
+describe('reading a loop is paged', () => {
+  it('gives at most a page of events with the total, in device-time order', async () => {
+    await sendEvents(t, filler(14))
+    const read = (query: string) => t.call('GET', `/api/v1/loops/${loopId}${query}`, { as: 'checkpoint' })
+    const all = await read('')
+    expect(all.json).toMatchObject({ events_total: 15, events_limit: 100, events_offset: 0, id: loopId, plate: '沪A12345D' })
+    expect(all.json.events).toHaveLength(15)
+    const first = await read('?events_limit=10')
+    const second = await read('?events_limit=10&events_offset=10')
+    expect(first.json.events).toHaveLength(10)
+    expect(second.json.events).toHaveLength(5)
+    expect([...first.json.events, ...second.json.events].map((e: { id: string }) => e.id)).toEqual(all.json.events.map((e: { id: string }) => e.id))
+    expect(second.json.events_total).toBe(15)
+    expect((await read('?events_limit=201')).status).toBe(400)
+    expect((await read('?events_limit=0')).status).toBe(400)
+  })
+})
