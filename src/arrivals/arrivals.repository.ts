@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts'
 import { precompiled, rows as allRows } from '../db/precompiled.ts'
 import { maskedCrew } from '../applications/applications.repository.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'
-import { MATCH_SLACK_HOURS, reportStatus } from './report-rules.ts'
+import { MATCH_SLACK_HOURS, rankReports, reportStatus, type ScannedPass } from './report-rules.ts'
 
 const HOUR = 3_600_000
 
@@ -19,19 +19,17 @@ const openReportsAround = precompiled(['plate', 'checkpointCode', 'latestFrom', 
     .where('expected_until', '>=', a.earliestUntil),
 )
 
-/** The open report for this vehicle at this checkpoint whose window (± slack) holds `at`, nearest first. */
-export async function findMatchingReport(db: Kysely<Database>, plate: string, checkpointCode: string, at: Date) {
+/**
+ * The open report for this vehicle at this checkpoint whose window (± slack) holds `at`: one that
+ * names the scanned pass first, then the nearest (see `rankReports`).
+ */
+export async function findMatchingReport(db: Kysely<Database>, plate: string, checkpointCode: string, at: Date, scanned: ScannedPass) {
   const slack = MATCH_SLACK_HOURS * HOUR
   const rows = await allRows(
     db,
     openReportsAround({ plate, checkpointCode, latestFrom: new Date(at.getTime() + slack).toISOString(), earliestUntil: new Date(at.getTime() - slack).toISOString() }),
   )
-  const distance = (r: ArrivalReportRow) => {
-    const from = Date.parse(r.expected_from)
-    const until = Date.parse(r.expected_until)
-    return at.getTime() < from ? from - at.getTime() : at.getTime() > until ? at.getTime() - until : 0
-  }
-  return rows.sort((a, b) => distance(a) - distance(b))[0]
+  return rankReports(rows, scanned, at)[0]
 }
 
 export function reportView(row: ArrivalReportRow, now: Date) {

@@ -12,6 +12,7 @@ import { PassNumber } from '../passes/schemas.ts'
 import { ReferenceCode } from '../stations/routes.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'
 import { reportView } from './arrivals.repository.ts'
+import { firmHoldsPlate } from './plate-ownership.ts'
 import { MAX_WINDOW_HOURS, NO_SHOW_AFTER_HOURS, REPORT_STATUSES, isReportedLate } from './report-rules.ts'
 
 const HOUR = 3_600_000
@@ -65,7 +66,8 @@ export function arrivalRoutes(deps: Deps) {
       path: '/arrival-reports',
       tags: ['arrivals'],
       summary: 'Report a vehicle coming to an entry checkpoint (报备), by default 24 h ahead',
-      description: 'A report filed later than the lead time is accepted and marked `reported_late`.',
+      description:
+        'A firm reports only its own vehicles: a plate it holds an active, unexpired pass for (and, if `pass_number` is given, that pass); anything else is `400 plate_not_yours`, the same whether the vehicle is unknown or another firm’s. A report filed later than the lead time is accepted and marked `reported_late`.',
       security: bearer,
       middleware: [allow('enterprise')],
       request: jsonBody(ReportBody),
@@ -87,11 +89,14 @@ export function arrivalRoutes(deps: Deps) {
       if (!isEntryCheckpoint(checkpoint.kind)) {
         throw badRequest('not_an_entry_checkpoint', 'report arrivals to a highway exit or road checkpoint', [{ field: 'checkpoint_code', message: `a ${checkpoint.kind} checkpoint` }])
       }
-      if (body.pass_number) {
-        // A firm may name its own passes only; another's answers as a missing one.
-        const pass = await db.selectFrom('passes').select(['plate', 'enterprise_id']).where('number', '=', body.pass_number).executeTakeFirst()
-        if (!pass || pass.enterprise_id !== principal.enterpriseId) throw badRequest('unknown_pass', `no pass ${body.pass_number} of yours`, [{ field: 'pass_number', message: 'no such pass of yours' }])
-        if (pass.plate !== body.plate) throw badRequest('pass_plate_mismatch', `pass ${body.pass_number} is for ${pass.plate}`, [{ field: 'plate', message: 'differs from the pass' }])
+      // A firm reports only its own trucks. Another firm's plate or pass and an unknown one get the
+      // same answer, worded from the request alone, so nothing is learnt about another firm's truck.
+      const own = await firmHoldsPlate(db, { enterpriseId: principal.enterpriseId!, plate: body.plate, passNumber: body.pass_number ?? null, now })
+      if (!own) {
+        const what = body.pass_number ? `pass ${body.pass_number} for ${body.plate}` : `pass for ${body.plate}`
+        throw badRequest('plate_not_yours', `you hold no valid ${what}: report only your own vehicles`, [
+          { field: body.pass_number ? 'pass_number' : 'plate', message: 'no valid pass of yours for this vehicle' },
+        ])
       }
       const row: ArrivalReportRow = {
         id: crypto.randomUUID(),

@@ -1,4 +1,5 @@
-import type { AlertsTable, LoopEventsTable, LoopsTable, ScansTable } from '../loops/loops.table.ts'
+import type { AlertsTable, LoopCheckpointsTable, LoopEventsTable, LoopsTable } from '../loops/loops.table.ts'
+import type { ScansTable } from '../scans/scans.table.ts'
 import type { ArrivalReportsTable } from '../arrivals/arrivals.table.ts'
 import type { Generated } from 'kysely'
 import type { AuditLogTable, AuditSealsTable } from '../audit/audit.table.ts'
@@ -25,6 +26,7 @@ export interface Database {
   trusted_issuers: TrustedIssuersTable
   loops: LoopsTable
   loop_events: LoopEventsTable
+  loop_checkpoints: LoopCheckpointsTable
   scans: ScansTable
   alerts: AlertsTable
   arrival_reports: ArrivalReportsTable

@@ -57,16 +57,58 @@ export function maskPhone(phone: string): string {
 
 export const MOBILE_PATTERN = /^1[3-9]\d{9}$/
 
+// What people put between digit groups (`138 1234 5678`, `330106-19920315-0123`): spaces (the
+// full-width and ideographic ones are plain spaces after NFKC), dashes of every width, dots.
+const SEPARATOR = '[\\s\\-\u2010-\u2015\u2212\u30FC.\u00B7\u2022\u30FB]'
+// A run of digit groups that separators may split, with an ID number's check character X at its end.
+const DIGIT_RUN = new RegExp(`\\d(?:${SEPARATOR}{0,3}\\d)*(?:${SEPARATOR}{0,3}[Xx])?`, 'g')
+const SPLIT = new RegExp(`(${SEPARATOR}+)`)
+
+const WHOLE_ID = /^\d{17}[\dX]$/
+const WHOLE_MOBILE = /^(86)?(1[3-9]\d{9})$/
+// Inside one unbroken group of digits (the rule before separators were looked at).
 const ID_LIKE = /\d{17}[\dXx]/g
 const MOBILE_LIKE = /(?<!\d)1[3-9]\d{9}(?!\d)/g
 
 /**
  * Free text that may hold personal data typed into the wrong box (a scan's raw input, an
- * unreadable plate): anything shaped like a resident ID number or a mobile number is masked
- * before it is stored.
+ * unreadable plate) is normalised (Unicode NFKC: full-width digits become digits) and anything
+ * shaped like a resident ID number or a mobile number is masked before it is stored, also when
+ * spaces, dashes or dots split its digits (the mask is written without them). Everything else is
+ * kept as it was, separators included: a pass token's `-` stays where it is.
  */
 export function maskPersonalText(text: string): string {
-  return text.replace(ID_LIKE, (id) => maskIdNumber(id.toUpperCase())).replace(MOBILE_LIKE, maskPhone)
+  return text.normalize('NFKC').replace(DIGIT_RUN, maskDigitRun)
+}
+
+/**
+ * Groups are joined from the left until they spell a whole ID number (preferred: some begin like
+ * a mobile number) or a mobile number (with or without 86 before it); a group that starts none is
+ * kept, with what the unbroken-group rule masks inside it.
+ */
+function maskDigitRun(run: string): string {
+  const parts = run.split(SPLIT)
+  const groups = parts.filter((_, i) => i % 2 === 0)
+  const separators = parts.filter((_, i) => i % 2 === 1)
+  let out = ''
+  for (let i = 0; i < groups.length; ) {
+    let joined = ''
+    let match: { end: number; masked: string } | undefined
+    for (let j = i; j < groups.length && joined.length < 18; j++) {
+      joined += groups[j].toUpperCase()
+      if (WHOLE_ID.test(joined)) {
+        match = { end: j, masked: maskIdNumber(joined) }
+        break
+      }
+      const mobile = WHOLE_MOBILE.exec(joined)
+      if (mobile) match = { end: j, masked: `${mobile[1] ?? ''}${maskPhone(mobile[2])}` }
+    }
+    const end = match?.end ?? i
+    out += match ? match.masked : groups[i].replace(ID_LIKE, (id) => maskIdNumber(id.toUpperCase())).replace(MOBILE_LIKE, maskPhone)
+    if (end < separators.length) out += separators[end]
+    i = end + 1
+  }
+  return out
 }
 
 /** A keyed digest, for counting by a value (a typed user name) without storing the value. */

@@ -17,6 +17,13 @@ export const VERDICT_REASONS = [
 ] as const
 export type VerdictReason = (typeof VERDICT_REASONS)[number]
 
+/** Reasons that are about the pass itself; the rest (`loop_open`) are about this entry. */
+const ENTRY_REASONS: readonly VerdictReason[] = ['loop_open']
+
+/** Shown beside the verdict, never a reason: staff see it, the truck is not held for it. */
+export const SCAN_WARNINGS = ['manual_loop_open'] as const
+export type ScanWarning = (typeof SCAN_WARNINGS)[number]
+
 export const ACTIONS = ['release', 'sample_then_release', 'control_on_site'] as const
 export type Action = (typeof ACTIONS)[number]
 
@@ -31,16 +38,24 @@ export interface ScanFacts {
   /** The plate staff saw, normalised, if they entered one. */
   observedPlate?: string | null
   passPlate?: string
-  /** An entry checkpoint and the vehicle already has an open loop. */
+  /** An entry checkpoint and the vehicle already has an open loop of a pass. */
   loopAlreadyOpen?: boolean
+  /**
+   * An entry checkpoint and the vehicle's open loop was opened by hand, with no pass: it does not
+   * hold a pass (one checkpoint's manual entry must not block a truck everywhere), it warns.
+   */
+  manualLoopOpen?: boolean
   /** A negative result under 48 h is known (a valid receipt, or one recorded in the loop). */
   recentNegative?: boolean
 }
 
 export interface Verdict {
   verdict: 'valid' | 'invalid'
+  /** The pass itself, apart from this entry: a valid pass meeting an open loop is still `valid`. */
+  passStatus: 'valid' | 'invalid'
   reasons: VerdictReason[]
   action: Action
+  warnings: ScanWarning[]
 }
 
 export function decideVerdict(facts: ScanFacts): Verdict {
@@ -56,6 +71,16 @@ export function decideVerdict(facts: ScanFacts): Verdict {
     if (facts.observedPlate && facts.passPlate && facts.observedPlate !== facts.passPlate) reasons.push('plate_mismatch')
     if (facts.loopAlreadyOpen) reasons.push('loop_open')
   }
-  if (reasons.length > 0) return { verdict: 'invalid', reasons, action: 'control_on_site' }
-  return { verdict: 'valid', reasons, action: facts.recentNegative ? 'release' : 'sample_then_release' }
+  const warnings: ScanWarning[] = facts.manualLoopOpen && !facts.tokenProblem ? ['manual_loop_open'] : []
+  const passStatus = passStatusOf(reasons)
+  if (reasons.length > 0) return { verdict: 'invalid', passStatus, reasons, action: 'control_on_site', warnings }
+  return { verdict: 'valid', passStatus, reasons, action: facts.recentNegative ? 'release' : 'sample_then_release', warnings }
+}
+
+/**
+ * Whether the pass itself holds (signature, window, revocation, supersession, whitelist, plate),
+ * whatever the entry decision: only reasons about this entry leave it `valid`.
+ */
+export function passStatusOf(reasons: readonly VerdictReason[]): 'valid' | 'invalid' {
+  return reasons.every((r) => ENTRY_REASONS.includes(r)) ? 'valid' : 'invalid'
 }

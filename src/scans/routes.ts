@@ -4,19 +4,19 @@ import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../h
 import { allow } from '../auth/middleware.ts'
 import { ReferenceCode } from '../stations/routes.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
-import { ACTIONS, VERDICT_REASONS } from './decide-verdict.ts'
+import { ACTIONS, SCAN_WARNINGS, VERDICT_REASONS } from './decide-verdict.ts'
 import { recordScan } from './record-scan.ts'
 import { ArrivalReport } from '../arrivals/routes.ts'
 
 const ScanBody = z
   .object({
-    id: z.uuid().openapi({ description: 'made by the device; a retry with the same id answers the same' }),
+    id: z.uuid().openapi({ description: 'made by the device; a retry with the same id and the same request answers the same (only at a checkpoint of the first scan: else 403 `checkpoint_not_yours`); another request with a used id is 409 `id_reused`' }),
     // Any text up to 4 KB: a token that is not a pass is an answer (`malformed`), not a 400.
     token: z.string().max(4096).optional(),
     pass_number: z.string().regex(/^\d{12}$/, '12 digits').optional().openapi({ description: 'typed by hand when the QR cannot be read: the stored token of this issuer’s pass is checked' }),
     checkpoint_code: ReferenceCode,
     observed_plate: z.string().max(20).nullish(),
-    scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({ description: 'device time; default: now' }),
+    scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({ description: 'device time; default: now. More than 5 minutes ahead of the server: 400 `scanned_at_in_future`; more than 24 h back: accepted, marked `late`' }),
     receipt: z.string().max(4096).nullish().openapi({ description: 'a test receipt token shown beside the pass' }),
   })
   .refine((b) => b.token !== undefined || b.pass_number !== undefined, { message: 'send the token or a pass_number', path: ['token'] })
@@ -25,10 +25,18 @@ const ScanBody = z
 const ScanAnswer = z
   .object({
     id: z.string(),
-    verdict: z.enum(['valid', 'invalid']),
+    verdict: z.enum(['valid', 'invalid']).openapi({ description: 'the entry decision: every reason counts, `loop_open` too' }),
+    pass_status: z.enum(['valid', 'invalid']).openapi({ description: 'the pass itself (signature, window, revocation, supersession, whitelist, plate), apart from the entry decision: a valid pass meeting an open loop is `valid` here' }),
     reasons: z.array(z.enum(VERDICT_REASONS)),
     action: z.enum(ACTIONS),
-    flags: z.array(z.string()).optional().openapi({ description: '`no_open_loop`: seen at a station or destination without an open loop' }),
+    late: z.boolean().openapi({ description: 'the device time was more than 24 h before the server received the scan' }),
+    flags: z.array(z.string()).optional().openapi({
+      description:
+        '`no_open_loop`: seen at a station or destination without an open loop; `loop_not_opened`: a valid entry scan that opened no loop, because its pass is no longer valid now or, for a late scan, its device time lies outside the pass window',
+    }),
+    warnings: z.array(z.enum(SCAN_WARNINGS)).optional().openapi({
+      description: '`manual_loop_open`: the vehicle has a loop opened by hand without a pass (`loop` names it); it does not hold a valid pass, which takes that loop over',
+    }),
     checkpoint: z.object({ code: z.string(), kind: z.string() }),
     scanned_at: z.string(),
     pass: z

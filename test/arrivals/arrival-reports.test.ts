@@ -7,6 +7,8 @@ import { isReportedLate, reportStatus } from '../../src/arrivals/report-rules.ts
 let t: TestApp
 beforeEach(async () => {
   t = await buildTestApp() // clock: 2026-11-29T08:00Z = 16:00 China time
+  // A firm reports only its own vehicles: the demo firm holds a pass for the default plate.
+  await issuePass(t, { plate: '沪A12345D' })
 })
 
 const valid = residentId('19800808', '888')
@@ -53,7 +55,8 @@ describe('filing a pre-arrival report', () => {
     ['a bad plate', { plate: '沪O12345' }, 400, 'invalid_input'],
     ['no crew', { crew: [] }, 400, 'invalid_input'],
     ['a bad ID number', { crew: [{ name: '某', id_number: wrongCheck, phone: '13566667777' }] }, 400, 'invalid_input'],
-    ['a pass that does not exist', { pass_number: '330100999999' }, 400, 'unknown_pass'],
+    ['a pass that does not exist', { pass_number: '330100999999' }, 400, 'plate_not_yours'],
+    ['a plate it holds no pass for', { plate: '浙A99999' }, 400, 'plate_not_yours'],
   ]
   for (const [what, change, status, code] of bad) {
     it(`refuses ${what}`, async () => {
@@ -65,10 +68,10 @@ describe('filing a pre-arrival report', () => {
   it('names only the firm’s own passes, for the same vehicle', async () => {
     const pass = await issuePass(t, { plate: '浙A31313' })
     expect((await file({ plate: '浙A31313', pass_number: pass.number })).status).toBe(201)
-    expect((await file({ plate: '浙A99999', pass_number: pass.number })).json.error.code).toBe('pass_plate_mismatch')
+    expect((await file({ plate: '浙A99999', pass_number: pass.number })).json.error.code).toBe('plate_not_yours')
     await t.call('POST', '/api/v1/accounts', { as: 'admin', body: { username: 'other', password: 'other-password', role: 'enterprise', enterprise_id: 'demo-ent-2' } })
     const other = { token: await t.login('other', 'other-password') }
-    expect((await file({ plate: '浙A31313', pass_number: pass.number }, other)).json.error.code).toBe('unknown_pass')
+    expect((await file({ plate: '浙A31313', pass_number: pass.number }, other)).json.error.code).toBe('plate_not_yours')
   })
 
   it('is for enterprises to file', async () => {
@@ -81,6 +84,7 @@ describe('filing a pre-arrival report', () => {
 describe('expected arrivals', () => {
   it('show checkpoint staff their checkpoints only, coordinators all, an enterprise its own', async () => {
     await file()
+    await issuePass(t, { plate: '浙A70707' })
     await file({ plate: '浙A70707', checkpoint_code: 'HZ-G92-YH' })
     const mine = (await t.call('GET', '/api/v1/arrival-reports', { as: 'checkpoint' })).json
     expect(mine.map((r: { checkpoint_code: string }) => r.checkpoint_code)).toEqual(['HZ-G60-XS'])
@@ -109,6 +113,7 @@ describe('expected arrivals', () => {
 
   it('filter by the window', async () => {
     await file()
+    await issuePass(t, { plate: '浙A80808' })
     await file({ plate: '浙A80808', expected_from: '2026-12-02T08:00:00+08:00', expected_until: '2026-12-02T12:00:00+08:00' })
     const on = (await t.call('GET', '/api/v1/arrival-reports?from=2026-12-01T00:00:00%2B08:00&to=2026-12-03T00:00:00%2B08:00', { as: 'coordinator' })).json
     expect(on.map((r: { plate: string }) => r.plate)).toEqual(['浙A80808'])

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { VERDICT_REASONS, decideVerdict, type ScanFacts, type VerdictReason } from '../../src/scans/decide-verdict.ts'
+import { VERDICT_REASONS, decideVerdict, passStatusOf, type ScanFacts, type VerdictReason } from '../../src/scans/decide-verdict.ts'
 
 /** A valid pass of this deployment, scanned at an entry checkpoint, plate checked, no recent test. */
 const clean: ScanFacts = {
@@ -70,8 +70,10 @@ describe('decideVerdict: the reasons', () => {
   it.each(VERDICT_REASONS)('answers invalid and control on site for %s alone', (reason) => {
     expect(decideVerdict({ ...clean, ...causes[reason] })).toEqual({
       verdict: 'invalid',
+      passStatus: reason === 'loop_open' ? 'valid' : 'invalid',
       reasons: [reason],
       action: 'control_on_site',
+      warnings: [],
     })
   })
 
@@ -93,7 +95,7 @@ describe('decideVerdict: the reasons', () => {
       loopAlreadyOpen: true,
       recentNegative: true,
     }
-    expect(decideVerdict(everythingWrong)).toEqual({ verdict: 'invalid', reasons: [problem], action: 'control_on_site' })
+    expect(decideVerdict(everythingWrong)).toEqual({ verdict: 'invalid', passStatus: 'invalid', reasons: [problem], action: 'control_on_site', warnings: [] })
   })
 
   it('returns every applicable reason at once, in the order of VERDICT_REASONS', () => {
@@ -107,8 +109,10 @@ describe('decideVerdict: the reasons', () => {
     })
     expect(verdict).toEqual({
       verdict: 'invalid',
+      passStatus: 'invalid',
       reasons: ['expired', 'superseded', 'enterprise_not_whitelisted', 'plate_mismatch', 'loop_open'],
       action: 'control_on_site',
+      warnings: [],
     })
   })
 
@@ -135,12 +139,12 @@ describe('decideVerdict: the reasons', () => {
 
 describe('decideVerdict: the action', () => {
   it('releases a valid pass with a negative test under 48 h', () => {
-    expect(decideVerdict({ ...clean, recentNegative: true })).toEqual({ verdict: 'valid', reasons: [], action: 'release' })
+    expect(decideVerdict({ ...clean, recentNegative: true })).toEqual({ verdict: 'valid', passStatus: 'valid', reasons: [], action: 'release', warnings: [] })
   })
 
   it('samples, then releases, a valid pass with no recent test', () => {
-    expect(decideVerdict({ ...clean, recentNegative: false })).toEqual({ verdict: 'valid', reasons: [], action: 'sample_then_release' })
-    expect(decideVerdict({ ...clean, recentNegative: undefined })).toEqual({ verdict: 'valid', reasons: [], action: 'sample_then_release' })
+    expect(decideVerdict({ ...clean, recentNegative: false })).toEqual({ verdict: 'valid', passStatus: 'valid', reasons: [], action: 'sample_then_release', warnings: [] })
+    expect(decideVerdict({ ...clean, recentNegative: undefined })).toEqual({ verdict: 'valid', passStatus: 'valid', reasons: [], action: 'sample_then_release', warnings: [] })
   })
 
   it('controls on site whenever there is a reason, never sending a truck away', () => {
@@ -153,7 +157,7 @@ describe('decideVerdict: the action', () => {
 
   it('accepts another issuer’s valid pass whose status and applicant this deployment cannot know', () => {
     const foreign: ScanFacts = { window: 'valid', observedPlate: '苏E12345', passPlate: '苏E12345', recentNegative: true }
-    expect(decideVerdict(foreign)).toEqual({ verdict: 'valid', reasons: [], action: 'release' })
+    expect(decideVerdict(foreign)).toEqual({ verdict: 'valid', passStatus: 'valid', reasons: [], action: 'release', warnings: [] })
   })
 
   it('treats an unknown whitelist state as no reason, and only an explicit false as not whitelisted', () => {
@@ -178,12 +182,41 @@ describe('decideVerdict: the plate', () => {
   ])('compares nothing when the observed plate is %s', (_label, observedPlate) => {
     expect(decideVerdict({ ...clean, observedPlate, passPlate: '浙A12345' })).toEqual({
       verdict: 'valid',
+      passStatus: 'valid',
       reasons: [],
       action: 'sample_then_release',
+      warnings: [],
     })
   })
 
   it('compares nothing when the pass plate is unknown', () => {
     expect(decideVerdict({ ...clean, observedPlate: '浙A12345', passPlate: undefined }).reasons).toEqual([])
+  })
+})
+
+describe('decideVerdict: the pass apart from the entry', () => {
+  it('keeps a valid pass valid when only the entry is refused (loop_open)', () => {
+    expect(decideVerdict({ ...clean, loopAlreadyOpen: true })).toMatchObject({ verdict: 'invalid', passStatus: 'valid', reasons: ['loop_open'] })
+  })
+
+  it.each(VERDICT_REASONS.filter((r) => r !== 'loop_open'))('calls the pass invalid for %s, with or without loop_open', (reason) => {
+    expect(passStatusOf([reason])).toBe('invalid')
+    expect(passStatusOf([reason, 'loop_open'])).toBe('invalid')
+    expect(decideVerdict({ ...clean, ...causes[reason], loopAlreadyOpen: true }).passStatus).toBe('invalid')
+  })
+
+  it('calls a pass with no reason valid', () => {
+    expect(passStatusOf([])).toBe('valid')
+  })
+})
+
+describe('decideVerdict: a loop opened by hand', () => {
+  it('warns of it and never makes a valid pass loop_open', () => {
+    const verdict = decideVerdict({ ...clean, loopAlreadyOpen: false, manualLoopOpen: true })
+    expect(verdict).toEqual({ verdict: 'valid', passStatus: 'valid', reasons: [], action: 'sample_then_release', warnings: ['manual_loop_open'] })
+  })
+
+  it('still warns beside the reasons of an invalid pass', () => {
+    expect(decideVerdict({ ...clean, passStatus: 'revoked', manualLoopOpen: true })).toMatchObject({ verdict: 'invalid', reasons: ['revoked'], warnings: ['manual_loop_open'] })
   })
 })

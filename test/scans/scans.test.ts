@@ -83,10 +83,17 @@ describe('every reason, as the checkpoint sees it', () => {
     expect(same.json.verdict).toBe('valid')
   })
 
+  // Device times ahead of the server are refused (scan-checks.test.ts), so the server clock moves:
+  // on an app of its own, not to move the shared one.
   it('not_yet_valid and expired, with a small clock skew allowed', async () => {
+    const t = await buildTestApp()
     const pass = await issuePass(t, { plate: nextPlate(), valid_from: '2026-11-30T08:00:00+08:00', valid_until: '2026-12-01T08:00:00+08:00' })
     expect((await scan(t, { token: pass.token })).json.reasons).toEqual(['not_yet_valid'])
+    t.clock.set('2026-11-30T07:57:00+08:00')
+    t.forgetTokens()
     expect((await scan(t, { token: pass.token, scanned_at: '2026-11-30T07:57:00+08:00' })).json.verdict).toBe('valid')
+    t.clock.set('2026-12-01T09:00:00+08:00')
+    t.forgetTokens()
     const late = await scan(t, { token: pass.token, checkpoint_code: 'HZ-TS-XS', scanned_at: '2026-12-01T09:00:00+08:00' })
     expect(late.json.reasons).toEqual(['expired'])
   })
@@ -105,9 +112,12 @@ describe('every reason, as the checkpoint sees it', () => {
   })
 
   it('several reasons at once, in their fixed order', async () => {
+    const t = await buildTestApp()
     const plate = nextPlate()
     const old = await issuePass(t, { plate, valid_from: '2026-11-29T16:00:00+08:00', valid_until: '2026-11-30T16:00:00+08:00' })
     await issuePass(t, { plate })
+    t.clock.set('2026-12-02T08:00:00+08:00')
+    t.forgetTokens()
     const res = await scan(t, { token: old.token, observed_plate: '浙Z11111', scanned_at: '2026-12-02T08:00:00+08:00' })
     expect(res.json.reasons).toEqual(['expired', 'superseded', 'plate_mismatch'])
   })
