@@ -9,12 +9,13 @@ import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { abortUnless } from '../db/guard.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
-import { issuePass } from '../passes/issue-pass.ts'
+import { issuePass, supersessionConflict } from '../passes/issue-pass.ts'
+import { planSupersession } from '../passes/supersession.ts'
 import { PassSchema } from '../passes/schemas.ts'
-import { passView } from '../passes/passes.repository.ts'
+import { activePassesOfPlate, passView } from '../passes/passes.repository.ts'
 import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
 import { applicationView, findApplication, listApplications, sealCrew } from './applications.repository.ts'
-import { Application, ApplicationBody, ReasonBody } from './schemas.ts'
+import { Application, ApplicationBody, ApproveBody, ReasonBody } from './schemas.ts'
 import { routingProblem, validityProblem } from './rules.ts'
 
 
@@ -64,8 +65,20 @@ export function applicationRoutes(deps: Deps) {
       }
       const validFrom = toMinute(body.valid_from)
       const validUntil = toMinute(body.valid_until)
-      const window = validityProblem(validFrom, validUntil, now, deps.config.MAX_PASS_DAYS)
+      const window = validityProblem(validFrom, validUntil, now, deps.config.MAX_PASS_DAYS, deps.config.MAX_APPLICATION_LEAD_DAYS)
       if (window) throw badRequest('invalid_validity', `${window.field}: ${window.message}`, [window])
+      // Told at once, against the firm's own passes only: another firm's claim on the plate is
+      // never revealed to the applicant (the coordinator meets it at approval).
+      const overlap = planSupersession({
+        enterpriseId: enterprise.id,
+        validFrom,
+        validUntil,
+        now,
+        skewMs: deps.config.CLOCK_SKEW_SECONDS * 1000,
+        confirmOtherFirm: false,
+        held: await activePassesOfPlate(store.db, body.plate, { enterpriseId: enterprise.id }),
+      })
+      if (overlap.problem) throw supersessionConflict(overlap.problem)
 
       let stationCode: string | null = null
       let regionCode: string
@@ -162,13 +175,20 @@ export function applicationRoutes(deps: Deps) {
       method: 'post',
       path: '/applications/{id}/approve',
       tags: ['passes'],
-      summary: 'Approve: issues the pass and supersedes the vehicle’s earlier one',
+      summary: 'Approve: issues the pass and supersedes the vehicle’s current one',
+      description:
+        'The new pass supersedes the plate’s current passes that its window overlaps, if it starts now (within the clock skew). ' +
+        'One that starts later and overlaps a current pass is refused (409 `overlaps_current_pass`). ' +
+        'A valid pass of another enterprise is superseded only with `confirm_other_firm: true` and a `note` (else 409 `plate_held_by_other_firm`). ' +
+        'The body is optional.',
       security: bearer,
       middleware: [allow('coordinator')],
-      request: { params: IdParam },
+      request: { params: IdParam, body: { content: { 'application/json': { schema: ApproveBody } }, required: false } },
       responses: { 201: jsonResponse(PassSchema, 'the new pass'), ...commonErrors },
     }),
     async (c) => {
+      // Without a JSON body the validator hands over `{}` unparsed: read it as "no override".
+      const choice: ApproveBody = c.req.valid('json') ?? {}
       const application = await findApplication(store.db, c.req.valid('param').id)
       if (!application) throw notFound('application')
       if (application.status !== 'submitted') throw conflict('application_not_submitted', `the application is ${application.status}`)
@@ -184,7 +204,10 @@ export function applicationRoutes(deps: Deps) {
         const station = await store.db.selectFrom('stations').select('is_open').where('code', '=', application.destination_station_code).executeTakeFirst()
         if (!station?.is_open) throw conflict('station_closed', `station ${application.destination_station_code} is closed`)
       }
-      const pass = await issuePass(deps, application, actorOf(c.get('principal')))
+      const pass = await issuePass(deps, application, actorOf(c.get('principal')), {
+        confirmOtherFirm: choice.confirm_other_firm === true,
+        note: choice.note ?? null,
+      })
       return c.json(passView(pass, deps.clock(), application.crew), 201)
     },
   )

@@ -43,21 +43,29 @@ export type ValidityProblem = { field: 'valid_from' | 'valid_until'; message: st
 
 /**
  * A validity window: ends after it starts and in the future, lasts at most `maxDays`, and starts
- * no earlier than the start of today (China time), so a pass asked for this morning is fine.
+ * no earlier than the start of today (China time), so a pass asked for this morning is fine, and
+ * no later than `maxLeadDays` from now: a pass asked for months ahead would be decided on today's
+ * risk map and whitelist, which will not hold by then.
  */
-export function validityProblem(from: Date, until: Date, now: Date, maxDays: number): ValidityProblem {
+export function validityProblem(from: Date, until: Date, now: Date, maxDays: number, maxLeadDays: number): ValidityProblem {
   if (until.getTime() <= from.getTime()) return { field: 'valid_until', message: 'must be after valid_from' }
   if (until.getTime() <= now.getTime()) return { field: 'valid_until', message: 'must be in the future' }
   if (from.getTime() < startOfChinaDay(now).getTime()) return { field: 'valid_from', message: 'must not be before today' }
+  if (from.getTime() - now.getTime() > maxLeadDays * DAY) {
+    return { field: 'valid_from', message: `must start within ${maxLeadDays} days from now` }
+  }
   if (until.getTime() - from.getTime() > maxDays * DAY) {
     return { field: 'valid_until', message: `a pass is valid for at most ${maxDays} days` }
   }
   return null
 }
 
+/** The last serial an issuer can give: pass numbers have 6 digits for it. */
+export const MAX_PASS_SERIAL = 999_999
+
 /** 12 digits: the issuer's region code and a 6-digit serial. */
 export function formatPassNumber(issuerCode: string, serial: number): string {
-  if (!/^\d{6}$/.test(issuerCode) || !Number.isInteger(serial) || serial < 1 || serial > 999_999) {
+  if (!/^\d{6}$/.test(issuerCode) || !Number.isInteger(serial) || serial < 1 || serial > MAX_PASS_SERIAL) {
     throw new RangeError('issuer code must be 6 digits and serial 1..999999')
   }
   return `${issuerCode}${String(serial).padStart(6, '0')}`

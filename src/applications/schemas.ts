@@ -6,6 +6,9 @@ import { ReferenceCode } from '../stations/routes.ts'
 import { isValidResidentId } from './resident-id.ts'
 import { APPLICATION_STATUSES } from './applications.table.ts'
 import { CARGO_CATEGORIES } from './rules.ts'
+import { RealDateTime } from './real-date-time.ts'
+
+export { RealDateTime }
 
 export const Plate = z
   .string()
@@ -58,7 +61,8 @@ export const DestinationView = z
   })
   .openapi('DestinationView')
 
-export const Timestamp = z.iso.datetime({ offset: true }).openapi({ example: '2026-12-01T08:00:00+08:00' })
+/** Every date or time a client sends: a real calendar moment with an offset (see `RealDateTime`). */
+export const Timestamp = RealDateTime
 
 export const ApplicationBody = z
   .object({
@@ -94,3 +98,21 @@ export const Application = z
   .openapi('Application')
 
 export const ReasonBody = z.object({ reason: z.string().trim().min(2).max(500) }).openapi('ReasonRequest')
+
+/**
+ * Approval, optionally overriding another firm's claim on the plate: the coordinator confirms that
+ * the other firm's pass is to be superseded, and says why (kept in the audit log and as that pass's
+ * status reason).
+ */
+export const ApproveBody = z
+  .object({
+    confirm_other_firm: z.boolean().optional(),
+    note: z.string().trim().min(2).max(500).optional(),
+  })
+  .strict()
+  .refine((body) => !body.confirm_other_firm || body.note !== undefined, {
+    path: ['note'],
+    message: 'required when confirm_other_firm is true: why the other firm’s pass is to be superseded',
+  })
+  .openapi('ApproveRequest')
+export type ApproveBody = z.infer<typeof ApproveBody>

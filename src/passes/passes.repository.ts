@@ -8,6 +8,24 @@ export function findPass(db: Kysely<Database>, number: string) {
   return db.selectFrom('passes').selectAll().where('number', '=', number).executeTakeFirst()
 }
 
+/** The plate's passes whose stored status is `active` (expired ones included), for the supersession rule. */
+export function activePassesOfPlate(db: Kysely<Database>, plate: string, filter: { enterpriseId?: string; exceptApplicationId?: string } = {}) {
+  let query = db
+    .selectFrom('passes')
+    .select(['number', 'enterprise_id', 'valid_from', 'valid_until'])
+    .where('plate', '=', plate)
+    .where('status', '=', 'active')
+  if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
+  if (filter.exceptApplicationId) query = query.where('application_id', '!=', filter.exceptApplicationId)
+  return query.orderBy('valid_from').execute()
+}
+
+/** The highest serial this issuer has given, 0 before the first pass. */
+export async function lastSerial(db: Kysely<Database>, issuerCode: string): Promise<number> {
+  const row = await db.selectFrom('passes').select((eb) => eb.fn.max('serial').as('serial')).where('issuer_code', '=', issuerCode).executeTakeFirst()
+  return Number(row?.serial ?? 0)
+}
+
 export function listPasses(
   db: Kysely<Database>,
   filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date; limit: number; offset: number },
