@@ -2,16 +2,16 @@ import { serve } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import cluster from 'node:cluster'
 import { createHash } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
-import { openNodeStore, rawSqlite } from './db/node-store.ts'
+import { openNodeStore, rawSqlite, restrictDataDir } from './db/node-store.ts'
 import { migrate } from './db/migrator.ts'
-import { DEMO_LOGINS, bootstrapAdmin, seedDemo } from './demo/seed.ts'
+import { seedOnStart } from './demo/seed.ts'
 import { loadOrCreateSecrets } from './node-secrets.ts'
 import { sweepLoops } from './alerts/sweep.ts'
 import { sealAudit } from './audit/chain.ts'
+import { fileAnchor } from './audit/anchor-file.ts'
 import { nodeEd25519Check } from './passes/node-signature-check.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
 import type { Deps } from './http/env.ts'
@@ -26,7 +26,7 @@ import type { Deps } from './http/env.ts'
 const dataDir = resolve(process.env.DATA_DIR ?? 'data')
 const workers = Math.max(1, Number(process.env.WORKERS ?? 1))
 const isWorker = workers > 1 && cluster.isWorker
-mkdirSync(dataDir, { recursive: true })
+restrictDataDir(dataDir)
 const secrets = await loadOrCreateSecrets(dataDir)
 const config = loadConfig({ ...secrets, ...process.env })
 const store = openNodeStore(join(dataDir, 'tongxing.db'))
@@ -38,17 +38,20 @@ const deps: Deps = {
   clientAddress: (c) => getConnInfo(c).remote.address ?? 'unknown',
   sha256Hex: (text) => createHash('sha256').update(text).digest('hex'),
   verifyEd25519: nodeEd25519Check,
+  // Signed audit heads also go to a file beside the database (see audit/anchor.ts).
+  auditAnchor: fileAnchor(join(dataDir, 'audit-anchor.jsonl')),
 }
 const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
 
 if (!isWorker) {
   const applied = migrate(rawSqlite(store))
   if (applied.length > 0) console.log(`migrations applied: ${applied.join(', ')}`)
-  const admin = await bootstrapAdmin(store, config, clock())
-  if (admin) console.log(`admin account "${admin}" created`)
-  if (config.SEED_DEMO && (await seedDemo(store, config, clock()))) {
+  // On an empty database: the ADMIN_USERNAME account and (SEED_DEMO) the demo data, both.
+  const seeded = await seedOnStart(store, config, clock())
+  if (seeded.admin) console.log(`admin account "${seeded.admin}" created`)
+  if (seeded.demoLogins.length > 0) {
     console.log('demo data seeded; demo logins (change or disable them before real use):')
-    for (const login of DEMO_LOGINS) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
+    for (const login of seeded.demoLogins) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
   }
   // After a crash or a restore from backup: finish the loop projections left dirty and open the
   // alerts that fell due while the service was down, before the first request, not a minute later

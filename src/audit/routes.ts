@@ -1,12 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { badRequest, notFound } from '../http/errors.ts'
+import { ApiError, badRequest, notFound } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
 import { EnterpriseId } from '../enterprises/routes.ts'
 import { startOfChinaDay } from '../applications/rules.ts'
-import { verifyAudit } from './chain.ts'
+import { dateTimeProblem } from '../applications/real-date-time.ts'
+import { latestSignedHead, verifyAudit } from './chain.ts'
 import { complianceReport, rankEnterprises } from './compliance-report.ts'
 import { reportCsv } from './csv.ts'
 
@@ -15,7 +16,9 @@ const DAY = 86_400_000
 /** A day (`2026-11-01`, China time) or an instant with its offset. */
 const PeriodBound = z
   .string()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success, 'a date (YYYY-MM-DD) or an ISO 8601 time with offset')
+  .max(40)
+  // Checked against the calendar: JavaScript's Date would roll 2026-02-30 over into March.
+  .refine((v) => dateTimeProblem(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v) === null, 'a real date (YYYY-MM-DD) or an ISO 8601 time with offset')
 
 const PeriodQuery = z.object({
   from: PeriodBound.optional().openapi({ description: 'start (inclusive); default 30 days before `to`' }),
@@ -53,8 +56,34 @@ const VerifyAnswer = z
     sealed_through: z.number().optional(),
     unsealed: z.number().optional(),
     last_seal: z.object({ seq: z.number(), at: z.string() }).nullable().optional(),
+    anchor_seq: z.number().optional().openapi({ description: 'for anchor problems: the anchored head that no longer matches' }),
+    anchor: z
+      .object({ name: z.string(), heads: z.number(), skipped_lines: z.number(), last: z.object({ seq: z.number(), at: z.string() }).nullable() })
+      .nullable()
+      .optional()
+      .openapi({ description: 'the signed heads kept outside the database; null where the runtime keeps none (Workers)' }),
+    unsealed_overdue: z
+      .object({ count: z.number(), first_seq: z.number().nullable(), grace_seconds: z.number() })
+      .optional()
+      .openapi({ description: 'unsealed entries older than AUDIT_SEAL_GRACE_SECONDS: sealing is not running or refuses' }),
+    sealing_stopped: z
+      .object({ problem: z.string(), first_bad_seq: z.number(), head_seq: z.number(), since: z.string() })
+      .optional()
+      .openapi({ description: 'present when this server refuses to seal, and why' }),
   })
   .openapi('AuditVerification')
+
+const SignedHead = z
+  .object({
+    issuer_code: z.string(),
+    seq: z.number(),
+    hash: z.string(),
+    at: z.string(),
+    kid: z.string(),
+    token: z.string().openapi({ description: 'compact JWS (EdDSA, key in /.well-known/jwks.json) over {typ: "audit-seal", iss, seq, hash, at}' }),
+    anchored: z.boolean().openapi({ description: 'true when read from the anchor outside the database' }),
+  })
+  .openapi('AuditHead')
 
 export function auditRoutes(deps: Deps) {
   const { store } = deps
@@ -104,13 +133,33 @@ export function auditRoutes(deps: Deps) {
       method: 'get',
       path: '/audit/verify',
       tags: ['audit'],
-      summary: 'Recompute the hash chain and check the signed seals',
-      description: '`{ok: true, entries}` or `{ok: false, first_bad_seq, problem}`. Entries written since the last seal (within seconds) are counted as `unsealed`.',
+      summary: 'Recompute the hash chain and check it against the signed seals and the anchor',
+      description:
+        '`{ok: true, entries}` or `{ok: false, first_bad_seq, problem}`. The chain is compared with the signed heads kept outside the database (`truncated`: the newest entries were deleted; `anchor_mismatch`: entries were rewritten). Entries written since the last seal (within seconds) are counted as `unsealed`; those older than AUDIT_SEAL_GRACE_SECONDS as `unsealed_overdue`, which does not by itself make `ok` false.',
       security: bearer,
       middleware: [allow('coordinator')],
       responses: { 200: jsonResponse(VerifyAnswer, 'the verdict on the log'), ...commonErrors },
     }),
     async (c) => c.json(await verifyAudit(deps), 200),
+  )
+
+  // Public, like the JWKS: other issuers record it without an account here, and it shows only how
+  // long the chain is, its head hash, the time and the signature, nothing of the entries.
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/audit/head',
+      tags: ['audit'],
+      summary: 'The latest signed head of the audit chain, for other issuers to record (no sign-in)',
+      description: 'A head recorded elsewhere lets anyone show later that this log was truncated or rewritten. 404 `no_audit_head` before the first seal.',
+      responses: { 200: jsonResponse(SignedHead, 'the signed head'), 404: commonErrors[404] },
+    }),
+    async (c) => {
+      const latest = await latestSignedHead(deps)
+      if (!latest) throw new ApiError(404, 'no_audit_head', 'the audit log has not been sealed yet')
+      const { seq, hash, at, kid, token } = latest.head
+      return c.json({ issuer_code: deps.config.ISSUER_CODE, seq, hash, at, kid, token, anchored: latest.anchored }, 200, { 'cache-control': 'no-store' })
+    },
   )
 
   app.openapi(

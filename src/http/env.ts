@@ -4,6 +4,7 @@ import type { Store } from '../db/store.ts'
 import type { Principal } from '../auth/principal.ts'
 import type { ApiError } from './errors.ts'
 import type { SignatureCheck } from '../passes/pass-token.ts'
+import type { AuditAnchor } from '../audit/anchor.ts'
 
 /** What `createApp` is given: the runtime-specific pieces, built by `node.ts` or `worker.ts`. */
 export interface Deps {
@@ -11,8 +12,13 @@ export interface Deps {
   config: Config
   /** The service's notion of now; tests pass a controllable clock. */
   clock: () => Date
-  /** The client's network address, for sign-in throttling; each runtime knows where to find it. */
+  /**
+   * The address of the peer that connected (the socket on Node, `CF-Connecting-IP` on Workers),
+   * for sign-in throttling; with TRUST_PROXY the app reads `X-Forwarded-For` on top of it.
+   */
   clientAddress?: (c: Context) => string
+  /** Waits `ms`; sign-in delays go through it, so tests assert the delay decided, not wall time. */
+  sleep?: (ms: number) => Promise<void>
   /** A synchronous SHA-256 (hex) where the runtime has one; the audit chain falls back to WebCrypto. */
   sha256Hex?: (text: string) => string
   /**
@@ -20,6 +26,8 @@ export interface Deps {
    * node:crypto's verify on libuv's pool: a tenth of WebCrypto's work on the main thread).
    */
   verifyEd25519?: SignatureCheck
+  /** Where signed audit heads are kept outside the database (Node: a file beside it; Workers: none yet). */
+  auditAnchor?: AuditAnchor
 }
 
 export type AppEnv = {

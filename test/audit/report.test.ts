@@ -85,6 +85,13 @@ describe('a firm’s compliance report', () => {
     expect((await report('demo-ent-1', '?from=2026-11-30&to=2026-11-01')).status).toBe(400)
   })
 
+  it('refuses a date the calendar does not have, instead of rolling it into the next month', async () => {
+    const res = await report('demo-ent-1', '?from=2026-02-30&to=2026-03-05')
+    expect(res.status).toBe(400)
+    expect(JSON.stringify(res.json)).toContain('from')
+    expect((await report('demo-ent-1', '?from=2026-02-28&to=2026-03-05')).status).toBe(200)
+  })
+
   it('exports the same figures as CSV, UTF-8 with a BOM', async () => {
     const res = await t.app.request('/api/v1/enterprises/demo-ent-1/audit.csv', { headers: { authorization: `Bearer ${await t.tokenFor('coordinator')}` } })
     expect(res.headers.get('content-type')).toContain('text/csv')
