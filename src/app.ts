@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import type { AppEnv, Deps } from './http/env.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import { limitBody } from './http/body-limit.ts'
-import { securityHeaders } from './http/security-headers.ts'
+import { libraryPagePolicy, securityHeaders } from './http/security-headers.ts'
 import { authenticate } from './auth/middleware.ts'
 import { authRoutes } from './auth/routes.ts'
 import { regionRoutes } from './regions/routes.ts'
@@ -68,7 +68,7 @@ export function createApp(deps: Deps) {
         'Freight passes, whitelist and transfer stations (通行证 + 白名单 + 中转站) and the checkpoint closed loop (即采即走即追).',
     },
   })
-  app.get('/api/docs', swaggerUI({ url: '/api/openapi.json' }))
+  app.get('/api/docs', libraryPagePolicy('https://cdn.jsdelivr.net'), swaggerUI({ url: '/api/openapi.json' }))
 
   app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
   app.onError(handleError)

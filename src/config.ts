@@ -29,13 +29,30 @@ export const ConfigSchema = z.object({
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   SEED_DEMO: flag.default(true),
-  /** Password guessing: after LOGIN_SLOW_AFTER failures in the window each try waits longer, after LOGIN_LOCK_AFTER it is refused (429). */
+  /**
+   * Password guessing: after LOGIN_SLOW_AFTER failures in the window each try of that account
+   * waits twice as long as the one before (from LOGIN_SLOWDOWN_STEP_MS up to LOGIN_MAX_DELAY_MS);
+   * the right password is never refused.
+   */
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).default(15),
   LOGIN_SLOW_AFTER: z.coerce.number().int().min(1).default(5),
-  LOGIN_LOCK_AFTER: z.coerce.number().int().min(2).default(10),
-  /** Per client address, higher: many staff may share one network address. */
+  /** Per client address, higher: many staff may share one address. Past it, wrong passwords answer 429. */
   LOGIN_ADDRESS_LOCK_AFTER: z.coerce.number().int().min(2).default(50),
   LOGIN_SLOWDOWN_STEP_MS: z.coerce.number().int().min(0).max(5000).default(500),
+  /** Behind a reverse proxy: take the client address from `X-Forwarded-For` (the proxy's own address is shared by everyone). */
+  TRUST_PROXY: flag.default(false),
+  /** The latest release deadline checkpoint staff may set; a coordinator may set a later one. */
+  MAX_RELEASE_DEADLINE_HOURS: z.coerce.number().min(1).max(24 * 14).default(24),
+  /** At most this many events on one loop; more are rejected (`loop_full`). */
+  MAX_LOOP_EVENTS: z.coerce.number().int().min(20).max(10_000).default(200),
+  /** An application may start at most this many days ahead. */
+  MAX_APPLICATION_LEAD_DAYS: z.coerce.number().int().min(1).max(366).default(30),
+  /** QR images are never drawn wider than this (pixels). */
+  QR_MAX_WIDTH: z.coerce.number().int().min(64).max(4096).default(1024),
+  /** Entries older than this and still unsealed are reported by the audit check. */
+  AUDIT_SEAL_GRACE_SECONDS: z.coerce.number().int().min(1).default(120),
+  /** The longest a sign-in is held back by the per-account delay. */
+  LOGIN_MAX_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
 })
 
 export type Config = z.infer<typeof ConfigSchema>

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Insertable, Kysely } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { firstRow, precompiled } from '../db/precompiled.ts'
 import type { AccountRow, AccountsTable } from './accounts.table.ts'
@@ -27,7 +27,7 @@ export function countAccounts(db: Kysely<Database>) {
     .then((r) => Number(r.n))
 }
 
-export function insertAccount(db: Kysely<Database>, row: AccountsTable) {
+export function insertAccount(db: Kysely<Database>, row: Insertable<AccountsTable>) {
   return db.insertInto('accounts').values(row)
 }
 

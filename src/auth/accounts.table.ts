@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import type { Generated, Selectable } from 'kysely'
 
 export const ROLES = ['admin', 'coordinator', 'enterprise', 'checkpoint'] as const
 export type Role = (typeof ROLES)[number]
@@ -14,5 +14,7 @@ export interface AccountsTable {
   disabled: number
   created_at: string
   created_by: string | null
+  /** Raised by sign-out and password changes; login tokens of an older version are refused. */
+  token_version: Generated<number>
 }
 export type AccountRow = Selectable<AccountsTable>

@@ -6,10 +6,16 @@ import { ApiError, forbidden, unauthorized } from '../http/errors.ts'
 import { verifyLoginToken } from './login-token.ts'
 import { findAccountById, toPrincipal } from './accounts.repository.ts'
 import { hasRole } from './principal.ts'
+import { requestOrigin } from './request-origin.ts'
 
 /** The web pages keep the sign-in token in this HttpOnly, SameSite=Strict cookie. */
 export const SESSION_COOKIE = 'tx_session'
-/** Cookie-signed writes must carry this header, which another site cannot send (CSRF). */
+/**
+ * Cookie-signed writes must carry this header, which another site cannot send (CSRF), unless the
+ * browser's `Origin` (or `Sec-Fetch-Site`, `Referer`) shows the request came from our own pages,
+ * as plain HTML forms (sign-out, password change) do. A write from another origin is refused
+ * even with the header.
+ */
 export const CSRF_HEADER = 'x-tongxing-csrf'
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
@@ -26,8 +32,9 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
     let header = c.req.header('authorization')
     const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined
     if (cookie) {
-      if (!SAFE_METHODS.has(c.req.method) && c.req.header(CSRF_HEADER) !== '1') {
-        c.set('authProblem', new ApiError(403, 'csrf', `a cookie-signed write needs the ${CSRF_HEADER} header`))
+      const problem = SAFE_METHODS.has(c.req.method) ? null : cookieWriteProblem(requestOrigin(deps, c), c.req.header(CSRF_HEADER))
+      if (problem) {
+        c.set('authProblem', problem)
         return next()
       }
       header = `Bearer ${cookie}`
@@ -44,6 +51,12 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
   }
 }
 
+function cookieWriteProblem(origin: ReturnType<typeof requestOrigin>, csrfHeader: string | undefined) {
+  if (origin === 'cross') return new ApiError(403, 'cross_origin', 'a signed-in write from another site is refused')
+  if (origin === 'same' || csrfHeader === '1') return null
+  return new ApiError(403, 'csrf', `a cookie-signed write needs the ${CSRF_HEADER} header`)
+}
+
 async function principalFor(deps: Deps, header: string) {
   const match = /^Bearer\s+(\S+)$/i.exec(header)
   if (!match) throw unauthorized('invalid_token', 'Authorization must be "Bearer <token>"')
@@ -56,6 +69,9 @@ async function principalFor(deps: Deps, header: string) {
   const account = await findAccountById(deps.store.db, verified.accountId)
   if (!account) throw unauthorized('invalid_token', 'the account no longer exists')
   if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
+  // The row is read on every request anyway; its token version revokes tokens from before a
+  // sign-out or a password change at no extra cost.
+  if (verified.version < account.token_version) throw unauthorized('token_revoked', 'you signed out or your password changed; sign in again')
   return toPrincipal(account)
 }
 

@@ -3,7 +3,7 @@ import type { Deps } from '../http/env.ts'
 import { ApiError, conflict, describeGuard, notFound } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
-import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { ROLES } from './accounts.table.ts'
 import { checkAccountRequest } from './account-rules.ts'
@@ -15,6 +15,8 @@ import {
   listAccounts,
 } from './accounts.repository.ts'
 import { signIn } from './sign-in.ts'
+import { changePassword, signOut } from './session.ts'
+import { requestClientAddress } from './client-address.ts'
 import { allow, signedIn } from './middleware.ts'
 import { hashPassword } from './password.ts'
 
@@ -56,6 +58,11 @@ const Account = z
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
 
+const PasswordChangeBody = z
+  .object({ current_password: z.string().min(1).max(256), new_password: Password })
+  .openapi('PasswordChangeRequest')
+const SignedOut = z.object({ status: z.literal('signed_out') }).openapi('SignedOut')
+
 export function authRoutes(deps: Deps) {
   const { store } = deps
   const app = createRouter()
@@ -71,8 +78,42 @@ export function authRoutes(deps: Deps) {
     }),
     async (c) => {
       const { username, password } = c.req.valid('json')
-      const { token, role, expiresAt } = await signIn(deps, username, password, deps.clientAddress?.(c) ?? 'unknown')
+      const { token, role, expiresAt } = await signIn(deps, username, password, requestClientAddress(deps, c))
       return c.json({ token, role, expires_at: expiresAt.toISOString() }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/password',
+      tags: ['auth'],
+      summary: 'Change your own password: every older token stops working; the answer is a new one',
+      security: bearer,
+      middleware: [signedIn()],
+      request: jsonBody(PasswordChangeBody),
+      responses: { 200: jsonResponse(LoginAnswer, 'changed; a fresh token'), ...commonErrors, 429: jsonResponse(ErrorSchema, 'too many wrong passwords from your address') },
+    }),
+    async (c) => {
+      const body = c.req.valid('json')
+      const { token, role, expiresAt } = await changePassword(deps, c.get('principal')!, body.current_password, body.new_password, requestClientAddress(deps, c))
+      return c.json({ token, role, expires_at: expiresAt.toISOString() }, 200)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/logout',
+      tags: ['auth'],
+      summary: 'Sign out: this and every other token of the account stop working (401 token_revoked)',
+      security: bearer,
+      middleware: [signedIn()],
+      responses: { 200: jsonResponse(SignedOut, 'signed out'), 401: commonErrors[401] },
+    }),
+    async (c) => {
+      await signOut(deps, c.get('principal')!)
+      return c.json({ status: 'signed_out' as const }, 200)
     },
   )
 
@@ -137,6 +178,7 @@ export function authRoutes(deps: Deps) {
         disabled: 0,
         created_at: now.toISOString(),
         created_by: principal.accountId,
+        token_version: 0,
       }
       const view = accountView(row)
       await store.atomic([

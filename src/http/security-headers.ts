@@ -16,14 +16,88 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
 ]
 
 /**
- * Sets SECURITY_HEADERS before the handler runs, so they travel in the response's own headers.
- * Hono's `secureHeaders()` sets them afterwards on `c.res.headers`, which on @hono/node-server turns
- * the lightweight response into a full web Response that is then written the slow way — about a
- * fifth of a scan's cost on the main thread. A handler may still replace one for its response.
+ * For answers that are not pages (JSON, images, CSV): nothing may load or run, should one ever be
+ * opened as a document. Pages replace it with `pagePolicy`.
+ */
+export const API_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+/**
+ * Sent with every answer unless its handler says otherwise: answers carry personal data and
+ * signed-in pages, which no browser or proxy cache may keep. Public, cacheable answers (the
+ * JWKS, the page scripts) set their own Cache-Control.
+ */
+export const DEFAULT_CACHE_CONTROL = 'no-store'
+
+/**
+ * The policy of the web pages: scripts only from our own files (no inline script at all; the
+ * JSON data block is not executed), the one inline stylesheet by its hash. Inline `style`
+ * attributes are allowed on their own (`style-src-attr`): they cannot load anything (images and
+ * fonts stay 'self') nor select other elements, so they leak nothing; scripts never run from them.
+ */
+export function pagePolicy(styleHashes: readonly string[]) {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    `style-src 'self' ${styleHashes.map((hash) => `'${hash}'`).join(' ')}`.trim(),
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'self'",
+  ].join('; ')
+}
+
+/** `sha256-<base64>` of `text`, as CSP hash sources spell it. */
+export async function cspHash(text: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+  return `sha256-${btoa(String.fromCharCode(...digest))}`
+}
+
+/**
+ * Sets SECURITY_HEADERS, the API content policy and `Cache-Control: no-store` before the handler
+ * runs, so they travel in the response's own headers. Hono's `secureHeaders()` sets them
+ * afterwards on `c.res.headers`, which on @hono/node-server turns the lightweight response into
+ * a full web Response that is then written the slow way — about a fifth of a scan's cost on the
+ * main thread. A handler may still replace one for its response.
  */
 export function securityHeaders(): MiddlewareHandler {
   return async function securityHeaders(c, next) {
     for (const [name, value] of SECURITY_HEADERS) c.header(name, value)
+    c.header('Content-Security-Policy', API_CONTENT_POLICY)
+    c.header('Cache-Control', DEFAULT_CACHE_CONTROL)
     await next()
+  }
+}
+
+/**
+ * Content policy of an HTML page made by a library we do not control (the Swagger UI at
+ * /api/docs): its inline scripts are allowed by their hashes, taken from the page itself, and its
+ * assets from `assetOrigin`. The page shows only the public API description.
+ */
+export function libraryPagePolicy(assetOrigin: string): MiddlewareHandler {
+  return async function libraryPagePolicy(c, next) {
+    await next()
+    if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
+    const html = await c.res.clone().text()
+    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1])
+    const hashes = await Promise.all(inline.map(cspHash))
+    c.res.headers.set(
+      'Content-Security-Policy',
+      [
+        "default-src 'none'",
+        `script-src ${assetOrigin} ${hashes.map((h) => `'${h}'`).join(' ')}`,
+        // Swagger UI styles its widgets inline as it renders them.
+        `style-src ${assetOrigin} 'unsafe-inline'`,
+        `img-src 'self' data: ${assetOrigin}`,
+        `font-src ${assetOrigin}`,
+        "connect-src 'self'",
+        "base-uri 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    )
   }
 }

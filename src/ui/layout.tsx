@@ -57,6 +57,7 @@ export function Layout(props: { ctx: PageContext; title: string; children: Child
             ))}
           </nav>
           <a href={`${ctx.path}?lang=${other}`} lang={other === 'zh' ? 'zh-CN' : 'en'}>{t.switchLang}</a>
+          {ctx.principal ? <a href="/ui/password">{t.changePassword}</a> : null}
           {ctx.principal ? (
             <form method="post" action="/ui/logout" style="display:inline">
               <button class="secondary" type="submit">{`${t.signOut} (${ctx.principal.username})`}</button>

@@ -6,6 +6,12 @@ import { authenticate, SESSION_COOKIE } from '../auth/middleware.ts'
 import { hasRole, type Principal } from '../auth/principal.ts'
 import type { Role } from '../auth/accounts.table.ts'
 import { signIn } from '../auth/sign-in.ts'
+import { changePassword, signOut } from '../auth/session.ts'
+import { requestClientAddress, requestIsHttps } from '../auth/client-address.ts'
+import { requestOrigin } from '../auth/request-origin.ts'
+import { safeNextPath } from '../auth/next-path.ts'
+import { cspHash, pagePolicy } from '../http/security-headers.ts'
+import { STYLES } from './styles.ts'
 import { ASSETS } from './generated/assets.ts'
 import { MESSAGES, pickLang } from './i18n.ts'
 import { Layout, type PageContext } from './layout.tsx'
@@ -19,6 +25,17 @@ const HOME: Record<Role, string> = { enterprise: '/ui/passes', checkpoint: '/ui/
 export function uiRoutes(deps: Deps) {
   const app = new Hono<AppEnv>()
   app.use('*', authenticate(deps))
+  // The pages' content policy: the one inline stylesheet is allowed by its hash. Their referrer
+  // policy is same-origin rather than no-referrer: under no-referrer a browser sends
+  // `Origin: null` with our own forms, and the sign-in's origin check needs the real one.
+  const policy = cspHash(STYLES).then((hash) => pagePolicy([hash]))
+  const pageHeaders = async (c: Context<AppEnv>, next: () => Promise<void>) => {
+    c.header('Content-Security-Policy', await policy)
+    c.header('Referrer-Policy', 'same-origin')
+    await next()
+  }
+  app.use('/ui', pageHeaders)
+  app.use('/ui/*', pageHeaders)
 
   function context(c: Context<AppEnv>): PageContext {
     const asked = c.req.query('lang')
@@ -65,35 +82,89 @@ export function uiRoutes(deps: Deps) {
     )
   }
 
-  app.get('/ui/login', (c) => c.html(loginPage(context(c), c.req.query('next') ?? '/ui', false)))
+  /** HttpOnly, SameSite=Strict, and Secure whenever the browser came over HTTPS (also through a trusted proxy). */
+  const cookieOptions = (c: Context<AppEnv>) => ({ path: '/', httpOnly: true, sameSite: 'Strict' as const, secure: requestIsHttps(deps, c) })
+  const setSession = (c: Context<AppEnv>, token: string) =>
+    setCookie(c, SESSION_COOKIE, token, { ...cookieOptions(c), maxAge: deps.config.LOGIN_TOKEN_TTL_SECONDS })
+  /** Forms that sign in or act on the session are refused when the browser says another site sent them. */
+  const crossOrigin = (c: Context<AppEnv>) => requestOrigin(deps, c) === 'cross'
+  const refuseCrossOrigin = (c: Context<AppEnv>) => {
+    const ctx = context(c)
+    return c.html(message(ctx, '403', MESSAGES[ctx.lang].crossOrigin), 403)
+  }
+
+  // `next` is only ever a page of ours (see safeNextPath); anything else is ignored, not followed.
+  app.get('/ui/login', (c) => c.html(loginPage(context(c), safeNextPath(c.req.query('next')) ?? '/ui', false)))
   app.post('/ui/login', async (c) => {
+    if (crossOrigin(c)) return refuseCrossOrigin(c)
     const form = await c.req.parseBody()
     const ctx = context(c)
-    const next = typeof form.next === 'string' && form.next.startsWith('/ui') ? form.next : '/ui'
+    const next = safeNextPath(form.next) ?? '/ui'
     try {
-      const { token, role } = await signIn(deps, String(form.username ?? ''), String(form.password ?? ''), deps.clientAddress?.(c) ?? 'unknown')
-      setCookie(c, SESSION_COOKIE, token, {
-        path: '/',
-        httpOnly: true,
-        sameSite: 'Strict',
-        secure: new URL(c.req.url).protocol === 'https:',
-        maxAge: deps.config.LOGIN_TOKEN_TTL_SECONDS,
-      })
+      const { token, role } = await signIn(deps, String(form.username ?? ''), String(form.password ?? ''), requestClientAddress(deps, c))
+      setSession(c, token)
       return c.redirect(next === '/ui' ? HOME[role] : next, 303)
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
-      return c.html(loginPage(ctx, next, error.code === 'too_many_attempts' ? error.message : true), error.status === 429 ? 429 : 401)
+      return c.html(loginPage(ctx, next, error.code === 'too_many_attempts' ? MESSAGES[ctx.lang].tooManyAttempts : true), error.status === 429 ? 429 : 401)
     }
   })
-  app.post('/ui/logout', (c) => {
-    deleteCookie(c, SESSION_COOKIE, { path: '/' })
+  // Sign-out revokes the account's tokens (not only this browser's cookie), then drops the cookie.
+  app.post('/ui/logout', async (c) => {
+    if (crossOrigin(c)) return refuseCrossOrigin(c)
+    const principal = c.get('principal')
+    if (principal) await signOut(deps, principal)
+    deleteCookie(c, SESSION_COOKIE, cookieOptions(c))
     return c.redirect('/ui/login', 303)
+  })
+
+  const passwordPage = (ctx: PageContext, problem: string | null, changed: boolean) => {
+    const t = MESSAGES[ctx.lang]
+    return (
+      <Layout ctx={ctx} title={t.changePassword}>
+        <h1>{t.changePassword}</h1>
+        {changed ? <p class="notice" role="status">{t.passwordChanged}</p> : null}
+        <form method="post" action="/ui/password" style="max-width:24rem">
+          {problem ? <p class="errors" role="alert">{problem}</p> : null}
+          <label for="current_password">{t.currentPassword}</label>
+          <input id="current_password" name="current_password" type="password" autocomplete="current-password" required />
+          <label for="new_password">{t.newPassword}</label>
+          <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength={8} required />
+          <p><button type="submit" class="big">{t.changePassword}</button></p>
+        </form>
+      </Layout>
+    )
+  }
+  const PASSWORD_PROBLEMS: Record<string, 'wrongPassword' | 'passwordUnchanged' | 'tooManyAttempts'> = {
+    wrong_password: 'wrongPassword',
+    password_unchanged: 'passwordUnchanged',
+    too_many_attempts: 'tooManyAttempts',
+  }
+  app.post('/ui/password', async (c) => {
+    if (crossOrigin(c)) return refuseCrossOrigin(c)
+    const ctx = context(c)
+    const principal = ctx.principal
+    if (!principal) return c.redirect('/ui/login?next=%2Fui%2Fpassword', 303)
+    const form = await c.req.parseBody()
+    const current = String(form.current_password ?? '')
+    const next = String(form.new_password ?? '')
+    const t = MESSAGES[ctx.lang]
+    if (next.length < 8 || next.length > 256) return c.html(passwordPage(ctx, t.passwordTooShort, false), 400)
+    try {
+      const { token } = await changePassword(deps, principal, current, next, requestClientAddress(deps, c))
+      setSession(c, token)
+      return c.redirect('/ui/password?changed=1', 303)
+    } catch (error) {
+      if (!(error instanceof ApiError) || !PASSWORD_PROBLEMS[error.code]) throw error
+      return c.html(passwordPage(ctx, t[PASSWORD_PROBLEMS[error.code]], false), error.status)
+    }
   })
   app.get('/ui', (c) => {
     const principal: Principal | null = c.get('principal')
     return c.redirect(principal ? HOME[principal.role] : '/ui/login')
   })
 
+  page('/ui/password', ['admin', 'coordinator', 'enterprise', 'checkpoint'], (ctx, c) => passwordPage(ctx, null, c.req.query('changed') === '1'))
   page('/ui/apply', ['enterprise'], (ctx) => applyPage(deps, ctx))
   page('/ui/passes', ['enterprise'], (ctx) => passesPage(deps, ctx))
   page('/ui/passes/:number', ['enterprise', 'coordinator'], (ctx, c) => passPage(deps, ctx, c.req.param('number') ?? ''))

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { serve, type ServerType } from '@hono/node-server'
 import QRCode from 'qrcode'
@@ -49,7 +49,9 @@ export async function signIn(page: Page, url: string, username: string, password
 
 /** axe-core's serious and critical findings on the page (labels, contrast, roles, …). */
 export async function accessibilityProblems(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') })
+  // Evaluated through the DevTools protocol, not added as an inline <script>: the pages' content
+  // policy (rightly) refuses inline scripts.
+  await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'))
   const violations = await page.evaluate(async () => {
     const result = await (window as unknown as { axe: { run: (o?: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run()
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }))

@@ -1,4 +1,4 @@
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { buildTestApp } from '../support/test-app.ts'
 import { buildWorld, ROLES, type World } from './support/world.ts'
@@ -24,6 +24,17 @@ beforeAll(async () => {
   w = await buildWorld(t)
   for (const role of ROLES) tokens[role] = await t.tokenFor(role)
   tokens['other-enterprise'] = w.otherToken
+})
+
+// A fuzzed sign-out or password change raises a caller's token version and revokes its tokens:
+// each test starts with live ones (test-app's `call` signs in again when told `token_revoked`).
+beforeEach(async () => {
+  for (const role of ROLES) {
+    await t.call('GET', '/api/v1/auth/me', { as: role })
+    tokens[role] = await t.tokenFor(role)
+  }
+  await t.call('GET', '/api/v1/auth/me', { as: { token: tokens['other-enterprise'] } })
+  tokens['other-enterprise'] = await t.login('sec-other-firm', 'other-firm-password')
 })
 
 afterEach(async () => {

@@ -5,6 +5,7 @@ import { migrate } from '../../src/db/migrator.ts'
 import { DEMO_LOGINS, seedDemo } from '../../src/demo/seed.ts'
 import { generateSecrets } from '../../src/keys/generate.ts'
 import type { Role } from '../../src/auth/accounts.table.ts'
+import type { Deps } from '../../src/http/env.ts'
 
 /** A clock tests move by hand: no sleeps. */
 export function testClock(start = '2026-11-29T08:00:00.000Z') {
@@ -21,15 +22,17 @@ let cachedSecrets: Awaited<ReturnType<typeof generateSecrets>> | undefined
  * The whole app on an in-memory database with the real migrations and the demo data, plus a
  * movable clock and helpers to sign in and call it as each demo role.
  */
-export async function buildTestApp(options: { seed?: boolean; config?: Partial<Record<string, string>>; start?: string; realClock?: boolean } = {}) {
+export async function buildTestApp(options: { seed?: boolean; config?: Partial<Record<string, string>>; start?: string; realClock?: boolean; deps?: Partial<Pick<Deps, 'clientAddress' | 'sleep'>> } = {}) {
   cachedSecrets ??= await generateSecrets()
   const config: Config = loadConfig({ ...cachedSecrets, SEED_DEMO: '1', ...options.config })
   const store = openNodeStore(':memory:')
   migrate(rawSqlite(store))
   const clock = options.realClock ? Object.assign(() => new Date(), { set: () => {}, advance: () => {} }) : testClock(options.start)
   if (options.seed !== false) await seedDemo(store, config, clock())
-  const app = createApp({ store, config, clock })
+  const app = createApp({ store, config, clock, ...options.deps })
   const tokens = new Map<string, string>()
+  /** Who each token from `login` signed in as, to sign in again when a sign-out revoked it. */
+  const credentials = new Map<string, [string, string]>()
 
   async function login(username: string, password: string): Promise<string> {
     const key = `${username}\0${password}`
@@ -43,6 +46,7 @@ export async function buildTestApp(options: { seed?: boolean; config?: Partial<R
     if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`)
     const { token } = (await res.json()) as { token: string }
     tokens.set(key, token)
+    credentials.set(token, [username, password])
     return token
   }
 
@@ -55,9 +59,8 @@ export async function buildTestApp(options: { seed?: boolean; config?: Partial<R
   /** Calls the API with JSON in and out; `as` is a role, a raw token, or null for anonymous. */
   async function call(method: string, path: string, options: { as?: Role | { token: string } | null; body?: unknown; headers?: Record<string, string> } = {}) {
     const headers: Record<string, string> = { ...options.headers }
-    if (options.as) {
-      headers.authorization = `Bearer ${typeof options.as === 'string' ? await tokenFor(options.as) : options.as.token}`
-    }
+    const token = options.as ? (typeof options.as === 'string' ? await tokenFor(options.as) : options.as.token) : undefined
+    if (token) headers.authorization = `Bearer ${token}`
     let body: string | undefined
     if (options.body !== undefined) {
       headers['content-type'] ??= 'application/json'
@@ -70,6 +73,12 @@ export async function buildTestApp(options: { seed?: boolean; config?: Partial<R
       json = text ? JSON.parse(text) : undefined
     } catch {
       json = undefined
+    }
+    // A cached sign-in revoked by a sign-out (e.g. the authorization matrix calling logout): sign in again, as a client would.
+    const signedInAs = token === undefined ? undefined : credentials.get(token)
+    if (signedInAs && res.status === 401 && json?.error?.code === 'token_revoked') {
+      tokens.delete(`${signedInAs[0]}\0${signedInAs[1]}`)
+      return call(method, path, { ...options, as: { token: await login(...signedInAs) } })
     }
     return { status: res.status, json, text, headers: res.headers }
   }
