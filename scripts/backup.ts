@@ -1,5 +1,5 @@
 import Sqlite from 'better-sqlite3'
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -49,6 +49,9 @@ export async function backupDatabase(sourcePath: string, destPath: string): Prom
   mkdirSync(dirname(destPath), { recursive: true, mode: 0o700 })
   const partial = `${destPath}.partial`
   rmSync(partial, { force: true })
+  // Made owner-only before the first page is copied (SQLite keeps an existing file's mode, and its
+  // journal takes the same), not only once renamed.
+  closeSync(openSync(partial, 'wx', 0o600))
 
   const source = new Sqlite(sourcePath, { fileMustExist: true })
   let pages = 0
@@ -91,6 +94,11 @@ export async function backupDatabase(sourcePath: string, destPath: string): Prom
 /** The database of `dataDir` and its secrets.json, to `destPath` (default: dataDir/backups/tongxing-<time>.db). */
 export async function backupDataDir(dataDir: string, destPath?: string, now = new Date()): Promise<BackupResult> {
   const destination = resolve(destPath ?? join(dataDir, 'backups', `tongxing-${backupStamp(now)}.db`))
+  if (!destPath) {
+    // Our own folder: owner only, also when an older version made it readable by others.
+    mkdirSync(join(dataDir, 'backups'), { recursive: true, mode: 0o700 })
+    chmodSync(join(dataDir, 'backups'), 0o700)
+  }
   const result = await backupDatabase(join(dataDir, 'tongxing.db'), destination)
   const secretsFile = join(dataDir, 'secrets.json')
   let secrets: string | null = null

@@ -1,7 +1,7 @@
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { openD1Store, type D1Database } from './db/d1-store.ts'
-import { bootstrapAdmin } from './demo/seed.ts'
+import { seedOnStart } from './demo/seed.ts'
 import { sweepLoops } from './alerts/sweep.ts'
 import { sealAudit } from './audit/chain.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
@@ -21,7 +21,7 @@ function build(env: Env) {
     const store = openD1Store(env.DB)
     const clock = () => new Date()
     const deps: Deps = { store, config, clock, clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown' }
-    built = { app: createApp(deps), deps, ready: bootstrapAdmin(store, config, clock()) }
+    built = { app: createApp(deps), deps, ready: seedOnStart(store, config, clock()) }
   }
   return built
 }

@@ -30,6 +30,8 @@ export interface LoadOptions {
   amount?: number
   /** … or after this many seconds, whichever comes first. */
   seconds: number
+  /** At most this many requests per second over all connections (default: as fast as answered). */
+  rate?: number
   method?: 'GET' | 'POST'
   path: string
   headers?: Record<string, string>
@@ -62,6 +64,7 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
         url: o.url,
         connections: o.connections,
         ...(o.amount ? { amount: o.amount } : { duration: o.seconds }),
+        ...(o.rate ? { overallRate: o.rate } : {}),
         timeout: 30,
         requests: [request],
       },

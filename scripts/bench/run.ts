@@ -23,7 +23,7 @@ import { createPublicKey, verify as nodeVerify } from 'node:crypto'
 import { closeSync, copyFileSync, existsSync, fdatasyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import { cpus, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { execFileSync } from 'node:child_process'
+import { execFileSync, fork } from 'node:child_process'
 import { generateSecrets } from '../../src/keys/generate.ts'
 import { loadConfig, type Config } from '../../src/config.ts'
 import { openNodeStore, rawSqlite } from '../../src/db/node-store.ts'
@@ -44,10 +44,15 @@ const QUICK = process.env.BENCH_QUICK === '1'
 const PROFILE = process.env.BENCH_PROFILE === '1'
 const KEEP = process.env.BENCH_KEEP === '1'
 const MODE = QUICK
-  ? { scanPool: 20_000, warmPool: 2_000, eventLoops: 10_000, honoSeconds: 4, verifySeconds: 2, scanSeconds: 5, warmSeconds: 1, eventSeconds: 5, issue: 200, issueSeconds: 20, growth: [10_000, 100_000], queryRuns: 5 }
-  : { scanPool: 40_000, warmPool: 4_000, eventLoops: 30_000, honoSeconds: 10, verifySeconds: 5, scanSeconds: 10, warmSeconds: 2, eventSeconds: 15, issue: 1_000, issueSeconds: 60, growth: [10_000, 100_000, 1_000_000], queryRuns: 7 }
+  ? { scanPool: 20_000, warmPool: 2_000, eventLoops: 10_000, honoSeconds: 4, verifySeconds: 2, scanSeconds: 5, warmSeconds: 1, eventSeconds: 5, issue: 200, issueSeconds: 20, growth: [10_000, 100_000], queryRuns: 5, pngSeconds: 4 }
+  : { scanPool: 40_000, warmPool: 4_000, eventLoops: 30_000, honoSeconds: 10, verifySeconds: 5, scanSeconds: 10, warmSeconds: 2, eventSeconds: 15, issue: 1_000, issueSeconds: 60, growth: [10_000, 100_000, 1_000_000], queryRuns: 7, pngSeconds: 8 }
 const GROWTH = process.env.BENCH_GROWTH ? process.env.BENCH_GROWTH.split(',').map(Number) : MODE.growth
 const CONNECTIONS = 64
+// Scans while PNGs are fetched: a steady scan rate well below saturation (so the latency is the
+// scans' own, not a queue's), measured alone and then while one enterprise account keeps
+// PNG_CLIENTS requests for large QR PNGs in flight.
+const PNG = { scanConnections: 16, scanRate: 300, clients: 32, maxWidth: 1024 }
+const PNG_POOL = 2 * PNG.scanRate * MODE.pngSeconds + 1_000
 const EXTRA_FIRMS = 195
 const ISSUER = '330100'
 const LIMITS = { releaseHours: 6, resultOverdueHours: 8 }
@@ -179,6 +184,9 @@ interface Prepared {
   destTokens: string[]
   warmEntry: string[]
   warmDest: string[]
+  /** Separate fresh tokens for the PNG phase's two scan runs. */
+  pngEntry: string[]
+  pngDest: string[]
   verifyTokens: string[]
   timings: Record<string, number>
 }
@@ -201,7 +209,7 @@ async function prepareMain(): Promise<Prepared> {
   const keys = await loadSigningKeys(config.SIGNING_KEYS)
 
   // The pass pool: even indexes are scanned at the entry checkpoint, odd ones at the destination.
-  const total = MODE.scanPool + MODE.warmPool
+  const total = MODE.scanPool + MODE.warmPool + PNG_POOL
   const nextPlate = plateSequence('AB')
   const validFrom = new Date(Math.floor((now.getTime() - DAY) / MINUTE) * MINUTE)
   const validUntil = new Date(Math.floor((now.getTime() + 20 * DAY) / MINUTE) * MINUTE)
@@ -265,10 +273,24 @@ async function prepareMain(): Promise<Prepared> {
   log(`loaded ${total + MODE.eventLoops} applications+passes and ${total / 2 + MODE.eventLoops} open loops in ${timings.load_rows_s.toFixed(1)} s`)
   await store.close()
 
-  const entry = tokens.filter((_, i) => i % 2 === 0)
-  const dest = tokens.filter((_, i) => i % 2 === 1)
+  // Both parts start at an even index: even tokens stay entry scans, odd ones destination scans.
+  const main = tokens.slice(0, MODE.scanPool + MODE.warmPool)
+  const extra = tokens.slice(MODE.scanPool + MODE.warmPool)
+  const entry = main.filter((_, i) => i % 2 === 0)
+  const dest = main.filter((_, i) => i % 2 === 1)
   const warm = MODE.warmPool / 2
-  return { dataDir, config, warmEntry: entry.slice(0, warm), warmDest: dest.slice(0, warm), entryTokens: entry.slice(warm), destTokens: dest.slice(warm), verifyTokens: tokens.slice(0, 1_000), timings }
+  return {
+    dataDir,
+    config,
+    warmEntry: entry.slice(0, warm),
+    warmDest: dest.slice(0, warm),
+    entryTokens: entry.slice(warm),
+    destTokens: dest.slice(warm),
+    pngEntry: extra.filter((_, i) => i % 2 === 0),
+    pngDest: extra.filter((_, i) => i % 2 === 1),
+    verifyTokens: tokens.slice(0, 1_000),
+    timings,
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,13 +341,14 @@ async function honoBaseline() {
 // ---------------------------------------------------------------------------------------------
 // 3. The real server: scans, events, issuance.
 
-function scanLoad(server: Server, token: string, entry: string[], dest: string[], seconds: number) {
+function scanLoad(server: Server, token: string, entry: string[], dest: string[], seconds: number, pace: { connections: number; rate?: number } = { connections: CONNECTIONS }) {
   let next = 0
   const answers = tally()
   const amount = 2 * Math.min(entry.length, dest.length)
   const result = runLoad({
     url: server.url,
-    connections: CONNECTIONS,
+    connections: pace.connections,
+    rate: pace.rate,
     amount,
     seconds,
     method: 'POST',
@@ -384,6 +407,52 @@ async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans'
   if (stored < result.ok) problems.push(`${name}: ${result.ok} answered 200 but only ${stored} stored`)
   if (errorLines.length) problems.push(`${name}: ${errorLines.length} error lines in the server log, e.g. ${errorLines[0].slice(0, 300)}`)
   return { warmup: { ok: warm.ok, non2xx: warm.non2xx, answers: warm.answers }, ...result, stored_rows: stored, memory: mem, cpu, server_error_lines: errorLines.length }
+}
+
+/**
+ * Scan latency at a steady rate, alone and while one enterprise account keeps PNG.clients requests
+ * for large QR PNGs of its passes in flight: each request a pass and a width (1024, 1023, …) not
+ * asked before, so the image cache never answers and every one is drawn.
+ */
+async function pngPhase(p: Prepared) {
+  const server = await start(SERVER_ENTRY, 'server-png', serverEnv(p.dataDir))
+  const checkpoint = await login(server, CHECKPOINT)
+  const firm = await login(server, FIRM)
+  const listed = await api(server, '/api/v1/passes?status=active&limit=1000', { token: firm })
+  const numbers = (listed.json() as { number: string }[]).map((x) => x.number)
+  if (numbers.length === 0) throw new Error('the firm has no passes to draw')
+  const half = Math.floor(Math.min(p.pngEntry.length, p.pngDest.length) / 2)
+  const pace = { connections: PNG.scanConnections, rate: PNG.scanRate }
+  log(`scans + PNGs: ${PNG.scanRate} scans/s alone for ${MODE.pngSeconds} s`)
+  const alone = await scanLoad(server, checkpoint, p.pngEntry.slice(0, half), p.pngDest.slice(0, half), MODE.pngSeconds, pace)
+
+  log(`scans + PNGs: the same while ${PNG.clients} clients fetch ${PNG.maxWidth}-px PNGs of ${numbers.length} passes`)
+  // The PNG clients run in a process of their own (png-fetchers.mjs), as another device would.
+  const fetchers = fork(join(ROOT, 'scripts/bench/png-fetchers.mjs'), [], {
+    env: { ...process.env, PNG_FETCH: JSON.stringify({ url: server.url, token: firm, numbers, clients: PNG.clients, maxWidth: PNG.maxWidth }) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  })
+  let fetched = ''
+  fetchers.stdout!.on('data', (chunk: Buffer) => (fetched += chunk.toString('utf8')))
+  const fetchersDone = new Promise<void>((resolve) => fetchers.once('exit', () => resolve()))
+  await new Promise<void>((resolve) => fetchers.once('message', () => resolve()))
+  const loaded = await scanLoad(server, checkpoint, p.pngEntry.slice(half), p.pngDest.slice(half), MODE.pngSeconds, pace).finally(() => fetchers.kill('SIGTERM'))
+  await fetchersDone
+  await stop(server)
+  const png = JSON.parse(fetched || '{"requested":0,"statuses":{},"bytes":0,"seconds":0}') as { requested: number; statuses: Record<string, number>; bytes: number; seconds: number }
+  const pngOk = png.statuses['200'] ?? 0
+  for (const [name, r] of [['alone', alone], ['with PNGs', loaded]] as const) {
+    if (r.non2xx || r.errors || r.timeouts) problems.push(`scans + PNGs (${name}): ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts: ${JSON.stringify(r.answers)}`)
+  }
+  if (pngOk !== png.requested) problems.push(`scans + PNGs: ${png.requested - pngOk} of ${png.requested} PNG requests not answered 200: ${JSON.stringify(png.statuses)}`)
+  const brief = (r: typeof alone) => ({ sent: r.sent, ok: r.ok, non2xx: r.non2xx, errors: r.errors, timeouts: r.timeouts, seconds: r.seconds, rps: r.rps, latencyMs: r.latencyMs, steadyLatencyMs: r.steadyLatencyMs, answers: r.answers })
+  return {
+    scan_rate: PNG.scanRate,
+    scan_connections: PNG.scanConnections,
+    alone: brief(alone),
+    with_png: brief(loaded),
+    png: { clients: PNG.clients, max_width: PNG.maxWidth, passes: numbers.length, requested: png.requested, ok: pngOk, per_s: pngOk / png.seconds, mean_bytes: pngOk ? Math.round(png.bytes / pngOk) : null, answers: png.statuses },
+  }
 }
 
 async function eventsAndIssuance(p: Prepared) {
@@ -733,6 +802,9 @@ function table(results: Results): string {
   rows.push(['scans', 'latency p50 / p99 (ms)', `${fmt(s.latencyMs.p50, 1)} / ${fmt(s.latencyMs.p99, 1)}`, `${mark(s.latencyMs.p99 <= 25)} target p99 ≤ 25 ms; max ${fmt(s.latencyMs.max)} ms; ${steadyNote(s)}`])
   rows.push(['scans', 'CPU per scan (µs): main / write thread / other / load gen', `${s.cpu.main_us} / ${s.cpu.write_thread_us} / ${s.cpu.other_threads_us} / ${s.cpu.load_generator_us}`, `${fmt(s.cpu.cores_busy, 2)} of ${results.environment.cores} cores busy; other = signature checks on libuv's pool, WAL checkpoints, GC`])
   rows.push(['scans', 'server RSS peak / VmHWM (MB)', `${fmt(s.memory.peakRssMb)} / ${fmt(s.memory.hwmMb)}`, `${mark(s.memory.hwmMb <= 200)} target ≤ 200 MB; ${fmt(s.memory.startRssMb)} MB before the load (after warm-up)`])
+  const sp = results.scans_png
+  rows.push(['scans + PNGs', `scan p50 / p99 at ${sp.scan_rate}/s alone (ms)`, `${fmt(sp.alone.latencyMs.p50, 1)} / ${fmt(sp.alone.latencyMs.p99, 1)}`, `${fmt(sp.alone.rps)} scans/s answered, ${sp.scan_connections} connections; max ${fmt(sp.alone.latencyMs.max)} ms`])
+  rows.push(['scans + PNGs', `same, ${sp.png.clients} clients fetching PNGs (ms)`, `${fmt(sp.with_png.latencyMs.p50, 1)} / ${fmt(sp.with_png.latencyMs.p99, 1)}`, `${fmt(sp.with_png.rps)} scans/s answered; max ${fmt(sp.with_png.latencyMs.max)} ms; ${fmt(sp.png.per_s)} PNGs/s of ${sp.png.max_width} px and less (${fmt(sp.png.ok)} of ${fmt(sp.png.requested)} answered 200, ${fmt(sp.png.mean_bytes)} B each), none from the cache`])
   const st = results.scans_tmpfs
   if (st) {
     rows.push(['scans tmpfs', 'POST /scans, DB on tmpfs (req/s)', fmt(st.rps), `ratio to verify ${fmt(st.rps / b.verify.jose_verifies_per_s, 3)}; p50 ${fmt(st.latencyMs.p50, 1)} ms, p99 ${fmt(st.latencyMs.p99, 1)} ms`])
@@ -777,6 +849,7 @@ interface Results {
   baselines: { hono: LoadResult & { memory: { startRssMb: number; peakRssMb: number; hwmMb: number } }; verify: { jose_verifies_per_s: number; node_crypto_verifies_per_s: number } }
   scans: Awaited<ReturnType<typeof scanPhase>>
   scans_tmpfs: Awaited<ReturnType<typeof scanPhase>> | null
+  scans_png: Awaited<ReturnType<typeof pngPhase>>
   events: Awaited<ReturnType<typeof eventsAndIssuance>>['events']
   issuance: Awaited<ReturnType<typeof eventsAndIssuance>>['issuance']
   growth: Awaited<ReturnType<typeof growthPhase>>
@@ -815,6 +888,9 @@ async function main() {
     log(`scans on tmpfs: ${Math.round(scansTmpfs.rps)} req/s, p99 ${scansTmpfs.latencyMs.p99} ms`)
     rmSync(shmDir, { recursive: true, force: true })
   }
+  noteLoad('scans + PNGs')
+  const scansPng = await pngPhase(prepared)
+  log(`scans + PNGs: p99 ${scansPng.alone.latencyMs.p99} ms alone, ${scansPng.with_png.latencyMs.p99} ms with ${Math.round(scansPng.png.per_s)} PNGs/s`)
   noteLoad('events')
   const later = await eventsAndIssuance(prepared)
   log(`events: ${Math.round(later.events.events_per_s)} events/s; issuance: ${later.issuance.approvals_per_s.toFixed(1)} approvals/s`)
@@ -828,6 +904,7 @@ async function main() {
     baselines: { hono, verify },
     scans,
     scans_tmpfs: scansTmpfs,
+    scans_png: scansPng,
     events: later.events,
     issuance: later.issuance,
     growth,

@@ -1,4 +1,6 @@
 import type Sqlite from 'better-sqlite3'
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
 import type { Database } from './database.ts'
@@ -23,9 +25,10 @@ interface PendingWrite {
  * connections, so there the writes run on the main thread, grouped by turn of the event loop.
  */
 export function openNodeStore(filename: string, options: { writeThread?: boolean } = {}): Store {
+  const inMemory = filename === ':memory:' || filename === ''
+  if (!inMemory) restrictDatabaseFiles(filename)
   const sqlite = openSqlite(filename)
   const prepare = statementCache(sqlite)
-  const inMemory = filename === ':memory:' || filename === ''
   const writer = !inMemory && (options.writeThread ?? process.env.SQLITE_WRITE_THREAD !== '0') ? threadWriter(filename) : localWriter(sqlite, prepare)
 
   // Kysely prepares every query again; hand it the statement cache.
@@ -44,6 +47,37 @@ export function openNodeStore(filename: string, options: { writeThread?: boolean
     },
     // Exposed for the backup script and tests that inspect the raw file (and the write thread).
     ...({ sqlite, writeThread: 'thread' in writer ? writer.thread : undefined } as object),
+  }
+}
+
+/**
+ * The database holds the audit log and encrypted personal data: owner only (0600). Created so, and
+ * tightened on every open, for a file left readable by an older version, a restore or a copy.
+ * SQLite creates the -wal, -shm and -journal files with the database file's own mode; any left
+ * from before are tightened here too.
+ */
+export function restrictDatabaseFiles(filename: string) {
+  closeSync(openSync(filename, 'a', 0o600))
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`, `${filename}-journal`]) restrictMode(file, 0o600)
+}
+
+/**
+ * DATA_DIR holds the database, secrets.json and the backups: owner only (0700), made so and
+ * tightened on every start, with secrets.json (0600) if it is there.
+ */
+export function restrictDataDir(dir: string) {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  restrictMode(dir, 0o700)
+  restrictMode(join(dir, 'secrets.json'), 0o600)
+}
+
+function restrictMode(path: string, mode: number) {
+  try {
+    chmodSync(path, mode)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
+    // Not ours to change (another owner): say so, do not refuse to start.
+    console.error(JSON.stringify({ level: 'warn', job: 'file-modes', path, error: String(error) }))
   }
 }
 

@@ -9,6 +9,32 @@ import type { EnterpriseRow, WhitelistLevel, WhitelistStatus } from '../enterpri
 import type { RiskLevel } from '../regions/regions.table.ts'
 import type { Role } from '../auth/accounts.table.ts'
 
+/**
+ * What every start seeds (Node and Workers). On an empty database (no accounts yet): the
+ * ADMIN_USERNAME account and, with SEED_DEMO, the demo data, together in one write — the admin no
+ * longer makes the database look in use before the demo data is written. A demo login with the
+ * admin's username is left out (the configured password wins). On a database in use: only the
+ * configured admin, if it is missing. Returns what it created, for the start-up log.
+ */
+export async function seedOnStart(store: Store, config: Config, now: Date): Promise<{ admin: string | null; demoLogins: DemoLogin[] }> {
+  if ((await countAccounts(store.db)) > 0) return { admin: await bootstrapAdmin(store, config, now), demoLogins: [] }
+  const { ADMIN_USERNAME: username, ADMIN_PASSWORD: password } = config
+  const admin = username && password ? username : null
+  const writes: Parameters<Store['atomic']>[0][number][] = []
+  if (admin) writes.push(...(await accountWrites(store, now, { username: admin, password: password!, role: 'admin' })))
+  const demoLogins = config.SEED_DEMO ? DEMO_LOGINS.filter((login) => login.username !== admin) : []
+  if (config.SEED_DEMO) writes.push(...(await demoWrites(store, config, now, demoLogins)))
+  if (writes.length === 0) return { admin: null, demoLogins: [] }
+  try {
+    await store.atomic(writes)
+  } catch (error) {
+    // Another process or isolate seeded the empty database first: nothing left to do.
+    if ((await countAccounts(store.db)) > 0) return { admin: null, demoLogins: [] }
+    throw error
+  }
+  return { admin, demoLogins }
+}
+
 /** Creates the ADMIN_USERNAME account on first start, if configured and not there yet. */
 export async function bootstrapAdmin(store: Store, config: Config, now: Date): Promise<string | null> {
   const { ADMIN_USERNAME: username, ADMIN_PASSWORD: password } = config
@@ -18,7 +44,14 @@ export async function bootstrapAdmin(store: Store, config: Config, now: Date): P
   return username
 }
 
-export const DEMO_LOGINS: { username: string; password: string; role: Role; binding?: string }[] = [
+export interface DemoLogin {
+  username: string
+  password: string
+  role: Role
+  binding?: string
+}
+
+export const DEMO_LOGINS: DemoLogin[] = [
   { username: 'admin', password: 'tongxing-admin', role: 'admin' },
   { username: 'coordinator', password: 'tongxing-coord', role: 'coordinator' },
   { username: 'enterprise', password: 'tongxing-firm', role: 'enterprise', binding: 'demo-ent-1' },
@@ -49,6 +82,12 @@ const ENTERPRISES: [string, string, string, WhitelistStatus, WhitelistLevel | nu
  */
 export async function seedDemo(store: Store, config: Config, now: Date): Promise<boolean> {
   if ((await countAccounts(store.db)) > 0) return false
+  await store.atomic(await demoWrites(store, config, now, DEMO_LOGINS))
+  return true
+}
+
+/** The writes of the demo data with the given demo logins. */
+async function demoWrites(store: Store, config: Config, now: Date, logins: DemoLogin[]) {
   const at = now.toISOString()
   const db = store.db
   const writes: Parameters<Store['atomic']>[0][number][] = []
@@ -100,17 +139,12 @@ export async function seedDemo(store: Store, config: Config, now: Date): Promise
       )
     }
   }
-  for (const login of DEMO_LOGINS) writes.push(...(await accountWrites(store, now, login)))
-  writes.push(auditEntry(db, now, { actor: 'system', action: 'demo.seed', subject: 'service', after: { enterprises: ENTERPRISES.length, accounts: DEMO_LOGINS.length } }))
-  await store.atomic(writes)
-  return true
+  for (const login of logins) writes.push(...(await accountWrites(store, now, login)))
+  writes.push(auditEntry(db, now, { actor: 'system', action: 'demo.seed', subject: 'service', after: { enterprises: ENTERPRISES.length, accounts: logins.length } }))
+  return writes
 }
 
-async function accountWrites(
-  store: Store,
-  now: Date,
-  login: { username: string; password: string; role: Role; binding?: string },
-) {
+async function accountWrites(store: Store, now: Date, login: DemoLogin) {
   const id = crypto.randomUUID()
   const row = {
     id,

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { ApiError, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { conflict, describeGuard, notFound } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator, type Principal } from '../auth/principal.ts'
@@ -22,6 +22,10 @@ const NumberParam = z.object({ number: PassNumber })
 export function passRoutes(deps: Deps) {
   const { store } = deps
   const app = createRouter()
+  // A PNG costs work in the square of its width: a larger width is refused (400), not drawn or
+  // silently shrunk, so the client learns the limit instead of printing a smaller code.
+  const maxWidth = deps.config.QR_MAX_WIDTH
+  const PngQuery = z.object({ width: z.coerce.number().int().min(Math.min(128, maxWidth)).max(maxWidth).default(Math.min(512, maxWidth)) })
 
   /** The pass with its token, if the caller may see it: coordinators all, an enterprise its own (else 404). */
   async function visiblePass(principal: Principal, number: string): Promise<PassRow> {
@@ -101,17 +105,16 @@ export function passRoutes(deps: Deps) {
       method: 'get',
       path: '/passes/{number}/qr.png',
       tags: ['passes'],
-      summary: 'The pass QR code (PNG; on Node — the Workers build serves SVG only)',
+      summary: 'The pass QR code (PNG), `width` pixels square, at most QR_MAX_WIDTH (400 beyond it)',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
-      request: { params: NumberParam, query: z.object({ width: z.coerce.number().int().min(128).max(2048).default(512) }) },
+      request: { params: NumberParam, query: PngQuery },
       responses: { 200: { description: 'PNG image', content: { 'image/png': { schema: z.string() } } }, ...commonErrors },
     }),
     async (c) => {
       const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
       const png = await qrPng(row.token!, c.req.valid('query').width)
-      if (!png) throw new ApiError(404, 'png_unavailable', 'this deployment renders QR codes as SVG only: use qr.svg')
-      return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png', 'cache-control': 'private, no-store' })
+      return c.body(png, 200, { 'content-type': 'image/png', 'cache-control': 'private, no-store' })
     },
   )
 
