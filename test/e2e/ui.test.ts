@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ServerType } from '@hono/node-server'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { residentId } from '../support/fixtures.ts'
+import { scan, sendEvents } from '../support/flow.ts'
 import { ARTIFACTS, accessibilityProblems, decodeQr, launch, qrVideo, screenshot, signIn, startServer } from './browser.ts'
 
 // Real Chromium against the real app: an enterprise applies, a coordinator approves, the pass
@@ -203,4 +204,83 @@ describe('the checkpoint', () => {
     expect(t.sqlite.prepare('SELECT count(*) FROM scans WHERE plate = ?').pluck().get('浙A77777')).toBe(1)
     await context.close()
   })
+
+  it('records true times from a phone whose clock is 20 minutes fast', async () => {
+    const pass = await issueNow('浙A66666')
+    const { context, page } = await newPage(360)
+    // The phone's clock runs 20 minutes ahead; the server refuses device times over 5 minutes ahead.
+    await context.addInitScript({
+      content: `(() => {
+        const RealDate = Date, skew = 20 * 60000
+        class FastDate extends RealDate {
+          constructor(...args) { if (args.length === 0) super(RealDate.now() + skew); else super(...args) }
+          static now() { return RealDate.now() + skew }
+        }
+        globalThis.Date = FastDate
+      })()`,
+    })
+    await signIn(page, url, 'checkpoint', 'tongxing-check')
+    expect(await page.evaluate(() => Date.now() - performance.timeOrigin - performance.now())).toBeGreaterThan(19 * 60_000)
+    await page.locator('#checkpoint').selectOption('HZ-G60-XS')
+    await page.locator('[data-typed-input]').fill(pass.token)
+    await page.getByRole('button', { name: '核验' }).click()
+    await page.locator('[data-verdict]').waitFor()
+    expect(await page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('valid')
+    await page.getByLabel('采样管编码').fill('TUBE-FAST-CLOCK')
+    await page.getByRole('button', { name: '已采样' }).click()
+    await expect.poll(() => page.locator('[data-queue-count]').textContent(), { timeout: 20_000 }).toBe('0')
+    await screenshot(page, '12-scan-fast-phone-clock')
+    const scanned = t.sqlite.prepare('SELECT scanned_at FROM scans WHERE plate = ?').pluck().get('浙A66666') as string
+    expect(Math.abs(Date.parse(scanned) - Date.now())).toBeLessThan(2 * 60_000)
+    const loop = t.sqlite.prepare('SELECT id FROM loops WHERE plate = ?').pluck().get('浙A66666') as string
+    const events = t.sqlite.prepare('SELECT kind, at FROM loop_events WHERE loop_id = ? ORDER BY at, rowid').all(loop) as { kind: string; at: string }[]
+    expect(events.map((e) => e.kind)).toEqual(['arrived', 'sampled'])
+    for (const e of events) expect(Math.abs(Date.parse(e.at) - Date.now())).toBeLessThan(2 * 60_000)
+    await context.close()
+  })
 })
+
+describe('a positive result', () => {
+  it('is settled only by a coordinator who says what the resolution allows', async () => {
+    const pass = await issueNow('浙A55555')
+    const opened = await scan(t, { token: pass.token })
+    const loopId = opened.json.loop.id as string
+    const now = new Date().toISOString()
+    const sent = await sendEvents(t, [
+      { id: crypto.randomUUID(), loop_id: loopId, kind: 'sampled', at: now, checkpoint_code: 'HZ-G60-XS', data: { tube_code: 'TUBE-POS' } },
+      { id: crypto.randomUUID(), loop_id: loopId, kind: 'pcr_result', at: now, checkpoint_code: 'HZ-G60-XS', data: { result: 'positive' } },
+    ])
+    expect(sent.json.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted'])
+    const { context, page } = await newPage()
+    await signIn(page, url, 'coordinator', 'tongxing-coord')
+    await page.goto(`${url}/ui/alerts`)
+    const alert = page.locator('[data-alert]', { hasText: '浙A55555' })
+    expect(await alert.locator('select[name="outcome"] option').allTextContents()).toEqual(['已安排复检', '由专班闭环', '已移交处置（阳性结果保留）'])
+    expect(await accessibilityProblems(page)).toEqual([])
+    await alert.locator('select[name="outcome"]').selectOption('retest_ordered')
+    await alert.getByLabel('处置说明').fill('复检：重新采样')
+    await screenshot(page, '13-coordinator-positive-outcome')
+    await Promise.all([page.waitForEvent('load'), alert.getByRole('button', { name: '处置完毕' }).click()])
+    expect(await page.locator('[data-alert]', { hasText: '浙A55555' }).count()).toBe(0)
+    const kinds = t.sqlite.prepare('SELECT kind FROM loop_events WHERE loop_id = ? ORDER BY at, rowid').pluck().all(loopId)
+    expect(kinds).toContain('retest_ordered')
+    expect(t.sqlite.prepare("SELECT outcome FROM alerts WHERE loop_id = ? AND kind = 'pcr_positive'").pluck().get(loopId)).toBe('retest_ordered')
+    await context.close()
+  })
+})
+
+/** A pass valid from now (the browser tests run on the real clock). */
+async function issueNow(plate: string) {
+  const app = await t.call('POST', '/api/v1/applications', {
+    as: 'enterprise',
+    body: {
+      plate, crew: [{ name: '王五', id_number: residentId('19880808', '123'), phone: '13900002222' }], cargo_category: 'medical',
+      origin_region_code: '320583', destination: { station_code: 'HZ-XS-01' }, route: 'G15',
+      valid_from: new Date().toISOString(), valid_until: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+    },
+  })
+  expect(app.status).toBe(201)
+  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, { as: 'coordinator' })
+  expect(pass.status).toBe(201)
+  return pass.json as { number: string; token: string }
+}

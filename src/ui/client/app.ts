@@ -24,6 +24,11 @@ function serialise(form: HTMLFormElement) {
       params[field.name.slice(6)] = String(value)
       continue
     }
+    // A checkbox is a yes/no the API takes as `true`, sent only when ticked.
+    if (field.type === 'checkbox') {
+      if (field.checked) setPath(body, field.name.split('.'), true)
+      continue
+    }
     if (value === '') continue
     if (field.dataset.type === 'china-time') value = `${value}:00+08:00`
     if (field.type === 'number') value = Number(value)

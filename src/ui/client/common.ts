@@ -15,14 +15,46 @@ export interface ApiAnswer {
   json: any
 }
 
+// The server's clock, learnt from the `Date` header of its answers, so that a phone whose clock
+// is wrong still records (and judges passes by) true times. Kept on the device for offline use.
+const CLOCK_KEY = 'tx-clock-offset'
+let clockOffset = readClockOffset()
+
+function readClockOffset(): number {
+  try {
+    return Number(localStorage.getItem(CLOCK_KEY)) || 0
+  } catch {
+    return 0
+  }
+}
+
+/** Now, by the server's clock as last seen (the phone's own clock when it never was). */
+export const serverNow = () => new Date(Date.now() + clockOffset)
+
+function learnClock(res: Response, sentAt: number) {
+  const stamped = Date.parse(res.headers.get('date') ?? '')
+  if (Number.isNaN(stamped)) return
+  // The header is in whole seconds, stamped between sending and receiving: a second of doubt,
+  // so only a phone clock more than 30 s off is corrected.
+  const offset = stamped + 500 - (sentAt + Date.now()) / 2
+  clockOffset = Math.abs(offset) < 30_000 ? 0 : Math.round(offset)
+  try {
+    localStorage.setItem(CLOCK_KEY, String(clockOffset))
+  } catch {
+    // Private mode: the offset lasts as long as the page.
+  }
+}
+
 /** Calls the JSON API with the session cookie; writes carry the header that proves same-site. */
 export async function api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+  const sentAt = Date.now()
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
     headers: { 'x-tongxing-csrf': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
+  learnClock(res, sentAt)
   let json: any = null
   try {
     json = await res.json()

@@ -1,6 +1,6 @@
 import jsQR from 'jsqr'
 import { get, set } from 'idb-keyval'
-import { api, el, i18n, word } from './common.ts'
+import { api, el, i18n, serverNow, word } from './common.ts'
 import { verifyOffline, type TrustMaterial } from './verify-offline.ts'
 
 // The checkpoint scan page. Online it asks the server; offline it verifies the token itself with
@@ -22,7 +22,8 @@ let flushing = false
 
 const checkpoint = () => checkpointSelect.value
 const isEntry = () => ['highway_exit', 'road'].includes(checkpointSelect.selectedOptions[0]?.dataset.kind ?? '')
-const nowIso = () => new Date().toISOString()
+// Device times by the server's clock as last seen: a phone set wrong still records true times.
+const nowIso = () => serverNow().toISOString()
 
 async function queue(): Promise<QueueItem[]> {
   return (await get<QueueItem[]>('tx-queue')) ?? []
@@ -56,9 +57,9 @@ async function refreshTrust() {
   }
 }
 
-function renderVerdict(answer: { verdict: string; reasons: string[]; action: string; flags?: string[]; pass?: { number: string; plate: string; valid_until: string }; receipt?: { status: string }; arrival_report?: { status: string } }, offline: boolean) {
+function renderVerdict(answer: { verdict: string; reasons: string[]; action: string; flags?: string[]; warnings?: string[]; pass?: { number: string; plate: string; valid_until: string }; receipt?: { status: string }; arrival_report?: { status: string } }, offline: boolean) {
   const valid = answer.verdict === 'valid'
-  const reasons = [...answer.reasons, ...(answer.flags ?? [])]
+  const reasons = [...answer.reasons, ...(answer.flags ?? []), ...(answer.warnings ?? [])]
   result.replaceChildren(
     el(
       'div',
@@ -100,7 +101,7 @@ async function scanToken(fields: { token?: string; pass_number?: string }, obser
     result.replaceChildren(el('p', { class: 'errors', role: 'alert' }, `${i18n.t.offlineNow}`))
     return
   }
-  const verdict = await verifyOffline(fields.token, trust, observedPlate)
+  const verdict = await verifyOffline(fields.token, trust, observedPlate, serverNow())
   renderVerdict(verdict, true)
   await enqueue({ type: 'scan', body })
   showLoop(verdict.verdict === 'valid' && isEntry() ? { pendingScanId: body.id, plate: verdict.pass?.plate } : {})
@@ -118,6 +119,12 @@ async function flush() {
       if (item.type === 'scan') {
         const answer = await api('POST', '/api/v1/scans', item.body)
         if (answer.status >= 500) break
+        // The phone's clock is ahead of the server's: keep the scan until real time catches up
+        // with it (it is accepted then), and tell the officer to fix the clock. Never drop it.
+        if (answer.json?.error?.code === 'scanned_at_in_future') {
+          showClockNotice()
+          break
+        }
         if (answer.json?.loop?.id) loopsByScan[String(item.body.id)] = answer.json.loop.id
         if (current.pendingScanId === item.body.id && answer.json?.loop?.id) current.loopId = answer.json.loop.id
         items = items.slice(1)
@@ -131,7 +138,16 @@ async function flush() {
         }
         const answer = await api('POST', '/api/v1/events', { events: batch })
         if (answer.status >= 500) break
-        items = items.slice(batch.length)
+        // Events dated ahead of the server (a fast phone clock) stay queued for a later upload.
+        const results: { id: string; error?: { code: string } }[] = answer.json?.results ?? []
+        const early = new Set(results.filter((r) => r.error?.code === 'time_in_future').map((r) => r.id))
+        const kept = batch.filter((event) => early.has(String(event.id))).map((event) => ({ type: 'event' as const, event }))
+        items = [...kept, ...items.slice(batch.length)]
+        if (kept.length > 0) {
+          showClockNotice()
+          await saveQueue(items)
+          break
+        }
       }
       await set('tx-loops-by-scan', loopsByScan)
       await saveQueue(items)
@@ -144,11 +160,15 @@ async function flush() {
   }
 }
 
+function showClockNotice() {
+  result.append(el('p', { class: 'notice', role: 'alert', 'data-clock-ahead': '' }, i18n.t.clockAhead))
+}
+
 async function recordEvent(kind: string, data?: Record<string, unknown>) {
   const loopId = current.loopId ?? (current.pendingScanId ? `pending:${current.pendingScanId}` : undefined)
   if (!loopId) return
   await enqueue({ type: 'event', event: { id: crypto.randomUUID(), loop_id: loopId, kind, at: nowIso(), checkpoint_code: checkpoint(), ...(data ? { data } : {}) } })
-  eventLog.textContent = `${word(kind)} ✓ ${new Date().toLocaleTimeString()}`
+  eventLog.textContent = `${word(kind)} ✓ ${serverNow().toLocaleTimeString()}`
   await flush()
 }
 
@@ -250,6 +270,10 @@ window.addEventListener('online', () => {
   void refreshTrust().then(flush)
 })
 window.addEventListener('offline', showNetwork)
+// Retry what is still queued (a server error, or records dated ahead of the server's clock).
+setInterval(() => {
+  if (queueCount.textContent !== '0') void flush()
+}, 20_000)
 showNetwork()
 void queue().then((items) => (queueCount.textContent = String(items.length)))
 void refreshTrust().then(flush)

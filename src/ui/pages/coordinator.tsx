@@ -11,6 +11,7 @@ import { Layout, Table, type PageContext } from '../layout.tsx'
 import { alertKindOrder, alertStatusOrder } from '../../alerts/urgency.ts'
 import { chinaTime } from '../format.ts'
 import { MESSAGES, words } from '../i18n.ts'
+import { POSITIVE_OUTCOMES, isPositiveAlert } from '../../alerts/resolve-outcome.ts'
 
 const when = chinaTime
 
@@ -20,6 +21,7 @@ function ReasonForm(props: { api: string; label: string; button: string; field?:
   return (
     <form data-api={props.api} data-method="POST" data-reload class="row">
       <div class="errors" role="alert" data-errors></div>
+      {props.extra ?? null}
       <div class="field" data-field={field}>
         <label for={id}>{props.label}</label>
         <input id={id} name={field} required />
@@ -28,6 +30,19 @@ function ReasonForm(props: { api: string; label: string; button: string; field?:
         <button type="submit" class={props.danger ? 'danger' : ''}>{props.button}</button>
       </div>
     </form>
+  )
+}
+
+/** A positive result is final: the coordinator says what the resolution allows (see alerts/resolve-outcome.ts). */
+function OutcomePicker(props: { ctx: PageContext; id: string }) {
+  const id = `outcome-${props.id}`
+  return (
+    <div class="field" data-field="outcome">
+      <label for={id}>{MESSAGES[props.ctx.lang].outcome}</label>
+      <select id={id} name="outcome" required>
+        {POSITIVE_OUTCOMES.map((o) => <option value={o}>{words(props.ctx.lang, o)}</option>)}
+      </select>
+    </div>
   )
 }
 
@@ -50,6 +65,17 @@ export async function queuePage(deps: Deps, ctx: PageContext) {
             <form data-api={`/api/v1/applications/${a.id}/approve`} data-method="POST" data-reload>
               <div class="errors" role="alert" data-errors></div>
               <button type="submit" data-approve>{t.approve}</button>
+              {/* Only when approval was refused because another firm holds a valid pass for the plate. */}
+              <details>
+                <summary>{t.overrideOtherFirm}</summary>
+                <div class="field" data-field="confirm_other_firm">
+                  <label><input type="checkbox" name="confirm_other_firm" /> {t.confirmOtherFirm}</label>
+                </div>
+                <div class="field" data-field="note">
+                  <label for={`override-note-${a.id}`}>{t.note}</label>
+                  <input id={`override-note-${a.id}`} name="note" />
+                </div>
+              </details>
             </form>
             <ReasonForm api={`/api/v1/applications/${a.id}/reject`} label={t.reason} button={t.reject} danger />
           </article>
@@ -238,7 +264,7 @@ export async function alertsPage(deps: Deps, ctx: PageContext) {
           <article class="verdict invalid" data-alert={a.id}>
             <h2>{`${words(ctx.lang, a.kind)} · ${row.plate}`}</h2>
             <p>{`${words(ctx.lang, a.status)} · ${when(a.opened_at)} · `}<a href={`/ui/loops/${a.loop_id}`}>{t.loop}</a></p>
-            <ReasonForm api={`/api/v1/alerts/${a.id}/resolve`} label={t.note} button={t.resolve} field="note" />
+            <ReasonForm api={`/api/v1/alerts/${a.id}/resolve`} label={t.note} button={t.resolve} field="note" extra={isPositiveAlert(a.kind) ? <OutcomePicker ctx={ctx} id={a.id} /> : null} />
           </article>
         )
       })}

@@ -95,8 +95,12 @@ export function checkDatabase(file: string, acks?: Acks, options: { releaseHours
     )) {
       problem(`superseded pass ${r.number} names no existing successor`)
     }
-    for (const r of rows<{ plate: string; n: number }>("SELECT plate, count(*) AS n FROM passes WHERE status = 'active' GROUP BY plate HAVING n > 1")) {
-      problem(`plate ${r.plate} has ${r.n} active passes`)
+    // One vehicle, one pass: two active passes of a plate may follow each other, never overlap.
+    for (const r of rows<{ plate: string; a: string; b: string }>(
+      `SELECT p.plate, p.number AS a, q.number AS b FROM passes p JOIN passes q ON q.plate = p.plate AND q.number > p.number
+       WHERE p.status = 'active' AND q.status = 'active' AND p.valid_from < q.valid_until AND q.valid_from < p.valid_until`,
+    )) {
+      problem(`plate ${r.plate} has overlapping active passes ${r.a} and ${r.b}`)
     }
     for (const r of rows<{ id: string }>('SELECT id FROM alerts WHERE loop_id NOT IN (SELECT id FROM loops)')) problem(`alert ${r.id} on a missing loop`)
 

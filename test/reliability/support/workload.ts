@@ -235,7 +235,8 @@ export async function sendEventBatch(world: World, stop?: () => boolean) {
       acks.events.set(result.id, sent.loop_id as string)
       if (result.status === 'accepted') acks.stats.accepted++
       else acks.stats.duplicateOnRetry++
-    } else if (result.status === 'rejected' && unknown.has(result.id)) {
+    } else if (result.status === 'rejected' && (unknown.has(result.id) || result.error?.code === 'loop_full')) {
+      // A loop holds at most MAX_LOOP_EVENTS events: the random workload fills some loops up.
       acks.rejectedEvents.add(result.id)
     } else {
       throw new Error(`event ${result.id} answered ${result.status} ${JSON.stringify(result.error)}`)

@@ -40,6 +40,10 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'POST /api/v1/auth/login': { public: true, body: () => ({ username: 'checkpoint', password: 'tongxing-check' }) },
 
   'GET /api/v1/auth/me': { allowed: SIGNED_IN },
+  // A wrong current password: the call passes authorization and changes no demo password.
+  'POST /api/v1/auth/password': { allowed: SIGNED_IN, body: () => ({ current_password: 'not-the-password', new_password: 'matrix-password-2' }), ok: [400] },
+  // Revokes the caller's tokens; test-app's `call` signs in again when told `token_revoked`.
+  'POST /api/v1/auth/logout': { allowed: SIGNED_IN },
   'POST /api/v1/accounts': {
     allowed: COORDINATORS,
     body: (_w, caller, n) => ({ username: `mx-${caller}-${n}`, password: 'matrix-password', role: 'checkpoint', checkpoint_codes: ['HZ-RD-104'] }),
@@ -89,7 +93,7 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'POST /api/v1/applications': { allowed: ['enterprise'], body: (_w, _c, n) => applicationBody({ plate: `沪E${suffix(n)}` }) },
   'GET /api/v1/applications': { allowed: [...COORDINATORS, 'enterprise'] },
   'GET /api/v1/applications/{id}': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ id: w.applications.toRead }) },
-  'POST /api/v1/applications/{id}/approve': { allowed: COORDINATORS, params: (w) => ({ id: w.applications.toApprove }) },
+  'POST /api/v1/applications/{id}/approve': { allowed: COORDINATORS, params: (w) => ({ id: w.applications.toApprove }), body: () => ({ confirm_other_firm: false, note: 'matrix: no other firm holds this plate' }) },
   'POST /api/v1/applications/{id}/reject': { allowed: COORDINATORS, params: (w) => ({ id: w.applications.toReject }), body: () => ({ reason: 'matrix: rejected' }) },
   'POST /api/v1/applications/{id}/withdraw': { allowed: ['enterprise'], owned: true, params: (w) => ({ id: w.applications.toWithdraw }) },
 
@@ -103,6 +107,7 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'POST /api/v1/loops': { allowed: ['checkpoint'], body: (_w, _c, n) => ({ plate: `浙B${suffix(n)}`, checkpoint_code: 'HZ-G60-XS' }) },
   'GET /api/v1/loops/{id}': { allowed: ['checkpoint', ...COORDINATORS], params: (w) => ({ id: w.loopA }) },
   'POST /api/v1/loops/{id}/close': { allowed: COORDINATORS, params: (w) => ({ id: w.loopC }), body: () => ({ note: 'matrix: closed by hand' }) },
+  'POST /api/v1/loops/{id}/deadline': { allowed: COORDINATORS, params: (w) => ({ id: w.loopA }), body: () => ({ deadline: '2026-11-30T08:00:00+08:00', note: 'matrix: road closed' }) },
   'POST /api/v1/events': {
     allowed: ['checkpoint'],
     body: (w) => ({ events: [{ id: crypto.randomUUID(), loop_id: w.loopC, kind: 'departed', at: '2026-11-29T09:00:00+08:00', checkpoint_code: 'HZ-G60-XS', data: { note: 'left by G60' } }] }),
@@ -112,21 +117,27 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
 
   'GET /api/v1/alerts': { allowed: [...COORDINATORS, 'checkpoint'] },
   'POST /api/v1/alerts/{id}/acknowledge': { allowed: COORDINATORS, params: (w) => ({ id: w.alertId }), body: () => ({ note: 'matrix: on it' }) },
-  'POST /api/v1/alerts/{id}/resolve': { allowed: COORDINATORS, params: (w) => ({ id: w.alertId }), body: () => ({ note: 'matrix: handled' }) },
+  'POST /api/v1/alerts/{id}/resolve': { allowed: COORDINATORS, params: (w) => ({ id: w.alertId }), body: () => ({ note: 'matrix: handled', outcome: 'handled_off_loop' }) },
 
   'GET /api/v1/audit/log': { allowed: COORDINATORS },
   'GET /api/v1/audit/verify': { allowed: COORDINATORS },
+  // Public like the JWKS: other issuers record the signed head; 404 before the first seal.
+  'GET /api/v1/audit/head': { public: true, ok: [200, 404] },
   'GET /api/v1/audit/enterprises': { allowed: COORDINATORS },
 
   'POST /api/v1/arrival-reports': {
     allowed: ['enterprise'],
-    body: (w, _c, n) => ({
-      plate: `沪F${suffix(n)}`,
+    // A firm reports only a plate it holds a valid pass for: demo-ent-1's pass A (201); the other
+    // firm gets 400 plate_not_yours for it, as for an unknown plate.
+    body: (w) => ({
+      plate: '沪A12345D',
+      pass_number: w.passA.number,
       checkpoint_code: 'HZ-G60-XS',
       expected_from: '2026-11-30T20:00:00+08:00',
       expected_until: '2026-12-01T08:00:00+08:00',
       crew: [{ name: '王五', id_number: residentId('19900505', '222'), phone: '13700002222' }],
     }),
+    ok: [201, 400],
   },
   'GET /api/v1/arrival-reports': { allowed: ['checkpoint', ...COORDINATORS, 'enterprise'] },
 
