@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi'
+import { emptyBodyAsEmptyObject } from '../http/optional-json-body.ts'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
@@ -182,7 +183,7 @@ export function applicationRoutes(deps: Deps) {
         'A valid pass of another enterprise is superseded only with `confirm_other_firm: true` and a `note` (else 409 `plate_held_by_other_firm`). ' +
         'The body is optional.',
       security: bearer,
-      middleware: [allow('coordinator')],
+      middleware: [allow('coordinator'), emptyBodyAsEmptyObject()],
       request: { params: IdParam, body: { content: { 'application/json': { schema: ApproveBody } }, required: false } },
       responses: { 201: jsonResponse(PassSchema, 'the new pass'), ...commonErrors },
     }),

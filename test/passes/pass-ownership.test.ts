@@ -119,6 +119,18 @@ describe('another firm’s pass on the same plate', () => {
   })
 })
 
+describe('the approval body', () => {
+  it('is optional, also when a client sends the JSON content type with no bytes', async () => {
+    const { id } = await apply('enterprise', { plate: '浙A0E001' })
+    const empty = await t.call('POST', `/api/v1/applications/${id}/approve`, { as: 'coordinator', headers: { 'content-type': 'application/json' } })
+    expect(empty.status).toBe(201)
+    const other = await apply('enterprise', { plate: '浙A0E002' })
+    const broken = await t.call('POST', `/api/v1/applications/${other.id}/approve`, { as: 'coordinator', body: '{"confirm_other_firm":' })
+    expect(broken.status).toBe(400)
+    expect(broken.json.error.code).toBe('malformed_body')
+  })
+})
+
 describe('a pass that starts later', () => {
   it('is refused at submission when it overlaps the firm’s current pass, saying to start it when that ends or now', async () => {
     const current = await issue('enterprise', { plate: '浙K20001', valid_until: inDays(5) })
