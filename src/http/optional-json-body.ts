@@ -7,7 +7,9 @@ import type { MiddlewareHandler } from 'hono'
  */
 export function emptyBodyAsEmptyObject(): MiddlewareHandler {
   return async function emptyBodyAsEmptyObject(c, next) {
-    if ((await c.req.text()).trim() === '') {
+    // Only then: reading the body of any other request would hide it from the media-type check.
+    const json = /^application\/([\w.+-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')
+    if (json && (await c.req.text()).trim() === '') {
       // Hono keeps each body reading as a promise in `bodyCache`; `json()` parses the cached text.
       ;(c.req.bodyCache as Record<string, unknown>).text = Promise.resolve('{}')
     }

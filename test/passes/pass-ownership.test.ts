@@ -124,6 +124,16 @@ describe('the approval body', () => {
     const { id } = await apply('enterprise', { plate: '浙A0E001' })
     const empty = await t.call('POST', `/api/v1/applications/${id}/approve`, { as: 'coordinator', headers: { 'content-type': 'application/json' } })
     expect(empty.status).toBe(201)
+    // As a real HTTP server hands it over: no content type, an empty body stream.
+    const bare = await apply('enterprise', { plate: '浙A0E003' })
+    const token = await t.tokenFor('coordinator')
+    const res = await t.app.request(`/api/v1/applications/${bare.id}/approve`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: new ReadableStream({ start: (controller) => controller.close() }),
+      duplex: 'half',
+    } as RequestInit)
+    expect(res.status).toBe(201)
     const other = await apply('enterprise', { plate: '浙A0E002' })
     const broken = await t.call('POST', `/api/v1/applications/${other.id}/approve`, { as: 'coordinator', body: '{"confirm_other_firm":' })
     expect(broken.status).toBe(400)
