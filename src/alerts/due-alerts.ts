@@ -23,6 +23,7 @@ export interface DueAlert {
  *  - result_overdue: no PCR result `resultOverdueHours` after this round's sample;
  *  - destination_overdue: released, not arrived (nor departed) by the deadline; each deadline a
  *    coordinator sets is a new round.
+ * Neither overdue alert opens on a closed loop; positives do.
  */
 export function alertsDue(facts: LoopFacts, now: Date, limits: AlertLimits): DueAlert[] {
   const due: DueAlert[] = []
@@ -48,12 +49,14 @@ export function dueAlerts(facts: LoopFacts, now: Date, limits: AlertLimits): Ale
   return [...new Set(alertsDue(facts, now, limits).map((a) => a.kind))]
 }
 
+// A closed loop is overdue for nothing (a coordinator may close one still waiting): only a
+// positive result still alerts on it.
 export function resultDueAt(facts: LoopFacts, limits: AlertLimits): Date | null {
-  if (!facts.sampledAt || facts.pcr) return null
+  if (!facts.sampledAt || facts.pcr || facts.closedAt) return null
   return new Date(Date.parse(facts.sampledAt) + limits.resultOverdueHours * HOUR)
 }
 
 export function destinationDueAt(facts: LoopFacts): Date | null {
-  if (!facts.releaseDeadline || facts.destinationArrivedAt || facts.departedAt) return null
+  if (!facts.releaseDeadline || facts.destinationArrivedAt || facts.departedAt || facts.closedAt) return null
   return new Date(facts.releaseDeadline)
 }

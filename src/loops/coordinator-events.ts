@@ -1,5 +1,6 @@
 import type { Deps } from '../http/env.ts'
 import type { Compilable } from '../db/store.ts'
+import { conflict } from '../http/errors.ts'
 import { insertRow } from '../db/precompiled.ts'
 import type { CoordinatorEventKind } from './fold.ts'
 import { findLoop, loopEvents } from './loops.repository.ts'
@@ -7,10 +8,24 @@ import type { LoopEventRow, LoopRow } from './loops.table.ts'
 import { projectLoop, settleDirtyLoops } from './refresh-loop.ts'
 
 /**
+ * When a decision takes effect in the loop's device-time order: after everything the coordinator
+ * saw. Device times may run up to 5 minutes ahead of the server, so the server's time alone could
+ * sort the decision before the very result it settles (and flag it). A millisecond after the
+ * latest event, or the server's time if that is later.
+ */
+export function decisionTime(now: Date, events: readonly Pick<LoopEventRow, 'at'>[]): string {
+  const times = events.map((e) => Date.parse(e.at) + 1).filter(Number.isFinite)
+  return new Date(Math.max(now.getTime(), ...times)).toISOString()
+}
+
+/**
  * Records a coordinator's decision on a loop as a loop event (fold.ts, COORDINATOR_EVENT_KINDS),
- * at the server's time and with no checkpoint, so the loop still follows from its events alone.
- * `before` runs first in the same atomic write (guards, the alert it resolves, the audit entry);
- * the loop's projection follows, so lists show the decision at once. Returns the loop as stored.
+ * dated by `decisionTime` and with no checkpoint, so the loop still follows from its events alone.
+ * The loop is folded with the decision first: a decision its events would flag (a retest with no
+ * positive result standing, a deadline for a loop not released) is refused, 409 with the flag as
+ * code, and nothing is written. `before` runs first in the same atomic write (guards, the alert
+ * it resolves, the audit entry); the loop's projection follows, so lists show the decision at
+ * once. Returns the loop as stored.
  */
 export async function recordCoordinatorEvent(
   deps: Deps,
@@ -19,23 +34,25 @@ export async function recordCoordinatorEvent(
   before: Compilable[],
 ): Promise<LoopRow> {
   const db = deps.store.db
-  const now = deps.clock().toISOString()
+  const now = deps.clock()
   const stored = await loopEvents(db, loop.id)
   const row: LoopEventRow = {
     id: crypto.randomUUID(),
     loop_id: loop.id,
     kind: event.kind,
-    at: now,
+    at: decisionTime(now, stored),
     checkpoint_code: '',
     data: JSON.stringify(event.data),
     recorded_by: event.actor,
-    received_at: now,
+    received_at: now.toISOString(),
     flag: null,
     late: 0,
   }
   const nextSeq = Math.max(0, ...stored.map((e) => e.seq)) + 1
   const events = [...stored, { ...row, seq: nextSeq }]
   const projected = projectLoop(deps, loop, events, events.length)
+  const flag = projected.facts.flags.find((f) => f.eventId === row.id)
+  if (flag) throw conflict(flag.reason, `the loop’s events do not allow ${event.kind} now (${flag.reason}); read the loop again`)
   const writes = [...before, insertRow('loop_events', row)]
   const from = writes.length
   writes.push(...projected.writes)

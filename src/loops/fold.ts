@@ -129,10 +129,18 @@ const result = (data: LoopEvent['data']): TestResult | null =>
 const validTime = (value: unknown): string | null =>
   typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : null
 
-/** A positive result of this round stands: final until a coordinator settles it. */
-export const positiveStands = (facts: Pick<LoopFacts, 'pcr' | 'antigen'>) => facts.pcr === 'positive' || facts.antigen === 'positive'
+/**
+ * A positive result of this round stands: final until a coordinator settles it. One flagged where
+ * it fell (a lab's slow clock dating it before the sample) stands too: it raised its alert, so it
+ * must hold the loop as well.
+ */
+export const positiveStands = (facts: Pick<LoopFacts, 'pcr' | 'antigen' | 'positives' | 'round'>) =>
+  facts.pcr === 'positive' || facts.antigen === 'positive' || facts.positives.some((p) => p.round === facts.round)
 
-/** Applies one event; returns the reason it makes no sense here, or null if it was applied. */
+/**
+ * Applies one event; returns the reason it makes no sense here, or null if it was applied. The
+ * fold records a positive result first (`recordPositive`), whether or not it applies here.
+ */
 export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: number): string | null {
   if (facts.closedAt && event.kind !== 'pcr_result' && event.kind !== 'antigen_result') return 'loop_closed'
   const opened = facts.arrivedAt !== null
@@ -174,16 +182,8 @@ export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: num
         facts.pcr = value
         facts.pcrAt = event.at
       }
-      if (value === 'positive') {
-        facts.negativeSince = null
-        // The events are the truth: a positive that comes after the loop closed on a negative
-        // reopens it (unless a coordinator closed it).
-        if (facts.closedAt && !facts.closedByCoordinator) {
-          facts.closedAt = null
-          facts.state = facts.stateBeforeClose ?? facts.state
-          facts.stateBeforeClose = null
-        }
-      } else facts.negativeSince ??= facts.sampledAt
+      // A positive was already recorded by `recordPositive`, wherever it fell.
+      if (value === 'negative') facts.negativeSince ??= facts.sampledAt
       break
     }
     case 'released':
@@ -267,13 +267,28 @@ function closeIfDone(facts: LoopFacts) {
   if (cleared && gone) close(facts, [gone, facts.pcrAt ?? gone].sort().at(-1)!)
 }
 
+/**
+ * A positive result counts wherever it falls, even where it is flagged (before the sample, before
+ * arrival): it raises its alert, stands for its round, clears any negative learned so far, and
+ * reopens a loop that closed on a negative (the events are the truth) unless a coordinator
+ * closed it.
+ */
+function recordPositive(facts: LoopFacts, test: 'pcr' | 'antigen') {
+  facts.everPositive[test] = true
+  if (!facts.positives.some((p) => p.test === test && p.round === facts.round)) facts.positives.push({ test, round: facts.round })
+  facts.negativeSince = null
+  if (facts.closedAt && !facts.closedByCoordinator) {
+    facts.closedAt = null
+    facts.state = facts.stateBeforeClose ?? facts.state
+    facts.stateBeforeClose = null
+  }
+}
+
 export function foldLoop(events: LoopEvent[], releaseHours: number): LoopFacts {
   const facts = initialFacts()
   for (const event of orderEvents(events)) {
     if (result(event.data) === 'positive' && (event.kind === 'pcr_result' || event.kind === 'antigen_result')) {
-      const test = event.kind === 'pcr_result' ? 'pcr' : 'antigen'
-      facts.everPositive[test] = true
-      if (!facts.positives.some((p) => p.test === test && p.round === facts.round)) facts.positives.push({ test, round: facts.round })
+      recordPositive(facts, event.kind === 'pcr_result' ? 'pcr' : 'antigen')
     }
     const problem = applyEvent(facts, event, releaseHours)
     if (problem) facts.flags.push({ eventId: event.id, reason: problem })

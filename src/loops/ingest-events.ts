@@ -51,6 +51,28 @@ const insertEvents = precompiled(['rows'], (db, a: { rows: string }) =>
       ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
 )
 
+/**
+ * Test results a full loop still takes, beyond MAX_LOOP_EVENTS. A loop filled with junk by a
+ * careless or hostile device must still hear of a positive result (and its alert open) or of the
+ * negative that clears it; a reserve rather than no limit at all keeps a loop bounded even
+ * against a device that sends nothing but results. A real loop needs a few (PCR, antigen, a
+ * retest or two); coordinators were told when it reached the cap (`loop.full` in the audit log).
+ */
+export const RESULT_RESERVE = 20
+const isResult = (kind: string) => kind === 'pcr_result' || kind === 'antigen_result'
+/** How many events a loop may already hold for an event of `kind` to be taken. */
+const roomFor = (kind: string, maxEvents: number) => (isResult(kind) ? maxEvents + RESULT_RESERVE : maxEvents)
+
+/**
+ * The audit entry that tells coordinators a loop reached MAX_LOOP_EVENTS: written once per loop
+ * (a concurrent batch that also reached it finds the first entry), in the same write as the events.
+ */
+const auditLoopFull = precompiled(['at', 'actor', 'subject', 'after'], (db, a: { at: string; actor: string; subject: string; after: string }) =>
+  sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
+      SELECT ${a.at}, ${a.actor}, 'loop.full', ${a.subject}, NULL, ${a.after}
+      WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE subject = ${a.subject} AND action = 'loop.full')`.compile(db),
+)
+
 const rejected = (id: string | null, code: string, message: string): EventOutcome => ({ id, status: 'rejected', error: { code, message } })
 const idReused = (id: string) =>
   rejected(id, 'id_reused', `event ${id} is already stored with other content; an event's id names one event only — give a new event a new id`)
@@ -84,9 +106,10 @@ export function sameEvent(stored: StoredContent | ParsedEvent, event: ParsedEven
  * answer: `accepted` (with `late` if its device time was more than 24 h ago), `duplicate` (this
  * very event was stored before: nothing changes) or `rejected` with the reason — among them
  * `id_reused` (the id is stored with other content), `loop_not_yours` (the loop involves none of
- * the account's checkpoints, see involvement.ts), `loop_full` (MAX_LOOP_EVENTS) and the time
- * bounds of event-times.ts. Accepted events are written in one atomic step with their loops'
- * projections, which are rebuilt from all their events in device-time order.
+ * the account's checkpoints, see involvement.ts), `loop_full` (MAX_LOOP_EVENTS; test results
+ * RESULT_RESERVE more) and the time bounds of event-times.ts. Accepted events are written in one
+ * atomic step with their loops' projections, which are rebuilt from all their events in
+ * device-time order.
  */
 export async function ingestEvents(deps: Deps, principal: Principal, inputs: unknown[]): Promise<EventOutcome[]> {
   const { store, config } = deps
@@ -154,8 +177,8 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     else if (!loop) outcomes[index] = rejected(event.id, 'unknown_loop', `no loop ${event.loop_id}`)
     else if (!involves(principal, loop, before.map((e) => e.checkpoint_code))) {
       outcomes[index] = rejected(event.id, 'loop_not_yours', `loop ${event.loop_id} does not involve your checkpoints (entry, an event recorded there, or the release destination)`)
-    } else if (before.length + inBatch >= config.MAX_LOOP_EVENTS) {
-      outcomes[index] = rejected(event.id, 'loop_full', `loop ${event.loop_id} holds ${config.MAX_LOOP_EVENTS} events, the most it takes; a coordinator should look at it`)
+    } else if (before.length + inBatch >= roomFor(event.kind, config.MAX_LOOP_EVENTS)) {
+      outcomes[index] = rejected(event.id, 'loop_full', `loop ${event.loop_id} holds ${before.length + inBatch} events, the most it takes; coordinators have been told`)
     } else {
       acceptedPerLoop.set(event.loop_id, inBatch + 1)
       accepted.push(candidate)
@@ -200,6 +223,9 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
         ...projected.writes,
         insertRow('audit_log', { at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map(({ input }) => ({ id: input.id, kind: input.kind, at: input.at })) }) }),
       )
+      if (before.length < config.MAX_LOOP_EVENTS && events.length >= config.MAX_LOOP_EVENTS) {
+        writes.push(auditLoopFull({ at: receivedAt, actor: recordedBy, subject: `loop:${loopId}`, after: JSON.stringify({ events: events.length, max_events: config.MAX_LOOP_EVENTS }) }))
+      }
     }
     const results = await store.atomic(writes)
     const storedIds = new Set(results[0].rows.map((r) => r.id as string))

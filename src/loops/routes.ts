@@ -13,7 +13,7 @@ import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
 import { EventResult, EventsBody } from './event-schemas.ts'
 import { ingestEvents } from './ingest-events.ts'
 import { alertView, eventView, findLoop, findOpenLoop, listLoopsQuery, loopAlerts, loopEventPage, loopView } from './loops.repository.ts'
-import { followOpen, refreshLoop } from './refresh-loop.ts'
+import { refreshLoop } from './refresh-loop.ts'
 import { findLoopFor } from './involvement.ts'
 import { recordCoordinatorEvent } from './coordinator-events.ts'
 
@@ -108,6 +108,12 @@ const ManualLoopBody = z
     note: z.string().trim().max(500).optional(),
   })
   .openapi('ManualLoopRequest')
+
+const arrivalIdReused = (id: string) =>
+  conflict('id_reused', `event ${id} is already stored; the arrival event of a new loop needs a new id`)
+
+/** The unique key of `loop_events.id`, as better-sqlite3 and D1 both word it. */
+const isEventIdTaken = (error: unknown) => error instanceof Error && error.message.includes('UNIQUE constraint failed: loop_events.id')
 
 const NoteBody = z.object({ note: z.string().trim().min(2).max(1000) }).openapi('NoteRequest')
 
@@ -204,16 +210,22 @@ export function loopRoutes(deps: Deps) {
       if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`)
       const open = await findOpenLoop(db, body.plate)
       if (open) throw conflict('loop_open', `vehicle ${body.plate} already has an open loop`, { loop_id: open.id })
+      if (body.id && (await db.selectFrom('loop_events').select('id').where('id', '=', body.id).executeTakeFirst())) throw arrivalIdReused(body.id)
       const now = deps.clock()
       const at = now.toISOString()
       const id = crypto.randomUUID()
       const actor = actorOf(principal)
-      await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`, 'loop_open'),
-        db.insertInto('loops').values({ id, plate: body.plate, pass_number: null, enterprise_id: null, entry_checkpoint_code: checkpoint.code, opened_at: at, opened_by: actor, manual: 1, state: 'arrived', alerting: 0, flagged_events: 0, last_checkpoint_code: checkpoint.code, dirty: 1, updated_at: at }),
-        db.insertInto('loop_events').values({ id: body.id ?? crypto.randomUUID(), loop_id: id, kind: 'arrived', at, checkpoint_code: checkpoint.code, data: JSON.stringify({ manual: true, note: body.note ?? null }), recorded_by: actor, received_at: at }),
-        auditEntry(db, now, { actor, action: 'loop.open_manual', subject: `loop:${id}`, after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null } }),
-      ])
+      await store
+        .atomic([
+          abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`, 'loop_open'),
+          db.insertInto('loops').values({ id, plate: body.plate, pass_number: null, enterprise_id: null, entry_checkpoint_code: checkpoint.code, opened_at: at, opened_by: actor, manual: 1, state: 'arrived', alerting: 0, flagged_events: 0, last_checkpoint_code: checkpoint.code, dirty: 1, updated_at: at }),
+          db.insertInto('loop_events').values({ id: body.id ?? crypto.randomUUID(), loop_id: id, kind: 'arrived', at, checkpoint_code: checkpoint.code, data: JSON.stringify({ manual: true, note: body.note ?? null }), recorded_by: actor, received_at: at }),
+          auditEntry(db, now, { actor, action: 'loop.open_manual', subject: `loop:${id}`, after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null } }),
+        ])
+        .catch((error: unknown) => {
+          // Another request stored an event with this id between the check above and this write.
+          throw body.id && isEventIdTaken(error) ? arrivalIdReused(body.id) : error
+        })
       const loop = (await refreshLoop(deps, id))!.loop
       return c.json({ verdict: 'invalid' as const, reasons: ['no_pass'], action: 'control_on_site' as const, loop: loopView(loop) } as never, 201)
     },
@@ -225,6 +237,8 @@ export function loopRoutes(deps: Deps) {
       path: '/loops/{id}/close',
       tags: ['loops'],
       summary: 'Close a stale loop by hand, with a note (coordinator)',
+      description:
+        'Recorded as a `coordinator_closed` loop event dated after the loop’s latest event, and audited. Events dated after it are kept, flagged `loop_closed` and change nothing; a positive result after it still opens its alert.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: z.object({ id: z.string().min(1).max(64) }), ...jsonBody(NoteBody) },
@@ -238,13 +252,15 @@ export function loopRoutes(deps: Deps) {
       if (loop.closed_at) throw conflict('loop_closed', 'the loop is already closed')
       const now = deps.clock()
       const actor = actorOf(c.get('principal'))
-      await store.atomic([
+      // A `coordinator_closed` event, so the loop follows from its events: anything dated after it
+      // is flagged and changes nothing, while results still raise their alerts (fold.ts).
+      // `closed_by` keeps the row closed whatever later events say (loopProjection).
+      const closed = await recordCoordinatorEvent(deps, loop, { kind: 'coordinator_closed', data: { note }, actor }, [
         abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed'),
-        db.updateTable('loops').set({ state: 'closed', closed_at: now.toISOString(), closed_by: actor, closed_note: note, updated_at: now.toISOString() }).where('id', '=', id),
-        followOpen({ loopId: id }),
+        db.updateTable('loops').set({ closed_by: actor, closed_note: note }).where('id', '=', id),
         auditEntry(db, now, { actor, action: 'loop.close', subject: `loop:${id}`, before: { state: loop.state }, after: { state: 'closed', note } }),
       ])
-      return c.json(loopView((await findLoop(db, id))!) as never, 200)
+      return c.json(loopView(closed) as never, 200)
     },
   )
 

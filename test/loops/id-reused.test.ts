@@ -60,3 +60,25 @@ describe('an event id names one event only', () => {
     expect(stored).toHaveLength(1)
   })
 })
+
+describe('opening a loop by hand with an id already taken', () => {
+  const open = (body: Record<string, unknown>) => t.call('POST', '/api/v1/loops', { as: 'checkpoint', body: { checkpoint_code: 'HZ-G60-XS', ...body } })
+
+  it('answers 409 id_reused for the id of a stored event, and opens nothing', async () => {
+    const sampled = event(t, loopId, 'sampled', { tube_code: 'ID-6' })
+    await sendEvents(t, [sampled])
+    const res = await open({ id: sampled.id, plate: '浙A77777' })
+    expect([res.status, res.json.error.code]).toEqual([409, 'id_reused'])
+    expect(t.sqlite.prepare(`SELECT count(*) FROM loops WHERE plate = '浙A77777'`).pluck().get()).toBe(0)
+  })
+
+  it('answers 409 id_reused when a concurrent request took the id between check and write', async () => {
+    const id = crypto.randomUUID()
+    const gate = gateWrites(t.store)
+    gate.hold(2)
+    const [a, b] = await Promise.all([open({ id, plate: '浙A77777' }), open({ id, plate: '浙A66666' })])
+    expect([a.status, b.status].sort()).toEqual([201, 409])
+    expect([a, b].find((r) => r.status === 409)!.json.error.code).toBe('id_reused')
+    expect(t.sqlite.prepare(`SELECT count(*) FROM loops WHERE plate IN ('浙A77777', '浙A66666')`).pluck().get()).toBe(1)
+  })
+})
