@@ -51,9 +51,28 @@ export const ConfigSchema = z.object({
   QR_MAX_WIDTH: z.coerce.number().int().min(64).max(4096).default(1024),
   /** Entries older than this and still unsealed are reported by the audit check. */
   AUDIT_SEAL_GRACE_SECONDS: z.coerce.number().int().min(1).default(120),
+  /**
+   * A signed audit head goes to the anchor outside the database at most this often (0: every
+   * seal); seals in between are checked against the database and the sealer's memory only.
+   */
+  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** The longest a sign-in is held back by the per-account delay. */
   LOGIN_MAX_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
+  /**
+   * Where people open the service, e.g. `https://tx.example.cn`. A browser's `Origin` equal to it
+   * counts as our own, for a proxy that rewrites `Host` and sends no `X-Forwarded-Host`.
+   */
+  PUBLIC_ORIGIN: z.preprocess((v) => (v === '' ? undefined : v), z.string().refine(isOrigin, 'an origin such as https://tx.example.cn (no path)').transform((v) => new URL(v).origin).optional()),
 })
+
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text)
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.pathname === '/' && !url.search && !url.hash && !url.username
+  } catch {
+    return false
+  }
+}
 
 export type Config = z.infer<typeof ConfigSchema>
 

@@ -12,7 +12,7 @@ import { requestOrigin } from './request-origin.ts'
 export const SESSION_COOKIE = 'tx_session'
 /**
  * Cookie-signed writes must carry this header, which another site cannot send (CSRF), unless the
- * browser's `Origin` (or `Sec-Fetch-Site`, `Referer`) shows the request came from our own pages,
+ * browser's `Sec-Fetch-Site` (or `Origin`, `Referer`) shows the request came from our own pages,
  * as plain HTML forms (sign-out, password change) do. A write from another origin is refused
  * even with the header.
  */

@@ -61,6 +61,10 @@ const IdParam = z.object({ id: z.string().min(1).max(64) })
 const PasswordChangeBody = z
   .object({ current_password: z.string().min(1).max(256), new_password: Password })
   .openapi('PasswordChangeRequest')
+const tooManyAttempts = jsonResponse(
+  ErrorSchema,
+  'too_many_attempts: your address is past its limit, or the account has too many attempts waiting; come back after Retry-After',
+)
 const SignedOut = z.object({ status: z.literal('signed_out') }).openapi('SignedOut')
 
 export function authRoutes(deps: Deps) {
@@ -74,7 +78,7 @@ export function authRoutes(deps: Deps) {
       tags: ['auth'],
       summary: 'Sign in and get a bearer token',
       request: jsonBody(LoginBody),
-      responses: { 200: jsonResponse(LoginAnswer, 'signed in'), 400: commonErrors[400], 401: commonErrors[401] },
+      responses: { 200: jsonResponse(LoginAnswer, 'signed in'), 400: commonErrors[400], 401: commonErrors[401], 429: tooManyAttempts },
     }),
     async (c) => {
       const { username, password } = c.req.valid('json')
@@ -92,7 +96,7 @@ export function authRoutes(deps: Deps) {
       security: bearer,
       middleware: [signedIn()],
       request: jsonBody(PasswordChangeBody),
-      responses: { 200: jsonResponse(LoginAnswer, 'changed; a fresh token'), ...commonErrors, 429: jsonResponse(ErrorSchema, 'too many wrong passwords from your address') },
+      responses: { 200: jsonResponse(LoginAnswer, 'changed; a fresh token'), ...commonErrors, 429: tooManyAttempts },
     }),
     async (c) => {
       const body = c.req.valid('json')

@@ -13,7 +13,7 @@ import { safeNextPath } from '../auth/next-path.ts'
 import { cspHash, pagePolicy } from '../http/security-headers.ts'
 import { STYLES } from './styles.ts'
 import { ASSETS } from './generated/assets.ts'
-import { MESSAGES, pickLang } from './i18n.ts'
+import { MESSAGES, pickLang, type Lang } from './i18n.ts'
 import { Layout, type PageContext } from './layout.tsx'
 import { applyPage, passPage, passesPage } from './pages/enterprise.tsx'
 import { arrivalsPage, scanPage } from './pages/checkpoint.tsx'
@@ -106,7 +106,7 @@ export function uiRoutes(deps: Deps) {
       return c.redirect(next === '/ui' ? HOME[role] : next, 303)
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
-      return c.html(loginPage(ctx, next, error.code === 'too_many_attempts' ? MESSAGES[ctx.lang].tooManyAttempts : true), error.status === 429 ? 429 : 401)
+      return c.html(loginPage(ctx, next, error.code === 'too_many_attempts' ? throttledText(ctx.lang, error) : true), error.status === 429 ? 429 : 401)
     }
   })
   // Sign-out revokes the account's tokens (not only this browser's cookie), then drops the cookie.
@@ -192,4 +192,13 @@ export function uiRoutes(deps: Deps) {
   }
   app.get('/', (c) => c.redirect('/ui'))
   return app
+}
+
+/** Which limit refused a sign-in (the address's or the account's) and when to try again, in words. */
+function throttledText(lang: Lang, error: ApiError): string {
+  const t = MESSAGES[lang]
+  const limit = (error.details as { limit?: string } | undefined)?.limit
+  const seconds = error.headers?.['retry-after'] ?? error.headers?.['Retry-After']
+  if (!seconds || (limit !== 'address' && limit !== 'account')) return t.tooManyAttempts
+  return (limit === 'address' ? t.tooManyAttemptsAddress : t.tooManyAttemptsAccount).replace('{s}', seconds)
 }

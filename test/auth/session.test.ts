@@ -62,7 +62,8 @@ describe('POST /api/v1/auth/password', () => {
 
   it('counts wrong current passwords like failed sign-ins, so a stolen session cannot guess faster', async () => {
     const delays: number[] = []
-    const t = await buildTestApp({ config: { LOGIN_SLOW_AFTER: '1', LOGIN_SLOWDOWN_STEP_MS: '100' }, deps: { sleep: async (ms) => void delays.push(ms) } })
+    // The guesser waits each slot out: the sleep moves the test clock.
+    const t: TestApp = await buildTestApp({ config: { LOGIN_SLOW_AFTER: '1', LOGIN_SLOWDOWN_STEP_MS: '100' }, deps: { sleep: async (ms) => void (delays.push(ms), t.clock.advance(ms)) } })
     for (let i = 0; i < 3; i++) {
       await t.call('POST', '/api/v1/auth/password', { as: 'coordinator', body: { current_password: `guess-${i}`, new_password: 'whatever-new-1' } })
     }

@@ -4,6 +4,8 @@ import { safeNextPath } from '../../src/auth/next-path.ts'
 import { judgeRequestOrigin } from '../../src/auth/request-origin.ts'
 import { clientAddressOf, publicHostOf, servedOverHttps } from '../../src/auth/client-address.ts'
 import { SESSION_COOKIE } from '../../src/auth/middleware.ts'
+import { loadConfig } from '../../src/config.ts'
+import { generateSecrets } from '../../src/keys/generate.ts'
 
 const HOSTILE_NEXT = [
   '/ui\r\nSet-Cookie: x=1',
@@ -35,19 +37,87 @@ describe('safeNextPath', () => {
 })
 
 describe('judgeRequestOrigin', () => {
-  it('trusts Origin first, then Sec-Fetch-Site, then Referer; says unknown when none is sent', () => {
-    const host = 'pass.example.gov.cn'
+  const host = 'pass.example.gov.cn'
+
+  it('lets Sec-Fetch-Site decide first, then Origin, then Referer; says unknown when none is sent', () => {
     expect(judgeRequestOrigin({ origin: 'https://pass.example.gov.cn' }, host)).toBe('same')
-    expect(judgeRequestOrigin({ origin: 'https://evil.example', secFetchSite: 'same-origin' }, host)).toBe('cross')
+    // Browsers set Sec-Fetch-Site and no page can forge it; only a non-browser client could send
+    // this pair, and it carries no victim's cookie.
+    expect(judgeRequestOrigin({ origin: 'https://evil.example', secFetchSite: 'same-origin' }, host)).toBe('same')
+    expect(judgeRequestOrigin({ origin: 'https://pass.example.gov.cn', secFetchSite: 'cross-site' }, host)).toBe('cross')
+    expect(judgeRequestOrigin({ origin: 'https://evil.example', secFetchSite: 'none' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ origin: 'null' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ origin: 'null', secFetchSite: 'cross-site' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ origin: 'null', secFetchSite: 'same-origin' }, host)).toBe('same')
     expect(judgeRequestOrigin({ secFetchSite: 'same-origin' }, host)).toBe('same')
     expect(judgeRequestOrigin({ secFetchSite: 'same-site' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ secFetchSite: 'cross-site' }, host)).toBe('cross')
+    expect(judgeRequestOrigin({ secFetchSite: 'none' }, host)).toBe('unknown')
     expect(judgeRequestOrigin({ referer: 'https://pass.example.gov.cn/ui/login' }, host)).toBe('same')
     expect(judgeRequestOrigin({ referer: 'https://evil.example/x' }, host)).toBe('cross')
+    expect(judgeRequestOrigin({ origin: 'not a url' }, host)).toBe('cross')
     expect(judgeRequestOrigin({}, host)).toBe('unknown')
+  })
+
+  it('takes an Origin equal to PUBLIC_ORIGIN as ours when a proxy rewrote the Host', () => {
+    const upstream = '127.0.0.1:8787'
+    expect(judgeRequestOrigin({ origin: 'https://tx.example.cn' }, upstream)).toBe('cross')
+    expect(judgeRequestOrigin({ origin: 'https://tx.example.cn' }, upstream, 'https://tx.example.cn')).toBe('same')
+    expect(judgeRequestOrigin({ referer: 'https://tx.example.cn/ui/login' }, upstream, 'https://tx.example.cn')).toBe('same')
+    // The whole origin counts: another scheme, port or host is not ours.
+    for (const origin of ['http://tx.example.cn', 'https://tx.example.cn:8443', 'https://tx.example.cn.evil.example', 'https://evil.example']) {
+      expect(judgeRequestOrigin({ origin }, upstream, 'https://tx.example.cn'), origin).toBe('cross')
+    }
+  })
+})
+
+describe('PUBLIC_ORIGIN', () => {
+  it('is an http(s) origin without a path, kept in its normal form; empty means unset', async () => {
+    const secrets = await generateSecrets()
+    expect(loadConfig({ ...secrets, PUBLIC_ORIGIN: 'https://TX.example.cn/' }).PUBLIC_ORIGIN).toBe('https://tx.example.cn')
+    expect(loadConfig({ ...secrets, PUBLIC_ORIGIN: 'https://tx.example.cn:443' }).PUBLIC_ORIGIN).toBe('https://tx.example.cn')
+    expect(loadConfig({ ...secrets, PUBLIC_ORIGIN: '' }).PUBLIC_ORIGIN).toBeUndefined()
+    expect(loadConfig(secrets).PUBLIC_ORIGIN).toBeUndefined()
+    for (const bad of ['tx.example.cn', 'https://tx.example.cn/ui', 'ftp://tx.example.cn', 'https://u:p@tx.example.cn']) {
+      expect(() => loadConfig({ ...secrets, PUBLIC_ORIGIN: bad }), bad).toThrow(/PUBLIC_ORIGIN/)
+    }
+  })
+})
+
+describe('behind a reverse proxy that rewrites Host (nginx proxy_pass: Host 127.0.0.1:8787, no X-Forwarded-Host)', () => {
+  const form = (t: TestApp, path: string, body: string, headers: Record<string, string>) =>
+    t.app.request(`http://127.0.0.1:8787${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body })
+  const browser = { origin: 'https://tx.example.cn', 'sec-fetch-site': 'same-origin' }
+
+  for (const trustProxy of ['0', '1']) {
+    it(`signs in from our own page by Sec-Fetch-Site (TRUST_PROXY=${trustProxy}) and signs out with the cookie`, async () => {
+      const t = await buildTestApp({ config: { TRUST_PROXY: trustProxy } })
+      const res = await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', browser)
+      expect([res.status, res.headers.get('location')]).toEqual([303, '/ui/passes'])
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]
+      // A cookie-signed write from our page passes the same check.
+      expect((await form(t, '/ui/logout', '', { ...browser, cookie })).status).toBe(303)
+      const api = await t.app.request('http://127.0.0.1:8787/api/v1/auth/logout', { method: 'POST', headers: { ...browser, cookie } })
+      expect([api.status, (await api.json()).error.code]).toEqual([401, 'token_revoked'])
+    })
+  }
+
+  it('signs in from a browser that sends no Sec-Fetch-Site when PUBLIC_ORIGIN names the public address', async () => {
+    const t = await buildTestApp({ config: { PUBLIC_ORIGIN: 'https://tx.example.cn' } })
+    const res = await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', { origin: 'https://tx.example.cn' })
+    expect(res.status).toBe(303)
+    expect((await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', { origin: 'https://evil.example' })).status).toBe(403)
+  })
+
+  it('still refuses a sign-in and a cookie-signed write from another site', async () => {
+    const t = await buildTestApp({ config: { TRUST_PROXY: '1', PUBLIC_ORIGIN: 'https://tx.example.cn' } })
+    const hostile = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }
+    const res = await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', hostile)
+    expect(res.status).toBe(403)
+    expect(res.headers.get('set-cookie')).toBeNull()
+    const token = await t.tokenFor('coordinator')
+    const write = await t.call('POST', '/api/v1/auth/logout', { headers: { cookie: `${SESSION_COOKIE}=${token}`, 'x-tongxing-csrf': '1', ...hostile } })
+    expect([write.status, write.json.error.code]).toEqual([403, 'cross_origin'])
   })
 })
 
