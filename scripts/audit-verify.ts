@@ -3,16 +3,19 @@
 //
 //   npm run audit:verify                        check; exit 0 intact, 1 with the first bad entry,
 //                                               2 intact but entries left unsealed too long
-//   npm run audit:verify -- --seal              seal what is unsealed first (server stopped)
-//   npm run audit:verify -- --accept-restore    after restoring an older backup into DATA_DIR:
-//                                               keep the anchor aside and start a new one
+//   npm run audit:verify -- --seal              seal what is unsealed first, and anchor the head
+//                                               (server stopped)
+//   npm run audit:verify -- --accept-restore    after restoring a backup (into DATA_DIR or a fresh
+//                                               directory) or losing the anchor: keep the old
+//                                               anchor aside and start a new one at the
+//                                               database's newest seal
 import { createHash } from 'node:crypto'
 import { existsSync, renameSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadConfig } from '../src/config.ts'
 import { openNodeStore, rawSqlite } from '../src/db/node-store.ts'
 import { migrate } from '../src/db/migrator.ts'
-import { sealAudit, sealingStopped, verifyAudit } from '../src/audit/chain.ts'
+import { restartAnchor, sealAudit, sealingStopped, verifyAudit } from '../src/audit/chain.ts'
 import { fileAnchor } from '../src/audit/anchor-file.ts'
 import { loadOrCreateSecrets } from '../src/node-secrets.ts'
 
@@ -29,16 +32,21 @@ const deps = {
   auditAnchor: fileAnchor(anchorFile),
 }
 
-if (process.argv.includes('--accept-restore') && existsSync(anchorFile)) {
-  // A restored backup is older than the anchor beside it: the anchor rightly says entries are
-  // missing. The operator accepts that loss; the old anchor is kept as the record of it.
+if (process.argv.includes('--accept-restore')) {
+  // A restored backup is older than the anchor beside it (`truncated`), or has none beside it
+  // (`anchor_missing`). The operator accepts that; the old anchor is kept as the record of it.
   const before = await verifyAudit(deps)
-  const kept = join(dataDir, `audit-anchor.${new Date().toISOString().replace(/[-:.]/g, '')}.before-restore.jsonl`)
-  renameSync(anchorFile, kept)
-  console.log(`anchor kept as ${kept}; it reported: ${JSON.stringify(before)}`)
+  if (existsSync(anchorFile)) {
+    const kept = join(dataDir, `audit-anchor.${new Date().toISOString().replace(/[-:.]/g, '')}.before-restore.jsonl`)
+    renameSync(anchorFile, kept)
+    console.log(`anchor kept as ${kept}`)
+  }
+  const head = await restartAnchor(deps)
+  console.log(`new anchor started${head ? ` at seal ${head.seq}` : ''}; before, verify reported: ${JSON.stringify(before)}`)
 }
 if (process.argv.includes('--seal')) {
-  console.log(`sealed ${await sealAudit(deps)} new entries`)
+  // The server is stopped: its head goes to the anchor now, not an anchor interval later.
+  console.log(`sealed ${await sealAudit(deps, { anchorNow: true })} new entries`)
   const stopped = sealingStopped(store)
   if (stopped) console.log(`sealing refused: ${JSON.stringify(stopped)}`)
 }

@@ -99,8 +99,8 @@ async function shutdown() {
   for (const timer of timers) clearInterval(timer)
   server?.close()
   if (cluster.isPrimary) for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
-  // Seal what was written last, so a clean stop leaves nothing unsealed.
-  if (!isWorker) await sealAudit(deps).catch(logFailure('audit-seal'))
+  // Seal what was written last and anchor its head, so a clean stop leaves nothing unsealed.
+  if (!isWorker) await sealAudit(deps, { anchorNow: true }).catch(logFailure('audit-seal'))
   await store.close()
   process.exit(0)
 }

@@ -1,6 +1,7 @@
-import { chmod, open, readFile } from 'node:fs/promises'
+import { chmod, open } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
-import { headLine, parseHeadLines, type AuditAnchor, type SignedHead } from './anchor.ts'
+import { createInterface } from 'node:readline'
+import { headLine, parseHead, type AuditAnchor } from './anchor.ts'
 
 // Node only (node:fs): the anchor as a file beside the database, `DATA_DIR/audit-anchor.jsonl`.
 
@@ -45,16 +46,34 @@ export function fileAnchor(path: string): AuditAnchor {
         const length = Math.min(size, TAIL_BYTES)
         const tail = Buffer.alloc(length)
         await file.read(tail, 0, length, size - length)
-        const { heads } = parseHeadLines(tail.toString('utf8'))
-        return heads.at(-1) ?? null
+        const lines = tail.toString('utf8').split('\n')
+        for (let i = lines.length - 1; i >= 0; i--) {
+          const head = parseHead(lines[i])
+          if (head) return head
+        }
+        return null
       } finally {
         await file.close()
       }
     },
-    async all() {
-      const text = await readFile(path, 'utf8').catch(missingIsNull)
-      return text === null ? { heads: [] as SignedHead[], skipped: 0 } : parseHeadLines(text)
-    },
+    read: () => readLines(path),
+  }
+}
+
+/**
+ * The file's lines one at a time: it grows by a line per anchored head for as long as the
+ * service runs, far past what one string can hold. Stopping early closes the file.
+ */
+async function* readLines(path: string) {
+  const file = await open(path, 'r').catch(missingIsNull)
+  if (!file) return
+  const input = file.createReadStream({ encoding: 'utf8' })
+  const lines = createInterface({ input, crlfDelay: Infinity })
+  try {
+    for await (const line of lines) if (line.trim() !== '') yield parseHead(line)
+  } finally {
+    lines.close()
+    input.destroy()
   }
 }
 

@@ -61,7 +61,11 @@ const VerifyAnswer = z
       .object({ name: z.string(), heads: z.number(), skipped_lines: z.number(), last: z.object({ seq: z.number(), at: z.string() }).nullable() })
       .nullable()
       .optional()
-      .openapi({ description: 'the signed heads kept outside the database; null where the runtime keeps none (Workers)' }),
+      .openapi({ description: 'the signed heads kept outside the database (at most one per AUDIT_ANCHOR_INTERVAL_SECONDS); null where the runtime keeps none (Workers)' }),
+    truncation_detectable: z.boolean().openapi({
+      description:
+        'false where the runtime keeps no anchor outside the database (Workers today): the newest entries deleted together with their seals leave a shorter chain that verifies, so `ok` cannot rule out a truncation',
+    }),
     unsealed_overdue: z
       .object({ count: z.number(), first_seq: z.number().nullable(), grace_seconds: z.number() })
       .optional()
@@ -81,7 +85,7 @@ const SignedHead = z
     at: z.string(),
     kid: z.string(),
     token: z.string().openapi({ description: 'compact JWS (EdDSA, key in /.well-known/jwks.json) over {typ: "audit-seal", iss, seq, hash, at}' }),
-    anchored: z.boolean().openapi({ description: 'true when read from the anchor outside the database' }),
+    anchored: z.boolean().openapi({ description: 'true when read from the anchor outside the database (it is anchored at most once per AUDIT_ANCHOR_INTERVAL_SECONDS)' }),
   })
   .openapi('AuditHead')
 
@@ -135,7 +139,7 @@ export function auditRoutes(deps: Deps) {
       tags: ['audit'],
       summary: 'Recompute the hash chain and check it against the signed seals and the anchor',
       description:
-        '`{ok: true, entries}` or `{ok: false, first_bad_seq, problem}`. The chain is compared with the signed heads kept outside the database (`truncated`: the newest entries were deleted; `anchor_mismatch`: entries were rewritten). Entries written since the last seal (within seconds) are counted as `unsealed`; those older than AUDIT_SEAL_GRACE_SECONDS as `unsealed_overdue`, which does not by itself make `ok` false.',
+        '`{ok: true, entries}` or `{ok: false, first_bad_seq, problem}`. The chain is compared with the signed heads kept outside the database (`truncated`: the newest entries were deleted; `anchor_mismatch`: entries were rewritten; `anchor_missing`: the anchor lost heads the seals say it held, or a backup was restored without `npm run audit:verify -- --accept-restore`). Where there is no such anchor, `truncation_detectable` is false. Entries written since the last seal (within seconds) are counted as `unsealed`; those older than AUDIT_SEAL_GRACE_SECONDS as `unsealed_overdue`, which does not by itself make `ok` false.',
       security: bearer,
       middleware: [allow('coordinator')],
       responses: { 200: jsonResponse(VerifyAnswer, 'the verdict on the log'), ...commonErrors },
@@ -151,7 +155,8 @@ export function auditRoutes(deps: Deps) {
       path: '/audit/head',
       tags: ['audit'],
       summary: 'The latest signed head of the audit chain, for other issuers to record (no sign-in)',
-      description: 'A head recorded elsewhere lets anyone show later that this log was truncated or rewritten. 404 `no_audit_head` before the first seal.',
+      description:
+        'The newest seal; `anchored` when the anchor outside the database holds it (or, after a truncation, a newer one). A head recorded elsewhere lets anyone show later that this log was truncated or rewritten. 404 `no_audit_head` before the first seal.',
       responses: { 200: jsonResponse(SignedHead, 'the signed head'), 404: commonErrors[404] },
     }),
     async (c) => {

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { appendFileSync, copyFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, closeSync, writeSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { compactVerify, createLocalJWKSet } from 'jose'
@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { createApp } from '../../src/app.ts'
 import type { Deps } from '../../src/http/env.ts'
-import type { AuditAnchor } from '../../src/audit/anchor.ts'
+import { headLine, type AuditAnchor, type SignedHead } from '../../src/audit/anchor.ts'
 import { fileAnchor } from '../../src/audit/anchor-file.ts'
 import { chainHash, sealAudit, verifyAudit } from '../../src/audit/chain.ts'
 
@@ -18,6 +18,15 @@ const deps = (more: Partial<Deps> = {}): Deps => ({ store: t.store, config: t.co
 const sql = (text: string, ...params: unknown[]) => t.sqlite.prepare(text).run(...params)
 const count = (table: string) => t.sqlite.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
 const lastSeq = () => t.sqlite.prepare('SELECT max(seq) FROM audit_log').pluck().get() as number
+/** The heads in the anchor file, read the way verify reads them. */
+async function anchoredHeads(from: AuditAnchor = anchor): Promise<SignedHead[]> {
+  const heads: SignedHead[] = []
+  for await (const head of from.read()) if (head) heads.push(head)
+  return heads
+}
+const anchorLines = () => readFileSync(anchorPath, 'utf8').trim().split('\n')
+/** Past the anchor interval (60 s by default): the next seal is anchored. */
+const pastAnchorInterval = () => t.clock.advance(60_000)
 
 let level = 'low'
 /** One audited write (a region's risk level, back and forth). */
@@ -29,13 +38,14 @@ async function write(n = 1) {
   }
 }
 
-/** Two seals, so the anchor holds two heads: [first, second]. */
+/** Two seals a minute apart, so the anchor holds two heads: [first, second]. */
 async function twoAnchoredHeads() {
   await write(3)
   await sealAudit(deps())
+  pastAnchorInterval()
   await write(3)
   await sealAudit(deps())
-  const { heads } = await anchor.all()
+  const heads = await anchoredHeads()
   expect(heads.map((h) => h.seq)).toEqual([lastSeq() - 3, lastSeq()])
   expect(await verifyAudit(deps())).toMatchObject({ ok: true, anchor: { heads: 2, last: { seq: lastSeq() } } })
   return heads
@@ -53,7 +63,7 @@ afterEach(() => {
 })
 
 describe('the anchor outside the database', () => {
-  it('gets one signed head per seal, in a 0600 file, and nothing when there is nothing new', async () => {
+  it('gets the first signed head at once, in a 0600 file, and nothing when there is nothing new', async () => {
     await write(2)
     await sealAudit(deps())
     await sealAudit(deps())
@@ -64,9 +74,10 @@ describe('the anchor outside the database', () => {
     // The same head as the seal in the database, signed with the service key.
     expect(t.sqlite.prepare('SELECT seq, hash, at, kid, token FROM audit_seals ORDER BY seq DESC LIMIT 1').get()).toEqual(head)
     expect(statSync(anchorPath).mode & 0o777).toBe(0o600)
+    pastAnchorInterval()
     await write(1)
     await sealAudit(deps())
-    expect((await anchor.all()).heads.map((h) => h.seq)).toEqual([lastSeq() - 1, lastSeq()])
+    expect((await anchoredHeads()).map((h) => h.seq)).toEqual([lastSeq() - 1, lastSeq()])
   })
 
   it('skips a line torn by a crash, and the next head starts on a line of its own', async () => {
@@ -74,6 +85,7 @@ describe('the anchor outside the database', () => {
     await sealAudit(deps())
     appendFileSync(anchorPath, '{"seq":99,"hash":"ab')
     expect(await verifyAudit(deps())).toMatchObject({ ok: true, anchor: { heads: 1, skipped_lines: 1 } })
+    pastAnchorInterval()
     await write(1)
     await sealAudit(deps())
     expect(await anchor.latest()).toMatchObject({ seq: lastSeq() })
@@ -160,7 +172,7 @@ describe('the sealer refuses to seal over a damaged chain', () => {
     expect(await sealAudit(deps())).toBe(0)
     expect(count('audit_seals')).toBe(1)
     expect(t.sqlite.prepare('SELECT count(*) FROM audit_log WHERE hash IS NOT NULL AND seq > ?').pluck().get(first.seq)).toBe(0)
-    expect((await anchor.all()).heads).toHaveLength(2)
+    expect(await anchoredHeads()).toHaveLength(2)
     expect(errorLines(errors)).toEqual([expect.objectContaining({ level: 'error', job: 'audit-seal', problem: 'anchor_mismatch', head_seq: second.seq })])
     expect(await verifyAudit(deps())).toMatchObject({
       ok: false,
@@ -250,3 +262,178 @@ describe('GET /api/v1/audit/head', () => {
     expect(res.json).toMatchObject({ seq: lastSeq(), anchored: false })
   })
 })
+
+describe('the anchor gets at most one head per AUDIT_ANCHOR_INTERVAL_SECONDS', () => {
+  it('keeps to one line while the log is sealed every second for a minute, and checks every seal', async () => {
+    await write(1)
+    await sealAudit(deps())
+    for (let i = 0; i < 30; i++) {
+      t.clock.advance(1_000)
+      await write(1)
+      await sealAudit(deps())
+    }
+    expect(count('audit_seals')).toBe(31)
+    expect(anchorLines()).toHaveLength(1)
+    expect(await verifyAudit(deps())).toMatchObject({ ok: true, sealed_through: lastSeq(), anchor: { heads: 1, last: { seq: lastSeq() - 30 } } })
+    t.clock.advance(30_000) // a minute after the anchored head
+    await write(1)
+    await sealAudit(deps())
+    expect((await anchoredHeads()).map((h) => h.seq)).toEqual([lastSeq() - 31, lastSeq()])
+  })
+
+  it('anchors a waiting head once the interval has passed, with nothing new to seal', async () => {
+    await write(1)
+    await sealAudit(deps())
+    t.clock.advance(5_000)
+    await write(1)
+    await sealAudit(deps())
+    expect(anchorLines()).toHaveLength(1)
+    t.clock.advance(60_000)
+    expect(await sealAudit(deps())).toBe(0)
+    expect((await anchor.latest())?.seq).toBe(lastSeq())
+  })
+
+  it('anchors the newest head at once when asked to (at shutdown)', async () => {
+    await write(1)
+    await sealAudit(deps())
+    await write(2)
+    await sealAudit(deps(), { anchorNow: true })
+    expect((await anchoredHeads()).map((h) => h.seq)).toEqual([lastSeq() - 2, lastSeq()])
+  })
+
+  it('still refuses to seal over the unanchored seals of this minute once they are truncated', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    await write(2)
+    await sealAudit(deps())
+    const anchoredSeq = lastSeq()
+    t.clock.advance(1_000)
+    await write(3)
+    await sealAudit(deps())
+    expect((await anchor.latest())?.seq).toBe(anchoredSeq)
+    sql('DELETE FROM audit_log WHERE seq > ?', anchoredSeq + 1)
+    sql('DELETE FROM audit_seals WHERE seq > ?', anchoredSeq)
+    sql("UPDATE sqlite_sequence SET seq = ? WHERE name = 'audit_log'", anchoredSeq + 1)
+    await write(1)
+    // The trade-off: past the last anchored head, the database alone looks whole to verify; the
+    // sealer's memory of its own last head is what refuses (and verify shows that it refuses).
+    expect(await sealAudit(deps())).toBe(0)
+    expect(count('audit_seals')).toBe(1)
+    expect(await verifyAudit(deps())).toMatchObject({ ok: true, sealing_stopped: { problem: 'truncated', head_seq: anchoredSeq + 3 } })
+  })
+})
+
+describe('verify reads the anchor file line by line', () => {
+  const LINES = 200_000
+  const fakeHead = (seq: number, real: SignedHead): SignedHead => ({ ...real, seq, hash: seq.toString(16).padStart(64, '0') })
+
+  it('finds a truncation behind 200,000 anchored heads, naming the last one', { timeout: 60_000 }, async () => {
+    await write(3)
+    await sealAudit(deps())
+    const real = (await anchor.latest())!
+    const chunk: string[] = []
+    for (let seq = real.seq + 1; seq < real.seq + LINES; seq++) {
+      chunk.push(headLine(fakeHead(seq, real)))
+      if (chunk.length === 10_000) appendFileSync(anchorPath, chunk.splice(0).join(''))
+    }
+    appendFileSync(anchorPath, chunk.join(''))
+    expect(statSync(anchorPath).size).toBeGreaterThan(LINES * 300)
+    expect(await verifyAudit(deps())).toMatchObject({ ok: false, problem: 'truncated', first_bad_seq: real.seq + 1, anchor_seq: real.seq + LINES - 1 })
+  })
+
+  it('streams: a line changed on disk after the first head was read is read as changed', { timeout: 60_000 }, async () => {
+    await write(1)
+    await sealAudit(deps())
+    const real = (await anchor.latest())!
+    writeFileSync(anchorPath, Array.from({ length: LINES }, (_, i) => headLine(fakeHead(i + 1, real))).join(''))
+    const heads = anchor.read()[Symbol.asyncIterator]()
+    expect((await heads.next()).value).toMatchObject({ seq: 1 })
+    // Overwrite the last line in place (same length): a reader that took the whole file already
+    // would still hand out the old one.
+    const last = headLine(fakeHead(LINES, real))
+    const changed = headLine({ ...fakeHead(LINES, real), hash: 'f'.repeat(64) })
+    const fd = openSync(anchorPath, 'r+')
+    writeSync(fd, changed, statSync(anchorPath).size - Buffer.byteLength(last))
+    closeSync(fd)
+    let read = 1
+    let lastRead: SignedHead | null = null
+    for (let next = await heads.next(); !next.done; next = await heads.next()) {
+      read++
+      lastRead = next.value
+    }
+    expect(read).toBe(LINES)
+    expect(lastRead).toMatchObject({ seq: LINES, hash: 'f'.repeat(64) })
+  })
+})
+
+describe('a lost or replaced anchor', () => {
+  const errorLines = (spy: { mock: { calls: unknown[][] } }) => spy.mock.calls.map((c) => JSON.parse(String(c[0])))
+  /** Another process on the same database: it remembers nothing of this one's seals. */
+  const restarted = (more: Partial<Deps> = {}) => deps({ store: { ...t.store }, ...more })
+
+  it('is reported once the database holds seals older than the interval and the grace, and the next start refuses to seal', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const [first] = await twoAnchoredHeads()
+    t.clock.advance(200_000)
+    // The anchor deleted, the entries after the first seal rewritten, their hashes and seals removed.
+    rmSync(anchorPath)
+    sql(`UPDATE audit_log SET after = '{"risk_level":"high"}' WHERE seq = ?`, first.seq + 2)
+    sql('UPDATE audit_log SET hash = NULL WHERE seq > ?', first.seq)
+    sql('DELETE FROM audit_seals WHERE seq > ?', first.seq)
+    expect(await verifyAudit(deps())).toMatchObject({ ok: false, problem: 'anchor_missing', first_bad_seq: 1 })
+    expect(await sealAudit(restarted())).toBe(0)
+    expect(count('audit_seals')).toBe(1)
+    expect(errorLines(errors)).toEqual([expect.objectContaining({ problem: 'anchor_missing' })])
+    expect(existsSyncSafe(anchorPath)).toBe(false) // no new anchor started over the loss
+  })
+
+  it('is noticed at once by the sealer that anchored the lost heads', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const [, second] = await twoAnchoredHeads()
+    rmSync(anchorPath)
+    await write(1)
+    expect(await sealAudit(deps())).toBe(0)
+    expect(await verifyAudit(deps())).toMatchObject({ sealing_stopped: { problem: 'anchor_missing', head_seq: second.seq } })
+  })
+
+  it('is reported when its last head is older than the newest seal by more than the interval and the grace', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    await write(1)
+    await sealAudit(deps())
+    const first = lastSeq()
+    copyFileSync(anchorPath, join(dir, 'older.jsonl'))
+    t.clock.advance(181_000)
+    await write(1)
+    await sealAudit(deps())
+    copyFileSync(join(dir, 'older.jsonl'), anchorPath)
+    expect(await verifyAudit(deps())).toMatchObject({ ok: false, problem: 'anchor_missing', first_bad_seq: first + 1, anchor_seq: first })
+    expect(await sealAudit(restarted())).toBe(0)
+  })
+
+  it('is not reported for a database sealed for the first time just now (a crash before its first head was anchored)', async () => {
+    await write(1)
+    await sealAudit(deps({ auditAnchor: undefined }))
+    expect(await verifyAudit(deps())).toMatchObject({ ok: true, anchor: { heads: 0, last: null } })
+    expect(await sealAudit(restarted())).toBe(0)
+    expect(await anchor.latest()).toMatchObject({ seq: lastSeq() })
+  })
+})
+
+describe('where the runtime keeps no anchor (Workers)', () => {
+  it('says plainly that truncation cannot be detected', async () => {
+    await write(1)
+    await sealAudit(deps({ auditAnchor: undefined }))
+    expect(await verifyAudit(deps({ auditAnchor: undefined }))).toMatchObject({ ok: true, anchor: null, truncation_detectable: false })
+    expect(await verifyAudit(deps())).toMatchObject({ truncation_detectable: true })
+    const res = await t.call('GET', '/api/v1/audit/verify', { as: 'coordinator' })
+    expect(res.json).toMatchObject({ ok: true, anchor: null, truncation_detectable: false })
+  })
+})
+
+function existsSyncSafe(path: string) {
+  try {
+    statSync(path)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -41,11 +41,12 @@ describe('npm run audit:verify', () => {
     const write = async (n: number) => {
       for (let i = 0; i < n; i++) await store.atomic([auditEntry(store.db, new Date(), { actor: 'system', action: 'test.write', subject: `t:${i}` })])
     }
+    // Each seal anchored at once, as a server does when it stops.
     await write(3)
-    await sealAudit(deps)
+    await sealAudit(deps, { anchorNow: true })
     await rawSqlite(store).backup(join(dataDir, 'older.db'))
     await write(3)
-    await sealAudit(deps)
+    await sealAudit(deps, { anchorNow: true })
     await store.close()
 
     const intact = await auditVerify(dataDir)
@@ -65,5 +66,34 @@ describe('npm run audit:verify', () => {
     expect(report(accepted.stdout)).toMatchObject({ ok: true, entries: 3, anchor: { heads: 1, last: { seq: 3 } } })
     // The old anchor is kept, as the record of what the restore lost.
     expect(readdirSync(dataDir).filter((f) => f.endsWith('.before-restore.jsonl'))).toHaveLength(1)
+  })
+})
+
+describe('a backup restored into a fresh directory', () => {
+  it('has no anchor beside it: anchor_missing until the restore is accepted, then a new anchor starts', { timeout: 60_000 }, async () => {
+    const live = mkdtempSync(join(tmpdir(), 'tongxing-live-'))
+    const fresh = mkdtempSync(join(tmpdir(), 'tongxing-fresh-'))
+    dirs.push(live, fresh)
+    const secrets = await generateSecrets()
+    saveSecrets(live, secrets)
+    saveSecrets(fresh, secrets)
+    const store = openNodeStore(join(live, 'tongxing.db'), { writeThread: false })
+    migrate(rawSqlite(store))
+    // Sealed ten minutes ago: older than the anchor interval and the grace.
+    const deps = { store, config: loadConfig(secrets), clock: () => new Date(Date.now() - 600_000), auditAnchor: fileAnchor(join(live, 'audit-anchor.jsonl')) }
+    for (let i = 0; i < 3; i++) await store.atomic([auditEntry(store.db, new Date(), { actor: 'system', action: 'test.write', subject: `t:${i}` })])
+    await sealAudit(deps)
+    await rawSqlite(store).backup(join(fresh, 'tongxing.db'))
+    await store.close()
+
+    const restored = await auditVerify(fresh)
+    expect(restored.code).toBe(1)
+    expect(report(restored.stdout)).toMatchObject({ ok: false, problem: 'anchor_missing', first_bad_seq: 1 })
+
+    const accepted = await auditVerify(fresh, '--accept-restore')
+    expect(accepted.code).toBe(0)
+    expect(report(accepted.stdout)).toMatchObject({ ok: true, entries: 3, anchor: { heads: 1, last: { seq: 3 } } })
+    expect(existsSync(join(fresh, 'audit-anchor.jsonl'))).toBe(true)
+    expect(readdirSync(fresh).filter((f) => f.endsWith('.before-restore.jsonl'))).toHaveLength(0)
   })
 })

@@ -95,6 +95,9 @@ describe('backup', () => {
     copyFileSync(last.file, join(restoredDir, 'tongxing.db'))
     copyFileSync(last.secrets!, join(restoredDir, 'secrets.json'))
     await server.kill()
+    // The audit anchor is not part of a backup: accepting the restore starts a new one.
+    const accepted = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/audit-verify.ts', '--accept-restore', '--seal'], { cwd: ROOT, env: { ...process.env, DATA_DIR: restoredDir } })
+    expect(accepted.stdout).toMatch(/new anchor started at seal \d+/)
     const restored = await startServer({ dataDir: restoredDir, port: await freePort() })
     servers.push(restored)
     const rGate = new Gate()
