@@ -5,8 +5,12 @@ import type { LoopEvent } from './fold.ts'
 import type { AlertRow, LoopEventRow, LoopRow } from './loops.table.ts'
 
 const loopById = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('loops').selectAll().where('id', '=', a.id))
-const openLoopByPlate = precompiled(['plate'], (db, a: { plate: string }) =>
-  db.selectFrom('loops').selectAll().where('plate', '=', a.plate).where('closed_at', 'is', null),
+// A plate has at most two open loops: its pass loop (manual = 0) first, then one opened by hand.
+const openLoopsByPlate = precompiled(['plate'], (db, a: { plate: string }) =>
+  db.selectFrom('loops').selectAll().where('plate', '=', a.plate).where('closed_at', 'is', null).orderBy('manual'),
+)
+const latestPassLoopTimeOfPlate = precompiled(['plate'], (db, a: { plate: string }) =>
+  sql<{ latest: string | null }>`SELECT max(max(opened_at), coalesce(max(closed_at), '')) AS latest FROM loops WHERE plate = ${a.plate} AND manual = 0`.compile(db),
 )
 const eventsOfLoop = precompiled(['loopId'], (db, a: { loopId: string }) =>
   db
@@ -22,8 +26,26 @@ export function findLoop(db: Kysely<Database>, id: string): Promise<LoopRow | un
   return firstRow(db, loopById({ id }))
 }
 
+/**
+ * The plate's open loop, its pass loop before one opened by hand: a pass loop and a manual loop may
+ * be open side by side (schema/0015), one of each at most.
+ */
 export function findOpenLoop(db: Kysely<Database>, plate: string): Promise<LoopRow | undefined> {
-  return firstRow(db, openLoopByPlate({ plate }))
+  return firstRow(db, openLoopsByPlate({ plate }))
+}
+
+/** The plate's open pass loop and its open manual loop, each if there is one. */
+export async function findOpenLoops(db: Kysely<Database>, plate: string): Promise<{ pass?: LoopRow; manual?: LoopRow }> {
+  const open = await rows(db, openLoopsByPlate({ plate }))
+  return { pass: open.find((l) => l.manual === 0), manual: open.find((l) => l.manual === 1) }
+}
+
+/**
+ * The latest time a pass loop of the plate opened or closed, if it has had one: a loop dated
+ * before it would be history, not the truck's current stay (see record-scan.ts).
+ */
+export async function latestPassLoopTime(db: Kysely<Database>, plate: string): Promise<string | null> {
+  return (await firstRow(db, latestPassLoopTimeOfPlate({ plate })))?.latest ?? null
 }
 
 /** A loop's events in arrival order, with `seq` (the rowid) to break device-time ties. */

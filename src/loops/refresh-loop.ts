@@ -184,7 +184,7 @@ function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compi
   const update = precompiled([...ARG_NAMES], (db, p: ProjectionArgs) => {
     // Events are the truth, so a late one can reopen a closed loop — unless the vehicle has come
     // back since and has a new open loop: then the old one stays closed (alerts still open on it).
-    const reopenBlocked = sql`(${p.closed_at} IS NULL AND closed_at IS NOT NULL AND EXISTS (SELECT 1 FROM loops AS other WHERE other.plate = loops.plate AND other.id != loops.id AND other.closed_at IS NULL))`
+    const reopenBlocked = sql`(${p.closed_at} IS NULL AND closed_at IS NOT NULL AND EXISTS (SELECT 1 FROM loops AS other WHERE other.plate = loops.plate AND other.manual = loops.manual AND other.id != loops.id AND other.closed_at IS NULL))`
     const set: Record<string, unknown> = {
       ...Object.fromEntries(PLAIN_COLUMNS.map((column) => [column, p[column]])),
       state: sql<LoopRow['state']>`CASE WHEN ${reopenBlocked} THEN 'closed' ELSE ${p.state} END`,

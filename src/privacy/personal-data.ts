@@ -57,33 +57,39 @@ export function maskPhone(phone: string): string {
 
 export const MOBILE_PATTERN = /^1[3-9]\d{9}$/
 
-// What people put between digit groups (`138 1234 5678`, `330106-19920315-0123`): spaces (the
-// full-width and ideographic ones are plain spaces after NFKC), dashes of every width, dots.
-const SEPARATOR = '[\\s\\-\u2010-\u2015\u2212\u30FC.\u00B7\u2022\u30FB]'
+// What people put between digit groups (`138 1234 5678`, `330106-19920315-0123`, `138/1234/5678`,
+// `(138)12345678`): spaces (the full-width and ideographic ones are plain spaces after NFKC, as
+// are full-width slashes, commas and brackets), dashes of every width, dots, slashes, underscores,
+// commas (the ideographic one too) and brackets.
+const SEPARATOR = '[\\s\\-\u2010-\u2015\u2212\u30FC.\u00B7\u2022\u30FB/_,\u3001()]'
 // A run of digit groups that separators may split, with an ID number's check character X at its end.
 const DIGIT_RUN = new RegExp(`\\d(?:${SEPARATOR}{0,3}\\d)*(?:${SEPARATOR}{0,3}[Xx])?`, 'g')
 const SPLIT = new RegExp(`(${SEPARATOR}+)`)
+// Invisible characters that can sit between digits without showing (zero-width spaces and joiners,
+// word joiner, BOM, soft hyphen, direction marks): removed before anything else.
+const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
 
 const WHOLE_ID = /^\d{17}[\dX]$/
-const WHOLE_MOBILE = /^(86)?(1[3-9]\d{9})$/
+// A mobile number, with the country code before it as 86 or 0086 (a `+` is not a digit: it stays).
+const WHOLE_MOBILE = /^((?:00)?86)?(1[3-9]\d{9})$/
 // Inside one unbroken group of digits (the rule before separators were looked at).
 const ID_LIKE = /\d{17}[\dXx]/g
 const MOBILE_LIKE = /(?<!\d)1[3-9]\d{9}(?!\d)/g
 
 /**
  * Free text that may hold personal data typed into the wrong box (a scan's raw input, an
- * unreadable plate) is normalised (Unicode NFKC: full-width digits become digits) and anything
- * shaped like a resident ID number or a mobile number is masked before it is stored, also when
- * spaces, dashes or dots split its digits (the mask is written without them). Everything else is
- * kept as it was, separators included: a pass token's `-` stays where it is.
+ * unreadable plate) is normalised (invisible characters removed, then Unicode NFKC: full-width
+ * digits become digits) and anything shaped like a resident ID number or a mobile number is masked
+ * before it is stored, also when separators split its digits (the mask is written without them).
+ * Everything else is kept as it was, separators included: a pass token's `-` stays where it is.
  */
 export function maskPersonalText(text: string): string {
-  return text.normalize('NFKC').replace(DIGIT_RUN, maskDigitRun)
+  return text.replace(INVISIBLE, '').normalize('NFKC').replace(DIGIT_RUN, maskDigitRun)
 }
 
 /**
  * Groups are joined from the left until they spell a whole ID number (preferred: some begin like
- * a mobile number) or a mobile number (with or without 86 before it); a group that starts none is
+ * a mobile number) or a mobile number (with or without 86 or 0086 before it); a group that starts none is
  * kept, with what the unbroken-group rule masks inside it.
  */
 function maskDigitRun(run: string): string {

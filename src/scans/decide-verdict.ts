@@ -41,8 +41,8 @@ export interface ScanFacts {
   /** An entry checkpoint and the vehicle already has an open loop of a pass. */
   loopAlreadyOpen?: boolean
   /**
-   * An entry checkpoint and the vehicle's open loop was opened by hand, with no pass: it does not
-   * hold a pass (one checkpoint's manual entry must not block a truck everywhere), it warns.
+   * The vehicle has a loop opened by hand, with no pass: it never holds a pass (one checkpoint's
+   * manual entry must not block a truck everywhere), it warns.
    */
   manualLoopOpen?: boolean
   /** A negative result under 48 h is known (a valid receipt, or one recorded in the loop). */

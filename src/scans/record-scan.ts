@@ -12,11 +12,13 @@ import type { Verifier } from '../trust/key-resolver.ts'
 import { issuerOf, verifyPassToken, type PassClaims } from '../passes/pass-token.ts'
 import { normalisePlate, parsePlate } from '../vehicles/plate.ts'
 import { maskPersonalText } from '../privacy/personal-data.ts'
-import { findOpenLoop, loopEvents } from '../loops/loops.repository.ts'
+import { eventCheckpoints, findOpenLoops, latestPassLoopTime, loopEvents } from '../loops/loops.repository.ts'
+import { involves } from '../loops/involvement.ts'
 import { projectLoop, settleDirtyLoops } from '../loops/refresh-loop.ts'
 import type { LoopEventRow, LoopRow } from '../loops/loops.table.ts'
 import { ensureToken } from '../passes/issue-pass.ts'
 import { decideVerdict, type ScanFacts } from './decide-verdict.ts'
+import { expectsArrival } from './arrival-checkpoint.ts'
 import { FUTURE_LIMIT_MS, mayOpenLoop, placeScanTime } from './scan-time.ts'
 import { normaliseScanRequest, scanRequestHash, storedRawRequest } from './scan-request.ts'
 import { checkReceipt, type ReceiptClaims, type ReceiptStatus } from '../receipts/receipt-token.ts'
@@ -35,12 +37,23 @@ export interface ScanInput {
 }
 
 // The reads of every scan, compiled once (see `precompiled`).
-// One statement for two lookups every scan starts with: the stored scan of this id (a retry: its
-// answer, where it was made and what it asked), and the checkpoint. Always one row, so a stored
-// scan is found even without the checkpoint.
+// One statement for what every scan starts with: the stored scan of this id (a retry: its answer,
+// where it was made and what it asked), whether a loop event already has this id (a scan's
+// arrival event takes the scan's id), and the checkpoint. Always one row, so a stored scan is
+// found even without the checkpoint.
 const answerAndCheckpoint = precompiled(['id', 'code'], (db, a: { id: string; code: string }) =>
-  sql<{ stored: string | null; stored_checkpoint: string | null; stored_hash: string | null; code: string | null; kind: CheckpointKind | null }>`
-    SELECT scans.response AS stored, scans.checkpoint_code AS stored_checkpoint, scans.request_hash AS stored_hash, checkpoints.code, checkpoints.kind
+  sql<{
+    stored: string | null
+    stored_checkpoint: string | null
+    stored_hash: string | null
+    event_id_taken: number
+    code: string | null
+    kind: CheckpointKind | null
+    station_code: string | null
+  }>`
+    SELECT scans.response AS stored, scans.checkpoint_code AS stored_checkpoint, scans.request_hash AS stored_hash,
+      EXISTS (SELECT 1 FROM loop_events WHERE loop_events.id = ${a.id}) AS event_id_taken,
+      checkpoints.code, checkpoints.kind, checkpoints.station_code
     FROM (SELECT 1) LEFT JOIN scans ON scans.id = ${a.id} LEFT JOIN checkpoints ON checkpoints.code = ${a.code}`.compile(db),
 )
 
@@ -59,22 +72,29 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
 /**
  * One scan at a checkpoint: verify the pass, gather what is known of it, decide, and record it —
  * failed scans too, with the raw input (normalised, personal data masked). At an entry checkpoint
- * a valid scan opens the vehicle's loop (`arrived`), or takes over a loop opened by hand without
- * a pass (see below); at a transfer station or destination it records
- * `destination_arrived` on the open loop, or flags the vehicle if it has none.
+ * a valid scan opens the vehicle's loop (`arrived`); at a transfer station or destination a valid
+ * scan records `destination_arrived` on the pass's open loop where it is expected (see
+ * `expectsArrival`: else flagged `unexpected_destination`), or flags the vehicle if it has none.
+ * The loop is always found by the pass's plate, never the plate staff typed: a typo must not
+ * reach another truck's loop.
  *
  * Device time: more than 5 minutes ahead of the server is refused (`scanned_at_in_future`); more
  * than 24 h back is accepted and marked `late`. The scan is decided at its device time, but opens
- * a loop only while its pass is still valid now, and a late one only if its device time lies in
- * the pass window itself (scan-time.ts `mayOpenLoop`); else it is answered, flagged
- * `loop_not_opened`, and opens nothing.
+ * a loop only while its pass is still valid now, a late one only if its device time lies in the
+ * pass window itself, and none dated before the plate's latest pass loop opened or closed
+ * (scan-time.ts `mayOpenLoop`); else it is answered, flagged `loop_not_opened`, and opens nothing.
  *
  * A repeated scan id answers as the first time, only to an account working at that scan's
- * checkpoint (else 403 `checkpoint_not_yours`) and only for the same request (else 409 `id_reused`).
+ * checkpoint (else 403 `checkpoint_not_yours`) and only for the same request (else 409 `id_reused`);
+ * an id a loop event already has is 409 `id_reused` too.
  *
- * A manual loop (opened by plate, no pass) never holds a valid pass at an entry checkpoint: it is
- * a warning (`manual_loop_open`), and the valid scan attaches its pass to that loop and records its
- * arrival there, so the truck goes on in one loop with whatever was already recorded on it.
+ * A manual loop (opened by plate, no pass) and the pass's loop are two loops: any checkpoint may
+ * open a manual loop, so a pass never joins one (it would take on whatever was recorded there) and
+ * one never holds a pass. The scan shows it as a warning (`manual_loop_open`, `manual_loop` with its
+ * id and checkpoint) and goes on in the pass's own loop.
+ *
+ * The open loop is named in the answer (`loop`) only to staff it involves (involvement.ts), as a
+ * read of it would be.
  *
  * A valid test receipt turns `sample_then_release` into `release` (不得重复检测) and is recorded on
  * the loop as `certificate_checked`; a bad one is reported but never blocks a valid pass.
@@ -92,7 +112,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   if (found.stored !== null) return storedAnswer(principal, input.id, found, requestHash)
 
   assertWorksAt(principal, input.checkpoint_code)
-  const checkpoint = found.code && found.kind ? { code: found.code, kind: found.kind } : undefined
+  if (found.event_id_taken) throw idReused(input.id)
+  const checkpoint = found.code && found.kind ? { code: found.code, kind: found.kind, stationCode: found.station_code } : undefined
   if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
 
   const now = deps.clock()
@@ -109,8 +130,10 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   const facts: ScanFacts = {}
   let claims: PassClaims | undefined
   let enterpriseId: string | null = null
-  let openLoop: LoopRow | undefined
-  let manualLoop = false
+  // The plate's open loops: the pass's own, and one opened by hand (they may be open side by side).
+  let passLoop: LoopRow | undefined
+  let manualLoop: LoopRow | undefined
+  let plateSeenUntil: string | null = null
   const entry = isEntryCheckpoint(checkpoint.kind)
   const flags: string[] = []
   // A plate that does not parse is kept only masked: staff sometimes type a phone number there.
@@ -123,23 +146,26 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     facts.window = checked.window
     facts.passPlate = claims.plate
     facts.observedPlate = observedPlate
-    if (issuerOf(claims.number) === config.ISSUER_CODE) {
-      const pass = await firstRow(db, passWithFirm({ number: claims.number }))
-      if (pass) {
-        facts.passStatus = pass.status
-        enterpriseId = pass.enterprise_id
-        facts.enterpriseWhitelisted = pass.whitelist_status === 'active'
-      }
+    const ownPass = issuerOf(claims.number) === config.ISSUER_CODE
+    const [pass, open, seenUntil] = await Promise.all([
+      ownPass ? firstRow(db, passWithFirm({ number: claims.number })) : undefined,
+      findOpenLoops(db, claims.plate),
+      entry ? latestPassLoopTime(db, claims.plate) : null,
+    ])
+    if (pass) {
+      facts.passStatus = pass.status
+      enterpriseId = pass.enterprise_id
+      facts.enterpriseWhitelisted = pass.whitelist_status === 'active'
     }
-    openLoop = await findOpenLoop(db, observedPlate ?? claims.plate)
-    // Opened by hand for a truck without a pass, and no pass has taken it over yet.
-    manualLoop = openLoop?.manual === 1 && openLoop.pass_number === null
-    if (entry) {
-      facts.loopAlreadyOpen = openLoop !== undefined && !manualLoop
-      facts.manualLoopOpen = manualLoop
-    } else if (!openLoop) flags.push('no_open_loop')
-    if (!entry && openLoop?.negative_since) {
-      facts.recentNegative = scannedAt.getTime() - Date.parse(openLoop.negative_since) < NEGATIVE_VALID_MS
+    passLoop = open.pass
+    manualLoop = open.manual
+    plateSeenUntil = seenUntil
+    facts.manualLoopOpen = manualLoop !== undefined
+    if (entry) facts.loopAlreadyOpen = passLoop !== undefined
+    else if (!passLoop) flags.push('no_open_loop')
+    // Only the pass's own loop vouches for a result: anyone may write to a loop opened by hand.
+    if (!entry && passLoop?.negative_since) {
+      facts.recentNegative = scannedAt.getTime() - Date.parse(passLoop.negative_since) < NEGATIVE_VALID_MS
     }
   }
   let receipt: { status: ReceiptStatus; claims?: ReceiptClaims } | undefined
@@ -150,32 +176,30 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   const decision = decideVerdict(facts)
   const plate = claims?.plate ?? observedPlate
   const report = entry && plate ? await findMatchingReport(db, plate, checkpoint.code, scannedAt, { passNumber: claims?.number ?? null, enterpriseId }) : undefined
+  const validPass = claims !== undefined && decision.verdict === 'valid'
 
   const writes: Compilable[] = []
-  // The loop this scan opens, takes over or attaches to, and the events it adds there.
+  // The loop this scan opens or attaches to, and the events it adds there.
   let loop: LoopRow | undefined
+  // The pass loop's stored events, read where the scan may attach to it or name it.
   let stored: Awaited<ReturnType<typeof loopEvents>> = []
-  const validEntry = Boolean(claims && decision.verdict === 'valid' && entry)
-  const entryAllowed = validEntry && mayOpenLoop({ at: scannedAt, now, late }, claims!, config.CLOCK_SKEW_SECONDS * 1000)
-  if (validEntry && !entryAllowed) flags.push('loop_not_opened')
-  const opensLoop = entryAllowed && !manualLoop
-  const takesOverManual = entryAllowed && manualLoop
-  if (opensLoop) {
-    loop = newLoop(claims!, enterpriseId, checkpoint.code, scannedAt, now, actorOf(principal))
-  } else if (takesOverManual) {
-    loop = { ...openLoop!, pass_number: claims!.number, enterprise_id: enterpriseId }
-    stored = await loopEvents(db, openLoop!.id)
-    // Only while no pass has taken it over and it is still open; else decide again (see the retry).
-    writes.push(
-      abortUnless(sql`EXISTS (SELECT 1 FROM loops WHERE id = ${loop.id} AND pass_number IS NULL AND closed_at IS NULL)`, 'loop_changed'),
-      db.updateTable('loops').set({ pass_number: claims!.number, enterprise_id: enterpriseId }).where('id', '=', loop.id),
-      auditEntry(db, now, { actor: actorOf(principal), action: 'loop.attach_pass', subject: `loop:${loop.id}`, before: { pass_number: null, enterprise_id: null }, after: { pass_number: claims!.number, enterprise_id: enterpriseId, scan_id: input.id, checkpoint: checkpoint.code } }),
-    )
-  } else if (claims && !entry && openLoop) {
-    loop = openLoop
-    stored = await loopEvents(db, openLoop.id)
+  let opensLoop = false
+  if (entry && validPass) {
+    const seenUntil = plateSeenUntil ? new Date(plateSeenUntil) : null
+    opensLoop = mayOpenLoop({ at: scannedAt, now, late, plateSeenUntil: seenUntil }, claims!, config.CLOCK_SKEW_SECONDS * 1000)
+    if (opensLoop) {
+      loop = newLoop(claims!, enterpriseId, checkpoint.code, scannedAt, now, actorOf(principal))
+      // A loop of the plate opened or closed after this scan's time since it was read: decide again.
+      const at = scannedAt.toISOString()
+      writes.push(abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${claims!.plate} AND manual = 0 AND (opened_at > ${at} OR closed_at > ${at}))`, 'loop_changed'))
+    } else flags.push('loop_not_opened')
+  } else if (!entry && passLoop) {
+    stored = await loopEvents(db, passLoop.id)
+    if (validPass) {
+      if (expectsArrival(checkpoint, passLoop, stored.map((e) => e.checkpoint_code), claims!.destination)) loop = passLoop
+      else flags.push('unexpected_destination')
+    }
   }
-  const entersLoop = opensLoop || takesOverManual
   const added: LoopEventRow[] = []
   const event = (kind: LoopEventRow['kind'], id: string, data: Record<string, unknown>): LoopEventRow => ({
     id,
@@ -188,13 +212,13 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     received_at: now.toISOString(),
     flag: null,
   })
-  if (loop) added.push(event(entry ? 'arrived' : 'destination_arrived', input.id, { scan_id: input.id, pass_number: claims!.number, ...(takesOverManual ? { took_over_manual_loop: true } : {}) }))
-  if (entersLoop && receipt?.status === 'valid' && receipt.claims) {
+  if (loop) added.push(event(entry ? 'arrived' : 'destination_arrived', input.id, { scan_id: input.id, pass_number: claims!.number }))
+  if (opensLoop && receipt?.status === 'valid' && receipt.claims) {
     const r = receipt.claims
     added.push(event('certificate_checked', crypto.randomUUID(), { receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: input.id }))
   }
   const afterEvents: Compilable[] = []
-  if (entersLoop && report) {
+  if (opensLoop && report) {
     afterEvents.push(
       db.updateTable('arrival_reports').set({ arrived_at: scannedAt.toISOString(), arrived_loop_id: loop!.id, arrived_scan_id: input.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
     )
@@ -214,11 +238,14 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     writes.push(...projected.writes)
     loopLeftDirty = (results) => projected.leftDirty(results.slice(from, from + projected.writes.length))
     loopAnswer = { id: loop.id, state: loop.closed_by ? 'closed' : projected.facts.state, alerting: projected.alerting }
-  } else if (openLoop) {
-    // loop_open (or a manual loop): point staff at the loop that is still open.
-    loopAnswer = { id: openLoop.id, state: openLoop.state, alerting: openLoop.alerting === 1 }
+  } else if (passLoop) {
+    // loop_open, or a scan that may not attach: point staff at the loop only if it is theirs.
+    const recordedAt = entry ? await eventCheckpoints(db, passLoop.id) : stored.map((e) => e.checkpoint_code)
+    if (involves(principal, passLoop, recordedAt)) loopAnswer = { id: passLoop.id, state: passLoop.state, alerting: passLoop.alerting === 1 }
   }
   const loopId = loopAnswer?.id ?? null
+  // Where the manual loop was opened, and its id, so staff can call that checkpoint; nothing else.
+  const manualLoopAnswer = manualLoop && decision.warnings.includes('manual_loop_open') ? { id: manualLoop.id, checkpoint_code: manualLoop.entry_checkpoint_code } : undefined
 
   const response = {
     id: input.id,
@@ -239,7 +266,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
           },
         }
       : {}),
-    ...(report ? { arrival_report: reportView(entersLoop ? { ...report, arrived_at: scannedAt.toISOString(), arrived_loop_id: loopId } : report, now) } : {}),
+    ...(report ? { arrival_report: reportView(opensLoop ? { ...report, arrived_at: scannedAt.toISOString(), arrived_loop_id: loopId } : report, now) } : {}),
     checkpoint: { code: checkpoint.code, kind: checkpoint.kind },
     scanned_at: scannedAt.toISOString(),
     ...(claims
@@ -258,6 +285,7 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
         }
       : {}),
     ...(loopAnswer ? { loop: loopAnswer } : {}),
+    ...(manualLoopAnswer ? { manual_loop: manualLoopAnswer } : {}),
   }
   // Stored with the scan, so a retry after a lost answer gets the same answer in full; and sent as is.
   const answer = JSON.stringify(response)
@@ -282,24 +310,42 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
       late: late ? 1 : 0,
       request_hash: requestHash,
     }),
-    auditEntry(db, now, { actor: actorOf(principal), action: 'scan', subject: `scan:${input.id}`, after: { checkpoint: checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId, ...(late ? { late } : {}) } }),
+    auditEntry(db, now, { actor: actorOf(principal), action: 'scan', subject: `scan:${input.id}`, after: { checkpoint: checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId, ...(flags.length ? { flags } : {}), ...(late ? { late } : {}) } }),
   )
 
   let results: WriteResult[]
   try {
     results = await store.atomic(writes)
   } catch (error) {
-    // A concurrent scan of the same vehicle opened its loop (or took over the manual one) first,
-    // a coordinator closed it, or the same scan id was stored a moment ago: decide again against
-    // what is there now.
-    const raced = error instanceof GuardFailed || String(error).includes('UNIQUE')
-    if (attempt === 0 && raced) return recordScan(deps, verifier, principal, input, 1)
+    // A concurrent scan of the same vehicle opened its loop first, a loop of the plate opened or
+    // closed after this scan's time, a coordinator closed the loop, or the same id was stored a
+    // moment ago (as a scan or a loop event): decide again against what is there now — the
+    // first read then finds a stored scan or a taken event id.
+    const failure = constraintFailure(error)
+    if (attempt === 0 && (error instanceof GuardFailed || failure)) return recordScan(deps, verifier, principal, input, 1)
+    if (failure === 'id') throw idReused(input.id)
     throw error
   }
   // An arrival at the destination updated a stored loop that an upload may have raced.
   if (loop && loopLeftDirty(results)) await settleDirtyLoops(deps, [loop.id])
 
   return answer
+}
+
+const idReused = (id: string) => conflict('id_reused', `id ${id} was already used for a different scan or loop event: send this scan with a new id`)
+
+/**
+ * Which constraint a failed write broke, by SQLite's extended result code: a primary key (an id
+ * the client chose, stored meanwhile) or a unique index (the plate's open loop, opened meanwhile).
+ * D1 reports no code property but names the result code in its message; what it broke is then
+ * left to the retry's first read.
+ */
+function constraintFailure(error: unknown): 'id' | 'unique' | 'constraint' | undefined {
+  const code = (error as { code?: unknown } | null)?.code
+  if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'id'
+  if (code === 'SQLITE_CONSTRAINT_UNIQUE') return 'unique'
+  if (code === undefined && error instanceof Error && /\bSQLITE_CONSTRAINT\b/.test(error.message)) return 'constraint'
+  return undefined
 }
 
 /**

@@ -32,10 +32,10 @@ const ScanAnswer = z
     late: z.boolean().openapi({ description: 'the device time was more than 24 h before the server received the scan' }),
     flags: z.array(z.string()).optional().openapi({
       description:
-        '`no_open_loop`: seen at a station or destination without an open loop; `loop_not_opened`: a valid entry scan that opened no loop, because its pass is no longer valid now or, for a late scan, its device time lies outside the pass window',
+        '`no_open_loop`: seen at a station or destination without an open loop; `unexpected_destination`: seen at a station or destination that the open loop neither involves nor expects (not its release destination, nor — before release — the pass’s destination station): the arrival is not recorded there; `loop_not_opened`: a valid entry scan that opened no loop, because its pass is no longer valid now, for a late scan its device time lies outside the pass window, or its device time lies before the plate’s latest loop opened or closed',
     }),
     warnings: z.array(z.enum(SCAN_WARNINGS)).optional().openapi({
-      description: '`manual_loop_open`: the vehicle has a loop opened by hand without a pass (`loop` names it); it does not hold a valid pass, which takes that loop over',
+      description: '`manual_loop_open`: the vehicle also has a loop opened by hand without a pass (`manual_loop` names it); it never holds the pass, and the pass never joins it: the pass goes on in its own loop',
     }),
     checkpoint: z.object({ code: z.string(), kind: z.string() }),
     scanned_at: z.string(),
@@ -52,7 +52,8 @@ const ScanAnswer = z
         enterprise_id: z.string().optional(),
       })
       .optional(),
-    loop: z.object({ id: z.string(), state: z.string(), alerting: z.boolean() }).optional(),
+    loop: z.object({ id: z.string(), state: z.string(), alerting: z.boolean() }).optional().openapi({ description: 'the pass’s loop this scan opened or joined; or the open loop it met, only when that loop involves one of your checkpoints' }),
+    manual_loop: z.object({ id: z.string(), checkpoint_code: z.string() }).optional().openapi({ description: 'with the `manual_loop_open` warning: the loop opened by hand for this plate, and where' }),
     receipt: z
       .object({
         status: z.enum(['valid', 'receipt_invalid', 'receipt_expired', 'receipt_mismatch']),
@@ -76,7 +77,7 @@ export function scanRoutes(deps: Deps, verifier: Verifier) {
       tags: ['checkpoints'],
       summary: 'Scan a pass: the verdict, every reason, and what to do',
       description:
-        'Never turns a truck back: any blocking reason gives `control_on_site`. A valid scan at an entry checkpoint opens the loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the open loop. Every scan is stored, failed ones too.',
+        'Never turns a truck back: any blocking reason gives `control_on_site`. A valid scan at an entry checkpoint opens the loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the pass’s open loop when that checkpoint is involved in it or expected (else flagged `unexpected_destination`). Every scan is stored, failed ones too. An `id` a loop event already has is 409 `id_reused`.',
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(ScanBody),

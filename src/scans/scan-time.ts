@@ -18,24 +18,29 @@ export function placeScanTime(scannedAt: Date, now: Date): ScanTiming {
 }
 
 /**
- * Whether a valid entry scan may open a loop (or take over a manual one) now. A scan is decided
- * at its device time, but the loop it opens holds the plate from now on, so:
+ * Whether a valid entry scan may open a loop now. A scan is decided at its device time, but the
+ * loop it opens holds the plate from now on, so:
  * - the pass must still be inside its window now (with the usual clock-skew allowance): a pass
  *   that ended since would otherwise leave an open loop blocking the plate, and the loop would be
  *   dated in the past beyond the pass's window;
  * - a late scan's device time must lie inside the window itself: the skew allowance is for a
- *   phone's clock at a live scan, not for a record a day old or more.
+ *   phone's clock at a live scan, not for a record a day old or more;
+ * - the scan must not be older than the latest time a pass loop of the plate opened or closed
+ *   (`plateSeenUntil`): the truck has been seen since, so an offline record uploaded now is
+ *   history, and a loop opened from it would hold the plate with a stay that already ended.
  * Otherwise the scan is stored and answered with its verdict, flagged, and opens nothing.
  */
 export function mayOpenLoop(
-  scan: { at: Date; now: Date; late: boolean },
+  scan: { at: Date; now: Date; late: boolean; plateSeenUntil?: Date | null },
   pass: { validFrom: Date; validUntil: Date },
   skewMs: number,
 ): boolean {
   const from = pass.validFrom.getTime()
   const until = pass.validUntil.getTime()
   const now = scan.now.getTime()
+  const at = scan.at.getTime()
   if (now < from - skewMs || now > until + skewMs) return false
-  if (scan.late && (scan.at.getTime() < from || scan.at.getTime() > until)) return false
+  if (scan.late && (at < from || at > until)) return false
+  if (scan.plateSeenUntil && at < scan.plateSeenUntil.getTime()) return false
   return true
 }

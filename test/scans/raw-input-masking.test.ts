@@ -46,6 +46,19 @@ describe('maskPersonalText', () => {
     ['a phone with dashes', '139-1234-5678', PHONE_MASKED],
     ['a full-width phone with an ideographic space', fullWidth('139') + '\u3000' + fullWidth('12345678'), PHONE_MASKED],
     ['a phone after the country code', '+86 139 1234 5678', `+86${PHONE_MASKED}`],
+    ['slashes', '139/1234/5678', PHONE_MASKED],
+    ['full-width slashes', fullWidth('139') + '／' + fullWidth('1234') + '／' + fullWidth('5678'), PHONE_MASKED],
+    ['underscores', '139_1234_5678', PHONE_MASKED],
+    ['commas', '139,1234,5678', PHONE_MASKED],
+    ['brackets round the prefix', '(139)12345678', `(${PHONE_MASKED}`],
+    ['full-width brackets', '（139）1234 5678', `(${PHONE_MASKED}`],
+    ['zero-width spaces', '139\u200b1234\u200b5678', PHONE_MASKED],
+    ['a word joiner and a zero-width no-break space', '139\u20601234\ufeff5678', PHONE_MASKED],
+    ['the country code as 0086', '0086 139 1234 5678', `0086${PHONE_MASKED}`],
+    ['the country code as +86 with dashes', '+86-139-1234-5678', `+86${PHONE_MASKED}`],
+    ['an ID number with slashes', `${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}`, ID_MASKED],
+    ['an ID number with underscores', `${ID.slice(0, 6)}_${ID.slice(6, 14)}_${ID.slice(14)}`, ID_MASKED],
+    ['an ID number split by zero-width spaces', [...ID].join('\u200b'), ID_MASKED],
   ])('masks an ID number or phone written with %s', (_label, typed, masked) => {
     const out = maskPersonalText(`staff typed: ${typed}.`)
     expect(out).toContain(masked)
@@ -72,6 +85,16 @@ describe('maskPersonalText', () => {
     expect(maskPersonalText(text)).toBe(text)
   })
 
+  it('stores the number masked with the separators inside it removed, and nothing else changed', () => {
+    expect(maskPersonalText('tel 139/1234/5678, ok')).toBe(`tel ${PHONE_MASKED}, ok`)
+    expect(maskPersonalText('call (139)1234_5678 now')).toBe(`call (${PHONE_MASKED} now`)
+    expect(maskPersonalText('0086 139 1234 5678')).toBe(`0086${PHONE_MASKED}`)
+    expect(maskPersonalText(`id: ${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}`)).toBe(`id: ${ID_MASKED}`)
+    expect(maskPersonalText('139\u200b1234\u200b5678')).toBe(PHONE_MASKED)
+    // Short numbers split the same way are kept as they were.
+    expect(maskPersonalText('lane 3/2, 12_5, (10)20, 2026/11/29')).toBe('lane 3/2, 12_5, (10)20, 2026/11/29')
+  })
+
   it('still masks what it masked before: an ID number or phone in an unbroken run of digits', () => {
     expect(maskPersonalText(`x${ID}y`)).toBe(`x${ID_MASKED}y`)
     expect(maskPersonalText(`tel:${PHONE};`)).toBe(`tel:${PHONE_MASKED};`)
@@ -88,6 +111,11 @@ describe('the raw input of a scan', () => {
       { token: pass.token, checkpoint_code: 'HZ-TS-XS', observed_plate: '139-1234-5678' },
       { token: pass.token, checkpoint_code: 'HZ-TS-XS', observed_plate: fullWidth('139 1234 5678') },
       { pass_number: '330100000001', observed_plate: `${PHONE.slice(0, 3)}.${PHONE.slice(3, 7)}.${PHONE.slice(7)}` },
+      { token: `${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}` },
+      { token: '(139)1234_5678' },
+      { token: '139\u200b1234\u200b5678' },
+      { token: '0086 139 1234 5678' },
+      { pass_number: '330100000001', observed_plate: '139,1234,5678' },
     ]
     for (const body of typed) {
       const id = crypto.randomUUID()

@@ -170,7 +170,7 @@ describe('the pass apart from the entry decision', () => {
 })
 
 describe('a loop opened by hand for a vehicle that has a valid pass', () => {
-  it('does not block the pass at another entry checkpoint: a warning, and the pass takes the loop over', async () => {
+  it('does not block the pass at another entry checkpoint: a warning, and the pass opens its own loop beside it', async () => {
     const t = await buildTestApp()
     const pass = await issuePass(t, { plate: nextPlate() })
     const manual = await t.call('POST', '/api/v1/loops', { as: 'checkpoint', body: { plate: pass.plate, checkpoint_code: 'HZ-G60-XS', note: '未出示通行证' } })
@@ -178,16 +178,22 @@ describe('a loop opened by hand for a vehicle that has a valid pass', () => {
     const manualId = manual.json.loop.id as string
     const yuhang = await checkpointAccount(t, 'cp-yuhang-2', ['HZ-G92-YH'])
     const scanned = await t.call('POST', '/api/v1/scans', { as: yuhang, body: { id: crypto.randomUUID(), token: pass.token, checkpoint_code: 'HZ-G92-YH' } })
-    expect(scanned.json).toMatchObject({ verdict: 'valid', pass_status: 'valid', reasons: [], action: 'sample_then_release', warnings: ['manual_loop_open'], loop: { id: manualId } })
-    expect(openLoops(t, pass.plate)).toBe(1)
-    const loop = await t.call('GET', `/api/v1/loops/${manualId}`, { as: 'coordinator' })
-    expect(loop.json).toMatchObject({ pass_number: pass.number, enterprise_id: 'demo-ent-1', manual: true })
-    const arrivals = loop.json.events.filter((e: { kind: string }) => e.kind === 'arrived')
-    expect(arrivals.map((e: { checkpoint_code: string }) => e.checkpoint_code)).toEqual(['HZ-G60-XS', 'HZ-G92-YH'])
-    // From now on it is the pass's loop: a second arrival is loop_open as for any pass.
+    expect(scanned.json).toMatchObject({ verdict: 'valid', pass_status: 'valid', reasons: [], action: 'sample_then_release', warnings: ['manual_loop_open'], manual_loop: { id: manualId, checkpoint_code: 'HZ-G60-XS' } })
+    // The manual loop is named, nothing more of it.
+    expect(Object.keys(scanned.json.manual_loop).sort()).toEqual(['checkpoint_code', 'id'])
+    const passLoopId = scanned.json.loop.id as string
+    expect(passLoopId).not.toBe(manualId)
+    expect(openLoops(t, pass.plate)).toBe(2)
+    const manualLoop = await t.call('GET', `/api/v1/loops/${manualId}`, { as: 'coordinator' })
+    expect(manualLoop.json).toMatchObject({ pass_number: null, enterprise_id: null, manual: true })
+    expect(manualLoop.json.events.map((e: { checkpoint_code: string }) => e.checkpoint_code)).toEqual(['HZ-G60-XS'])
+    const passLoop = await t.call('GET', `/api/v1/loops/${passLoopId}`, { as: 'coordinator' })
+    expect(passLoop.json).toMatchObject({ pass_number: pass.number, enterprise_id: 'demo-ent-1', manual: false, entry_checkpoint_code: 'HZ-G92-YH' })
+    // A second arrival is loop_open on the pass's loop, as for any pass; the manual loop still warns.
     const again = await t.call('POST', '/api/v1/scans', { as: yuhang, body: { id: crypto.randomUUID(), token: pass.token, checkpoint_code: 'HZ-G92-YH' } })
-    expect(again.json).toMatchObject({ verdict: 'invalid', pass_status: 'valid', reasons: ['loop_open'], loop: { id: manualId } })
-    expect(again.json.warnings).toBeUndefined()
+    expect(again.json).toMatchObject({ verdict: 'invalid', pass_status: 'valid', reasons: ['loop_open'], loop: { id: passLoopId }, warnings: ['manual_loop_open'], manual_loop: { id: manualId } })
+    // No audit entry attaches a pass to a manual loop any more.
+    expect(t.sqlite.prepare("SELECT count(*) FROM audit_log WHERE action = 'loop.attach_pass'").pluck().get()).toBe(0)
   })
 
   it('still warns beside an invalid pass, and leaves the manual loop as it was', async () => {
@@ -196,7 +202,8 @@ describe('a loop opened by hand for a vehicle that has a valid pass', () => {
     await t.call('POST', `/api/v1/passes/${pass.number}/revoke`, { as: 'coordinator', body: { reason: '测试' } })
     const manual = await t.call('POST', '/api/v1/loops', { as: 'checkpoint', body: { plate: pass.plate, checkpoint_code: 'HZ-G60-XS' } })
     const res = await scan(t, { token: pass.token })
-    expect(res.json).toMatchObject({ verdict: 'invalid', reasons: ['revoked'], warnings: ['manual_loop_open'], loop: { id: manual.json.loop.id } })
+    expect(res.json).toMatchObject({ verdict: 'invalid', reasons: ['revoked'], warnings: ['manual_loop_open'], manual_loop: { id: manual.json.loop.id, checkpoint_code: 'HZ-G60-XS' } })
+    expect(res.json.loop).toBeUndefined()
     expect(t.sqlite.prepare('SELECT pass_number FROM loops WHERE id = ?').pluck().get(manual.json.loop.id)).toBeNull()
   })
 })

@@ -75,6 +75,14 @@ export function checkDatabase(file: string, acks?: Acks, options: { releaseHours
       if (r.arrived < 1) problem(`loop ${r.id} has no arrived event`)
       if (!r.manual && r.by_scan !== 1) problem(`loop ${r.id} was not opened by exactly one stored scan (${r.by_scan})`)
     }
+    // One open loop per plate of each kind (schema/0015): the pass's loop and one opened by hand
+    // may be open side by side, never two of a kind; and a pass never joins a loop opened by hand.
+    for (const r of rows<{ plate: string; manual: number; n: number }>(
+      'SELECT plate, manual, count(*) AS n FROM loops WHERE closed_at IS NULL GROUP BY plate, manual HAVING count(*) > 1',
+    )) {
+      problem(`plate ${r.plate} has ${r.n} open ${r.manual ? 'manual' : 'pass'} loops`)
+    }
+    for (const r of rows<{ id: string }>('SELECT id FROM loops WHERE manual = 1 AND pass_number IS NOT NULL')) problem(`manual loop ${r.id} carries a pass`)
     for (const r of rows<{ id: string; number: string | null }>(
       `SELECT a.id, p.number FROM applications a LEFT JOIN passes p ON p.application_id = a.id
        WHERE a.status = 'approved' AND (p.number IS NULL OR a.pass_number IS NOT p.number)`,
