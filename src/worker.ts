@@ -1,19 +1,20 @@
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { openD1Store, type D1Database } from './db/d1-store.ts'
-import { seedOnStart } from './demo/seed.ts'
+import { seedOnFirstUse, seedOnStart } from './demo/seed.ts'
 import { sweepLoops } from './alerts/sweep.ts'
 import { sealAudit } from './audit/chain.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
 import type { Deps } from './http/env.ts'
 
-// Workers entry: D1 binding and secrets from `env`. The app is built once per isolate.
+// Workers entry: D1 binding and secrets from `env`. The app is built once per isolate; its start-up
+// seed runs before the first request and again before the next one if it failed.
 interface Env {
   DB: D1Database
   [key: string]: unknown
 }
 
-let built: { app: ReturnType<typeof createApp>; deps: Deps; ready: Promise<unknown> } | undefined
+let built: { app: ReturnType<typeof createApp>; deps: Deps; ready: () => Promise<unknown> } | undefined
 
 function build(env: Env) {
   if (!built) {
@@ -21,7 +22,7 @@ function build(env: Env) {
     const store = openD1Store(env.DB)
     const clock = () => new Date()
     const deps: Deps = { store, config, clock, clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown' }
-    built = { app: createApp(deps), deps, ready: seedOnStart(store, config, clock()) }
+    built = { app: createApp(deps), deps, ready: seedOnFirstUse(() => seedOnStart(store, config, clock())) }
   }
   return built
 }
@@ -29,14 +30,14 @@ function build(env: Env) {
 export default {
   async fetch(request: Request, env: Env, ctx: unknown) {
     const { app, ready } = build(env)
-    await ready
+    await ready()
     return app.fetch(request, env, ctx as never)
   },
   // The cron trigger in wrangler.toml: open overdue alerts, finish dirty loop projections, seal
   // the audit log.
   async scheduled(_event: unknown, env: Env) {
     const { deps, ready } = build(env)
-    await ready
+    await ready()
     await sweepLoops(deps)
     await sealAudit(deps)
     await pruneLoginFailures(deps)

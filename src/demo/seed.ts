@@ -13,7 +13,8 @@ import type { Role } from '../auth/accounts.table.ts'
  * What every start seeds (Node and Workers). On an empty database (no accounts yet): the
  * ADMIN_USERNAME account and, with SEED_DEMO, the demo data, together in one write — the admin no
  * longer makes the database look in use before the demo data is written. A demo login with the
- * admin's username is left out (the configured password wins). On a database in use: only the
+ * admin's username, in any letter case, is left out (the configured password wins; usernames are
+ * unique regardless of case, so both would fail the whole write). On a database in use: only the
  * configured admin, if it is missing. Returns what it created, for the start-up log.
  */
 export async function seedOnStart(store: Store, config: Config, now: Date): Promise<{ admin: string | null; demoLogins: DemoLogin[] }> {
@@ -22,7 +23,7 @@ export async function seedOnStart(store: Store, config: Config, now: Date): Prom
   const admin = username && password ? username : null
   const writes: Parameters<Store['atomic']>[0][number][] = []
   if (admin) writes.push(...(await accountWrites(store, now, { username: admin, password: password!, role: 'admin' })))
-  const demoLogins = config.SEED_DEMO ? DEMO_LOGINS.filter((login) => login.username !== admin) : []
+  const demoLogins = config.SEED_DEMO ? DEMO_LOGINS.filter((login) => !admin || !sameUsername(login.username, admin)) : []
   if (config.SEED_DEMO) writes.push(...(await demoWrites(store, config, now, demoLogins)))
   if (writes.length === 0) return { admin: null, demoLogins: [] }
   try {
@@ -33,6 +34,30 @@ export async function seedOnStart(store: Store, config: Config, now: Date): Prom
     throw error
   }
   return { admin, demoLogins }
+}
+
+/**
+ * Whether two usernames name one account, as the database decides: `accounts.username` is
+ * `COLLATE NOCASE`, which folds only ASCII letters (so not `toLowerCase`, which also folds e.g. the
+ * Kelvin sign into `k`).
+ */
+export function sameUsername(a: string, b: string): boolean {
+  const fold = (name: string) => name.replace(/[A-Z]/g, (letter) => letter.toLowerCase())
+  return fold(a) === fold(b)
+}
+
+/**
+ * Runs `seed` on the first call and shares it while it runs; once it failed (a database briefly
+ * unreachable, a clash in the data) the next call runs it again. For a Workers isolate, which seeds
+ * on its first request: a failure kept would fail every request for the isolate's life.
+ */
+export function seedOnFirstUse<T>(seed: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined
+  return () =>
+    (running ??= seed().catch((error: unknown) => {
+      running = undefined
+      throw error
+    }))
 }
 
 /** Creates the ADMIN_USERNAME account on first start, if configured and not there yet. */

@@ -8,7 +8,7 @@ import { MAX_PASS_SERIAL } from '../applications/rules.ts'
 import { loadSigningKeys } from '../trust/signing-keys.ts'
 import type { PassRow } from './passes.table.ts'
 import { signPassToken } from './pass-token.ts'
-import { activePassesOfPlate, lastSerial, passAuditView } from './passes.repository.ts'
+import { activePassesOfPlate, lastSerial, OTHER_FIRM_SUPERSEDED_REASON, passAuditView } from './passes.repository.ts'
 import { planSupersession, type HeldPass, type SupersessionProblem } from './supersession.ts'
 
 describeGuard('application_not_submitted', 'the application was decided meanwhile')
@@ -123,8 +123,12 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
   /** The plate's current passes that the new window overlaps: the ones it replaces. */
   const overlapping = sql`plate = ${application.plate} AND status = 'active' AND application_id != ${appId}
     AND valid_until > ${now} AND valid_from < ${application.valid_until} AND valid_until > ${application.valid_from}`
-  const reason = sql<string>`CASE WHEN enterprise_id = ${firm} THEN 'replaced by pass ' || ${newNumber}
-    ELSE 'replaced by pass ' || ${newNumber} || ' of another enterprise, confirmed by the coordinator: ' || ${choice.note ?? ''} END`
+  // Another firm's pass gets a neutral reason: its holder reads it, and the new pass and the
+  // coordinator's note are another firm's business. Both stay in the audit log.
+  const reason = sql<string>`CASE WHEN enterprise_id = ${firm} THEN 'replaced by pass ' || ${newNumber} ELSE ${OTHER_FIRM_SUPERSEDED_REASON} END`
+  const supersededAudit = sql`CASE WHEN enterprise_id = ${firm}
+    THEN json_object('status', 'superseded', 'superseded_by', ${newNumber}, 'reason', ${reason})
+    ELSE json_object('status', 'superseded', 'superseded_by', ${newNumber}, 'reason', ${reason}, 'other_firm_confirmed', json('true'), 'note', ${choice.note}) END`
 
   await store.atomic([
     abortUnless(sql`(SELECT status FROM applications WHERE id = ${appId}) = 'submitted'`, 'application_not_submitted'),
@@ -150,8 +154,7 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
         SELECT number, 'superseded', ${reason}, ${actor}, ${now}
         FROM passes WHERE ${overlapping}`.compile(db),
     sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
-        SELECT ${now}, ${actor}, 'pass.supersede', 'pass:' || number, json_object('status', 'active'),
-          json_object('status', 'superseded', 'superseded_by', ${newNumber}, 'reason', ${reason})
+        SELECT ${now}, ${actor}, 'pass.supersede', 'pass:' || number, json_object('status', 'active'), ${supersededAudit}
         FROM passes WHERE ${overlapping}`.compile(db),
     sql`UPDATE passes SET status = 'superseded', status_reason = ${reason}, status_changed_at = ${now}, superseded_by = ${newNumber}
         WHERE ${overlapping}`.compile(db),
@@ -165,7 +168,7 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
 }
 
 /** Signs and stores the pass token if the row has none yet (Ed25519 is deterministic, so a retry gives the same token). */
-export async function ensureToken(deps: Deps, pass: PassRow): Promise<PassRow> {
+export async function ensureToken<Row extends PassRow>(deps: Deps, pass: Row): Promise<Row> {
   if (pass.token) return pass
   const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
   const key = keys.byKid.get(pass.kid)

@@ -4,8 +4,27 @@ import { destinationView, maskedCrew } from '../applications/applications.reposi
 import type { ApplicationRow } from '../applications/applications.table.ts'
 import type { PassRow, PassStatus, StoredPassStatus } from './passes.table.ts'
 
-export function findPass(db: Kysely<Database>, number: string) {
-  return db.selectFrom('passes').selectAll().where('number', '=', number).executeTakeFirst()
+/**
+ * Why another firm's pass was superseded, as it is stored and shown to that firm. The new pass's
+ * number and the coordinator's note stay in the audit log: they belong to another firm's business.
+ */
+export const OTHER_FIRM_SUPERSEDED_REASON = "replaced by a coordinator's decision"
+
+/** A pass and the firm of the pass that superseded it, which decides who may see its number. */
+export type PassWithSuccessor = PassRow & { successor_enterprise_id: string | null }
+
+/** The passes with their successor's firm (a subquery, so filters on `passes` stay unqualified). */
+function passesWithSuccessor(db: Kysely<Database>) {
+  return db
+    .selectFrom('passes')
+    .selectAll('passes')
+    .select((eb) =>
+      eb.selectFrom('passes as successor').select('successor.enterprise_id').whereRef('successor.number', '=', 'passes.superseded_by').as('successor_enterprise_id'),
+    )
+}
+
+export function findPass(db: Kysely<Database>, number: string): Promise<PassWithSuccessor | undefined> {
+  return passesWithSuccessor(db).where('number', '=', number).executeTakeFirst()
 }
 
 /** The plate's passes whose stored status is `active` (expired ones included), for the supersession rule. */
@@ -29,8 +48,8 @@ export async function lastSerial(db: Kysely<Database>, issuerCode: string): Prom
 export function listPasses(
   db: Kysely<Database>,
   filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date; limit: number; offset: number },
-) {
-  let query = db.selectFrom('passes').selectAll()
+): Promise<PassWithSuccessor[]> {
+  let query = passesWithSuccessor(db)
   const now = filter.now.toISOString()
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
   if (filter.plate) query = query.where('plate', '=', filter.plate)
@@ -66,6 +85,28 @@ export function passView(row: PassRow, now: Date, crew?: string) {
     token: row.token ?? '',
     ...(crew === undefined ? {} : { crew: maskedCrew(crew) }),
   }
+}
+
+/** Who reads a pass: coordinators see every pass whole; a firm sees its own. */
+export interface PassViewer {
+  coordinator: boolean
+  enterpriseId: string | null
+}
+
+/**
+ * The pass as `viewer` may see it. A firm whose pass another firm's replaced learns only that a
+ * coordinator decided so: not the other pass's number (it stays stored, every superseded pass names
+ * its successor) and not the note (in the audit log). The reason is set here too, for passes
+ * superseded before it was stored neutral.
+ */
+export function passViewFor(viewer: PassViewer, row: PassWithSuccessor, now: Date, crew?: string) {
+  const view = passView(row, now, crew)
+  if (!successorHiddenFrom(viewer, row)) return view
+  return { ...view, status_reason: OTHER_FIRM_SUPERSEDED_REASON, superseded_by: null }
+}
+
+function successorHiddenFrom(viewer: PassViewer, row: PassWithSuccessor): boolean {
+  return !viewer.coordinator && row.superseded_by !== null && row.successor_enterprise_id !== viewer.enterpriseId
 }
 
 /** What the audit log keeps of a pass: no crew at all. */

@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import { conflict, describeGuard, notFound } from '../http/errors.ts'
-import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator, type Principal } from '../auth/principal.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
@@ -10,7 +10,7 @@ import { abortUnless } from '../db/guard.ts'
 import { ReasonBody } from '../applications/schemas.ts'
 import { Plate } from '../applications/schemas.ts'
 import { ensureToken } from './issue-pass.ts'
-import { findPass, listPasses, passAuditView, passView } from './passes.repository.ts'
+import { findPass, listPasses, passAuditView, passView, passViewFor, type PassViewer, type PassWithSuccessor } from './passes.repository.ts'
 import type { PassRow } from './passes.table.ts'
 import { PassNumber, PassSchema } from './schemas.ts'
 import { QR_SVG_HEADERS, qrPng, qrSvg } from './qr.ts'
@@ -28,11 +28,15 @@ export function passRoutes(deps: Deps) {
   const PngQuery = z.object({ width: z.coerce.number().int().min(Math.min(128, maxWidth)).max(maxWidth).default(Math.min(512, maxWidth)) })
 
   /** The pass with its token, if the caller may see it: coordinators all, an enterprise its own (else 404). */
-  async function visiblePass(principal: Principal, number: string): Promise<PassRow> {
+  async function visiblePass(principal: Principal, number: string): Promise<PassWithSuccessor> {
     const row = await findPass(store.db, number)
     if (!row || (!isCoordinator(principal) && row.enterprise_id !== principal.enterpriseId)) throw notFound('pass')
     return ensureToken(deps, row)
   }
+
+  const viewer = (principal: Principal): PassViewer => ({ coordinator: isCoordinator(principal), enterpriseId: principal.enterpriseId })
+
+  const busy = { 429: jsonResponse(ErrorSchema, 'too many images of your account wait to be drawn: ask again after Retry-After') }
 
   const crewOf = async (row: PassRow) =>
     (await store.db.selectFrom('applications').select('crew').where('id', '=', row.application_id).executeTakeFirst())?.crew
@@ -62,7 +66,7 @@ export function passRoutes(deps: Deps) {
       const now = deps.clock()
       const enterpriseId = isCoordinator(principal) ? query.enterprise_id : principal.enterpriseId!
       const rows = await listPasses(store.db, { ...query, enterpriseId, now })
-      return c.json(rows.map((row) => passView(row, now)), 200)
+      return c.json(rows.map((row) => passViewFor(viewer(principal), row, now)), 200)
     },
   )
 
@@ -78,8 +82,9 @@ export function passRoutes(deps: Deps) {
       responses: { 200: jsonResponse(PassSchema, 'the pass'), ...commonErrors },
     }),
     async (c) => {
-      const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
-      return c.json(passView(row, deps.clock(), await crewOf(row)), 200)
+      const principal = c.get('principal')!
+      const row = await visiblePass(principal, c.req.valid('param').number)
+      return c.json(passViewFor(viewer(principal), row, deps.clock(), await crewOf(row)), 200)
     },
   )
 
@@ -92,11 +97,12 @@ export function passRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam },
-      responses: { 200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } }, ...commonErrors },
+      responses: { 200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } }, ...commonErrors, ...busy },
     }),
     async (c) => {
-      const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
-      return c.body(await qrSvg(row.token!), 200, QR_SVG_HEADERS)
+      const principal = c.get('principal')!
+      const row = await visiblePass(principal, c.req.valid('param').number)
+      return c.body(await qrSvg(row.token!, principal.accountId), 200, QR_SVG_HEADERS)
     },
   )
 
@@ -105,15 +111,17 @@ export function passRoutes(deps: Deps) {
       method: 'get',
       path: '/passes/{number}/qr.png',
       tags: ['passes'],
-      summary: 'The pass QR code (PNG), `width` pixels square, at most QR_MAX_WIDTH (400 beyond it)',
+      summary: 'The pass QR code (PNG), `width` pixels square, at most QR_MAX_WIDTH (400 beyond it); 429 with Retry-After while 32 images of the account wait to be drawn',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam, query: PngQuery },
-      responses: { 200: { description: 'PNG image', content: { 'image/png': { schema: z.string() } } }, ...commonErrors },
+      responses: { 200: { description: 'PNG image', content: { 'image/png': { schema: z.string() } } }, ...commonErrors, ...busy },
     }),
     async (c) => {
-      const row = await visiblePass(c.get('principal')!, c.req.valid('param').number)
-      const png = await qrPng(row.token!, c.req.valid('query').width)
+      const principal = c.get('principal')!
+      const row = await visiblePass(principal, c.req.valid('param').number)
+      // Drawn in the account's turn: 429 past its bound of waiting images (see drawingTurns).
+      const png = await qrPng(row.token!, c.req.valid('query').width, principal.accountId)
       return c.body(png, 200, { 'content-type': 'image/png', 'cache-control': 'private, no-store' })
     },
   )

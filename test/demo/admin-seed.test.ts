@@ -6,7 +6,7 @@ import { createApp } from '../../src/app.ts'
 import { loadConfig } from '../../src/config.ts'
 import { openNodeStore, rawSqlite } from '../../src/db/node-store.ts'
 import { migrate } from '../../src/db/migrator.ts'
-import { DEMO_LOGINS, seedOnStart } from '../../src/demo/seed.ts'
+import { DEMO_LOGINS, sameUsername, seedOnFirstUse, seedOnStart } from '../../src/demo/seed.ts'
 import { generateSecrets } from '../../src/keys/generate.ts'
 import { freePort, startServer, type RunningServer } from '../reliability/support/server.ts'
 
@@ -81,6 +81,27 @@ describe('seeding on start', () => {
     await s.store.close()
   })
 
+  it('leaves out the demo login an admin named like it in another letter case would clash with (usernames ignore case)', async () => {
+    for (const [username, clashing] of [['Admin', 'admin'], ['COORDINATOR', 'coordinator']]) {
+      const s = emptyService({ ADMIN_USERNAME: username, ADMIN_PASSWORD: 'configured-password' })
+      const seeded = await seedOnStart(s.store, s.config, new Date())
+      expect(seeded.admin).toBe(username)
+      expect(seeded.demoLogins.map((l) => l.username)).toEqual(DEMO_LOGINS.map((l) => l.username).filter((u) => u !== clashing))
+      expect([s.count('accounts'), s.count('enterprises')]).toEqual([DEMO_LOGINS.length, 5])
+      expect(await s.signIn(clashing, 'configured-password')).toBe(200)
+      expect(await s.signIn(clashing, demo(clashing === 'admin' ? 'admin' : 'coordinator').password)).toBe(401)
+      await s.store.close()
+    }
+  })
+
+  it('compares usernames as the database does: ASCII letters in any case, nothing else folded', () => {
+    expect(sameUsername('Admin', 'admin')).toBe(true)
+    expect(sameUsername('CHECKPOINT', 'checkpoint')).toBe(true)
+    expect(sameUsername('admin2', 'admin')).toBe(false)
+    // NOCASE leaves the Kelvin sign alone, though toLowerCase makes it a `k`.
+    expect(sameUsername('chec\u212Apoint', 'checkpoint')).toBe(false)
+  })
+
   it('seeds only the admin with SEED_DEMO=0, and only the demo data without an admin configured', async () => {
     const adminOnly = emptyService({ ...ADMIN, SEED_DEMO: '0' })
     expect(await seedOnStart(adminOnly.store, adminOnly.config, new Date())).toEqual({ admin: 'ops-admin', demoLogins: [] })
@@ -102,5 +123,27 @@ describe('seeding on start', () => {
     expect(await seedOnStart(s.store, later, new Date())).toEqual({ admin: 'ops-admin', demoLogins: [] })
     expect([s.count('accounts'), s.count('enterprises')]).toEqual([2, 0])
     await s.store.close()
+  })
+})
+
+describe('seeding on the first request of a Workers isolate', () => {
+  it('shares one seed among the first requests, and runs it again after it failed instead of failing every request', async () => {
+    let runs = 0
+    let fail = true
+    const ready = seedOnFirstUse(async () => {
+      runs++
+      await Promise.resolve()
+      if (fail) throw new Error('D1 unavailable')
+      return runs
+    })
+    const first = await Promise.allSettled([ready(), ready()])
+    expect(first.map((r) => r.status)).toEqual(['rejected', 'rejected'])
+    expect(runs).toBe(1)
+
+    fail = false
+    expect(await Promise.all([ready(), ready()])).toEqual([2, 2])
+    // Once it succeeded it is not run again.
+    expect(await ready()).toBe(2)
+    expect(runs).toBe(2)
   })
 })
