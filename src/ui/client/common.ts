@@ -28,8 +28,16 @@ function readClockOffset(): number {
   }
 }
 
-/** Now, by the server's clock as last seen (the phone's own clock when it never was). */
-export const serverNow = () => new Date(Date.now() + clockOffset)
+let lastNow = 0
+
+/**
+ * Now, by the server's clock as last seen (the phone's own clock when it never was). Never goes
+ * backwards within the page, so records made one after another keep their order.
+ */
+export function serverNow(): Date {
+  lastNow = Math.max(Date.now() + clockOffset, lastNow + 1)
+  return new Date(lastNow)
+}
 
 function learnClock(res: Response, sentAt: number) {
   const stamped = Date.parse(res.headers.get('date') ?? '')
@@ -37,7 +45,11 @@ function learnClock(res: Response, sentAt: number) {
   // The header is in whole seconds, stamped between sending and receiving: a second of doubt,
   // so only a phone clock more than 30 s off is corrected.
   const offset = stamped + 500 - (sentAt + Date.now()) / 2
-  clockOffset = Math.abs(offset) < 30_000 ? 0 : Math.round(offset)
+  const next = Math.abs(offset) < 30_000 ? 0 : Math.round(offset)
+  // Each reading is only good to a second or so: keep the offset unless it moved by more, or a
+  // record made just after another could be dated before it (the loop orders events by time).
+  if (Math.abs(next - clockOffset) < 5_000) return
+  clockOffset = next
   try {
     localStorage.setItem(CLOCK_KEY, String(clockOffset))
   } catch {
