@@ -2,7 +2,7 @@ import type Sqlite from 'better-sqlite3'
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
+import { Kysely, SqliteDialect, type CompiledQuery, type SqliteDatabase } from 'kysely'
 import type { Database } from './database.ts'
 import { readDirectly } from './precompiled.ts'
 import { runAtomic, type Store, type WriteResult } from './store.ts'
@@ -32,8 +32,8 @@ export function openNodeStore(filename: string, options: { writeThread?: boolean
   const writer = !inMemory && (options.writeThread ?? process.env.SQLITE_WRITE_THREAD !== '0') ? threadWriter(filename) : localWriter(sqlite, prepare)
 
   // Kysely prepares every query again; hand it the statement cache.
-  const cachedDatabase = { prepare, close: () => sqlite.close() }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedDatabase as never }) })
+  const cachedDatabase: SqliteDatabase = { prepare, close: () => sqlite.close() }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachedDatabase }) })
   readDirectly(db, (query) => prepare(query.sql).all(...(query.parameters as unknown[])))
   return {
     db,

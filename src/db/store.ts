@@ -34,7 +34,7 @@ export async function runAtomic(
     return await run(compiledQueries)
   } catch (error) {
     if (isGuardViolation(error)) {
-      throw new GuardFailed(queries.flatMap((q) => ('guard' in q ? [q.guard] : [])))
+      throw new GuardFailed(queries.filter((q): q is Guard => 'guard' in q))
     }
     throw error
   }
