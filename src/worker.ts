@@ -1,37 +1,49 @@
+import type { ExecutionContext } from 'hono'
 import { createApp } from './app.ts'
 import { loadConfig } from './config.ts'
 import { openD1Store, type D1Database } from './db/d1-store.ts'
 import { seedOnFirstUse, seedOnStart } from './demo/seed.ts'
-import { sweepLoops } from './alerts/sweep.ts'
+import { sweepLoops } from './loops/sweep-loops.ts'
 import { sealAudit } from './audit/chain.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
 import type { Deps } from './http/env.ts'
 
 // Workers entry: D1 binding and secrets from `env`. The app is built once per isolate; its start-up
 // seed runs before the first request and again before the next one if it failed.
-interface Env {
+export interface Env {
   DB: D1Database
   [key: string]: unknown
+}
+
+/**
+ * What the Worker gives `createApp`, from its bindings. The route tests build their Workers app
+ * through this too (test/workers/support/test-app.d1.ts), with a clock they move.
+ */
+export function workerDeps(env: Env, clock: () => Date = () => new Date()): Deps {
+  return {
+    store: openD1Store(env.DB),
+    config: loadConfig(env),
+    clock,
+    clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown',
+  }
 }
 
 let built: { app: ReturnType<typeof createApp>; deps: Deps; ready: () => Promise<unknown> } | undefined
 
 function build(env: Env) {
   if (!built) {
-    const config = loadConfig(env)
-    const store = openD1Store(env.DB)
-    const clock = () => new Date()
-    const deps: Deps = { store, config, clock, clientAddress: (c) => c.req.header('cf-connecting-ip') ?? 'unknown' }
+    const deps = workerDeps(env)
+    const { store, config, clock } = deps
     built = { app: createApp(deps), deps, ready: seedOnFirstUse(() => seedOnStart(store, config, clock())) }
   }
   return built
 }
 
 export default {
-  async fetch(request: Request, env: Env, ctx: unknown) {
+  async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const { app, ready } = build(env)
     await ready()
-    return app.fetch(request, env, ctx as never)
+    return app.fetch(request, env, ctx)
   },
   // The cron trigger in wrangler.toml: open overdue alerts, finish dirty loop projections, seal
   // the audit log.

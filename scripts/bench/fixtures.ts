@@ -1,12 +1,13 @@
 // Realistic data for the benchmark, bulk-loaded straight into SQLite with better-sqlite3 prepared
 // statements inside big transactions (never through HTTP). Loop projections are computed with the
-// service's own fold (src/loops/fold.ts) and alert rules (src/alerts/due-alerts.ts), so the rows
+// service's own fold (src/loops/fold.ts) and alert rules (src/loops/due-alerts.ts), so the rows
 // look exactly like ones the service wrote itself: `dirty = 0`, every due alert present, so the
 // server's sweep finds nothing to do.
 import type Sqlite from 'better-sqlite3'
 import { foldLoop, type EventKind, type LoopEvent } from '../../src/loops/fold.ts'
-import { dueAlerts, type AlertKind } from '../../src/alerts/due-alerts.ts'
-import { loopProjection } from '../../src/loops/refresh-loop.ts'
+import { dueAlerts } from '../../src/loops/due-alerts.ts'
+import type { AlertKind } from '../../src/alerts/alerts.table.ts'
+import { loopProjection } from '../../src/loops/loop-change.ts'
 import { involvedCheckpoints } from '../../src/loops/involvement.ts'
 import { usccCheckCharacter } from '../../src/enterprises/uscc.ts'
 import { residentIdCheckCharacter } from '../../src/applications/resident-id.ts'

@@ -1,11 +1,11 @@
 import type { Deps } from '../http/env.ts'
 import type { Compilable } from '../db/store.ts'
 import { conflict } from '../http/errors.ts'
-import { insertRow } from '../db/precompiled.ts'
 import type { CoordinatorEventKind } from './fold.ts'
 import { findLoop, loopEvents } from './loops.repository.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
-import { projectLoop, settleDirtyLoops } from './refresh-loop.ts'
+import { planLoopChange, settleLeftDirty } from './loop-change.ts'
+import { writePlan } from './write-plan.ts'
 
 /**
  * When a decision takes effect in the loop's device-time order: after everything the coordinator
@@ -48,15 +48,10 @@ export async function recordCoordinatorEvent(
     flag: null,
     late: 0,
   }
-  const nextSeq = Math.max(0, ...stored.map((e) => e.seq)) + 1
-  const events = [...stored, { ...row, seq: nextSeq }]
-  const projected = projectLoop(deps, loop, events, events.length)
-  const flag = projected.facts.flags.find((f) => f.eventId === row.id)
+  const plan = writePlan().add('decision', before)
+  const { facts } = planLoopChange(deps, plan, { loop, stored, added: [row] })
+  const flag = facts.flags.find((f) => f.eventId === row.id)
   if (flag) throw conflict(flag.reason, `the loop’s events do not allow ${event.kind} now (${flag.reason}); read the loop again`)
-  const writes = [...before, insertRow('loop_events', row)]
-  const from = writes.length
-  writes.push(...projected.writes)
-  const results = await deps.store.atomic(writes)
-  if (projected.leftDirty(results.slice(from))) await settleDirtyLoops(deps, [loop.id])
+  await settleLeftDirty(deps, await plan.run(deps.store))
   return (await findLoop(db, loop.id))!
 }

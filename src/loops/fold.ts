@@ -89,10 +89,9 @@ export interface LoopFacts {
 
 const HOUR = 3_600_000
 
-export function initialFacts(): LoopFacts {
+/** The facts each round starts afresh: a retest (`startRetest`) sets them back to these. */
+function roundFacts() {
   return {
-    state: 'arrived',
-    arrivedAt: null,
     certificateCheckedAt: null,
     certificateSampledAt: null,
     sampledAt: null,
@@ -100,6 +99,16 @@ export function initialFacts(): LoopFacts {
     antigen: null,
     pcr: null,
     pcrAt: null,
+    negativeSince: null,
+    everPositive: { pcr: false, antigen: false },
+  } satisfies Partial<LoopFacts>
+}
+
+export function initialFacts(): LoopFacts {
+  return {
+    ...roundFacts(),
+    state: 'arrived',
+    arrivedAt: null,
     releasedAt: null,
     releaseDeadline: null,
     destinationCode: null,
@@ -112,8 +121,6 @@ export function initialFacts(): LoopFacts {
     round: 0,
     deadlineRound: 0,
     lastCheckpointCode: null,
-    negativeSince: null,
-    everPositive: { pcr: false, antigen: false },
     positives: [],
     flags: [],
   }
@@ -235,17 +242,7 @@ export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: num
 /** A new round after a positive result: the old sample and everything it cleared no longer count. */
 function startRetest(facts: LoopFacts) {
   facts.round += 1
-  Object.assign(facts, {
-    certificateCheckedAt: null,
-    certificateSampledAt: null,
-    sampledAt: null,
-    tubeCode: null,
-    antigen: null,
-    pcr: null,
-    pcrAt: null,
-    negativeSince: null,
-    everPositive: { pcr: false, antigen: false },
-  } satisfies Partial<LoopFacts>)
+  Object.assign(facts, roundFacts())
   if (!facts.releasedAt) facts.state = 'arrived'
 }
 

@@ -1,14 +1,14 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import { notYourCheckpoint, worksAt, type Principal } from '../auth/principal.ts'
-import type { Compilable, WriteResult } from '../db/store.ts'
 import { actorOf } from '../audit/audit-entry.ts'
 import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
 import { parseEvent, type ParsedEvent } from './event-schemas.ts'
 import { checkEventTimes, isLate } from './event-times.ts'
 import { involves } from './involvement.ts'
-import { projectLoop, settleDirtyLoops } from './refresh-loop.ts'
+import { planLoopChange, settleLeftDirty } from './loop-change.ts'
+import { writePlan } from './write-plan.ts'
 
 export interface EventOutcome {
   id: string | null
@@ -199,8 +199,8 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       received_at: receivedAt,
       late: isLate(event.at, now) ? 1 : 0,
     }))
-    const writes: Compilable[] = [insertEvents({ rows: JSON.stringify(newRows) })]
-    // The batch's new events and the stored ones, by loop.
+    const plan = writePlan().add('events', [insertEvents({ rows: JSON.stringify(newRows) })])
+    // The batch's new events, by loop.
     const newByLoop = new Map<string, { input: ParsedEvent; row: EventRow }[]>()
     accepted.forEach(({ event }, i) => {
       const list = newByLoop.get(event.loop_id)
@@ -210,25 +210,22 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     // Each touched loop is folded with its stored events and the new ones now, so its projection,
     // flags and alerts commit in the same atomic write as the events themselves.
     const flagOf = new Map<string, string>()
-    const projections: { loopId: string; from: number; to: number; leftDirty: (results: readonly WriteResult[]) => boolean }[] = []
     for (const [loopId, mine] of newByLoop) {
-      const before = storedByLoop.get(loopId) ?? []
-      let nextSeq = 1
-      for (const e of before) nextSeq = Math.max(nextSeq, e.seq + 1)
-      const events = [...before, ...mine.map(({ row }, i) => ({ ...row, flag: null, seq: nextSeq + i }))]
-      const projected = projectLoop(deps, knownLoops.get(loopId)!, events, events.length)
-      for (const flag of projected.facts.flags) flagOf.set(flag.eventId, flag.reason)
-      projections.push({ loopId, from: writes.length, to: writes.length + projected.writes.length, leftDirty: projected.leftDirty })
-      writes.push(
-        ...projected.writes,
+      const stored = storedByLoop.get(loopId) ?? []
+      const added = mine.map(({ row }) => ({ ...row, flag: null }))
+      const { facts } = planLoopChange(deps, plan, { loop: knownLoops.get(loopId)!, stored, added, addedInPlan: true })
+      for (const flag of facts.flags) flagOf.set(flag.eventId, flag.reason)
+      const audit = [
         insertRow('audit_log', { at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map(({ input }) => ({ id: input.id, kind: input.kind, at: input.at })) }) }),
-      )
-      if (before.length < config.MAX_LOOP_EVENTS && events.length >= config.MAX_LOOP_EVENTS) {
-        writes.push(auditLoopFull({ at: receivedAt, actor: recordedBy, subject: `loop:${loopId}`, after: JSON.stringify({ events: events.length, max_events: config.MAX_LOOP_EVENTS }) }))
+      ]
+      const count = stored.length + added.length
+      if (stored.length < config.MAX_LOOP_EVENTS && count >= config.MAX_LOOP_EVENTS) {
+        audit.push(auditLoopFull({ at: receivedAt, actor: recordedBy, subject: `loop:${loopId}`, after: JSON.stringify({ events: count, max_events: config.MAX_LOOP_EVENTS }) }))
       }
+      plan.add('audit', audit)
     }
-    const results = await store.atomic(writes)
-    const storedIds = new Set(results[0].rows.map((r) => r.id as string))
+    const results = await plan.run(store)
+    const storedIds = new Set(results.get('events')[0].rows.map((r) => r.id as string))
     // Not returned: the same id was stored by a concurrent request a moment ago. Only if that is
     // this very event was the device's data stored.
     const raced = accepted.filter(({ event }) => !storedIds.has(event.id)).map(({ event }) => event.id)
@@ -242,7 +239,7 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
       const flag = flagOf.get(event.id)
       outcomes[index] = { id: event.id, status: 'accepted', ...(flag ? { flag } : {}), ...(newRows[i].late ? { late: true } : {}) }
     })
-    await settleDirtyLoops(deps, projections.filter((p) => p.leftDirty(results.slice(p.from, p.to))).map((p) => p.loopId))
+    await settleLeftDirty(deps, results)
   }
   // A copy of an event earlier in the batch: duplicate if that one was stored (now or before).
   for (const { index, of } of copies) {

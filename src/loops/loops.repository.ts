@@ -2,25 +2,27 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
 import type { Database } from '../db/database.ts'
 import { firstRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEvent } from './fold.ts'
-import type { AlertRow, LoopEventRow, LoopRow } from './loops.table.ts'
+import type { LoopEventRow, LoopRow } from './loops.table.ts'
 
 const loopById = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('loops').selectAll().where('id', '=', a.id))
 // A plate has at most two open loops: its pass loop (manual = 0) first, then one opened by hand.
 const openLoopsByPlate = precompiled(['plate'], (db, a: { plate: string }) =>
   db.selectFrom('loops').selectAll().where('plate', '=', a.plate).where('closed_at', 'is', null).orderBy('manual'),
 )
-const latestPassLoopTimeOfPlate = precompiled(['plate'], (db, a: { plate: string }) =>
-  sql<{ latest: string | null }>`SELECT max(max(opened_at), coalesce(max(closed_at), '')) AS latest FROM loops WHERE plate = ${a.plate} AND manual = 0`.compile(db),
-)
-const eventsOfLoop = precompiled(['loopId'], (db, a: { loopId: string }) =>
-  db
+/**
+ * A loop's events in device-time order, ties by arrival (the rowid, given as `seq`): the one order
+ * the fold, the API and the pages read them in.
+ */
+function eventsInOrder(db: Kysely<Database>, loopId: string) {
+  return db
     .selectFrom('loop_events')
     .selectAll()
     .select(sql<number>`rowid`.as('seq'))
-    .where('loop_id', '=', a.loopId)
+    .where('loop_id', '=', loopId)
     .orderBy('at')
-    .orderBy(sql`rowid`),
-)
+    .orderBy(sql`rowid`)
+}
+const eventsOfLoop = precompiled(['loopId'], (db, a: { loopId: string }) => eventsInOrder(db, a.loopId))
 
 export function findLoop(db: Kysely<Database>, id: string): Promise<LoopRow | undefined> {
   return firstRow(db, loopById({ id }))
@@ -32,20 +34,6 @@ export function findLoop(db: Kysely<Database>, id: string): Promise<LoopRow | un
  */
 export function findOpenLoop(db: Kysely<Database>, plate: string): Promise<LoopRow | undefined> {
   return firstRow(db, openLoopsByPlate({ plate }))
-}
-
-/** The plate's open pass loop and its open manual loop, each if there is one. */
-export async function findOpenLoops(db: Kysely<Database>, plate: string): Promise<{ pass?: LoopRow; manual?: LoopRow }> {
-  const open = await rows(db, openLoopsByPlate({ plate }))
-  return { pass: open.find((l) => l.manual === 0), manual: open.find((l) => l.manual === 1) }
-}
-
-/**
- * The latest time a pass loop of the plate opened or closed, if it has had one: a loop dated
- * before it would be history, not the truck's current stay (see record-scan.ts).
- */
-export async function latestPassLoopTime(db: Kysely<Database>, plate: string): Promise<string | null> {
-  return (await firstRow(db, latestPassLoopTimeOfPlate({ plate })))?.latest ?? null
 }
 
 /** A loop's events in arrival order, with `seq` (the rowid) to break device-time ties. */
@@ -74,14 +62,10 @@ export async function eventCheckpoints(db: Kysely<Database>, loopId: string): Pr
 /** One page of a loop's events in device-time order (ties by arrival), and how many it has. */
 export async function loopEventPage(db: Kysely<Database>, loopId: string, page: { limit: number; offset: number }) {
   const [events, total] = await Promise.all([
-    db.selectFrom('loop_events').selectAll().where('loop_id', '=', loopId).orderBy('at').orderBy(sql`rowid`).limit(page.limit).offset(page.offset).execute(),
+    eventsInOrder(db, loopId).limit(page.limit).offset(page.offset).execute(),
     db.selectFrom('loop_events').select((eb) => eb.fn.countAll<number>().as('n')).where('loop_id', '=', loopId).executeTakeFirstOrThrow(),
   ])
   return { events, total: Number(total.n) }
-}
-
-export function loopAlerts(db: Kysely<Database>, loopId: string) {
-  return db.selectFrom('alerts').selectAll().where('loop_id', '=', loopId).orderBy('opened_at').orderBy('kind').execute()
 }
 
 export function loopView(row: LoopRow) {
@@ -123,24 +107,6 @@ export function eventView(row: LoopEventRow) {
   }
 }
 
-export function alertView(row: AlertRow) {
-  return {
-    id: row.id,
-    loop_id: row.loop_id,
-    kind: row.kind,
-    status: row.status,
-    opened_at: row.opened_at,
-    details: JSON.parse(row.details) as Record<string, unknown>,
-    acknowledged_by: row.acknowledged_by,
-    acknowledged_at: row.acknowledged_at,
-    resolved_by: row.resolved_by,
-    resolved_at: row.resolved_at,
-    note: row.note,
-    round: row.round,
-    outcome: row.outcome,
-  }
-}
-
 export interface LoopFilter {
   state?: LoopRow['state'] | 'open' | 'alerting'
   plate?: string
@@ -175,6 +141,11 @@ export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
     .limit(q.limit + 1)
 }
 
+/** Open loops for the coordinators' board: alerting ones first, then newest first. */
+export function openLoopsAlertingFirst(db: Kysely<Database>, limit: number): Promise<LoopRow[]> {
+  return filteredLoops(db, { state: 'open', limit }).orderBy('alerting', 'desc').orderBy('opened_at', 'desc').limit(limit).execute()
+}
+
 /**
  * The loops that involve one of `codes`, through `loop_checkpoints`: for each code, its rows are
  * walked newest first (open ones only, through a partial index, when only open loops are asked
@@ -204,6 +175,24 @@ function involvedLoopsQuery(db: Kysely<Database>, q: LoopFilter, codes: readonly
   const sides = codes.map(side)
   const all = sides.slice(1).reduce((union, next) => union.union(next), sides[0])
   return db.selectFrom(all.as('page')).selectAll().orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+}
+
+/**
+ * How many loops `listLoopsQuery` would list with no page size: every filter of `q`, as one plain
+ * query (the list walks indexes side by side instead, which a count cannot). Bounded like the page
+ * by the open-loop, plate and checkpoint indexes when those filters are given.
+ */
+export async function countLoops(db: Kysely<Database>, q: Omit<LoopFilter, 'limit'>): Promise<number> {
+  const code = q.checkpoint?.toUpperCase()
+  let query = filteredLoops(db, { ...q, limit: 0 })
+  if (code) query = query.where(sql<boolean>`(loops.entry_checkpoint_code = ${code} OR loops.last_checkpoint_code = ${code})`)
+  if (q.involving && !(code && q.involving.includes(code))) {
+    query = query.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM loop_checkpoints WHERE loop_checkpoints.loop_id = loops.id AND loop_checkpoints.checkpoint_code IN (SELECT value FROM json_each(${jsonList(q.involving)})))`,
+    )
+  }
+  const row = await query.clearSelect().select(sql<number>`count(*)`.as('total')).executeTakeFirst()
+  return Number(row?.total ?? 0)
 }
 
 /** Every filter of `q` but the checkpoint. */

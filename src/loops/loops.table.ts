@@ -1,6 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely'
 import type { EventKind, LoopState } from './fold.ts'
-import type { AlertKind } from '../alerts/due-alerts.ts'
 
 export interface LoopsTable {
   id: string
@@ -55,24 +54,3 @@ export interface LoopCheckpointsTable {
   opened_at: string
   open: number
 }
-
-export interface AlertsTable {
-  id: string
-  loop_id: string
-  /** The loop's enterprise, copied for the firm's audit report. */
-  enterprise_id: string | null
-  kind: AlertKind
-  status: 'open' | 'acknowledged' | 'resolved'
-  opened_at: string
-  details: string
-  acknowledged_by: string | null
-  acknowledged_at: string | null
-  resolved_by: string | null
-  resolved_at: string | null
-  note: string | null
-  /** Which round of the loop it belongs to: a retest (positives, results) or a new deadline. */
-  round: ColumnType<number, number | undefined, number>
-  /** For a positive result: what its resolution allowed (see alerts/resolve-outcome.ts). */
-  outcome: ColumnType<string | null, string | null | undefined, string | null>
-}
-export type AlertRow = Selectable<AlertsTable>

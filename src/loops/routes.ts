@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { assertWorksAt, isCoordinator } from '../auth/principal.ts'
@@ -12,13 +13,12 @@ import { Plate } from '../applications/schemas.ts'
 import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
 import { EventResult, EventsBody } from './event-schemas.ts'
 import { ingestEvents } from './ingest-events.ts'
-import { alertView, eventView, findLoop, findOpenLoop, listLoopsQuery, loopAlerts, loopEventPage, loopView } from './loops.repository.ts'
-import { refreshLoop } from './refresh-loop.ts'
+import { countLoops, eventView, findLoop, findOpenLoop, listLoopsQuery, loopEventPage, loopView } from './loops.repository.ts'
+import { alertsOfLoop, alertView } from '../alerts/alerts.repository.ts'
+import { AlertSchema } from '../alerts/alert-schema.ts'
+import { settleLoop } from './loop-change.ts'
 import { findLoopFor } from './involvement.ts'
 import { recordCoordinatorEvent } from './coordinator-events.ts'
-
-describeGuard('loop_open', 'this vehicle already has an open loop')
-describeGuard('loop_closed', 'the loop is already closed')
 
 const LoopSchema = z
   .object({
@@ -59,24 +59,6 @@ const EventSchema = z
   })
   .openapi('LoopEvent')
 
-export const AlertSchema = z
-  .object({
-    id: z.string(),
-    loop_id: z.string(),
-    kind: z.string(),
-    status: z.enum(['open', 'acknowledged', 'resolved']),
-    opened_at: z.string(),
-    details: z.record(z.string(), z.unknown()),
-    acknowledged_by: z.string().nullable(),
-    acknowledged_at: z.string().nullable(),
-    resolved_by: z.string().nullable(),
-    resolved_at: z.string().nullable(),
-    note: z.string().nullable(),
-    round: z.number().openapi({ description: 'the loop round it belongs to: retests ordered (positives, results) or deadlines set (destination)' }),
-    outcome: z.string().nullable().openapi({ description: 'for a positive result: what its resolution allowed' }),
-  })
-  .openapi('Alert')
-
 const LoopDetail = LoopSchema.extend({
   events: z.array(EventSchema).openapi({ description: 'one page of events: `events_limit` from `events_offset`' }),
   events_total: z.number().openapi({ description: 'all the events of the loop' }),
@@ -96,7 +78,7 @@ const ListQuery = z.object({
   plate: Plate.optional(),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened at or after' }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened before' }),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  ...pageParams({ limit: 100, max: 500 }),
   before: z.string().max(100).optional().openapi({ description: 'cursor: the `opened_at|id` of the last loop of the previous page' }),
 })
 
@@ -141,7 +123,7 @@ export function loopRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { query: ListQuery },
-      responses: { 200: jsonResponse(z.array(LoopSchema), 'loops; `X-Next-Cursor` names the next page'), ...commonErrors },
+      responses: { 200: pagedResponse(LoopSchema, 'loops; `X-Next-Cursor` also names the next page, for `before`'), ...commonErrors },
     }),
     async (c) => {
       const q = c.req.valid('query')
@@ -150,11 +132,18 @@ export function loopRoutes(deps: Deps) {
         if (!openedAt || !id) throw badRequest('invalid_cursor', 'before must be `opened_at|id`', [{ field: 'before', message: 'bad cursor' }])
       }
       const principal = c.get('principal')!
-      const rows = await listLoopsQuery(db, { ...q, ...(isCoordinator(principal) ? {} : { involving: principal.checkpointCodes }) }).execute()
-      const page = rows.slice(0, q.limit)
+      const filter = { ...q, ...(isCoordinator(principal) ? {} : { involving: principal.checkpointCodes }) }
+      // The list walks its indexes newest first to the end of this page, and one loop further to
+      // know whether more remain; only then are all the matches counted.
+      const end = q.offset + q.limit
+      const rows = await listLoopsQuery(db, { ...filter, limit: end }).execute()
+      const page = rows.slice(q.offset, end)
+      const more = rows.length > end
+      const total = more ? await countLoops(db, filter) : rows.length
+      const headers = pageHeaders(c, q, total)
       const last = page.at(-1)
-      if (rows.length > q.limit && last) c.header('X-Next-Cursor', `${last.opened_at}|${last.id}`)
-      return c.json(page.map(loopView), 200)
+      if (more && last) headers['X-Next-Cursor'] = `${last.opened_at}|${last.id}`
+      return c.json(page.map(loopView), 200, headers)
     },
   )
 
@@ -178,14 +167,14 @@ export function loopRoutes(deps: Deps) {
       const now = deps.clock().toISOString()
       const due = (at: string | null) => at !== null && at < now
       if (loop.dirty || (!loop.closed_at && (due(loop.result_due_at) || due(loop.destination_due_at)))) {
-        loop = (await refreshLoop(deps, id))!.loop
+        loop = (await settleLoop(deps, id))!.loop
       }
       const [{ events, total }, alerts] = await Promise.all([
         loopEventPage(db, id, { limit: page.events_limit, offset: page.events_offset }),
-        loopAlerts(db, id),
+        alertsOfLoop(db, id),
       ])
       return c.json(
-        { ...loopView(loop), events: events.map(eventView), events_total: total, events_limit: page.events_limit, events_offset: page.events_offset, alerts: alerts.map(alertView) } as never,
+        { ...loopView(loop), events: events.map(eventView), events_total: total, events_limit: page.events_limit, events_offset: page.events_offset, alerts: alerts.map(alertView) },
         200,
       )
     },
@@ -217,7 +206,7 @@ export function loopRoutes(deps: Deps) {
       const actor = actorOf(principal)
       await store
         .atomic([
-          abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`, 'loop_open'),
+          abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`, 'loop_open', 'this vehicle already has an open loop'),
           db.insertInto('loops').values({ id, plate: body.plate, pass_number: null, enterprise_id: null, entry_checkpoint_code: checkpoint.code, opened_at: at, opened_by: actor, manual: 1, state: 'arrived', alerting: 0, flagged_events: 0, last_checkpoint_code: checkpoint.code, dirty: 1, updated_at: at }),
           db.insertInto('loop_events').values({ id: body.id ?? crypto.randomUUID(), loop_id: id, kind: 'arrived', at, checkpoint_code: checkpoint.code, data: JSON.stringify({ manual: true, note: body.note ?? null }), recorded_by: actor, received_at: at }),
           auditEntry(db, now, { actor, action: 'loop.open_manual', subject: `loop:${id}`, after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null } }),
@@ -226,8 +215,8 @@ export function loopRoutes(deps: Deps) {
           // Another request stored an event with this id between the check above and this write.
           throw body.id && isEventIdTaken(error) ? arrivalIdReused(body.id) : error
         })
-      const loop = (await refreshLoop(deps, id))!.loop
-      return c.json({ verdict: 'invalid' as const, reasons: ['no_pass'], action: 'control_on_site' as const, loop: loopView(loop) } as never, 201)
+      const loop = (await settleLoop(deps, id))!.loop
+      return c.json({ verdict: 'invalid' as const, reasons: ['no_pass'], action: 'control_on_site' as const, loop: loopView(loop) }, 201)
     },
   )
 
@@ -256,11 +245,11 @@ export function loopRoutes(deps: Deps) {
       // is flagged and changes nothing, while results still raise their alerts (fold.ts).
       // `closed_by` keeps the row closed whatever later events say (loopProjection).
       const closed = await recordCoordinatorEvent(deps, loop, { kind: 'coordinator_closed', data: { note }, actor }, [
-        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed'),
+        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
         db.updateTable('loops').set({ closed_by: actor, closed_note: note }).where('id', '=', id),
         auditEntry(db, now, { actor, action: 'loop.close', subject: `loop:${id}`, before: { state: loop.state }, after: { state: 'closed', note } }),
       ])
-      return c.json(loopView(closed) as never, 200)
+      return c.json(loopView(closed), 200)
     },
   )
 
@@ -291,10 +280,10 @@ export function loopRoutes(deps: Deps) {
       const actor = actorOf(c.get('principal'))
       const iso = new Date(at).toISOString()
       const updated = await recordCoordinatorEvent(deps, loop, { kind: 'deadline_set', data: { deadline: iso, note }, actor }, [
-        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed'),
+        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
         auditEntry(db, now, { actor, action: 'loop.deadline', subject: `loop:${id}`, before: { deadline: loop.release_deadline }, after: { deadline: iso, note } }),
       ])
-      return c.json(loopView(updated) as never, 200)
+      return c.json(loopView(updated), 200)
     },
   )
 

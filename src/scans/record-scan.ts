@@ -2,27 +2,31 @@ import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
 import { assertWorksAt, worksAt, type Principal } from '../auth/principal.ts'
-import type { Compilable, WriteResult } from '../db/store.ts'
-import { firstRow, insertRow, precompiled } from '../db/precompiled.ts'
+import { insertRow } from '../db/precompiled.ts'
 import { abortUnless, GuardFailed } from '../db/guard.ts'
-import { ApiError, badRequest, conflict, describeGuard } from '../http/errors.ts'
+import { ApiError, badRequest, conflict } from '../http/errors.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { isEntryCheckpoint } from '../checkpoints/routes.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
-import { issuerOf, verifyPassToken, type PassClaims } from '../passes/pass-token.ts'
+import { verifyPassToken } from '../passes/pass-token.ts'
+import { issuerOf, type PassClaims } from '../passes/pass-payload.ts'
 import { normalisePlate, parsePlate } from '../vehicles/plate.ts'
 import { maskPersonalText } from '../privacy/personal-data.ts'
-import { eventCheckpoints, findOpenLoops, latestPassLoopTime, loopEvents } from '../loops/loops.repository.ts'
+import { eventCheckpoints, loopEvents } from '../loops/loops.repository.ts'
 import { involves } from '../loops/involvement.ts'
-import { projectLoop, settleDirtyLoops } from '../loops/refresh-loop.ts'
+import { planLoopChange, settleLeftDirty, type StoredEvent } from '../loops/loop-change.ts'
+import { writePlan, type PlanResults, type WritePlan } from '../loops/write-plan.ts'
 import type { LoopEventRow, LoopRow } from '../loops/loops.table.ts'
 import { ensureToken } from '../passes/issue-pass.ts'
 import { decideVerdict, type ScanFacts } from './decide-verdict.ts'
-import { expectsArrival } from './arrival-checkpoint.ts'
-import { FUTURE_LIMIT_MS, mayOpenLoop, placeScanTime } from './scan-time.ts'
+import { FUTURE_LIMIT_MS, placeScanTime } from './scan-time.ts'
 import { normaliseScanRequest, scanRequestHash, storedRawRequest } from './scan-request.ts'
+import { findPassByNumber, readPassAndPlate, readScanStart, type ScanStart } from './scans.repository.ts'
+import { decideLoopStep, type LoopStep } from './scan-loop-step.ts'
+import { scanAnswer, type LoopAnswer, type ScanOutcome } from './scan-answer.ts'
 import { checkReceipt, type ReceiptClaims, type ReceiptStatus } from '../receipts/receipt-token.ts'
-import { findMatchingReport, reportView } from '../arrivals/arrivals.repository.ts'
+import type { ArrivalReportRow } from '../arrivals/arrivals.table.ts'
+import { findMatchingReport } from '../arrivals/arrivals.repository.ts'
 
 export interface ScanInput {
   id: string
@@ -35,36 +39,6 @@ export interface ScanInput {
   /** A test receipt shown beside the pass. */
   receipt?: string | null
 }
-
-// The reads of every scan, compiled once (see `precompiled`).
-// One statement for what every scan starts with: the stored scan of this id (a retry: its answer,
-// where it was made and what it asked), whether a loop event already has this id (a scan's
-// arrival event takes the scan's id), and the checkpoint. Always one row, so a stored scan is
-// found even without the checkpoint.
-const answerAndCheckpoint = precompiled(['id', 'code'], (db, a: { id: string; code: string }) =>
-  sql<{
-    stored: string | null
-    stored_checkpoint: string | null
-    stored_hash: string | null
-    event_id_taken: number
-    code: string | null
-    kind: CheckpointKind | null
-    station_code: string | null
-  }>`
-    SELECT scans.response AS stored, scans.checkpoint_code AS stored_checkpoint, scans.request_hash AS stored_hash,
-      EXISTS (SELECT 1 FROM loop_events WHERE loop_events.id = ${a.id}) AS event_id_taken,
-      checkpoints.code, checkpoints.kind, checkpoints.station_code
-    FROM (SELECT 1) LEFT JOIN scans ON scans.id = ${a.id} LEFT JOIN checkpoints ON checkpoints.code = ${a.code}`.compile(db),
-)
-
-describeGuard('loop_changed', 'the vehicle’s loop changed while the scan was recorded; scan again')
-const passWithFirm = precompiled(['number'], (db, a: { number: string }) =>
-  db
-    .selectFrom('passes')
-    .leftJoin('enterprises', 'enterprises.id', 'passes.enterprise_id')
-    .select(['passes.status', 'passes.enterprise_id', 'enterprises.whitelist_status'])
-    .where('passes.number', '=', a.number),
-)
 
 const RAW_LIMIT = 4096
 const NEGATIVE_VALID_MS = 48 * 3_600_000
@@ -100,222 +74,44 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
  * the loop as `certificate_checked`; a bad one is reported but never blocks a valid pass.
  * A matching pre-arrival report is shown, and marked arrived when the loop opens.
  * Returns the answer as JSON text: the very text stored with the scan.
+ *
+ * Read top to bottom as a check-in: gather the facts → `decideVerdict` → `decideLoopStep` →
+ * `planScanWrites` → `scanAnswer`, stored with the scan in the same atomic write.
  */
 export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<string> {
-  const { store, config } = deps
-  const db = store.db
   const request = normaliseScanRequest(input)
-  const [found, requestHash] = await Promise.all([
-    firstRow(db, answerAndCheckpoint({ id: input.id, code: input.checkpoint_code })).then((row) => row!),
-    scanRequestHash(config.DATA_KEY, request),
+  const [start, requestHash] = await Promise.all([
+    readScanStart(deps.store.db, input.id, input.checkpoint_code),
+    scanRequestHash(deps.config.DATA_KEY, request),
   ])
-  if (found.stored !== null) return storedAnswer(principal, input.id, found, requestHash)
+  if (start.stored !== null) return storedAnswer(principal, input.id, start, requestHash)
+  const scan = checkScanRequest(deps, principal, input, start)
 
-  assertWorksAt(principal, input.checkpoint_code)
-  if (found.event_id_taken) throw idReused(input.id)
-  const checkpoint = found.code && found.kind ? { code: found.code, kind: found.kind, stationCode: found.station_code } : undefined
-  if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
-
-  const now = deps.clock()
-  const scannedAt = input.scanned_at ? new Date(input.scanned_at) : now
-  const timing = placeScanTime(scannedAt, now)
-  if (timing === 'future') {
-    throw badRequest('scanned_at_in_future', `scanned_at is more than ${FUTURE_LIMIT_MS / 60_000} minutes ahead of the server clock: check the date, time and time zone of the phone, then scan again`, [
-      { field: 'scanned_at', message: 'ahead of the server clock' },
-    ])
-  }
-  const late = timing === 'late'
-  const token = input.token ?? (await passTokenByNumber(deps, input.pass_number ?? ''))
-  const checked = await verifyPassToken(token, verifier.resolveKey, scannedAt, config.CLOCK_SKEW_SECONDS * 1000, verifier.check)
-  const facts: ScanFacts = {}
-  let claims: PassClaims | undefined
-  let enterpriseId: string | null = null
-  // The plate's open loops: the pass's own, and one opened by hand (they may be open side by side).
-  let passLoop: LoopRow | undefined
-  let manualLoop: LoopRow | undefined
-  let plateSeenUntil: string | null = null
-  const entry = isEntryCheckpoint(checkpoint.kind)
-  const flags: string[] = []
-  // A plate that does not parse is kept only masked: staff sometimes type a phone number there.
-  const observedPlate = input.observed_plate ? (parsePlate(input.observed_plate) ?? maskPersonalText(normalisePlate(input.observed_plate))) : null
-
-  if (!checked.ok) {
-    facts.tokenProblem = checked.problem
-  } else {
-    claims = checked.claims
-    facts.window = checked.window
-    facts.passPlate = claims.plate
-    facts.observedPlate = observedPlate
-    const ownPass = issuerOf(claims.number) === config.ISSUER_CODE
-    const [pass, open, seenUntil] = await Promise.all([
-      ownPass ? firstRow(db, passWithFirm({ number: claims.number })) : undefined,
-      findOpenLoops(db, claims.plate),
-      entry ? latestPassLoopTime(db, claims.plate) : null,
-    ])
-    if (pass) {
-      facts.passStatus = pass.status
-      enterpriseId = pass.enterprise_id
-      facts.enterpriseWhitelisted = pass.whitelist_status === 'active'
-    }
-    passLoop = open.pass
-    manualLoop = open.manual
-    plateSeenUntil = seenUntil
-    facts.manualLoopOpen = manualLoop !== undefined
-    if (entry) facts.loopAlreadyOpen = passLoop !== undefined
-    else if (!passLoop) flags.push('no_open_loop')
-    // Only the pass's own loop vouches for a result: anyone may write to a loop opened by hand.
-    if (!entry && passLoop?.negative_since) {
-      facts.recentNegative = scannedAt.getTime() - Date.parse(passLoop.negative_since) < NEGATIVE_VALID_MS
-    }
-  }
-  let receipt: { status: ReceiptStatus; claims?: ReceiptClaims } | undefined
-  if (input.receipt) {
-    receipt = await checkReceipt(input.receipt, verifier.resolveKey, claims?.plate ?? observedPlate ?? '', scannedAt, verifier.check)
-    if (receipt.status === 'valid') facts.recentNegative = true
-  }
-  const decision = decideVerdict(facts)
-  const plate = claims?.plate ?? observedPlate
-  const report = entry && plate ? await findMatchingReport(db, plate, checkpoint.code, scannedAt, { passNumber: claims?.number ?? null, enterpriseId }) : undefined
-  const validPass = claims !== undefined && decision.verdict === 'valid'
-
-  const writes: Compilable[] = []
-  // The loop this scan opens or attaches to, and the events it adds there.
-  let loop: LoopRow | undefined
-  // The pass loop's stored events, read where the scan may attach to it or name it.
-  let stored: Awaited<ReturnType<typeof loopEvents>> = []
-  let opensLoop = false
-  if (entry && validPass) {
-    const seenUntil = plateSeenUntil ? new Date(plateSeenUntil) : null
-    opensLoop = mayOpenLoop({ at: scannedAt, now, late, plateSeenUntil: seenUntil }, claims!, config.CLOCK_SKEW_SECONDS * 1000)
-    if (opensLoop) {
-      loop = newLoop(claims!, enterpriseId, checkpoint.code, scannedAt, now, actorOf(principal))
-      // A loop of the plate opened or closed after this scan's time since it was read: decide again.
-      const at = scannedAt.toISOString()
-      writes.push(abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${claims!.plate} AND manual = 0 AND (opened_at > ${at} OR closed_at > ${at}))`, 'loop_changed'))
-    } else flags.push('loop_not_opened')
-  } else if (!entry && passLoop) {
-    stored = await loopEvents(db, passLoop.id)
-    if (validPass) {
-      if (expectsArrival(checkpoint, passLoop, stored.map((e) => e.checkpoint_code), claims!.destination)) loop = passLoop
-      else flags.push('unexpected_destination')
-    }
-  }
-  const added: LoopEventRow[] = []
-  const event = (kind: LoopEventRow['kind'], id: string, data: Record<string, unknown>): LoopEventRow => ({
-    id,
-    loop_id: loop!.id,
-    kind,
-    at: scannedAt.toISOString(),
-    checkpoint_code: checkpoint.code,
-    data: JSON.stringify(data),
-    recorded_by: actorOf(principal),
-    received_at: now.toISOString(),
-    flag: null,
-  })
-  if (loop) added.push(event(entry ? 'arrived' : 'destination_arrived', input.id, { scan_id: input.id, pass_number: claims!.number }))
-  if (opensLoop && receipt?.status === 'valid' && receipt.claims) {
-    const r = receipt.claims
-    added.push(event('certificate_checked', crypto.randomUUID(), { receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: input.id }))
-  }
-  const afterEvents: Compilable[] = []
-  if (opensLoop && report) {
-    afterEvents.push(
-      db.updateTable('arrival_reports').set({ arrived_at: scannedAt.toISOString(), arrived_loop_id: loop!.id, arrived_scan_id: input.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
-    )
-  }
-  let loopAnswer: { id: string; state: string; alerting: boolean } | undefined
-  // Whether the stored loop was left dirty, read from the results of its projection's writes.
-  let loopLeftDirty = (_results: readonly WriteResult[]) => false
-  if (loop) {
-    // Fold the loop with its new events now, so its projection commits with them (a new loop is
-    // inserted already projected).
-    const nextSeq = Math.max(0, ...stored.map((e) => e.seq)) + 1
-    const events = [...stored, ...added.map((row, i) => ({ ...row, seq: nextSeq + i }))]
-    const projected = projectLoop(deps, loop, events, events.length, { fresh: opensLoop })
-    if (projected.insertLoop) writes.push(projected.insertLoop)
-    writes.push(...added.map((row) => insertRow('loop_events', row)), ...afterEvents)
-    const from = writes.length
-    writes.push(...projected.writes)
-    loopLeftDirty = (results) => projected.leftDirty(results.slice(from, from + projected.writes.length))
-    loopAnswer = { id: loop.id, state: loop.closed_by ? 'closed' : projected.facts.state, alerting: projected.alerting }
-  } else if (passLoop) {
-    // loop_open, or a scan that may not attach: point staff at the loop only if it is theirs.
-    const recordedAt = entry ? await eventCheckpoints(db, passLoop.id) : stored.map((e) => e.checkpoint_code)
-    if (involves(principal, passLoop, recordedAt)) loopAnswer = { id: passLoop.id, state: passLoop.state, alerting: passLoop.alerting === 1 }
-  }
-  const loopId = loopAnswer?.id ?? null
-  // Where the manual loop was opened, and its id, so staff can call that checkpoint; nothing else.
-  const manualLoopAnswer = manualLoop && decision.warnings.includes('manual_loop_open') ? { id: manualLoop.id, checkpoint_code: manualLoop.entry_checkpoint_code } : undefined
-
-  const response = {
-    id: input.id,
+  const gathered = await gatherScanFacts(deps, verifier, input, scan)
+  const decision = decideVerdict(gathered.facts)
+  const { step, flags } = decideLoopStep({
+    ...scan,
+    ...gathered,
     verdict: decision.verdict,
-    pass_status: decision.passStatus,
-    reasons: decision.reasons,
-    action: decision.action,
-    late,
-    ...(flags.length ? { flags } : {}),
-    ...(decision.warnings.length ? { warnings: decision.warnings } : {}),
-    ...(receipt
-      ? {
-          receipt: {
-            status: receipt.status,
-            ...(receipt.claims
-              ? { test: receipt.claims.test, sampled_at: receipt.claims.sampledAt.toISOString(), expires_at: receipt.claims.expiresAt.toISOString(), issuer_code: receipt.claims.issuer }
-              : {}),
-          },
-        }
-      : {}),
-    ...(report ? { arrival_report: reportView(opensLoop ? { ...report, arrived_at: scannedAt.toISOString(), arrived_loop_id: loopId } : report, now) } : {}),
-    checkpoint: { code: checkpoint.code, kind: checkpoint.kind },
-    scanned_at: scannedAt.toISOString(),
-    ...(claims
-      ? {
-          pass: {
-            number: claims.number,
-            plate: claims.plate,
-            valid_from: claims.validFrom.toISOString(),
-            valid_until: claims.validUntil.toISOString(),
-            origin_region_code: claims.origin,
-            destination_code: claims.destination,
-            issuer_code: issuerOf(claims.number),
-            ...(facts.passStatus ? { status: facts.passStatus } : {}),
-            ...(enterpriseId ? { enterprise_id: enterpriseId } : {}),
-          },
-        }
-      : {}),
-    ...(loopAnswer ? { loop: loopAnswer } : {}),
-    ...(manualLoopAnswer ? { manual_loop: manualLoopAnswer } : {}),
+    skewMs: deps.config.CLOCK_SKEW_SECONDS * 1000,
+  })
+  const { plan, loop } = planScanWrites(deps, principal, scan, gathered, step)
+  const outcome: ScanOutcome = {
+    ...scan,
+    ...gathered,
+    decision,
+    flags,
+    passStatus: gathered.facts.passStatus,
+    reportArrived: step === 'open' && gathered.report !== undefined,
+    loop,
   }
   // Stored with the scan, so a retry after a lost answer gets the same answer in full; and sent as is.
-  const answer = JSON.stringify(response)
-  writes.push(
-    insertRow('scans', {
-      id: input.id,
-      checkpoint_code: checkpoint.code,
-      account_id: principal.accountId,
-      scanned_at: scannedAt.toISOString(),
-      received_at: now.toISOString(),
-      pass_number: claims?.number ?? null,
-      plate: claims?.plate ?? null,
-      observed_plate: observedPlate,
-      enterprise_id: enterpriseId,
-      verdict: decision.verdict,
-      reasons: JSON.stringify(decision.reasons),
-      action: decision.action,
-      loop_id: loopId,
-      // Kept for auditors: normalised, with anything that looks like an ID or phone number masked.
-      raw: storedRawRequest(request, RAW_LIMIT),
-      response: answer,
-      late: late ? 1 : 0,
-      request_hash: requestHash,
-    }),
-    auditEntry(db, now, { actor: actorOf(principal), action: 'scan', subject: `scan:${input.id}`, after: { checkpoint: checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId, ...(flags.length ? { flags } : {}), ...(late ? { late } : {}) } }),
-  )
+  const answer = JSON.stringify(scanAnswer(outcome))
+  plan.add('scan', scanRecord(deps, principal, scan, outcome, { answer, raw: storedRawRequest(request, RAW_LIMIT), requestHash }))
 
-  let results: WriteResult[]
+  let results: PlanResults
   try {
-    results = await store.atomic(writes)
+    results = await plan.run(deps.store)
   } catch (error) {
     // A concurrent scan of the same vehicle opened its loop first, a loop of the plate opened or
     // closed after this scan's time, a coordinator closed the loop, or the same id was stored a
@@ -327,24 +123,207 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     throw error
   }
   // An arrival at the destination updated a stored loop that an upload may have raced.
-  if (loop && loopLeftDirty(results)) await settleDirtyLoops(deps, [loop.id])
-
+  await settleLeftDirty(deps, results)
   return answer
+}
+
+/** Where and when a scan was made, as the server reads the request. */
+interface ScanContext {
+  id: string
+  checkpoint: { code: string; kind: CheckpointKind; stationCode: string | null }
+  entry: boolean
+  scannedAt: Date
+  now: Date
+  late: boolean
+  /** The plate staff typed; one that does not parse is kept only masked (a phone number, say). */
+  observedPlate: string | null
+}
+
+/** The request's checks before anything is gathered: the caller's checkpoint, the id, the time. */
+function checkScanRequest(deps: Deps, principal: Principal, input: ScanInput, start: ScanStart): ScanContext {
+  assertWorksAt(principal, input.checkpoint_code)
+  if (start.event_id_taken) throw idReused(input.id)
+  if (!start.code || !start.kind) {
+    throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
+  }
+  const now = deps.clock()
+  const scannedAt = input.scanned_at ? new Date(input.scanned_at) : now
+  const timing = placeScanTime(scannedAt, now)
+  if (timing === 'future') {
+    throw badRequest('scanned_at_in_future', `scanned_at is more than ${FUTURE_LIMIT_MS / 60_000} minutes ahead of the server clock: check the date, time and time zone of the phone, then scan again`, [
+      { field: 'scanned_at', message: 'ahead of the server clock' },
+    ])
+  }
+  return {
+    id: input.id,
+    checkpoint: { code: start.code, kind: start.kind, stationCode: start.station_code },
+    entry: isEntryCheckpoint(start.kind),
+    scannedAt,
+    now,
+    late: timing === 'late',
+    observedPlate: input.observed_plate ? (parsePlate(input.observed_plate) ?? maskPersonalText(normalisePlate(input.observed_plate))) : null,
+  }
+}
+
+/** What the scan learnt: the verdict's facts and what the writes and the answer need. */
+interface GatheredFacts {
+  facts: ScanFacts
+  claims?: PassClaims
+  enterpriseId: string | null
+  passLoop?: LoopRow
+  manualLoop?: LoopRow
+  plateSeenUntil: string | null
+  /** The pass loop's stored events, read where the scan may attach to it (not at an entry). */
+  passLoopEvents: StoredEvent[]
+  /** The checkpoints that recorded an event on the pass loop (involvement.ts). */
+  passLoopCheckpoints: string[]
+  receipt?: { status: ReceiptStatus; claims?: ReceiptClaims }
+  report?: ArrivalReportRow
+}
+
+/** Verifies the pass and the receipt, and reads the pass, the plate's loops and the report. */
+async function gatherScanFacts(deps: Deps, verifier: Verifier, input: ScanInput, scan: ScanContext): Promise<GatheredFacts> {
+  const { config } = deps
+  const db = deps.store.db
+  const token = input.token ?? (await passTokenByNumber(deps, input.pass_number ?? ''))
+  const checked = await verifyPassToken(token, verifier.resolveKey, scan.scannedAt, config.CLOCK_SKEW_SECONDS * 1000, verifier.check)
+  const gathered: GatheredFacts = { facts: {}, enterpriseId: null, plateSeenUntil: null, passLoopEvents: [], passLoopCheckpoints: [] }
+  const { facts } = gathered
+  if (!checked.ok) facts.tokenProblem = checked.problem
+  else {
+    const claims = (gathered.claims = checked.claims)
+    facts.window = checked.window
+    facts.passPlate = claims.plate
+    facts.observedPlate = scan.observedPlate
+    const ownPass = issuerOf(claims.number) === config.ISSUER_CODE
+    const found = await readPassAndPlate(db, ownPass ? claims.number : null, claims.plate, scan.entry)
+    if (found.pass) {
+      facts.passStatus = found.pass.status
+      gathered.enterpriseId = found.pass.enterprise_id
+      facts.enterpriseWhitelisted = found.pass.whitelist_status === 'active'
+    }
+    gathered.passLoop = found.passLoop
+    gathered.manualLoop = found.manualLoop
+    gathered.plateSeenUntil = found.plateSeenUntil
+    facts.manualLoopOpen = found.manualLoop !== undefined
+    if (scan.entry) facts.loopAlreadyOpen = found.passLoop !== undefined
+    const passLoop = found.passLoop
+    if (passLoop && scan.entry) gathered.passLoopCheckpoints = await eventCheckpoints(db, passLoop.id)
+    else if (passLoop) {
+      gathered.passLoopEvents = await loopEvents(db, passLoop.id)
+      gathered.passLoopCheckpoints = gathered.passLoopEvents.map((e) => e.checkpoint_code)
+      // Only the pass's own loop vouches for a result: anyone may write to a loop opened by hand.
+      if (passLoop.negative_since) facts.recentNegative = scan.scannedAt.getTime() - Date.parse(passLoop.negative_since) < NEGATIVE_VALID_MS
+    }
+  }
+  const plate = gathered.claims?.plate ?? scan.observedPlate
+  if (input.receipt) {
+    gathered.receipt = await checkReceipt(input.receipt, verifier.resolveKey, plate ?? '', scan.scannedAt, verifier.check)
+    if (gathered.receipt.status === 'valid') facts.recentNegative = true
+  }
+  if (scan.entry && plate) {
+    gathered.report = await findMatchingReport(db, plate, scan.checkpoint.code, scan.scannedAt, { passNumber: gathered.claims?.number ?? null, enterpriseId: gathered.enterpriseId })
+  }
+  return gathered
+}
+
+/**
+ * The writes of a scan's loop step: a new loop with its `arrived` event (and the receipt shown, as
+ * `certificate_checked`) and the pre-arrival report marked arrived, guarded against a loop of the
+ * plate opened or closed since the read; or `destination_arrived` on the pass loop. Each folded
+ * with the loop's events, so the projection commits with them. Also the loop the answer names.
+ */
+function planScanWrites(deps: Deps, principal: Principal, scan: ScanContext, gathered: GatheredFacts, step: LoopStep): { plan: WritePlan; loop?: LoopAnswer } {
+  const plan = writePlan()
+  const { claims, passLoop } = gathered
+  if (step === 'none') {
+    // loop_open, or a scan that may not attach: point staff at the loop only if it is theirs.
+    const named = passLoop && involves(principal, passLoop, gathered.passLoopCheckpoints)
+    return { plan, loop: named ? { id: passLoop.id, state: passLoop.state, alerting: passLoop.alerting === 1 } : undefined }
+  }
+  const actor = actorOf(principal)
+  const at = scan.scannedAt.toISOString()
+  const loop = step === 'open' ? newLoop(claims!, gathered.enterpriseId, scan.checkpoint.code, scan.scannedAt, scan.now, actor) : passLoop!
+  const event = (kind: LoopEventRow['kind'], id: string, data: Record<string, unknown>): LoopEventRow => ({
+    id,
+    loop_id: loop.id,
+    kind,
+    at,
+    checkpoint_code: scan.checkpoint.code,
+    data: JSON.stringify(data),
+    recorded_by: actor,
+    received_at: scan.now.toISOString(),
+    flag: null,
+  })
+  const added = [event(step === 'open' ? 'arrived' : 'destination_arrived', scan.id, { scan_id: scan.id, pass_number: claims!.number })]
+  const receipt = gathered.receipt
+  if (step === 'open' && receipt?.status === 'valid' && receipt.claims) {
+    const r = receipt.claims
+    added.push(event('certificate_checked', crypto.randomUUID(), { receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: scan.id }))
+  }
+  if (step === 'open') {
+    // A loop of the plate opened or closed after this scan's time since it was read: decide again.
+    plan.add('guard', [
+      abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${claims!.plate} AND manual = 0 AND (opened_at > ${at} OR closed_at > ${at}))`, 'loop_changed', 'the vehicle’s loop changed while the scan was recorded; scan again'),
+    ])
+  }
+  const planned = planLoopChange(deps, plan, { loop, stored: gathered.passLoopEvents, added, fresh: step === 'open' })
+  const report = gathered.report
+  if (step === 'open' && report) {
+    plan.add('report', [
+      deps.store.db.updateTable('arrival_reports').set({ arrived_at: at, arrived_loop_id: loop.id, arrived_scan_id: scan.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
+    ])
+  }
+  return { plan, loop: { id: loop.id, state: planned.state, alerting: planned.alerting } }
+}
+
+/** The scan row and its audit entry. */
+function scanRecord(deps: Deps, principal: Principal, scan: ScanContext, o: ScanOutcome, stored: { answer: string; raw: string; requestHash: string }) {
+  const { decision, claims } = o
+  const loopId = o.loop?.id ?? null
+  return [
+    insertRow('scans', {
+      id: o.id,
+      checkpoint_code: o.checkpoint.code,
+      account_id: principal.accountId,
+      scanned_at: o.scannedAt.toISOString(),
+      received_at: o.now.toISOString(),
+      pass_number: claims?.number ?? null,
+      plate: claims?.plate ?? null,
+      observed_plate: scan.observedPlate,
+      enterprise_id: o.enterpriseId,
+      verdict: decision.verdict,
+      reasons: JSON.stringify(decision.reasons),
+      action: decision.action,
+      loop_id: loopId,
+      // Kept for auditors: normalised, with anything that looks like an ID or phone number masked.
+      raw: stored.raw,
+      response: stored.answer,
+      late: o.late ? 1 : 0,
+      request_hash: stored.requestHash,
+    }),
+    auditEntry(deps.store.db, o.now, {
+      actor: actorOf(principal),
+      action: 'scan',
+      subject: `scan:${o.id}`,
+      after: { checkpoint: o.checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId, ...(o.flags.length ? { flags: o.flags } : {}), ...(o.late ? { late: o.late } : {}) },
+    }),
+  ]
 }
 
 const idReused = (id: string) => conflict('id_reused', `id ${id} was already used for a different scan or loop event: send this scan with a new id`)
 
 /**
- * Which constraint a failed write broke, by SQLite's extended result code: a primary key (an id
- * the client chose, stored meanwhile) or a unique index (the plate's open loop, opened meanwhile).
- * D1 reports no code property but names the result code in its message; what it broke is then
- * left to the retry's first read.
+ * Which constraint a failed write broke, by SQLite's extended result code (better-sqlite3 sets
+ * `code`; the D1 store sets it alike from D1's message): a primary key (an id the client chose,
+ * stored meanwhile), a unique index (the plate's open loop, opened meanwhile), or one the driver
+ * could not tell (left to the retry's first read).
  */
-function constraintFailure(error: unknown): 'id' | 'unique' | 'constraint' | undefined {
+export function constraintFailure(error: unknown): 'id' | 'unique' | 'constraint' | undefined {
   const code = (error as { code?: unknown } | null)?.code
   if (code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'id'
   if (code === 'SQLITE_CONSTRAINT_UNIQUE') return 'unique'
-  if (code === undefined && error instanceof Error && /\bSQLITE_CONSTRAINT\b/.test(error.message)) return 'constraint'
+  if (code === 'SQLITE_CONSTRAINT') return 'constraint'
   return undefined
 }
 
@@ -354,7 +333,7 @@ function constraintFailure(error: unknown): 'id' | 'unique' | 'constraint' | und
  * a device never takes a stored answer for the scan it just made. Scans stored before requests
  * were hashed are compared by checkpoint only.
  */
-function storedAnswer(principal: Principal, id: string, found: { stored: string | null; stored_checkpoint: string | null; stored_hash: string | null }, requestHash: string): string {
+function storedAnswer(principal: Principal, id: string, found: ScanStart, requestHash: string): string {
   if (!worksAt(principal, found.stored_checkpoint ?? '')) {
     throw new ApiError(403, 'checkpoint_not_yours', `scan ${id} was made at a checkpoint your account does not work at`)
   }
@@ -369,7 +348,7 @@ function storedAnswer(principal: Principal, id: string, found: { stored: string 
  * pass whose token was not stored yet (a crash right after approval) gets it now.
  */
 async function passTokenByNumber(deps: Deps, number: string): Promise<string> {
-  const row = await deps.store.db.selectFrom('passes').selectAll().where('number', '=', number).executeTakeFirst()
+  const row = await findPassByNumber(deps.store.db, number)
   return row ? ((await ensureToken(deps, row)).token ?? '') : ''
 }
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
-import { sweepLoops } from '../../src/alerts/sweep.ts'
+import { sweepLoops } from '../../src/loops/sweep-loops.ts'
 import { reportQueries } from '../../src/audit/compliance-report.ts'
 import { csvCell } from '../../src/audit/csv.ts'
 

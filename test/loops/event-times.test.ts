@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, sendEvents } from '../support/flow.ts'
 import { checkEventTimes, isLate } from '../../src/loops/event-times.ts'
 
 const MINUTE = 60_000
@@ -45,8 +45,7 @@ describe('uploading events with device times', () => {
   let loopId: string
   beforeEach(async () => {
     t = await buildTestApp()
-    const pass = await issuePass(t)
-    loopId = (await scan(t, { token: pass.token })).json.loop.id
+    loopId = (await openLoop(t)).loopId
   })
   const codes = (res: { json: { results: { status: string; error?: { code: string } }[] } }) => res.json.results.map((r) => r.error?.code ?? r.status)
   const ahead = (ms: number) => new Date(t.clock().getTime() + ms).toISOString()
@@ -89,8 +88,7 @@ describe('a coordinator moves a release deadline', () => {
   let loopId: string
   beforeEach(async () => {
     t = await buildTestApp()
-    const pass = await issuePass(t)
-    loopId = (await scan(t, { token: pass.token })).json.loop.id
+    loopId = (await openLoop(t)).loopId
   })
   const setDeadline = (body: unknown, as: 'coordinator' | 'checkpoint' = 'coordinator') => t.call('POST', `/api/v1/loops/${loopId}/deadline`, { as, body })
   const inHours = (h: number) => new Date(t.clock().getTime() + h * HOUR).toISOString()

@@ -1,15 +1,14 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
-import { sweepLoops } from '../../src/alerts/sweep.ts'
+import { event, issuePass, openLoop, scan, sendEvents } from '../support/flow.ts'
+import { sweepLoops } from '../../src/loops/sweep-loops.ts'
 import { gateWrites } from '../support/write-gate.ts'
 
 let t: TestApp
 let loopId: string
 beforeEach(async () => {
   t = await buildTestApp()
-  const pass = await issuePass(t)
-  loopId = (await scan(t, { token: pass.token })).json.loop.id
+  loopId = (await openLoop(t)).loopId
 })
 
 const loop = async () => (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { foldLoop, positiveStands, type EventKind, type LoopEvent } from '../../src/loops/fold.ts'
-import { alertsDue } from '../../src/alerts/due-alerts.ts'
+import { alertsDue } from '../../src/loops/due-alerts.ts'
 import { receiptBasis } from '../../src/receipts/receipt-basis.ts'
 import { buildTestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, scan, sendEvents } from '../support/flow.ts'
 
 const T0 = Date.parse('2026-11-29T08:00:00.000Z')
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString()
@@ -86,9 +86,8 @@ describe('a positive result flagged where it falls still stands', () => {
 describe('a positive result dated before its sample, through the API', () => {
   it('gives no receipt, keeps the loop open after a negative and a departure, and a destination scan never says release', async () => {
     const t = await buildTestApp()
-    const pass = await issuePass(t)
     const scanned = t.clock().getTime()
-    const loopId = (await scan(t, { token: pass.token })).json.loop.id
+    const { pass, loopId } = await openLoop(t)
     t.clock.advance(5 * 60_000)
     await sendEvents(t, [
       event(t, loopId, 'sampled', { tube_code: 'SL-1', tests: ['pcr', 'antigen'] }),

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, sendEvents } from '../support/flow.ts'
 import { gateWrites } from '../support/write-gate.ts'
 import { sameEvent } from '../../src/loops/ingest-events.ts'
 import type { ParsedEvent } from '../../src/loops/event-schemas.ts'
@@ -9,8 +9,7 @@ let t: TestApp
 let loopId: string
 beforeEach(async () => {
   t = await buildTestApp()
-  const pass = await issuePass(t)
-  loopId = (await scan(t, { token: pass.token })).json.loop.id
+  loopId = (await openLoop(t)).loopId
 })
 
 const results = (res: { json: { results: { status: string; error?: { code: string } }[] } }) => res.json.results.map((r) => r.error?.code ?? r.status)

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
+import { event, issuePass, openLoop, sendEvents } from '../support/flow.ts'
 import { involvedCheckpoints, involves } from '../../src/loops/involvement.ts'
 import type { Principal } from '../../src/auth/principal.ts'
 
@@ -35,8 +35,7 @@ describe('checkpoint staff work on their own loops', () => {
     const created = await t.call('POST', '/api/v1/accounts', { as: 'coordinator', body: { username: 'g92-staff', password: 'g92-staff-password', role: 'checkpoint', checkpoint_codes: ['HZ-G92-YH'] } })
     expect(created.status).toBe(201)
     other = { token: await t.login('g92-staff', 'g92-staff-password') }
-    const pass = await issuePass(t)
-    loopId = (await scan(t, { token: pass.token })).json.loop.id
+    loopId = (await openLoop(t)).loopId
     await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'INV-1', tests: ['pcr'] }), event(t, loopId, 'pcr_result', { result: 'negative' })])
   })
   const otherEvent = (kind: string, data?: Record<string, unknown>) => ({ ...event(t, loopId, kind, data), checkpoint_code: 'HZ-G92-YH' })

@@ -1,14 +1,13 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, scan, sendEvents } from '../support/flow.ts'
 import { RESULT_RESERVE } from '../../src/loops/ingest-events.ts'
 
 let t: TestApp
 let loopId: string
 beforeEach(async () => {
   t = await buildTestApp({ config: { MAX_LOOP_EVENTS: '20' } })
-  const pass = await issuePass(t)
-  loopId = (await scan(t, { token: pass.token })).json.loop.id
+  loopId = (await openLoop(t)).loopId
 })
 
 /** `n` flagged but accepted events (a loop takes nonsense too: it is kept, not dropped). */

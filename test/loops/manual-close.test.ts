@@ -1,13 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, sendEvents } from '../support/flow.ts'
 
 let t: TestApp
 let loopId: string
 beforeEach(async () => {
   t = await buildTestApp()
-  const pass = await issuePass(t)
-  loopId = (await scan(t, { token: pass.token })).json.loop.id
+  loopId = (await openLoop(t)).loopId
 })
 
 const MINUTE = 60_000

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { foldLoop, type EventKind, type LoopEvent } from '../../src/loops/fold.ts'
-import { alertsDue } from '../../src/alerts/due-alerts.ts'
+import { alertsDue } from '../../src/loops/due-alerts.ts'
 import { receiptBasis } from '../../src/receipts/receipt-basis.ts'
 import { planResolution } from '../../src/alerts/resolve-outcome.ts'
 

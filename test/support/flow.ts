@@ -20,6 +20,17 @@ export async function scan(t: TestApp, body: Record<string, unknown>) {
 }
 
 /**
+ * A pass issued and scanned at the entry (HZ-G60-XS): the vehicle's open loop, as most loop tests
+ * start. The scan must open it.
+ */
+export async function openLoop(t: TestApp, overrides: Record<string, unknown> = {}) {
+  const pass = await issuePass(t, overrides)
+  const scanned = await scan(t, { token: pass.token })
+  expect(scanned.json.loop?.id, 'the entry scan opens a loop').toBeTypeOf('string')
+  return { pass, loopId: scanned.json.loop.id as string }
+}
+
+/**
  * One loop event as a device would make it, at the test clock's now; the clock then moves on a
  * minute, so events made one after another happen one after another.
  */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ALERT_KINDS, destinationDueAt, dueAlerts, resultDueAt } from '../../src/alerts/due-alerts.ts'
+import { destinationDueAt, dueAlerts, resultDueAt } from '../../src/loops/due-alerts.ts'
+import { ALERT_KINDS } from '../../src/alerts/alerts.table.ts'
 import { foldLoop, initialFacts, type EventKind, type LoopEvent, type LoopFacts } from '../../src/loops/fold.ts'
 
 const HOUR = 3_600_000
@@ -200,7 +201,7 @@ describe('dueAlerts: a clean loop', () => {
 describe('positive results that were retested or came out of place', () => {
   it('still raise their alert', async () => {
     const { foldLoop } = await import('../../src/loops/fold.ts')
-    const { dueAlerts } = await import('../../src/alerts/due-alerts.ts')
+    const { dueAlerts } = await import('../../src/loops/due-alerts.ts')
     const e = (kind: string, minute: number, data?: Record<string, unknown>) => ({ id: `${kind}-${minute}`, kind: kind as never, at: new Date(Date.UTC(2026, 10, 29, 8, minute)).toISOString(), checkpoint_code: 'CP', data: data ?? null, seq: minute })
     const retested = foldLoop([e('arrived', 0), e('sampled', 1, { tube_code: 'T' }), e('pcr_result', 2, { result: 'positive' }), e('pcr_result', 3, { result: 'negative' })], 6)
     // A positive result is final: the later negative is kept and flagged, and clears nothing.

@@ -1,7 +1,5 @@
-import type { LoopFacts } from '../loops/fold.ts'
-
-export const ALERT_KINDS = ['pcr_positive', 'antigen_positive', 'result_overdue', 'destination_overdue'] as const
-export type AlertKind = (typeof ALERT_KINDS)[number]
+import type { AlertKind } from '../alerts/alerts.table.ts'
+import type { LoopFacts } from './fold.ts'
 
 export interface AlertLimits {
   resultOverdueHours: number

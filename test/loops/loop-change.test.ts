@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
-import { projectLoop } from '../../src/loops/refresh-loop.ts'
+import { event, openLoop, sendEvents } from '../support/flow.ts'
+import { planLoopChange } from '../../src/loops/loop-change.ts'
+import { writePlan } from '../../src/loops/write-plan.ts'
+import type { CompiledQuery } from 'kysely'
 import { findLoop, loopEvents } from '../../src/loops/loops.repository.ts'
 import type { Deps } from '../../src/http/env.ts'
 import type { LoopRow } from '../../src/loops/loops.table.ts'
@@ -17,29 +19,30 @@ let loopId: string
 beforeEach(async () => {
   t = await buildTestApp()
   deps = { store: t.store, config: t.config, clock: t.clock } as unknown as Deps
-  const pass = await issuePass(t)
-  loopId = (await scan(t, { token: pass.token })).json.loop.id
+  loopId = (await openLoop(t)).loopId
   expect((await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'TB-1', tests: ['pcr'] })])).json.results[0].status).toBe('accepted')
 })
 
 const row = () => t.sqlite.prepare('SELECT * FROM loops WHERE id = ?').get(loopId) as LoopRow
+/** Plans the loop's projection from `read` and runs it; returns the SQL it ran. */
 const project = async (read: LoopRow) => {
-  const events = await loopEvents(t.store.db, loopId)
-  return projectLoop(deps, read, events, events.length)
+  const plan = writePlan()
+  planLoopChange(deps, plan, { loop: read, stored: await loopEvents(t.store.db, loopId) })
+  let ran: string[] = []
+  await plan.run({ atomic: (statements) => ((ran = statements.map((s) => ('compile' in s ? s.compile() : (s as CompiledQuery)).sql)), t.store.atomic(statements)) })
+  return ran
 }
 
 describe('storing a loop projection', () => {
   it('names in SET only the indexed columns whose value changes', async () => {
     const read = (await findLoop(t.store.db, loopId))!
     // Nothing changed since the last event: the loop is still open at its entry checkpoint.
-    const { writes } = await project(read)
-    const sql = writes.map((w) => ('sql' in w ? w.sql : '')).join('\n')
+    const sql = (await project(read)).join('\n')
     expect(sql).toContain('update "loops"')
     const setClause = sql.slice(sql.indexOf(' set '), sql.indexOf(' where '))
     for (const column of ['last_checkpoint_code', 'closed_at', 'result_due_at', 'destination_due_at']) {
       expect(setClause).not.toContain(`"${column}" =`)
     }
-    await t.store.atomic(writes)
     expect(row()).toMatchObject({ state: 'sampled', dirty: 0, last_checkpoint_code: 'HZ-G60-XS' })
   })
 
@@ -59,7 +62,7 @@ describe('storing a loop projection', () => {
     // Another write moves the loop on after `stale` was read (no new events: a count check alone
     // would not notice).
     t.sqlite.prepare("UPDATE loops SET last_checkpoint_code = 'HZ-DEST-BJ' WHERE id = ?").run(loopId)
-    await t.store.atomic((await project(stale)).writes)
+    await project(stale)
     expect(row()).toMatchObject({ dirty: 1 })
     // The next read rebuilds it from its events.
     const read = await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })

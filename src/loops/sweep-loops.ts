@@ -1,10 +1,10 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { refreshLoop } from '../loops/refresh-loop.ts'
+import { settleLoop } from './loop-change.ts'
 
 /**
  * Opens the overdue alerts nobody has read a loop for yet, and finishes projections left dirty
- * (e.g. by a crash between storing events and refreshing their loop). Run by a timer on Node
+ * (e.g. by a crash between storing events and settling their loop). Run by a timer on Node
  * and a cron trigger on Workers; safe to run anywhere, any number of times.
  */
 export async function sweepLoops(deps: Deps, limit = 500): Promise<number> {
@@ -33,8 +33,8 @@ export async function sweepLoops(deps: Deps, limit = 500): Promise<number> {
     .limit(limit)
     .execute()
   for (const { id } of rows) {
-    // One loop that cannot be refreshed must not stop the alerts of the others.
-    await refreshLoop(deps, id).catch((error) => console.error(JSON.stringify({ level: 'error', job: 'sweep', loop_id: id, error: String(error) })))
+    // One loop that cannot be settled must not stop the alerts of the others.
+    await settleLoop(deps, id).catch((error) => console.error(JSON.stringify({ level: 'error', job: 'sweep', loop_id: id, error: String(error) })))
   }
   return rows.length
 }

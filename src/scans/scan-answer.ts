@@ -1,0 +1,98 @@
+import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
+import { issuerOf, type PassClaims } from '../passes/pass-payload.ts'
+import type { ReceiptClaims, ReceiptStatus } from '../receipts/receipt-token.ts'
+import type { ArrivalReportRow } from '../arrivals/arrivals.table.ts'
+import { reportView } from '../arrivals/arrivals.repository.ts'
+import type { LoopRow } from '../loops/loops.table.ts'
+import type { Verdict } from './decide-verdict.ts'
+
+/** The loop a scan names: the one it opened or joined, or the open one it met (only to involved staff). */
+export interface LoopAnswer {
+  id: string
+  state: string
+  alerting: boolean
+}
+
+export interface ScanOutcome {
+  id: string
+  checkpoint: { code: string; kind: CheckpointKind }
+  scannedAt: Date
+  now: Date
+  late: boolean
+  decision: Verdict
+  flags: readonly string[]
+  /** The verified pass, if the token checked out. */
+  claims?: PassClaims
+  /** The pass as this issuer stored it: its status and firm. */
+  passStatus?: string
+  enterpriseId: string | null
+  receipt?: { status: ReceiptStatus; claims?: ReceiptClaims }
+  /** The matching pre-arrival report, and whether this scan marked it arrived. */
+  report?: ArrivalReportRow
+  reportArrived: boolean
+  loop?: LoopAnswer
+  manualLoop?: Pick<LoopRow, 'id' | 'entry_checkpoint_code'>
+}
+
+/**
+ * The answer to a scan, from what was decided and planned. Pure: the same outcome always gives the
+ * same answer, which is stored with the scan and replayed as it was to a retry.
+ */
+export function scanAnswer(o: ScanOutcome) {
+  const { decision, claims, receipt, report } = o
+  return {
+    id: o.id,
+    verdict: decision.verdict,
+    pass_status: decision.passStatus,
+    reasons: decision.reasons,
+    action: decision.action,
+    late: o.late,
+    ...(o.flags.length ? { flags: [...o.flags] } : {}),
+    ...(decision.warnings.length ? { warnings: decision.warnings } : {}),
+    ...(receipt
+      ? {
+          receipt: {
+            status: receipt.status,
+            ...(receipt.claims
+              ? {
+                  test: receipt.claims.test,
+                  sampled_at: receipt.claims.sampledAt.toISOString(),
+                  expires_at: receipt.claims.expiresAt.toISOString(),
+                  issuer_code: receipt.claims.issuer,
+                }
+              : {}),
+          },
+        }
+      : {}),
+    ...(report
+      ? {
+          arrival_report: reportView(
+            o.reportArrived ? { ...report, arrived_at: o.scannedAt.toISOString(), arrived_loop_id: o.loop?.id ?? null } : report,
+            o.now,
+          ),
+        }
+      : {}),
+    checkpoint: { code: o.checkpoint.code, kind: o.checkpoint.kind },
+    scanned_at: o.scannedAt.toISOString(),
+    ...(claims
+      ? {
+          pass: {
+            number: claims.number,
+            plate: claims.plate,
+            valid_from: claims.validFrom.toISOString(),
+            valid_until: claims.validUntil.toISOString(),
+            origin_region_code: claims.origin,
+            destination_code: claims.destination,
+            issuer_code: issuerOf(claims.number),
+            ...(o.passStatus ? { status: o.passStatus } : {}),
+            ...(o.enterpriseId ? { enterprise_id: o.enterpriseId } : {}),
+          },
+        }
+      : {}),
+    ...(o.loop ? { loop: o.loop } : {}),
+    // Where the manual loop was opened, and its id, so staff can call that checkpoint; nothing else.
+    ...(o.manualLoop && decision.warnings.includes('manual_loop_open')
+      ? { manual_loop: { id: o.manualLoop.id, checkpoint_code: o.manualLoop.entry_checkpoint_code } }
+      : {}),
+  }
+}
