@@ -2,11 +2,11 @@
 // the same strings are served by Node and by the Worker. Runs before start, test and dev:worker.
 import { build } from 'esbuild'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { UI_BUILD_OPTIONS, UI_ENTRIES } from './ui-bundle.ts'
 
-const entries = { app: 'src/ui/client/app.ts', scan: 'src/ui/client/scan.ts', sw: 'src/ui/client/sw.ts' }
 const assets: Record<string, string> = {}
-for (const [name, entry] of Object.entries(entries)) {
-  const result = await build({ entryPoints: [entry], bundle: true, format: 'iife', target: 'es2022', minify: true, write: false, legalComments: 'none' })
+for (const [name, entry] of Object.entries(UI_ENTRIES)) {
+  const result = await build({ ...UI_BUILD_OPTIONS, entryPoints: [entry] })
   assets[name] = result.outputFiles[0].text
 }
 mkdirSync('src/ui/generated', { recursive: true })

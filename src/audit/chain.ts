@@ -18,7 +18,7 @@ import {
   type HeadCheck,
   type SignedHead,
 } from './anchor.ts'
-import { signCompact } from '../passes/pass-token.ts'
+import { signCompact } from '../trust/jws.ts'
 import { loadSigningKeys } from '../trust/signing-keys.ts'
 
 // The audit log is a hash chain: each entry's hash covers the previous hash and the entry's own

@@ -1,4 +1,4 @@
-import { signCompact, verifyCompact, type KeyResolver, type SignatureCheck } from '../passes/pass-token.ts'
+import { signCompact, verifyCompact, type KeyResolver, type SignatureCheck } from '../trust/jws.ts'
 
 /**
  * A test receipt (检测结果凭证): proof of a negative result another checkpoint can trust offline,

@@ -27,6 +27,11 @@ export type ScanWarning = (typeof SCAN_WARNINGS)[number]
 export const ACTIONS = ['release', 'sample_then_release', 'control_on_site'] as const
 export type Action = (typeof ACTIONS)[number]
 
+/**
+ * What is known about a scan. A fact left undefined is unknown and gives no reason: the server
+ * leaves another issuer's pass status and whitelist unset, and the offline scan page
+ * (src/ui/client/verify-offline.ts, which bundles this module) everything that needs the database.
+ */
 export interface ScanFacts {
   /** Why the token itself failed, if it did; nothing else is known then. */
   tokenProblem?: 'malformed' | 'bad_signature' | 'unknown_key'

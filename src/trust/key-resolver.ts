@@ -1,6 +1,6 @@
 import { importJWK, type JWK } from 'jose'
 import type { Deps } from '../http/env.ts'
-import { webCryptoCheck, type KeyResolver, type SignatureCheck } from '../passes/pass-token.ts'
+import { webCryptoCheck, type KeyResolver, type SignatureCheck } from './jws.ts'
 import { loadSigningKeys } from './signing-keys.ts'
 
 const TRUST_CACHE_MS = 30_000

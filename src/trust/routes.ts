@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
-import { signCompact } from '../passes/pass-token.ts'
+import { signCompact } from './jws.ts'
 import type { Verifier } from './key-resolver.ts'
 import { loadSigningKeys } from './signing-keys.ts'
 
@@ -81,9 +82,14 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       summary: 'Other issuers whose passes are accepted here',
       security: bearer,
       middleware: [signedIn()],
-      responses: { 200: jsonResponse(z.array(TrustedIssuer), 'trust list'), ...commonErrors },
+      request: { query: z.object(pageParams({ limit: 1000, max: 1000 })) },
+      responses: { 200: pagedResponse(TrustedIssuer, 'trust list by issuer code'), ...commonErrors },
     }),
-    async (c) => c.json((await store.db.selectFrom('trusted_issuers').selectAll().orderBy('issuer_code').execute()).map(view), 200),
+    async (c) => {
+      const page = c.req.valid('query')
+      const { rows, total } = await readPage(store.db.selectFrom('trusted_issuers').selectAll().orderBy('issuer_code'), page)
+      return c.json(rows.map(view), 200, pageHeaders(c, page, total))
+    },
   )
 
   app.openapi(

@@ -13,12 +13,18 @@ const NEW_ENERGY = new RegExp(
   'u',
 )
 
-/** Upper case, without spaces, dots or dashes people type in (`浙a·12345` → `浙A12345`). */
+// What people type between a plate's groups, once NFKC has folded full-width forms (`Ａ１`, `．`,
+// `－`, the ideographic space, half-width `･`): spaces, dots of every kind (`·` `•` `・` `‧` `∙`
+// `⋅`), dashes (`‐`…`―`, `−`, `ー`), underscores; and invisible characters (zero-width spaces
+// and joiners, soft hyphens) that a paste can carry. No plate character is among them.
+const SEPARATORS = /[\s.·•・‧∙⋅\-\u2010-\u2015\u2212\u30FC_\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
+
+/**
+ * Upper case, without the separators people type (`浙a·12345`, `浙Ａ・１２３４５` → `浙A12345`).
+ * Pure: the offline scan page bundles it, so a plate compares the same on the phone and the server.
+ */
 export function normalisePlate(input: string): string {
-  return input
-    .normalize('NFKC')
-    .replace(/[\s·•.\-_]/g, '')
-    .toUpperCase()
+  return input.normalize('NFKC').replace(SEPARATORS, '').toUpperCase()
 }
 
 /** The normalised plate, or null if it is not a valid plate. */

@@ -2,7 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { CompactSign, SignJWT, exportJWK, exportSPKI, generateKeyPair } from 'jose'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { issuePass } from '../support/flow.ts'
-import { encodePassPayload, signCompact, type PassClaims } from '../../src/passes/pass-token.ts'
+import { encodePassPayload, type PassClaims } from '../../src/passes/pass-payload.ts'
+import { signCompact } from '../../src/trust/jws.ts'
 import { loadSigningKeys, type SigningKey } from '../../src/trust/signing-keys.ts'
 import { isErrorShape } from './support/openapi.ts'
 
@@ -33,14 +34,16 @@ async function scanToken(token: string, extra: Record<string, unknown> = {}) {
 
 /** The scan is answered 200 with `invalid`, exactly `reasons`, control on site, no loop opened, and stored. */
 async function expectRefused(token: string, reasons: string[], extra: Record<string, unknown> = {}) {
-  const loopsBefore = t.sqlite.prepare('SELECT count(*) FROM loops').pluck().get()
+  // Read through the store, so this runs on Node and on D1 alike.
+  const countLoops = async () => (await t.store.db.selectFrom('loops').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n
+  const loopsBefore = await countLoops()
   const res = await scanToken(token, extra)
   expect(res.status, res.text).toBe(200)
   expect(res.json, token.slice(0, 120)).toMatchObject({ verdict: 'invalid', reasons, action: 'control_on_site' })
   expect(res.json.reasons).toEqual(reasons)
   expect(res.json.loop).toBeUndefined()
-  expect(t.sqlite.prepare('SELECT count(*) FROM loops').pluck().get()).toBe(loopsBefore)
-  const stored = t.sqlite.prepare('SELECT verdict, reasons FROM scans WHERE id = ?').get(res.id) as { verdict: string; reasons: string }
+  expect(await countLoops()).toBe(loopsBefore)
+  const stored = await t.store.db.selectFrom('scans').select(['verdict', 'reasons']).where('id', '=', res.id).executeTakeFirst()
   expect(stored).toEqual({ verdict: 'invalid', reasons: JSON.stringify(reasons) })
   return res
 }

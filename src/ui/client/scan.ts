@@ -1,6 +1,7 @@
 import jsQR from 'jsqr'
 import { get, set } from 'idb-keyval'
 import { api, el, i18n, serverNow, word } from './common.ts'
+import { normalisePlate } from '../../vehicles/plate.ts'
 import { verifyOffline, type TrustMaterial } from './verify-offline.ts'
 
 // The checkpoint scan page. Online it asks the server; offline it verifies the token itself with
@@ -197,7 +198,7 @@ $('[data-typed]').addEventListener('submit', async (event) => {
   const observed = $<HTMLInputElement>('[data-observed-plate]').value.trim() || null
   if (/^\d{12}$/.test(typed)) return scanToken({ pass_number: typed }, observed)
   if (typed.split('.').length === 3) return scanToken({ token: typed }, observed)
-  const plate = typed.toUpperCase().replace(/[\s·.\-]/g, '')
+  const plate = normalisePlate(typed)
   const loops = await api('GET', `/api/v1/loops?state=open&plate=${encodeURIComponent(plate)}`)
   if (loops.ok && loops.json.length > 0) {
     result.replaceChildren(el('p', { class: 'notice' }, `${plate} · ${word(loops.json[0].state)}`))

@@ -1,62 +1,90 @@
-// Verifying a pass in the browser when the network is gone: the same checks the server makes on
-// the token itself (signature with the stored JWKS or a trusted issuer's keys, validity window
-// with a 5-minute skew, the signed revocation list), not those that need the database
-// (whitelist state, open loops).
+// Verifying a pass in the browser when the network is gone, with the server's own modules: the
+// token check (passes/pass-token.ts over trust/jws.ts), the plate normaliser (vehicles/plate.ts)
+// and the verdict (scans/decide-verdict.ts). The page has the keys and the revocation list it kept
+// from the last time it was online; it does not know what needs the database (whitelist state,
+// open loops, recent results), so those facts stay unset, as the server leaves them for another
+// issuer's pass.
+import { issuerOf } from '../../passes/pass-payload.ts'
+import { verifyPassToken, type PassTokenCheck } from '../../passes/pass-token.ts'
+import { decideVerdict, type ScanFacts, type Verdict } from '../../scans/decide-verdict.ts'
+import { jwksKeyResolver, type PublicKeyJwk } from '../../trust/jwks-key-resolver.ts'
+import { normalisePlate } from '../../vehicles/plate.ts'
+
+// The rules as the page bundles them: exported so the tests run the server's cases against them.
+export { decideVerdict, normalisePlate }
 
 export interface TrustMaterial {
   issuer: string
-  jwks: { keys: { kid: string; x: string }[] }
-  issuers: { issuer_code: string; jwks: { keys: { kid: string; x: string }[] } }[]
+  jwks: { keys: PublicKeyJwk[] }
+  issuers: { issuer_code: string; jwks: { keys: PublicKeyJwk[] } }[]
   revocations: { version: number; revoked: string[]; superseded: string[]; generated_at: string }
 }
 
-export interface OfflineVerdict {
-  verdict: 'valid' | 'invalid'
-  reasons: string[]
-  action: string
-  pass?: { number: string; plate: string; valid_from: string; valid_until: string; destination_code: string }
+export interface OfflineVerdict extends Verdict {
+  /** The pass, once its signature holds (the server shows no more of a forged token either). */
+  pass?: {
+    number: string
+    plate: string
+    valid_from: string
+    valid_until: string
+    destination_code: string
+  }
 }
 
+/** The server's default CLOCK_SKEW_SECONDS: the page cannot read the server's configuration. */
 const SKEW_MS = 5 * 60_000
-const b64 = (s: string) => Uint8Array.from(atob(s.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0))
 
-export async function verifyOffline(token: string, trust: TrustMaterial, observedPlate: string | null, now = new Date()): Promise<OfflineVerdict> {
-  const invalid = (reasons: string[], pass?: OfflineVerdict['pass']): OfflineVerdict => ({ verdict: 'invalid', reasons, action: 'control_on_site', pass })
-  const parts = token.split('.')
-  if (parts.length !== 3) return invalid(['malformed'])
-  let header: { alg?: string; kid?: string }
-  let payload: string
-  try {
-    header = JSON.parse(new TextDecoder().decode(b64(parts[0])))
-    payload = new TextDecoder().decode(b64(parts[1]))
-  } catch {
-    return invalid(['malformed'])
+export async function verifyOffline(
+  token: string,
+  trust: TrustMaterial,
+  observedPlate: string | null,
+  now = new Date(),
+): Promise<OfflineVerdict> {
+  const checked = await verifyPassToken(token, keysOf(trust), now, SKEW_MS)
+  const verdict = decideVerdict(offlineFacts(checked, trust, observedPlate))
+  if (!checked.ok) return verdict
+  const { claims } = checked
+  return {
+    ...verdict,
+    pass: {
+      number: claims.number,
+      plate: claims.plate,
+      valid_from: claims.validFrom.toISOString(),
+      valid_until: claims.validUntil.toISOString(),
+      destination_code: claims.destination,
+    },
   }
-  const fields = payload.split('|')
-  if (fields.length !== 7 || fields[0] !== 'P1' || !/^\d{12}$/.test(fields[1])) return invalid(['malformed'])
-  const [, number, plate, from, until, , destination] = fields
-  const pass = {
-    number,
-    plate,
-    valid_from: new Date(Number(from) * 60_000).toISOString(),
-    valid_until: new Date(Number(until) * 60_000).toISOString(),
-    destination_code: destination,
-  }
-  if (header.alg !== 'EdDSA') return invalid(['bad_signature'], pass)
-  const issuer = number.slice(0, 6)
-  const keys = issuer === trust.issuer ? trust.jwks.keys : trust.issuers.find((i) => i.issuer_code === issuer)?.jwks.keys ?? []
-  const jwk = keys.find((k) => k.kid === header.kid)
-  if (!jwk) return invalid(['unknown_key'], pass)
-  const key = await crypto.subtle.importKey('jwk', { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, { name: 'Ed25519' }, false, ['verify'])
-  const ok = await crypto.subtle.verify({ name: 'Ed25519' }, key, b64(parts[2]), new TextEncoder().encode(`${parts[0]}.${parts[1]}`))
-  if (!ok) return invalid(['bad_signature'], pass)
-  const reasons: string[] = []
-  if (now.getTime() < Date.parse(pass.valid_from) - SKEW_MS) reasons.push('not_yet_valid')
-  if (now.getTime() > Date.parse(pass.valid_until) + SKEW_MS) reasons.push('expired')
-  if (issuer === trust.issuer && trust.revocations.revoked.includes(number)) reasons.push('revoked')
-  if (issuer === trust.issuer && trust.revocations.superseded.includes(number)) reasons.push('superseded')
-  const seen = observedPlate?.toUpperCase().replace(/[\s·.\-]/g, '')
-  if (seen && seen !== plate) reasons.push('plate_mismatch')
-  if (reasons.length) return invalid(reasons, pass)
-  return { verdict: 'valid', reasons: [], action: 'sample_then_release', pass }
 }
+
+/** What the page knows offline, as the facts the server's verdict takes. */
+export function offlineFacts(
+  checked: PassTokenCheck,
+  trust: TrustMaterial,
+  observedPlate: string | null,
+): ScanFacts {
+  if (!checked.ok) return { tokenProblem: checked.problem }
+  // Unknown offline, so left unset (no reason either way): enterpriseWhitelisted,
+  // loopAlreadyOpen, manualLoopOpen, recentNegative.
+  return {
+    window: checked.window,
+    passStatus: listedStatus(checked.claims.number, trust),
+    passPlate: checked.claims.plate,
+    observedPlate: observedPlate ? normalisePlate(observedPlate) : null,
+  }
+}
+
+/** Revoked or superseded by this issuer's signed list; the page has no other issuer's list. */
+function listedStatus(passNumber: string, trust: TrustMaterial): ScanFacts['passStatus'] {
+  if (issuerOf(passNumber) !== trust.issuer) return undefined
+  if (trust.revocations.revoked.includes(passNumber)) return 'revoked'
+  if (trust.revocations.superseded.includes(passNumber)) return 'superseded'
+  return undefined
+}
+
+/** This deployment's own keys for its passes, the trust list's for other issuers'. */
+const keysOf = (trust: TrustMaterial) =>
+  jwksKeyResolver((issuer) =>
+    issuer === trust.issuer
+      ? trust.jwks.keys
+      : trust.issuers.find((i) => i.issuer_code === issuer)?.jwks.keys,
+  )

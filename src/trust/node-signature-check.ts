@@ -1,5 +1,5 @@
 import { KeyObject, verify } from 'node:crypto'
-import type { SignatureCheck } from './pass-token.ts'
+import type { SignatureCheck } from './jws.ts'
 
 // Node only (imported by node.ts, never by the Worker). WebCrypto's verify prepares its job on the
 // main thread (about 25 µs a call here); node:crypto's verify with a callback hands the same
