@@ -3,7 +3,14 @@
 // at 10k, 100k and 1M loops, as they would in a deployment that simply ran longer). About five
 // events per loop; alerts where the story has them; passes per vehicle per 30 days; a few failed
 // scans. Everything goes straight into SQLite with prepared statements in big transactions.
-import type Sqlite from 'better-sqlite3'
+import Sqlite from 'better-sqlite3'
+import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
+import type { Database } from '../../src/db/database.ts'
+import { findLoop, loopEvents, openLoopsAlertingFirst } from '../../src/loops/loops.repository.ts'
+import { alertsOfLoop, listAlertsWithPlate } from '../../src/alerts/alerts.repository.ts'
+import { listArrivalReports } from '../../src/arrivals/arrivals.repository.ts'
+import { visiblePassesQuery } from '../../src/passes/passes.repository.ts'
+import { listApplications } from '../../src/applications/applications.repository.ts'
 import { DAY, HOUR, MINUTE, fleetPlate, loopWriter, passWriter, plateSequence, prepareInsert, ROUTES, type AlertSpec, type EventSpec, type LoopLimits, type LoopSpec } from './fixtures.ts'
 
 export interface GrowthOptions {
@@ -181,5 +188,98 @@ function story(r: number, r2: number, t0: Date, entry: string): { spec: Omit<Loo
   return {
     spec: { entry, events: [arrived, sampled, released('HZ-DEST-BJ'), pcr(5 * HOUR, 'positive')], alerts, manualClose: { at: closeAt, note: '阳性: 已就地管控并移交 (bench)' } },
     closesAfter: 2 * DAY,
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pages' queries at each size, through the repository functions the pages call (src/ui/pages
+// read only through them), on the database file directly: a page's HTML adds nothing that grows.
+
+export interface PageQueryTiming {
+  /** What the page shows. */
+  page: string
+  rows: number
+  cold_ms: number
+  median_ms: number
+  max_ms: number
+  /** Each statement the repository ran, with its plan. */
+  sql: { sql: string; plan: string[] }[]
+}
+
+export interface PageQueryOptions {
+  now: Date
+  /** A plate with a long history: its newest loop is the loop page's. */
+  plate: string
+  /** A checkpoint whose staff's arrivals page is timed. */
+  checkpoint: string
+  /** A firm whose passes page is timed. */
+  enterpriseId: string
+  runs: number
+}
+
+/** What each page runs, as the page runs it (see src/ui/pages/*.tsx). */
+function pageReads(db: Kysely<Database>, o: PageQueryOptions & { loopId: string }): Record<string, { page: string; read: () => Promise<unknown[]> }> {
+  const firm = { coordinator: false, enterpriseId: o.enterpriseId }
+  return {
+    page_open_loops: { page: '/ui/loops', read: () => openLoopsAlertingFirst(db, 300) },
+    page_alerts: { page: '/ui/alerts', read: () => listAlertsWithPlate(db, { status: 'active', limit: 300 }) },
+    page_loop: {
+      page: '/ui/loops/:id',
+      read: async () => {
+        const [loop, events, alerts] = await Promise.all([findLoop(db, o.loopId), loopEvents(db, o.loopId), alertsOfLoop(db, o.loopId)])
+        return [loop, ...events, ...alerts]
+      },
+    },
+    page_arrivals: {
+      page: '/ui/arrivals',
+      read: () => listArrivalReports(db, { checkpoints: [o.checkpoint], from: new Date(o.now.getTime() - 48 * HOUR), now: o.now, limit: 300 }),
+    },
+    page_passes: {
+      page: '/ui/passes',
+      read: async () => {
+        const [applications, passes] = await Promise.all([
+          listApplications(db, { enterpriseId: o.enterpriseId, limit: 100, offset: 0 }),
+          visiblePassesQuery(db, firm, { now: o.now }).limit(100).execute(),
+        ])
+        return [...applications, ...passes]
+      },
+    },
+  }
+}
+
+/** Times each page's reads on `file` (opened read-only): the first run, then the median of `runs`. */
+export async function timePageQueries(file: string, o: PageQueryOptions): Promise<Record<string, PageQueryTiming>> {
+  const sqlite = new Sqlite(file, { readonly: true })
+  const seen: CompiledQuery[] = []
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    log: (event) => {
+      if (event.level === 'query') seen.push(event.query)
+    },
+  })
+  try {
+    const loopId = sqlite.prepare('SELECT id FROM loops WHERE plate = ? ORDER BY opened_at DESC LIMIT 1').pluck().get(o.plate) as string | undefined
+    const out: Record<string, PageQueryTiming> = {}
+    for (const [name, { page, read }] of Object.entries(pageReads(db, { ...o, loopId: loopId ?? '' }))) {
+      const times: number[] = []
+      let rows = 0
+      for (let i = 0; i <= o.runs; i++) {
+        seen.length = 0
+        const started = performance.now()
+        rows = (await read()).length
+        times.push(performance.now() - started)
+      }
+      const [cold, ...warm] = times
+      warm.sort((a, b) => a - b)
+      const sql = seen.map((q) => ({
+        sql: q.sql,
+        plan: (sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail),
+      }))
+      const ms = (x: number) => Math.round(x * 100) / 100
+      out[name] = { page, rows, cold_ms: ms(cold), median_ms: ms(warm[Math.floor(warm.length / 2)] ?? cold), max_ms: ms(warm.at(-1) ?? cold), sql }
+    }
+    return out
+  } finally {
+    await db.destroy()
   }
 }

@@ -12,8 +12,8 @@
 // Steps: (1) a fresh DATA_DIR with generated secrets, migrations, the demo seed, more whitelisted
 // firms and a pool of approved passes with valid signed tokens, bulk-loaded with better-sqlite3;
 // (2) baselines: a bare Hono app (requests/s) and jose's Ed25519 compactVerify on one core;
-// (3) the real server (`node --import tsx src/node.ts`) on 127.0.0.1: scans, events in batches of
-// 100, issuance (approve + SVG QR); (4) growth: history bulk-loaded to 10k, 100k, 1M loops on a
+// (3) the real server (`node --import tsx src/node.ts`) on 127.0.0.1: scans (autocannon, then wrk
+// when installed), events in batches of 100, issuance (approve + SVG QR); (4) growth: history bulk-loaded to 10k, 100k, 1M loops on a
 // second database, and the loops list, open alerts and a firm's audit report timed at each size.
 // Prints one table; writes the same as JSON to bench-results/latest.json.
 import Sqlite from 'better-sqlite3'
@@ -35,9 +35,10 @@ import { reportQueries } from '../../src/audit/compliance-report.ts'
 import { startOfChinaDay } from '../../src/applications/rules.ts'
 import type { Database } from '../../src/db/database.ts'
 import { bulkPragmas, DAY, HOUR, MINUTE, insertEnterprises, loopWriter, passWriter, phone, plateSequence, residentId, ROUTES, sealedCrews, withoutIndexes } from './fixtures.ts'
-import { generateGrowth, newGrowthState } from './growth.ts'
+import { generateGrowth, newGrowthState, timePageQueries } from './growth.ts'
 import { median, pool, runLoad, type LoadResult } from './load.ts'
 import { ROOT, startServer, watchCpu, type Server } from './server.ts'
+import { findWrk, runWrk } from './wrk.ts'
 import { formatSummary, summariseProfile, type ProfileSummary } from './top-profile.ts'
 
 const QUICK = process.env.BENCH_QUICK === '1'
@@ -53,6 +54,10 @@ const CONNECTIONS = 64
 // PNG_CLIENTS requests for large QR PNGs in flight.
 const PNG = { scanConnections: 16, scanRate: 300, clients: 32, maxWidth: 1024 }
 const PNG_POOL = 2 * PNG.scanRate * MODE.pngSeconds + 1_000
+// The scan load once more with wrk (C) beside autocannon (JavaScript on the same cores), on fresh
+// passes of its own; skipped with a note when wrk is not installed.
+const WRK = findWrk()
+const WRK_POOL = WRK ? MODE.scanPool : 0
 const EXTRA_FIRMS = 195
 const ISSUER = '330100'
 const LIMITS = { releaseHours: 6, resultOverdueHours: 8 }
@@ -187,6 +192,9 @@ interface Prepared {
   /** Separate fresh tokens for the PNG phase's two scan runs. */
   pngEntry: string[]
   pngDest: string[]
+  /** Fresh tokens for the scan run with wrk (none when wrk is not installed). */
+  wrkEntry: string[]
+  wrkDest: string[]
   verifyTokens: string[]
   timings: Record<string, number>
 }
@@ -209,7 +217,7 @@ async function prepareMain(): Promise<Prepared> {
   const keys = await loadSigningKeys(config.SIGNING_KEYS)
 
   // The pass pool: even indexes are scanned at the entry checkpoint, odd ones at the destination.
-  const total = MODE.scanPool + MODE.warmPool + PNG_POOL
+  const total = MODE.scanPool + MODE.warmPool + PNG_POOL + WRK_POOL
   const nextPlate = plateSequence('AB')
   const validFrom = new Date(Math.floor((now.getTime() - DAY) / MINUTE) * MINUTE)
   const validUntil = new Date(Math.floor((now.getTime() + 20 * DAY) / MINUTE) * MINUTE)
@@ -275,7 +283,8 @@ async function prepareMain(): Promise<Prepared> {
 
   // Both parts start at an even index: even tokens stay entry scans, odd ones destination scans.
   const main = tokens.slice(0, MODE.scanPool + MODE.warmPool)
-  const extra = tokens.slice(MODE.scanPool + MODE.warmPool)
+  const extra = tokens.slice(MODE.scanPool + MODE.warmPool, MODE.scanPool + MODE.warmPool + PNG_POOL)
+  const forWrk = tokens.slice(MODE.scanPool + MODE.warmPool + PNG_POOL)
   const entry = main.filter((_, i) => i % 2 === 0)
   const dest = main.filter((_, i) => i % 2 === 1)
   const warm = MODE.warmPool / 2
@@ -288,6 +297,8 @@ async function prepareMain(): Promise<Prepared> {
     destTokens: dest.slice(warm),
     pngEntry: extra.filter((_, i) => i % 2 === 0),
     pngDest: extra.filter((_, i) => i % 2 === 1),
+    wrkEntry: forWrk.filter((_, i) => i % 2 === 0),
+    wrkDest: forWrk.filter((_, i) => i % 2 === 1),
     verifyTokens: tokens.slice(0, 1_000),
     timings,
   }
@@ -378,7 +389,7 @@ function countRows(dataDir: string, sql: string): number {
   }
 }
 
-async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans', profile = PROFILE) {
+async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans', profile = PROFILE, withWrk = false) {
   const server = await start(SERVER_ENTRY, name, serverEnv(dataDir), profile)
   const admin = await login(server, ADMIN)
   for (const [who, extra] of [
@@ -400,13 +411,43 @@ async function scanPhase(p: Prepared, dataDir = p.dataDir, name = 'server-scans'
   const cpu = cpuUsed(result.requests, result.seconds)
   const mem = memory()
   const stored = countRows(dataDir, 'SELECT count(*) FROM scans') - scansBefore
+  const wrk = withWrk ? await wrkScanLoad(server, checkpoint, p, dataDir, name) : null
   await stop(server)
   const logText = readFileSync(join(work, `${name}.log`), 'utf8')
   const errorLines = logText.split('\n').filter((l) => /error/i.test(l))
   if (result.non2xx || result.errors) problems.push(`${name}: ${result.non2xx} non-2xx answers and ${result.errors} connection errors: ${JSON.stringify(result.answers)}`)
   if (stored < result.ok) problems.push(`${name}: ${result.ok} answered 200 but only ${stored} stored`)
   if (errorLines.length) problems.push(`${name}: ${errorLines.length} error lines in the server log, e.g. ${errorLines[0].slice(0, 300)}`)
-  return { warmup: { ok: warm.ok, non2xx: warm.non2xx, answers: warm.answers }, ...result, stored_rows: stored, memory: mem, cpu, server_error_lines: errorLines.length }
+  return { warmup: { ok: warm.ok, non2xx: warm.non2xx, answers: warm.answers }, ...result, stored_rows: stored, memory: mem, cpu, server_error_lines: errorLines.length, wrk }
+}
+
+/**
+ * The same scan load with wrk, on the same server right after autocannon's run (its database has
+ * those scans too): entry and destination scans alternating, each a fresh id and pass token,
+ * from a list made beforehand so wrk's Lua only reads lines.
+ */
+async function wrkScanLoad(server: Server, checkpoint: string, p: Prepared, dataDir: string, name: string) {
+  if (!WRK) {
+    log('scans: wrk is not installed (apt-get install wrk): the wrk run is skipped')
+    return { skipped: 'wrk is not installed (apt-get install wrk)' } as const
+  }
+  const count = Math.min(p.wrkEntry.length, p.wrkDest.length)
+  const bodies = Array.from({ length: 2 * count }, (_, k) => {
+    const atEntry = k % 2 === 0
+    return JSON.stringify({ id: crypto.randomUUID(), token: (atEntry ? p.wrkEntry : p.wrkDest)[k >> 1], checkpoint_code: atEntry ? 'HZ-G60-XS' : 'HZ-DEST-BJ' })
+  })
+  log(`scans with wrk: ${CONNECTIONS} connections for ${MODE.scanSeconds} s (${bodies.length} fresh scans ready)`)
+  const before = countRows(dataDir, 'SELECT count(*) FROM scans')
+  const cpuUsed = watchCpu(server.pid)
+  const result = await runWrk(WRK, { url: server.url, token: checkpoint, bodies, workDir: work, connections: CONNECTIONS, seconds: MODE.scanSeconds })
+  // The load generator's share is wrk's own CPU, not this (waiting) process's.
+  const split = cpuUsed(result.requests, result.seconds)
+  const wrkUs = Math.round((result.loadGeneratorCpuMs * 1000) / Math.max(1, result.requests))
+  const cpu = { ...split, load_generator_us: wrkUs, cores_busy: Math.round((split.cores_busy + result.loadGeneratorCpuMs / 1000 / result.seconds) * 100) / 100 }
+  const stored = countRows(dataDir, 'SELECT count(*) FROM scans') - before
+  if (result.non2xx || result.errors || result.timeouts) problems.push(`${name} (wrk): ${result.non2xx} non-2xx, ${result.errors} connection errors, ${result.timeouts} timeouts${result.beyondPool ? ` (${result.beyondPool} requests beyond the pool of fresh passes)` : ''}`)
+  if (stored < result.ok) problems.push(`${name} (wrk): ${result.ok} answered 2xx but only ${stored} stored`)
+  return { ...result, stored_rows: stored, cpu }
 }
 
 /**
@@ -679,6 +720,8 @@ interface GrowthStep {
   server_start_s: number | null
   queries: Record<string, QueryTiming>
   sql: ReturnType<typeof explainQueries>
+  /** The pages' reads, through the repository functions the pages call (growth.ts). */
+  pages: Awaited<ReturnType<typeof timePageQueries>>
 }
 
 async function growthPhase(secretsFrom: string): Promise<GrowthStep[]> {
@@ -741,6 +784,11 @@ async function growthPhase(secretsFrom: string): Promise<GrowthStep[]> {
     const startSeconds = server.startSeconds
     await stop(server)
     const sql = explainQueries(file, plate)
+    const pages = await timePageQueries(file, { now, plate, checkpoint: 'HZ-G60-XS', enterpriseId: 'demo-ent-1', runs: MODE.queryRuns })
+    log(`growth ${target}, pages: ${Object.entries(pages).map(([k, q]) => `${k} ${q.median_ms} ms`).join(', ')}`)
+    for (const [name, q] of Object.entries(pages)) {
+      if (q.median_ms > 50) problems.push(`growth ${target.toLocaleString('en')}: page ${q.page} reads take ${q.median_ms} ms (median); SQL: ${q.sql.map((s) => `${s.sql} — plan: ${s.plan.join(' / ')}`).join(' | ')}`)
+    }
     log(`growth ${target}: ${Object.entries(queries).map(([k, q]) => `${k} ${q.median_ms} ms`).join(', ')}`)
     const previous = steps.find((x) => x.target * 10 === target)
     for (const [name, q] of Object.entries(queries)) {
@@ -754,7 +802,7 @@ async function growthPhase(secretsFrom: string): Promise<GrowthStep[]> {
           (slowest ? `; slowest SQL behind it (${slowest[0]}, ${slowest[1].median_ms} ms alone, ${slowest[1].rows} rows): ${slowest[1].sql} — plan: ${slowest[1].plan.join(' / ')}` : ''),
       )
     }
-    steps.push({ target, generation: { ...generated, loops_per_s: Math.round((target - (steps.at(-1)?.target ?? 0)) / generated.seconds) }, counts, db_mb: round(dbMb, 0), server_start_s: round(startSeconds, 2), queries, sql })
+    steps.push({ target, generation: { ...generated, loops_per_s: Math.round((target - (steps.at(-1)?.target ?? 0)) / generated.seconds) }, counts, db_mb: round(dbMb, 0), server_start_s: round(startSeconds, 2), queries, sql, pages })
   }
   return steps
 }
@@ -801,6 +849,16 @@ function table(results: Results): string {
   rows.push(['scans', 'ratio to bare Hono', fmt(s.rps / b.hono.rps, 3), ''])
   rows.push(['scans', 'latency p50 / p99 (ms)', `${fmt(s.latencyMs.p50, 1)} / ${fmt(s.latencyMs.p99, 1)}`, `${mark(s.latencyMs.p99 <= 25)} target p99 ≤ 25 ms; max ${fmt(s.latencyMs.max)} ms; ${steadyNote(s)}`])
   rows.push(['scans', 'CPU per scan (µs): main / write thread / other / load gen', `${s.cpu.main_us} / ${s.cpu.write_thread_us} / ${s.cpu.other_threads_us} / ${s.cpu.load_generator_us}`, `${fmt(s.cpu.cores_busy, 2)} of ${results.environment.cores} cores busy; other = signature checks on libuv's pool, WAL checkpoints, GC`])
+  if (s.wrk && 'rps' in s.wrk) {
+    const w = s.wrk
+    const ratio = w.rps / b.verify.jose_verifies_per_s
+    rows.push(['scans (wrk)', 'POST /scans, 64 conns, wrk (req/s)', fmt(w.rps), `${fmt(w.ok)} ok in ${fmt(w.seconds, 1)} s; non-2xx ${w.non2xx}, errors ${w.errors}; same server, after autocannon's run`])
+    rows.push(['scans (wrk)', 'ratio to verify rate', fmt(ratio, 3), `${mark(ratio >= 0.6)} target ≥ 0.6`])
+    rows.push(['scans (wrk)', 'latency p50 / p99 (ms)', `${fmt(w.latencyMs.p50, 1)} / ${fmt(w.latencyMs.p99, 1)}`, `${mark(w.latencyMs.p99 <= 25)} target p99 ≤ 25 ms; max ${fmt(w.latencyMs.max)} ms`])
+    rows.push(['scans (wrk)', 'CPU per scan (µs): main / write thread / other / load gen', `${w.cpu.main_us} / ${w.cpu.write_thread_us} / ${w.cpu.other_threads_us} / ${w.cpu.load_generator_us}`, `${fmt(w.cpu.cores_busy, 2)} of ${results.environment.cores} cores busy; load gen = wrk's own CPU`])
+  } else {
+    rows.push(['scans (wrk)', 'POST /scans, 64 conns, wrk (req/s)', '—', s.wrk?.skipped ?? 'not run'])
+  }
   rows.push(['scans', 'server RSS peak / VmHWM (MB)', `${fmt(s.memory.peakRssMb)} / ${fmt(s.memory.hwmMb)}`, `${mark(s.memory.hwmMb <= 200)} target ≤ 200 MB; ${fmt(s.memory.startRssMb)} MB before the load (after warm-up)`])
   const sp = results.scans_png
   rows.push(['scans + PNGs', `scan p50 / p99 at ${sp.scan_rate}/s alone (ms)`, `${fmt(sp.alone.latencyMs.p50, 1)} / ${fmt(sp.alone.latencyMs.p99, 1)}`, `${fmt(sp.alone.rps)} scans/s answered, ${sp.scan_connections} connections; max ${fmt(sp.alone.latencyMs.max)} ms`])
@@ -833,6 +891,11 @@ function table(results: Results): string {
         note += `; ${mark(q.median_ms <= 50 && !(slower > 2))} ≤ 50 ms and ≤ 2× 100k (${fmt(slower, 2)}×)`
       }
       rows.push([`growth ${fmt(g.target)}`, `${name} median (ms)`, fmt(q.median_ms, 1), note])
+    }
+    for (const [name, q] of Object.entries(g.pages)) {
+      const base = hundredK?.pages[name]
+      const slower = g.target >= 1_000_000 && base ? `; ${fmt(q.median_ms / base.median_ms, 2)}× 100k` : ''
+      rows.push([`growth ${fmt(g.target)}`, `${name} median (ms)`, fmt(q.median_ms, 1), `${q.page} reads: cold ${fmt(q.cold_ms, 1)} ms, ${q.rows} rows, ${q.sql.length} statements${slower}`])
     }
   }
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((r) => [...r[c]].length), ['section', 'metric', 'value'][c].length))
@@ -877,8 +940,9 @@ async function main() {
   const hono = await honoBaseline()
   log(`baseline: bare Hono ${Math.round(hono.rps)} req/s`)
   noteLoad('scans')
-  const scans = await scanPhase(prepared)
+  const scans = await scanPhase(prepared, prepared.dataDir, 'server-scans', PROFILE, true)
   log(`scans: ${Math.round(scans.rps)} req/s, p99 ${scans.latencyMs.p99} ms, RSS peak ${Math.round(scans.memory.peakRssMb)} MB`)
+  if (scans.wrk && 'rps' in scans.wrk) log(`scans with wrk: ${Math.round(scans.wrk.rps)} req/s, p99 ${scans.wrk.latencyMs.p99} ms`)
   const profiles: Record<string, ProfileSummary> = {}
   if (PROFILE) profiles.scans = summariseProfile(join(profileRoot, 'server-scans'))
   let scansTmpfs: Awaited<ReturnType<typeof scanPhase>> | null = null

@@ -1,22 +1,21 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator } from '../auth/principal.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { abortUnless } from '../db/guard.ts'
 import type { Compilable } from '../db/store.ts'
-import { alertView, findLoop, loopEvents, toFoldEvent } from '../loops/loops.repository.ts'
+import { findLoop, loopEvents, toFoldEvent } from '../loops/loops.repository.ts'
+import { alertView, alertsQuery, findAlert } from './alerts.repository.ts'
 import { foldLoop, initialFacts } from '../loops/fold.ts'
 import { recordCoordinatorEvent } from '../loops/coordinator-events.ts'
 import { POSITIVE_OUTCOMES, isPositiveAlert, planResolution, type PositiveOutcome, type ResolutionPlan } from './resolve-outcome.ts'
-import { AlertSchema } from '../loops/routes.ts'
-import { ALERT_KINDS } from './due-alerts.ts'
-import { alertKindOrder, alertStatusOrder } from './urgency.ts'
-
-describeGuard('alert_resolved', 'the alert was resolved meanwhile')
+import { AlertSchema } from './alert-schema.ts'
+import { ALERT_KINDS } from './alerts.table.ts'
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
 
@@ -39,32 +38,23 @@ export function alertRoutes(deps: Deps) {
           status: z.enum(['open', 'acknowledged', 'resolved', 'active']).optional().openapi({ description: '`active`: open or acknowledged' }),
           kind: z.enum(ALERT_KINDS).optional(),
           loop_id: z.string().max(64).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(200),
+          ...pageParams({ limit: 200, max: 1000 }),
         }),
       },
-      responses: { 200: jsonResponse(z.array(AlertSchema), 'alerts'), ...commonErrors },
+      responses: { 200: pagedResponse(AlertSchema, 'alerts'), ...commonErrors },
     }),
     async (c) => {
       const q = c.req.valid('query')
       const principal = c.get('principal')!
-      let query = db.selectFrom('alerts').selectAll()
-      if (q.status === 'active') query = query.where('status', '!=', 'resolved')
-      else if (q.status) query = query.where('status', '=', q.status)
-      if (q.kind) query = query.where('kind', '=', q.kind)
-      if (q.loop_id) query = query.where('loop_id', '=', q.loop_id)
-      if (!isCoordinator(principal)) {
-        const codes = principal.checkpointCodes
-        query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(alerts.details, '$.notify') WHERE value IN (${sql.join(codes)}))`)
-      }
-      // With one status asked for, its order term is constant: leaving it out lets SQLite read
-      // alerts_by_status_urgency in order instead of sorting them all.
-      if (!q.status || q.status === 'active') query = query.orderBy(alertStatusOrder)
-      const rows = await query
-        .orderBy(alertKindOrder)
-        .orderBy('opened_at', 'desc')
-        .limit(q.limit)
-        .execute()
-      return c.json(rows.map(alertView) as never, 200)
+      const matching = alertsQuery(db, {
+        status: q.status,
+        kind: q.kind,
+        loopId: q.loop_id,
+        // Checkpoint staff: the alerts that name one of their checkpoints to be told.
+        notifying: isCoordinator(principal) ? undefined : principal.checkpointCodes,
+      })
+      const { rows, total } = await readPage(matching, q)
+      return c.json(rows.map(alertView), 200, pageHeaders(c, q, total))
     },
   )
 
@@ -96,7 +86,7 @@ export function alertRoutes(deps: Deps) {
       async (c) => {
         const { id } = c.req.valid('param')
         const { note, outcome } = c.req.valid('json') as { note?: string; outcome?: PositiveOutcome }
-        const alert = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst()
+        const alert = await findAlert(db, id)
         if (!alert) throw notFound('alert')
         if (alert.status === 'resolved') throw conflict('alert_resolved', 'the alert is already resolved')
         if (action === 'acknowledge' && alert.status === 'acknowledged') throw conflict('alert_acknowledged', 'the alert is already acknowledged')
@@ -115,7 +105,7 @@ export function alertRoutes(deps: Deps) {
             ? { status: 'resolved' as const, resolved_by: actor, resolved_at: at, note: note ?? null, outcome: outcome ?? null }
             : { status: 'acknowledged' as const, acknowledged_by: actor, acknowledged_at: at, note: note ?? alert.note }
         const writes: Compilable[] = [
-          abortUnless(sql`(SELECT status FROM alerts WHERE id = ${id}) != 'resolved'`, 'alert_resolved'),
+          abortUnless(sql`(SELECT status FROM alerts WHERE id = ${id}) != 'resolved'`, 'alert_resolved', 'the alert was resolved meanwhile'),
           db.updateTable('alerts').set(changes).where('id', '=', id),
           auditEntry(db, now, { actor, action: `alert.${action}`, subject: `alert:${id}`, before: { status: alert.status }, after: { status: changes.status, note: changes.note, ...(outcome ? { outcome } : {}) } }),
         ]
@@ -124,7 +114,7 @@ export function alertRoutes(deps: Deps) {
           // loop's projection, `alerting` included, commits with it.
           if (plan.event === 'coordinator_closed') writes.push(db.updateTable('loops').set({ closed_by: actor, closed_note: note ?? null }).where('id', '=', loop.id))
           await recordCoordinatorEvent(deps, loop, { kind: plan.event, data: { alert_id: id, note: note ?? null }, actor }, [
-            abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${loop.id}) IS NULL`, 'loop_closed'),
+            abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${loop.id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
             ...writes,
           ])
         } else {
@@ -136,7 +126,7 @@ export function alertRoutes(deps: Deps) {
               .where('id', '=', alert.loop_id),
           ])
         }
-        return c.json(alertView({ ...alert, ...changes }) as never, 200)
+        return c.json(alertView({ ...alert, ...changes }), 200)
       },
     )
   }

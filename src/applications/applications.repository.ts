@@ -7,11 +7,21 @@ export function findApplication(db: Kysely<Database>, id: string) {
   return db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
+/** The stored crew (JSON, sealed) of an application, for a pass's view (see `maskedCrew`). */
+export async function applicationCrew(db: Kysely<Database>, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('applications').select('crew').where('id', '=', id).executeTakeFirst())?.crew
+}
+
 export function listApplications(db: Kysely<Database>, filter: { status?: ApplicationStatus; enterpriseId?: string; limit: number; offset: number }) {
+  return applicationsQuery(db, filter).limit(filter.limit).offset(filter.offset).execute()
+}
+
+/** The applications matching `filter`, newest first: the API pages and counts this one query. */
+export function applicationsQuery(db: Kysely<Database>, filter: { status?: ApplicationStatus; enterpriseId?: string }) {
   let query = db.selectFrom('applications').selectAll()
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
-  return query.orderBy('created_at', 'desc').orderBy('id').limit(filter.limit).offset(filter.offset).execute()
+  return query.orderBy('created_at', 'desc').orderBy('id')
 }
 
 /** Encrypts each member's ID number and phone and keeps only their masked forms in clear. */

@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts'
 import { precompiled, rows as allRows } from '../db/precompiled.ts'
 import { maskedCrew } from '../applications/applications.repository.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'
-import { MATCH_SLACK_HOURS, rankReports, reportStatus, type ScannedPass } from './report-rules.ts'
+import { MATCH_SLACK_HOURS, NO_SHOW_AFTER_HOURS, rankReports, reportStatus, type ReportStatus, type ScannedPass } from './report-rules.ts'
 
 const HOUR = 3_600_000
 
@@ -30,6 +30,42 @@ export async function findMatchingReport(db: Kysely<Database>, plate: string, ch
     openReportsAround({ plate, checkpointCode, latestFrom: new Date(at.getTime() + slack).toISOString(), earliestUntil: new Date(at.getTime() - slack).toISOString() }),
   )
   return rankReports(rows, scanned, at)[0]
+}
+
+export interface ArrivalReportFilter {
+  /** Only reports for these checkpoints (checkpoint staff: theirs). */
+  checkpoints?: readonly string[]
+  enterpriseId?: string
+  plate?: string
+  /** Windows that end at or after this time. */
+  from?: Date
+  /** Windows that begin before this time. */
+  to?: Date
+  /** A status as `reportStatus` gives it at `now`. */
+  status?: ReportStatus
+  now: Date
+}
+
+/** The reports matching `q`, soonest window first: the API pages and counts this one query. */
+export function arrivalReportsQuery(db: Kysely<Database>, q: ArrivalReportFilter) {
+  let query = db.selectFrom('arrival_reports').selectAll()
+  if (q.checkpoints) query = query.where('checkpoint_code', 'in', q.checkpoints.length ? q.checkpoints : [''])
+  if (q.enterpriseId) query = query.where('enterprise_id', '=', q.enterpriseId)
+  if (q.from) query = query.where('expected_until', '>=', q.from.toISOString())
+  if (q.to) query = query.where('expected_from', '<', q.to.toISOString())
+  if (q.plate) query = query.where('plate', '=', q.plate)
+  // The same boundaries as reportStatus.
+  const now = q.now.toISOString()
+  const cutoff = new Date(q.now.getTime() - NO_SHOW_AFTER_HOURS * HOUR).toISOString()
+  if (q.status === 'arrived') query = query.where('arrived_at', 'is not', null)
+  else if (q.status === 'expected') query = query.where('arrived_at', 'is', null).where('expected_until', '>=', now)
+  else if (q.status === 'overdue') query = query.where('arrived_at', 'is', null).where('expected_until', '<', now).where('expected_until', '>=', cutoff)
+  else if (q.status === 'no_show') query = query.where('arrived_at', 'is', null).where('expected_until', '<', cutoff)
+  return query.orderBy('expected_from').orderBy('id')
+}
+
+export function listArrivalReports(db: Kysely<Database>, q: ArrivalReportFilter & { limit: number; offset?: number }): Promise<ArrivalReportRow[]> {
+  return arrivalReportsQuery(db, q).limit(q.limit).offset(q.offset ?? 0).execute()
 }
 
 export function reportView(row: ArrivalReportRow, now: Date) {

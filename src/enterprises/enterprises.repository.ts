@@ -11,13 +11,18 @@ export function findEnterpriseByUscc(db: Kysely<Database>, uscc: string) {
 }
 
 export function listEnterprises(db: Kysely<Database>, filter: { whitelist?: WhitelistStatus; q?: string }) {
+  return enterprisesQuery(db, filter).execute()
+}
+
+/** The enterprises matching `filter`, by name (then id, so pages never overlap): the API pages and counts this one query. */
+export function enterprisesQuery(db: Kysely<Database>, filter: { whitelist?: WhitelistStatus; q?: string }) {
   let query = db.selectFrom('enterprises').selectAll()
   if (filter.whitelist) query = query.where('whitelist_status', '=', filter.whitelist)
   if (filter.q) {
     const q = filter.q.replace(/[%_]/g, '')
     query = query.where((eb) => eb.or([eb('name', 'like', `%${q}%`), eb('uscc', 'like', `${q}%`)]))
   }
-  return query.orderBy('name').execute()
+  return query.orderBy('name').orderBy('id')
 }
 
 export function whitelistHistory(db: Kysely<Database>, enterpriseId: string) {

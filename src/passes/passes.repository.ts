@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts'
 import { destinationView, maskedCrew } from '../applications/applications.repository.ts'
 import type { ApplicationRow } from '../applications/applications.table.ts'
 import type { PassRow, PassStatus, StoredPassStatus } from './passes.table.ts'
+import { isCoordinator, type Principal } from '../auth/principal.ts'
 
 /**
  * Why another firm's pass was superseded, as it is stored and shown to that firm. The new pass's
@@ -45,10 +46,8 @@ export async function lastSerial(db: Kysely<Database>, issuerCode: string): Prom
   return Number(row?.serial ?? 0)
 }
 
-export function listPasses(
-  db: Kysely<Database>,
-  filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date; limit: number; offset: number },
-): Promise<PassWithSuccessor[]> {
+/** The passes matching `filter`, newest first: the API pages and counts this one query. */
+export function passesQuery(db: Kysely<Database>, filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date }) {
   let query = passesWithSuccessor(db)
   const now = filter.now.toISOString()
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
@@ -56,7 +55,7 @@ export function listPasses(
   if (filter.status === 'expired') query = query.where('status', '=', 'active').where('valid_until', '<', now)
   else if (filter.status === 'active') query = query.where('status', '=', 'active').where('valid_until', '>=', now)
   else if (filter.status) query = query.where('status', '=', filter.status)
-  return query.orderBy('issued_at', 'desc').orderBy('number', 'desc').limit(filter.limit).offset(filter.offset).execute()
+  return query.orderBy('issued_at', 'desc').orderBy('number', 'desc')
 }
 
 /** `expired` is derived: an active pass whose window has ended. */
@@ -91,6 +90,29 @@ export function passView(row: PassRow, now: Date, crew?: string) {
 export interface PassViewer {
   coordinator: boolean
   enterpriseId: string | null
+}
+
+export const passViewerOf = (principal: Principal): PassViewer => ({ coordinator: isCoordinator(principal), enterpriseId: principal.enterpriseId })
+
+/** The pass-visibility rule: coordinators may see every pass, a firm only its own. */
+function mayViewPass(viewer: PassViewer, row: Pick<PassRow, 'enterprise_id'>): boolean {
+  return viewer.coordinator || (viewer.enterpriseId !== null && row.enterprise_id === viewer.enterpriseId)
+}
+
+/** The pass, if `viewer` may see it (else undefined, as for an unknown number). */
+export async function findVisiblePass(db: Kysely<Database>, viewer: PassViewer, number: string): Promise<PassWithSuccessor | undefined> {
+  const row = await findPass(db, number)
+  return row && mayViewPass(viewer, row) ? row : undefined
+}
+
+/**
+ * The passes matching `filter` that `viewer` may see, newest first: a coordinator may narrow to one
+ * firm, a firm always gets its own whatever it asks.
+ */
+export function visiblePassesQuery(db: Kysely<Database>, viewer: PassViewer, filter: Parameters<typeof passesQuery>[1]) {
+  if (viewer.coordinator) return passesQuery(db, filter)
+  // An account bound to no firm (none should exist) matches no pass rather than every pass.
+  return passesQuery(db, { ...filter, enterpriseId: undefined }).where('enterprise_id', '=', viewer.enterpriseId ?? '')
 }
 
 /**

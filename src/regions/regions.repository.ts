@@ -15,6 +15,11 @@ export interface RegionFilter {
 }
 
 export function listRegions(db: Kysely<Database>, filter: RegionFilter) {
+  return regionsQuery(db, filter).limit(filter.limit).offset(filter.offset).execute()
+}
+
+/** The regions matching `filter`, by code: the API pages and counts this one query. */
+export function regionsQuery(db: Kysely<Database>, filter: Omit<RegionFilter, 'limit' | 'offset'>) {
   let query = db.selectFrom('regions').selectAll()
   if (filter.risk) query = query.where('risk_level', '=', filter.risk)
   if (filter.province) query = query.where('code', 'like', `${filter.province.slice(0, 2)}%`)
@@ -24,7 +29,7 @@ export function listRegions(db: Kysely<Database>, filter: RegionFilter) {
       eb.or([eb('code', 'like', `${q}%`), eb('name', 'like', `%${q}%`), eb('city_name', 'like', `%${q}%`)]),
     )
   }
-  return query.orderBy('code').limit(filter.limit).offset(filter.offset).execute()
+  return query.orderBy('code')
 }
 
 export function riskHistory(db: Kysely<Database>, code: string) {

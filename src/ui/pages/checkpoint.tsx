@@ -1,5 +1,6 @@
 import type { Deps } from '../../http/env.ts'
-import { reportView } from '../../arrivals/arrivals.repository.ts'
+import { listArrivalReports, reportView } from '../../arrivals/arrivals.repository.ts'
+import { listCheckpoints } from '../../checkpoints/checkpoints.repository.ts'
 import { Layout, Table, type PageContext } from '../layout.tsx'
 import { MESSAGES, words } from '../i18n.ts'
 
@@ -11,7 +12,7 @@ import { MESSAGES, words } from '../i18n.ts'
 export async function scanPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
   const codes = ctx.principal!.checkpointCodes
-  const checkpoints = await deps.store.db.selectFrom('checkpoints').select(['code', 'name', 'kind']).where('code', 'in', codes.length ? codes : ['']).orderBy('code').execute()
+  const checkpoints = await listCheckpoints(deps.store.db, { codes })
   return (
     <Layout ctx={ctx} title={t.scan} scripts={['scan']}>
       <h1>{t.scan}</h1>
@@ -91,14 +92,8 @@ export async function arrivalsPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
   const now = deps.clock()
   const codes = ctx.principal!.checkpointCodes
-  const rows = await deps.store.db
-    .selectFrom('arrival_reports')
-    .selectAll()
-    .where('checkpoint_code', 'in', codes.length ? codes : [''])
-    .where('expected_until', '>=', new Date(now.getTime() - 48 * 3600_000).toISOString())
-    .orderBy('expected_from')
-    .limit(300)
-    .execute()
+  // Their checkpoints' reports whose window ended at most two days ago, soonest first.
+  const rows = await listArrivalReports(deps.store.db, { checkpoints: codes, from: new Date(now.getTime() - 48 * 3600_000), now, limit: 300 })
   return (
     <Layout ctx={ctx} title="报备 / Arrivals">
       <h1>报备 / Expected arrivals</h1>

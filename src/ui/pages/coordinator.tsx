@@ -1,14 +1,13 @@
-import { sql } from 'kysely'
 import type { Deps } from '../../http/env.ts'
 import { applicationView, listApplications } from '../../applications/applications.repository.ts'
 import { decisionView, enterpriseView, findEnterprise, listEnterprises, whitelistHistory } from '../../enterprises/enterprises.repository.ts'
 import { WHITELIST_LEVELS, WHITELIST_STATUSES } from '../../enterprises/enterprises.table.ts'
 import { listRegions, regionView } from '../../regions/regions.repository.ts'
 import { RISK_LEVELS } from '../../regions/regions.table.ts'
-import { alertView, eventView, findLoop, loopAlerts, loopView } from '../../loops/loops.repository.ts'
+import { eventView, findLoop, loopEvents, loopView, openLoopsAlertingFirst } from '../../loops/loops.repository.ts'
+import { alertsOfLoop, alertView, listAlertsWithPlate } from '../../alerts/alerts.repository.ts'
 import { rankEnterprises } from '../../audit/compliance-report.ts'
 import { Layout, Table, type PageContext } from '../layout.tsx'
-import { alertKindOrder, alertStatusOrder } from '../../alerts/urgency.ts'
 import { chinaTime } from '../format.ts'
 import { MESSAGES, words } from '../i18n.ts'
 import { POSITIVE_OUTCOMES, isPositiveAlert } from '../../alerts/resolve-outcome.ts'
@@ -189,14 +188,7 @@ export async function regionsPage(deps: Deps, ctx: PageContext) {
 
 export async function loopsPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
-  const rows = await deps.store.db
-    .selectFrom('loops')
-    .selectAll()
-    .where('closed_at', 'is', null)
-    .orderBy(sql`alerting DESC`)
-    .orderBy('opened_at', 'desc')
-    .limit(300)
-    .execute()
+  const rows = await openLoopsAlertingFirst(deps.store.db, 300)
   return (
     <Layout ctx={ctx} title={t.openLoops}>
       <h1>{`${t.openLoops} (${rows.length})`}</h1>
@@ -219,8 +211,8 @@ export async function loopPage(deps: Deps, ctx: PageContext, id: string) {
   if (!row) return null
   const l = loopView(row)
   const [events, alerts] = await Promise.all([
-    deps.store.db.selectFrom('loop_events').selectAll().where('loop_id', '=', id).orderBy('at').orderBy(sql`rowid`).execute(),
-    loopAlerts(deps.store.db, id),
+    loopEvents(deps.store.db, id),
+    alertsOfLoop(deps.store.db, id),
   ])
   return (
     <Layout ctx={ctx} title={`${t.loop} ${l.plate}`}>
@@ -243,17 +235,8 @@ export async function loopPage(deps: Deps, ctx: PageContext, id: string) {
 
 export async function alertsPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
-  const rows = await deps.store.db
-    .selectFrom('alerts')
-    .innerJoin('loops', 'loops.id', 'alerts.loop_id')
-    .selectAll('alerts')
-    .select('loops.plate')
-    .where('alerts.status', '!=', 'resolved')
-    .orderBy(alertStatusOrder)
-    .orderBy(alertKindOrder)
-    .orderBy('alerts.opened_at', 'desc')
-    .limit(300)
-    .execute()
+  // Open and acknowledged alerts, in the order the API lists them.
+  const rows = await listAlertsWithPlate(deps.store.db, { status: 'active', limit: 300 })
   return (
     <Layout ctx={ctx} title={t.alerts}>
       <h1>{`${t.alerts} (${rows.length})`}</h1>

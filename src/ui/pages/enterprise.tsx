@@ -1,7 +1,8 @@
 import type { Deps } from '../../http/env.ts'
-import { applicationView, listApplications } from '../../applications/applications.repository.ts'
+import { applicationCrew, applicationView, listApplications } from '../../applications/applications.repository.ts'
 import { CARGO_CATEGORIES } from '../../applications/rules.ts'
-import { findPass, listPasses, passView } from '../../passes/passes.repository.ts'
+import { findVisiblePass, passViewerOf, passViewFor, visiblePassesQuery } from '../../passes/passes.repository.ts'
+import { findStation, listStations } from '../../stations/stations.repository.ts'
 import { findRegion, regionView } from '../../regions/regions.repository.ts'
 import { qrSvg } from '../../passes/qr.ts'
 import { raw } from 'hono/html'
@@ -34,7 +35,7 @@ export function Field(props: { name: string; label: string; hint?: string; type?
 
 export async function applyPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
-  const stations = await deps.store.db.selectFrom('stations').select(['code', 'name']).where('is_open', '=', 1).orderBy('code').execute()
+  const stations = await listStations(deps.store.db, { open: true })
   const now = deps.clock()
   const local = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16)
   return (
@@ -94,10 +95,11 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
 export async function passesPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
   const enterpriseId = ctx.principal!.enterpriseId!
+  const viewer = passViewerOf(ctx.principal!)
   const now = deps.clock()
   const [applications, passes] = await Promise.all([
     listApplications(deps.store.db, { enterpriseId, limit: 100, offset: 0 }),
-    listPasses(deps.store.db, { enterpriseId, now, limit: 100, offset: 0 }),
+    visiblePassesQuery(deps.store.db, viewer, { now }).limit(100).execute(),
   ])
   return (
     <Layout ctx={ctx} title={t.myPasses}>
@@ -109,7 +111,7 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
         empty={t.none}
         head={[t.number, t.plate, t.status, t.validity]}
         rows={passes.map((row) => {
-          const p = passView(row, now)
+          const p = passViewFor(viewer, row, now)
           return [<a href={`/ui/passes/${p.number}`}>{p.number}</a>, p.plate, <span class="badge">{words(ctx.lang, p.status)}</span>, `${chinaTime(p.valid_from)} – ${chinaTime(p.valid_until)}`]
         })}
       />
@@ -130,19 +132,17 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
 /** The printable pass: A4 on paper, one screen on a phone; the QR large enough to scan from print. */
 export async function passPage(deps: Deps, ctx: PageContext, number: string) {
   const t = MESSAGES[ctx.lang]
-  const row = await findPass(deps.store.db, number)
-  if (!row || (ctx.principal!.role === 'enterprise' && row.enterprise_id !== ctx.principal!.enterpriseId)) return null
+  const viewer = passViewerOf(ctx.principal!)
+  const row = await findVisiblePass(deps.store.db, viewer, number)
+  if (!row) return null
   const { ensureToken } = await import('../../passes/issue-pass.ts')
   const pass = await ensureToken(deps, row)
-  const crew = (await deps.store.db.selectFrom('applications').select('crew').where('id', '=', pass.application_id).executeTakeFirst())?.crew
-  const view = passView(pass, deps.clock(), crew)
+  const view = passViewFor(viewer, pass, deps.clock(), await applicationCrew(deps.store.db, pass.application_id))
   const name = async (code: string) => {
     const region = await findRegion(deps.store.db, code)
     return region ? `${regionView(region).full_name} (${code})` : code
   }
-  const station = view.destination.station_code
-    ? await deps.store.db.selectFrom('stations').select(['name', 'address']).where('code', '=', view.destination.station_code).executeTakeFirst()
-    : undefined
+  const station = view.destination.station_code ? await findStation(deps.store.db, view.destination.station_code) : undefined
   const destination = station ? `${station.name} · ${station.address}` : `${await name(view.destination.region_code)} ${view.destination.address ?? ''}`
   return (
     <Layout ctx={ctx} title={`${t.passTitle} ${view.number}`}>
