@@ -24,8 +24,11 @@ export const ConfigSchema = z.object({
   DATA_KEY: z
     .string()
     .refine((v) => decodeBase64(v)?.length === 32, 'base64 of 32 bytes'),
-  /** JSON array of Ed25519 private JWKs with `kid`; the last one signs. */
-  SIGNING_KEYS: z.string().min(2),
+  /**
+   * JSON array of Ed25519 private JWKs with `kid`; the last one signs. Checked here so a mangled
+   * value (backslashes kept from quoting) fails at start, not at the first pass signed.
+   */
+  SIGNING_KEYS: z.string().refine(isJsonArray, 'a JSON array of Ed25519 private JWKs'),
   ADMIN_USERNAME: z.string().min(3).max(64).optional(),
   ADMIN_PASSWORD: z.string().min(8).max(256).optional(),
   SEED_DEMO: flag.default(true),
@@ -83,6 +86,14 @@ export function loadConfig(source: Record<string, unknown>): Config {
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`)
   }
   return parsed.data
+}
+
+function isJsonArray(text: string): boolean {
+  try {
+    return Array.isArray(JSON.parse(text))
+  } catch {
+    return false
+  }
 }
 
 /** Standard base64 to bytes with the Web API both runtimes have; undefined if it is not base64. */

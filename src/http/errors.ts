@@ -30,31 +30,21 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } }
 }
 
-const GUARD_MESSAGES: Record<string, string> = {}
-
-/** Messages for `abortUnless` codes, registered by the feature that owns them. */
-export function describeGuard(code: string, message: string) {
-  GUARD_MESSAGES[code] = message
-}
-
 /** `app.onError`: every thrown thing becomes the JSON error shape; only real faults are 500s. */
 export function handleError(error: Error, c: Context) {
   if (error instanceof ApiError) {
     return c.json(errorBody(error.code, error.message, error.details), error.status, error.headers)
   }
-  if (error instanceof GuardFailed) {
-    const code = error.codes[0] ?? 'conflict'
-    return c.json(errorBody(code, GUARD_MESSAGES[code] ?? 'the record changed; try again'), 409)
-  }
+  // A write refused by an `abortUnless` guard: its code and the message it was made with.
+  if (error instanceof GuardFailed) return c.json(errorBody(error.code, error.message), 409)
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode
     if (status === 400) return c.json(errorBody('malformed_body', error.message), 400)
     if (status === 413) return c.json(errorBody('body_too_large', 'request body too large'), 413)
     return c.json(errorBody(`http_${status}`, error.message || 'request refused'), status)
   }
-  if (error instanceof SyntaxError) {
-    return c.json(errorBody('malformed_body', 'request body is not valid JSON'), 400)
-  }
+  // Request bodies are parsed by the validators, which answer `malformed_body` themselves; any
+  // other SyntaxError (a stored JSON column, SIGNING_KEYS) is the server's fault, not the client's.
   console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), error: String(error.stack ?? error) }))
   return c.json(errorBody('internal_error', 'something went wrong; the fault is logged'), 500)
 }

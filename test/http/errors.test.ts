@@ -192,7 +192,7 @@ describe('the audit log', () => {
   })
 
   it('gets one row per write, naming the actor, the action and the subject', async () => {
-    const since = lastAuditSeq(t.sqlite)
+    const since = await lastAuditSeq(t.store)
     const account = await t.call('POST', '/api/v1/accounts', {
       as: 'admin',
       body: { username: 'audited', password: 'audited-password', role: 'checkpoint', checkpoint_codes: ['HZ-RD-104'] },
@@ -209,7 +209,7 @@ describe('the audit log', () => {
       body: { status: 'active', level: 'municipal', reason: '审计测试' },
     })
 
-    const rows = auditRowsSince(t.sqlite, since)
+    const rows = await auditRowsSince(t.store, since)
     expect(rows.map((r) => [r.action, r.actor, r.subject])).toEqual([
       ['account.create', 'admin:admin', `account:${account.json.id}`],
       ['account.disable', 'coordinator:coordinator', `account:${account.json.id}`],
@@ -244,12 +244,12 @@ describe('the audit log', () => {
   })
 
   it('gets no row for a refused or invalid write', async () => {
-    const since = lastAuditSeq(t.sqlite)
+    const since = await lastAuditSeq(t.store)
     await t.call('POST', '/api/v1/stations', { as: 'enterprise', body: station('AU-NO-1') })
     await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: station('AU-ST') })
     await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: station('AU-NO-2', { capacity_per_day: -5 }) })
     await t.call('PUT', '/api/v1/regions/999999/risk', { as: 'coordinator', body: { level: 'high', reason: '不存在' } })
     await t.call('POST', '/api/v1/enterprises/demo-ent-4/whitelist', { as: 'coordinator', body: { status: 'suspended', reason: '不允许' } })
-    expect(auditRowsSince(t.sqlite, since)).toEqual([])
+    expect(await auditRowsSince(t.store, since)).toEqual([])
   })
 })

@@ -92,7 +92,7 @@ describe.each(operations)('$key', (operation) => {
     const params = rule.params?.(w) ?? {}
     const path = fillPath(operation.path, params) + (rule.query ?? '')
     const body = rule.body?.(w, caller === 'bad-token' ? 'anonymous' : caller, ++n)
-    const seqBefore = lastAuditSeq(t.sqlite)
+    const seqBefore = await lastAuditSeq(t.store)
     const res = await callAs(caller, operation.method, path, body)
     const context = `${caller} ${operation.method} ${path}: ${res.status} ${res.text.slice(0, 300)}`
     expect(res.status, context).toBeLessThan(500)
@@ -126,7 +126,7 @@ describe.each(operations)('$key', (operation) => {
       }
     }
     // A refused call leaves no trace but its refusal: nothing written, nothing audited.
-    expect(lastAuditSeq(t.sqlite), `${context}: a refused call wrote to the audit log`).toBe(seqBefore)
+    expect(await lastAuditSeq(t.store), `${context}: a refused call wrote to the audit log`).toBe(seqBefore)
   })
 })
 

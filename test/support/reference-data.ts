@@ -1,4 +1,6 @@
 import type Sqlite from 'better-sqlite3'
+import { sql } from 'kysely'
+import type { Store } from '../../src/db/store.ts'
 import { usccCheckCharacter } from '../../src/enterprises/uscc.ts'
 
 /** The demo accounts' roles, in the order the role matrix walks them. */
@@ -22,15 +24,17 @@ export function enterpriseBody(n: number, overrides: Record<string, unknown> = {
   }
 }
 
-/** The highest audit sequence number so far: remember it, write, then read what came after. */
-export function lastAuditSeq(sqlite: Sqlite.Database): number {
-  return sqlite.prepare('SELECT coalesce(max(seq), 0) FROM audit_log').pluck().get() as number
+/**
+ * The highest audit sequence number so far: remember it, write, then read what came after.
+ * Through the store, so the same test runs on Node and on D1.
+ */
+export async function lastAuditSeq(store: Store): Promise<number> {
+  const row = await store.db.selectFrom('audit_log').select(sql<number>`coalesce(max(seq), 0)`.as('seq')).executeTakeFirstOrThrow()
+  return row.seq
 }
 
-export function auditRowsSince(sqlite: Sqlite.Database, seq: number) {
-  return sqlite
-    .prepare('SELECT seq, actor, action, subject, before, after FROM audit_log WHERE seq > ? ORDER BY seq')
-    .all(seq) as { seq: number; actor: string; action: string; subject: string; before: string | null; after: string | null }[]
+export function auditRowsSince(store: Store, seq: number) {
+  return store.db.selectFrom('audit_log').select(['seq', 'actor', 'action', 'subject', 'before', 'after']).where('seq', '>', seq).orderBy('seq').execute()
 }
 
 /** Every text value in every table of the database, for "this never appears in clear" checks. */

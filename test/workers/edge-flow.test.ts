@@ -2,6 +2,8 @@ import { env, SELF } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import worker from '../../src/worker.ts'
 import { openD1Store } from '../../src/db/d1-store.ts'
+// The Worker's own database `DB`, migrated as `wrangler d1 migrations apply` would.
+import './apply-migrations.ts'
 
 // The whole service inside workerd on D1: the same code as on Node, only worker.ts and the D1
 // store differ. Requests go through the Worker's own fetch handler.
