@@ -3,6 +3,7 @@ import { emptyBodyAsEmptyObject } from '../http/optional-json-body.ts'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator, type Principal } from '../auth/principal.ts'
@@ -15,7 +16,7 @@ import { planSupersession } from '../passes/supersession.ts'
 import { PassSchema } from '../passes/schemas.ts'
 import { activePassesOfPlate, passView } from '../passes/passes.repository.ts'
 import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
-import { applicationView, findApplication, listApplications, sealCrew } from './applications.repository.ts'
+import { applicationView, applicationsQuery, findApplication, sealCrew } from './applications.repository.ts'
 import { Application, ApplicationBody, ApproveBody, ReasonBody } from './schemas.ts'
 import { routingProblem, validityProblem } from './rules.ts'
 
@@ -122,7 +123,7 @@ export function applicationRoutes(deps: Deps) {
       }
       const view = applicationView(row)
       await store.atomic([
-        abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`, 'enterprise_not_whitelisted'),
+        abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`, 'enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist'),
         store.db.insertInto('applications').values(row),
         auditEntry(store.db, now, { actor: actorOf(principal), action: 'application.submit', subject: `application:${row.id}`, after: view }),
       ])
@@ -142,18 +143,17 @@ export function applicationRoutes(deps: Deps) {
         query: z.object({
           status: z.enum(APPLICATION_STATUSES).optional(),
           enterprise_id: z.string().max(64).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(200),
-          offset: z.coerce.number().int().min(0).default(0),
+          ...pageParams({ limit: 200, max: 1000 }),
         }),
       },
-      responses: { 200: jsonResponse(z.array(Application), 'applications'), ...commonErrors },
+      responses: { 200: pagedResponse(Application, 'applications'), ...commonErrors },
     }),
     async (c) => {
       const principal = c.get('principal')!
       const query = c.req.valid('query')
       const enterpriseId = isCoordinator(principal) ? query.enterprise_id : principal.enterpriseId!
-      const rows = await listApplications(store.db, { ...query, enterpriseId })
-      return c.json(rows.map(applicationView), 200)
+      const { rows, total } = await readPage(applicationsQuery(store.db, { ...query, enterpriseId }), query)
+      return c.json(rows.map(applicationView), 200, pageHeaders(c, query, total))
     },
   )
 
@@ -221,7 +221,7 @@ export function applicationRoutes(deps: Deps) {
     const actor = actorOf(principal)
     const after: ApplicationRow = { ...row, status, decision_reason: reason, decided_by: actor, decided_at: now.toISOString() }
     await store.atomic([
-      abortUnless(sql`(SELECT status FROM applications WHERE id = ${row.id}) = 'submitted'`, 'application_not_submitted'),
+      abortUnless(sql`(SELECT status FROM applications WHERE id = ${row.id}) = 'submitted'`, 'application_not_submitted', 'the application was decided meanwhile'),
       store.db
         .updateTable('applications')
         .set({ status, decision_reason: reason, decided_by: actor, decided_at: after.decided_at })

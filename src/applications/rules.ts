@@ -28,8 +28,6 @@ export function routingProblem(originRisk: RiskLevel, destinationIsStation: bool
   return null
 }
 
-export const passRequired = (originRisk: RiskLevel) => originRisk !== 'low'
-
 const DAY = 86_400_000
 const CHINA_OFFSET = 8 * 3600_000
 
@@ -62,11 +60,3 @@ export function validityProblem(from: Date, until: Date, now: Date, maxDays: num
 
 /** The last serial an issuer can give: pass numbers have 6 digits for it. */
 export const MAX_PASS_SERIAL = 999_999
-
-/** 12 digits: the issuer's region code and a 6-digit serial. */
-export function formatPassNumber(issuerCode: string, serial: number): string {
-  if (!/^\d{6}$/.test(issuerCode) || !Number.isInteger(serial) || serial < 1 || serial > MAX_PASS_SERIAL) {
-    throw new RangeError('issuer code must be 6 digits and serial 1..999999')
-  }
-  return `${issuerCode}${String(serial).padStart(6, '0')}`
-}

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
 import { badRequest, forbidden } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator } from '../auth/principal.ts'
@@ -11,7 +12,7 @@ import { isEntryCheckpoint } from '../checkpoints/routes.ts'
 import { PassNumber } from '../passes/schemas.ts'
 import { ReferenceCode } from '../stations/routes.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'
-import { reportView } from './arrivals.repository.ts'
+import { arrivalReportsQuery, reportView } from './arrivals.repository.ts'
 import { firmHoldsPlate } from './plate-ownership.ts'
 import { MAX_WINDOW_HOURS, NO_SHOW_AFTER_HOURS, REPORT_STATUSES, isReportedLate } from './report-rules.ts'
 
@@ -52,7 +53,7 @@ const ListQuery = z.object({
   to: Timestamp.optional().openapi({ description: 'windows starting before' }),
   status: z.enum(REPORT_STATUSES).optional(),
   plate: Plate.optional(),
-  limit: z.coerce.number().int().min(1).max(1000).default(200),
+  ...pageParams({ limit: 200, max: 1000 }),
 })
 
 export function arrivalRoutes(deps: Deps) {
@@ -133,31 +134,24 @@ export function arrivalRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator', 'enterprise')],
       request: { query: ListQuery },
-      responses: { 200: jsonResponse(z.array(ArrivalReport), 'reports'), ...commonErrors },
+      responses: { 200: pagedResponse(ArrivalReport, 'reports'), ...commonErrors },
     }),
     async (c) => {
       const principal = c.get('principal')!
       const q = c.req.valid('query')
       const now = deps.clock()
-      let query = db.selectFrom('arrival_reports').selectAll()
-      if (principal.role === 'checkpoint') {
-        if (q.checkpoint && !principal.checkpointCodes.includes(q.checkpoint)) throw forbidden('not one of your checkpoints')
-        query = query.where('checkpoint_code', 'in', q.checkpoint ? [q.checkpoint] : principal.checkpointCodes)
-      } else if (q.checkpoint) {
-        query = query.where('checkpoint_code', '=', q.checkpoint)
-      }
-      if (!isCoordinator(principal) && principal.role === 'enterprise') query = query.where('enterprise_id', '=', principal.enterpriseId!)
-      if (q.from) query = query.where('expected_until', '>=', new Date(q.from).toISOString())
-      if (q.to) query = query.where('expected_from', '<', new Date(q.to).toISOString())
-      if (q.plate) query = query.where('plate', '=', q.plate)
-      const cutoff = new Date(now.getTime() - NO_SHOW_AFTER_HOURS * HOUR).toISOString()
-      const iso = now.toISOString()
-      if (q.status === 'arrived') query = query.where('arrived_at', 'is not', null)
-      else if (q.status === 'expected') query = query.where('arrived_at', 'is', null).where('expected_until', '>=', iso)
-      else if (q.status === 'overdue') query = query.where('arrived_at', 'is', null).where('expected_until', '<', iso).where('expected_until', '>=', cutoff)
-      else if (q.status === 'no_show') query = query.where('arrived_at', 'is', null).where('expected_until', '<', cutoff)
-      const rows = await query.orderBy('expected_from').orderBy('id').limit(q.limit).execute()
-      return c.json(rows.map((r) => reportView(r, now)), 200)
+      if (principal.role === 'checkpoint' && q.checkpoint && !principal.checkpointCodes.includes(q.checkpoint)) throw forbidden('not one of your checkpoints')
+      const matching = arrivalReportsQuery(db, {
+        checkpoints: q.checkpoint ? [q.checkpoint] : principal.role === 'checkpoint' ? principal.checkpointCodes : undefined,
+        enterpriseId: !isCoordinator(principal) && principal.role === 'enterprise' ? principal.enterpriseId! : undefined,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        plate: q.plate,
+        status: q.status,
+        now,
+      })
+      const { rows, total } = await readPage(matching, q)
+      return c.json(rows.map((r) => reportView(r, now)), 200, pageHeaders(c, q, total))
     },
   )
 

@@ -1,10 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
 import { ApiError, badRequest, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage, slicePage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
 import { EnterpriseId } from '../enterprises/routes.ts'
+import { WHITELIST_LEVELS, WHITELIST_STATUSES } from '../enterprises/enterprises.table.ts'
 import { startOfChinaDay } from '../applications/rules.ts'
 import { dateTimeProblem } from '../applications/real-date-time.ts'
 import { latestSignedHead, verifyAudit } from './chain.ts'
@@ -77,6 +79,19 @@ const VerifyAnswer = z
   })
   .openapi('AuditVerification')
 
+const EnterpriseRank = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    uscc: z.string(),
+    whitelist: z.object({ status: z.enum(WHITELIST_STATUSES), level: z.enum(WHITELIST_LEVELS).nullable() }),
+    open_alerts: z.number(),
+    late_loops: z.number().openapi({ description: 'loops of the period with an overdue alert' }),
+    loops: z.number(),
+    failed_scans: z.number(),
+  })
+  .openapi('EnterpriseRank')
+
 const SignedHead = z
   .object({
     issuer_code: z.string(),
@@ -106,16 +121,16 @@ export function auditRoutes(deps: Deps) {
         query: z.object({
           since: z.coerce.number().int().min(0).default(0).openapi({ description: 'entries after this seq' }),
           subject: z.string().max(100).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(200),
+          ...pageParams({ limit: 200, max: 1000 }),
         }),
       },
-      responses: { 200: jsonResponse(z.array(AuditEntry), 'entries'), ...commonErrors },
+      responses: { 200: pagedResponse(AuditEntry, 'entries'), ...commonErrors },
     }),
     async (c) => {
       const q = c.req.valid('query')
       let query = db.selectFrom('audit_log').selectAll().where('seq', '>', q.since)
       if (q.subject) query = query.where('subject', '=', q.subject)
-      const rows = await query.orderBy('seq').limit(q.limit).execute()
+      const { rows, total } = await readPage(query.orderBy('seq'), q)
       return c.json(
         rows.map((r) => ({
           seq: r.seq,
@@ -128,6 +143,7 @@ export function auditRoutes(deps: Deps) {
           hash: r.hash,
         })),
         200,
+        pageHeaders(c, q, total),
       )
     },
   )
@@ -175,12 +191,15 @@ export function auditRoutes(deps: Deps) {
       summary: 'Whitelisted firms ranked by open alerts, then late loops: where to look first',
       security: bearer,
       middleware: [allow('coordinator')],
-      request: { query: PeriodQuery },
-      responses: { 200: jsonResponse(z.array(z.record(z.string(), z.unknown())), 'ranking'), ...commonErrors },
+      request: { query: PeriodQuery.extend(pageParams({ limit: 500, max: 1000 })) },
+      responses: { 200: pagedResponse(EnterpriseRank, 'ranking'), ...commonErrors },
     }),
     async (c) => {
-      const { from, to } = period(c.req.valid('query'), deps.clock())
-      return c.json(await rankEnterprises(db, from.toISOString(), to.toISOString()), 200)
+      const query = c.req.valid('query')
+      const { from, to } = period(query, deps.clock())
+      // Ranked in memory over the whitelisted firms (a few hundred): paged here, counted from the same rows.
+      const { rows, total } = slicePage(await rankEnterprises(db, from.toISOString(), to.toISOString()), query)
+      return c.json(rows, 200, pageHeaders(c, query, total))
     },
   )
 
@@ -203,7 +222,7 @@ export function auditRoutes(deps: Deps) {
       request: { params: EnterpriseId, query: PeriodQuery },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'the report'), ...commonErrors },
     }),
-    async (c) => c.json((await loadReport(c.req.valid('param').id, c.req.valid('query'))) as never, 200),
+    async (c) => c.json(await loadReport(c.req.valid('param').id, c.req.valid('query')), 200),
   )
 
   app.openapi(

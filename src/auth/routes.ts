@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { ApiError, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { ApiError, conflict, notFound } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
+import { pageHeaders, pageParams, pagedResponse, slicePage } from '../http/paging.ts'
 import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { ROLES } from './accounts.table.ts'
@@ -19,8 +20,6 @@ import { changePassword, signOut } from './session.ts'
 import { requestClientAddress } from './client-address.ts'
 import { allow, signedIn } from './middleware.ts'
 import { hashPassword } from './password.ts'
-
-describeGuard('username_taken', 'that username is taken')
 
 const Username = z
   .string()
@@ -186,7 +185,7 @@ export function authRoutes(deps: Deps) {
       }
       const view = accountView(row)
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM accounts WHERE username = ${row.username} COLLATE NOCASE)`, 'username_taken'),
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM accounts WHERE username = ${row.username} COLLATE NOCASE)`, 'username_taken', 'that username is taken'),
         insertAccount(store.db, row),
         auditEntry(store.db, now, { actor: actorOf(principal), action: 'account.create', subject: `account:${row.id}`, after: view }),
       ])
@@ -202,9 +201,15 @@ export function authRoutes(deps: Deps) {
       summary: 'All accounts',
       security: bearer,
       middleware: [allow('coordinator')],
-      responses: { 200: jsonResponse(z.array(Account), 'accounts'), ...commonErrors },
+      request: { query: z.object(pageParams({ limit: 1000, max: 1000 })) },
+      responses: { 200: pagedResponse(Account, 'accounts, oldest first'), ...commonErrors },
     }),
-    async (c) => c.json((await listAccounts(store.db)).map(accountView), 200),
+    async (c) => {
+      const page = c.req.valid('query')
+      // One account per firm and per checkpoint shift: read whole and paged here, counted from the same rows.
+      const { rows, total } = slicePage(await listAccounts(store.db), page)
+      return c.json(rows.map(accountView), 200, pageHeaders(c, page, total))
+    },
   )
 
   for (const disabled of [true, false]) {

@@ -1,13 +1,11 @@
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { ApiError, badRequest, describeGuard } from '../http/errors.ts'
+import { ApiError, badRequest } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { hashPassword } from './password.ts'
 import type { Principal } from './principal.ts'
 import { checkPasswordThrottled, issueTokenFor } from './sign-in.ts'
-
-describeGuard('password_changed_meanwhile', 'the password was changed meanwhile; sign in again')
 
 /**
  * Signs the account out everywhere: raising its token version makes every login token issued
@@ -41,7 +39,7 @@ export async function changePassword(deps: Deps, principal: Principal, current: 
   const now = deps.clock()
   const newHash = await hashPassword(next)
   const [, updated] = await store.atomic([
-    abortUnless(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${account.id} AND password_hash = ${account.password_hash})`, 'password_changed_meanwhile'),
+    abortUnless(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${account.id} AND password_hash = ${account.password_hash})`, 'password_changed_meanwhile', 'the password was changed meanwhile; sign in again'),
     store.db
       .updateTable('accounts')
       .set({ password_hash: newHash, token_version: sql`token_version + 1` })

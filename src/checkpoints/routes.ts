@@ -1,8 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
+import { pageHeaders, pageParams, pagedResponse, slicePage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
@@ -10,8 +11,7 @@ import { RegionCode } from '../regions/routes.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import { ReferenceCode } from '../stations/routes.ts'
 import { CHECKPOINT_KINDS, type CheckpointRow } from './checkpoints.table.ts'
-
-describeGuard('checkpoint_exists', 'a checkpoint with this code already exists')
+import { findCheckpoint, listCheckpoints } from './checkpoints.repository.ts'
 
 const CheckpointBody = z
   .object({
@@ -40,7 +40,7 @@ export const isEntryCheckpoint = (kind: CheckpointRow['kind']) => kind === 'high
 export function checkpointRoutes(deps: Deps) {
   const { store } = deps
   const app = createRouter()
-  const find = (code: string) => store.db.selectFrom('checkpoints').selectAll().where('code', '=', code).executeTakeFirst()
+  const find = (code: string) => findCheckpoint(store.db, code)
 
   app.openapi(
     createRoute({
@@ -66,7 +66,7 @@ export function checkpointRoutes(deps: Deps) {
       const now = deps.clock()
       const row: CheckpointRow = { ...body, station_code: body.station_code ?? null, created_at: now.toISOString() }
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM checkpoints WHERE code = ${row.code})`, 'checkpoint_exists'),
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM checkpoints WHERE code = ${row.code})`, 'checkpoint_exists', 'a checkpoint with this code already exists'),
         store.db.insertInto('checkpoints').values(row),
         auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'checkpoint.create', subject: `checkpoint:${row.code}`, after: row }),
       ])
@@ -82,15 +82,14 @@ export function checkpointRoutes(deps: Deps) {
       summary: 'Checkpoints',
       security: bearer,
       middleware: [signedIn()],
-      request: { query: z.object({ kind: z.enum(CHECKPOINT_KINDS).optional(), region: RegionCode.optional() }) },
-      responses: { 200: jsonResponse(z.array(Checkpoint), 'checkpoints'), ...commonErrors },
+      request: { query: z.object({ kind: z.enum(CHECKPOINT_KINDS).optional(), region: RegionCode.optional(), ...pageParams({ limit: 1000, max: 1000 }) }) },
+      responses: { 200: pagedResponse(Checkpoint, 'checkpoints by code'), ...commonErrors },
     }),
     async (c) => {
-      const { kind, region } = c.req.valid('query')
-      let query = store.db.selectFrom('checkpoints').selectAll().orderBy('code')
-      if (kind) query = query.where('kind', '=', kind)
-      if (region) query = query.where('region_code', '=', region)
-      return c.json(await query.execute(), 200)
+      const { kind, region, ...page } = c.req.valid('query')
+      // A few hundred at most: read whole and paged here, the count from the same rows.
+      const { rows, total } = slicePage(await listCheckpoints(store.db, { kind, region }), page)
+      return c.json(rows, 200, pageHeaders(c, page, total))
     },
   )
 

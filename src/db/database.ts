@@ -1,4 +1,5 @@
-import type { AlertsTable, LoopCheckpointsTable, LoopEventsTable, LoopsTable } from '../loops/loops.table.ts'
+import type { LoopCheckpointsTable, LoopEventsTable, LoopsTable } from '../loops/loops.table.ts'
+import type { AlertsTable } from '../alerts/alerts.table.ts'
 import type { ScansTable } from '../scans/scans.table.ts'
 import type { ArrivalReportsTable } from '../arrivals/arrivals.table.ts'
 import type { Generated } from 'kysely'
@@ -32,6 +33,5 @@ export interface Database {
   arrival_reports: ArrivalReportsTable
   audit_log: AuditLogTable
   audit_seals: AuditSealsTable
-  service_state: { key: string; value: string }
   login_failures: { id: Generated<number>; account_key: string; address: string; at: string }
 }

@@ -1,7 +1,8 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator } from '../auth/principal.ts'
@@ -16,14 +17,11 @@ import {
   enterpriseView,
   findEnterprise,
   findEnterpriseByUscc,
-  listEnterprises,
+  enterprisesQuery,
   whitelistHistory,
 } from './enterprises.repository.ts'
 import { isValidUscc } from './uscc.ts'
 import { decideWhitelist } from './whitelist.ts'
-
-describeGuard('enterprise_exists', 'an enterprise with this USCC is already registered')
-describeGuard('whitelist_changed', 'the whitelist state changed meanwhile; reload and decide again')
 
 export const Uscc = z
   .string()
@@ -119,7 +117,7 @@ export function enterpriseRoutes(deps: Deps) {
         created_at: now.toISOString(),
       }
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM enterprises WHERE uscc = ${row.uscc})`, 'enterprise_exists'),
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM enterprises WHERE uscc = ${row.uscc})`, 'enterprise_exists', 'an enterprise with this USCC is already registered'),
         store.db.insertInto('enterprises').values(row),
         store.db.insertInto('whitelist_decisions').values({
           enterprise_id: row.id,
@@ -145,10 +143,16 @@ export function enterpriseRoutes(deps: Deps) {
       summary: 'Enterprises, filtered by whitelist state',
       security: bearer,
       middleware: [allow('coordinator')],
-      request: { query: z.object({ whitelist: z.enum(WHITELIST_STATUSES).optional(), q: z.string().max(50).optional() }) },
-      responses: { 200: jsonResponse(z.array(Enterprise), 'enterprises by name'), ...commonErrors },
+      request: {
+        query: z.object({ whitelist: z.enum(WHITELIST_STATUSES).optional(), q: z.string().max(50).optional(), ...pageParams({ limit: 500, max: 1000 }) }),
+      },
+      responses: { 200: pagedResponse(Enterprise, 'enterprises by name'), ...commonErrors },
     }),
-    async (c) => c.json((await listEnterprises(store.db, c.req.valid('query'))).map(enterpriseView), 200),
+    async (c) => {
+      const query = c.req.valid('query')
+      const { rows, total } = await readPage(enterprisesQuery(store.db, query), query)
+      return c.json(rows.map(enterpriseView), 200, pageHeaders(c, query, total))
+    },
   )
 
   app.openapi(
@@ -203,6 +207,7 @@ export function enterpriseRoutes(deps: Deps) {
           sql`(SELECT whitelist_status FROM enterprises WHERE id = ${id}) = ${row.whitelist_status}
               AND (SELECT whitelist_level FROM enterprises WHERE id = ${id}) IS ${row.whitelist_level}`,
           'whitelist_changed',
+          'the whitelist state changed meanwhile; reload and decide again',
         ),
         store.db.updateTable('enterprises').set({ whitelist_status: after.whitelist_status, whitelist_level: after.whitelist_level }).where('id', '=', id),
         store.db.insertInto('whitelist_decisions').values({

@@ -3,19 +3,13 @@ import type { Deps } from '../http/env.ts'
 import type { ApplicationRow } from '../applications/applications.table.ts'
 import { abortUnless, GuardFailed } from '../db/guard.ts'
 import { jsonList } from '../db/precompiled.ts'
-import { conflict, describeGuard } from '../http/errors.ts'
+import { conflict } from '../http/errors.ts'
 import { MAX_PASS_SERIAL } from '../applications/rules.ts'
 import { loadSigningKeys } from '../trust/signing-keys.ts'
 import type { PassRow } from './passes.table.ts'
 import { signPassToken } from './pass-token.ts'
 import { activePassesOfPlate, lastSerial, OTHER_FIRM_SUPERSEDED_REASON, passAuditView } from './passes.repository.ts'
 import { planSupersession, type HeldPass, type SupersessionProblem } from './supersession.ts'
-
-describeGuard('application_not_submitted', 'the application was decided meanwhile')
-describeGuard('enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist')
-describeGuard('serials_exhausted', 'this issuer has given its last pass serial (999999)')
-describeGuard('plate_held_by_other_firm', 'another enterprise holds a valid pass for this plate')
-describeGuard('overlaps_current_pass', 'the new pass starts later but overlaps the vehicle’s current pass')
 
 /** How the coordinator approves: `confirmOtherFirm` with a note lets the new pass supersede another firm's. */
 export interface ApprovalChoice {
@@ -131,17 +125,18 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
     ELSE json_object('status', 'superseded', 'superseded_by', ${newNumber}, 'reason', ${reason}, 'other_firm_confirmed', json('true'), 'note', ${choice.note}) END`
 
   await store.atomic([
-    abortUnless(sql`(SELECT status FROM applications WHERE id = ${appId}) = 'submitted'`, 'application_not_submitted'),
-    abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${firm}) = 'active'`, 'enterprise_not_whitelisted'),
-    abortUnless(sql`(SELECT COALESCE(MAX(serial), 0) FROM passes WHERE issuer_code = ${issuer}) < ${MAX_PASS_SERIAL}`, 'serials_exhausted'),
+    abortUnless(sql`(SELECT status FROM applications WHERE id = ${appId}) = 'submitted'`, 'application_not_submitted', 'the application was decided meanwhile'),
+    abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${firm}) = 'active'`, 'enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist'),
+    abortUnless(sql`(SELECT COALESCE(MAX(serial), 0) FROM passes WHERE issuer_code = ${issuer}) < ${MAX_PASS_SERIAL}`, 'serials_exhausted', 'this issuer has given its last pass serial (999999)'),
     // Only the other firms' passes the coordinator confirmed may go; one that appeared since is refused.
     abortUnless(
       sql`NOT EXISTS (SELECT 1 FROM passes WHERE ${overlapping} AND enterprise_id != ${firm}
         AND number NOT IN (SELECT value FROM json_each(${jsonList(confirmed)})))`,
       'plate_held_by_other_firm',
+      'another enterprise holds a valid pass for this plate',
     ),
     // A pass starting later replaces nothing: it must not overlap a current pass (the plan saw none).
-    ...(plan.startsNow ? [] : [abortUnless(sql`NOT EXISTS (SELECT 1 FROM passes WHERE ${overlapping})`, 'overlaps_current_pass')]),
+    ...(plan.startsNow ? [] : [abortUnless(sql`NOT EXISTS (SELECT 1 FROM passes WHERE ${overlapping})`, 'overlaps_current_pass', 'the new pass starts later but overlaps the vehicle’s current pass')]),
     sql`INSERT INTO passes (number, issuer_code, serial, application_id, enterprise_id, plate, cargo_category,
           origin_region_code, destination_station_code, destination_region_code, destination_address, route,
           valid_from, valid_until, status, kid, issued_by, issued_at)

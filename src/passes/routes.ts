@@ -1,21 +1,21 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../http/env.ts'
-import { conflict, describeGuard, notFound } from '../http/errors.ts'
+import { conflict, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
-import { isCoordinator, type Principal } from '../auth/principal.ts'
+import type { Principal } from '../auth/principal.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { abortUnless } from '../db/guard.ts'
 import { ReasonBody } from '../applications/schemas.ts'
 import { Plate } from '../applications/schemas.ts'
 import { ensureToken } from './issue-pass.ts'
-import { findPass, listPasses, passAuditView, passView, passViewFor, type PassViewer, type PassWithSuccessor } from './passes.repository.ts'
+import { findPass, findVisiblePass, passAuditView, passView, passViewerOf, passViewFor, visiblePassesQuery, type PassWithSuccessor } from './passes.repository.ts'
+import { applicationCrew } from '../applications/applications.repository.ts'
 import type { PassRow } from './passes.table.ts'
 import { PassNumber, PassSchema } from './schemas.ts'
 import { QR_SVG_HEADERS, qrPng, qrSvg } from './qr.ts'
-
-describeGuard('pass_not_active', 'the pass was revoked or replaced meanwhile')
 
 const NumberParam = z.object({ number: PassNumber })
 
@@ -29,17 +29,16 @@ export function passRoutes(deps: Deps) {
 
   /** The pass with its token, if the caller may see it: coordinators all, an enterprise its own (else 404). */
   async function visiblePass(principal: Principal, number: string): Promise<PassWithSuccessor> {
-    const row = await findPass(store.db, number)
-    if (!row || (!isCoordinator(principal) && row.enterprise_id !== principal.enterpriseId)) throw notFound('pass')
+    const row = await findVisiblePass(store.db, viewer(principal), number)
+    if (!row) throw notFound('pass')
     return ensureToken(deps, row)
   }
 
-  const viewer = (principal: Principal): PassViewer => ({ coordinator: isCoordinator(principal), enterpriseId: principal.enterpriseId })
+  const viewer = passViewerOf
 
   const busy = { 429: jsonResponse(ErrorSchema, 'too many images of your account wait to be drawn: ask again after Retry-After') }
 
-  const crewOf = async (row: PassRow) =>
-    (await store.db.selectFrom('applications').select('crew').where('id', '=', row.application_id).executeTakeFirst())?.crew
+  const crewOf = (row: PassRow) => applicationCrew(store.db, row.application_id)
 
   app.openapi(
     createRoute({
@@ -54,19 +53,17 @@ export function passRoutes(deps: Deps) {
           status: z.enum(['active', 'revoked', 'superseded', 'expired']).optional(),
           plate: Plate.optional(),
           enterprise_id: z.string().max(64).optional(),
-          limit: z.coerce.number().int().min(1).max(1000).default(200),
-          offset: z.coerce.number().int().min(0).default(0),
+          ...pageParams({ limit: 200, max: 1000 }),
         }),
       },
-      responses: { 200: jsonResponse(z.array(PassSchema), 'passes'), ...commonErrors },
+      responses: { 200: pagedResponse(PassSchema, 'passes'), ...commonErrors },
     }),
     async (c) => {
       const principal = c.get('principal')!
       const query = c.req.valid('query')
       const now = deps.clock()
-      const enterpriseId = isCoordinator(principal) ? query.enterprise_id : principal.enterpriseId!
-      const rows = await listPasses(store.db, { ...query, enterpriseId, now })
-      return c.json(rows.map((row) => passViewFor(viewer(principal), row, now)), 200)
+      const { rows, total } = await readPage(visiblePassesQuery(store.db, viewer(principal), { ...query, enterpriseId: query.enterprise_id, now }), query)
+      return c.json(rows.map((row) => passViewFor(viewer(principal), row, now)), 200, pageHeaders(c, query, total))
     },
   )
 
@@ -148,7 +145,7 @@ export function passRoutes(deps: Deps) {
       const actor = actorOf(c.get('principal'))
       const after: PassRow = { ...row, status: 'revoked', status_reason: reason, status_changed_at: at }
       await store.atomic([
-        abortUnless(sql`(SELECT status FROM passes WHERE number = ${number}) = 'active'`, 'pass_not_active'),
+        abortUnless(sql`(SELECT status FROM passes WHERE number = ${number}) = 'active'`, 'pass_not_active', 'the pass was revoked or replaced meanwhile'),
         store.db.updateTable('passes').set({ status: 'revoked', status_reason: reason, status_changed_at: at }).where('number', '=', number),
         store.db.insertInto('pass_status_changes').values({ pass_number: number, status: 'revoked', reason, actor, at }),
         auditEntry(store.db, now, { actor, action: 'pass.revoke', subject: `pass:${number}`, before: passAuditView({ ...row }), after: { ...passAuditView(after), reason } }),

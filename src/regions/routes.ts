@@ -7,7 +7,8 @@ import { allow, signedIn } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
 import { abortUnless } from '../db/guard.ts'
 import { RISK_LEVELS } from './regions.table.ts'
-import { findRegion, listRegions, regionView, riskHistory } from './regions.repository.ts'
+import { findRegion, regionsQuery, regionView, riskHistory } from './regions.repository.ts'
+import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 
 export const RegionCode = z.string().regex(/^\d{6}$/, 'a 6-digit region code (GB/T 2260)')
 
@@ -42,8 +43,7 @@ const ListQuery = z.object({
   risk: z.enum(RISK_LEVELS).optional(),
   q: z.string().max(40).optional().openapi({ description: 'code prefix or part of a name' }),
   province: z.string().regex(/^\d{2}(\d{4})?$/).optional().openapi({ description: '2-digit province code' }),
-  limit: z.coerce.number().int().min(1).max(5000).default(500),
-  offset: z.coerce.number().int().min(0).default(0),
+  ...pageParams({ limit: 500, max: 5000 }),
 })
 
 export function regionRoutes(deps: Deps) {
@@ -59,9 +59,13 @@ export function regionRoutes(deps: Deps) {
       security: bearer,
       middleware: [signedIn()],
       request: { query: ListQuery },
-      responses: { 200: jsonResponse(z.array(Region), 'regions by code'), ...commonErrors },
+      responses: { 200: pagedResponse(Region, 'regions by code'), ...commonErrors },
     }),
-    async (c) => c.json((await listRegions(store.db, c.req.valid('query'))).map(regionView), 200),
+    async (c) => {
+      const query = c.req.valid('query')
+      const { rows, total } = await readPage(regionsQuery(store.db, query), query)
+      return c.json(rows.map(regionView), 200, pageHeaders(c, query, total))
+    },
   )
 
   app.openapi(
@@ -112,7 +116,7 @@ export function regionRoutes(deps: Deps) {
       const after = { ...region, risk_level: level, risk_reason: reason, risk_changed_at: now, risk_changed_by: actor }
       await store.atomic([
         // The history row records the level this change replaced; refuse if it moved meanwhile.
-        abortUnless(sql`(SELECT risk_level FROM regions WHERE code = ${code}) = ${region.risk_level}`, 'region_changed'),
+        abortUnless(sql`(SELECT risk_level FROM regions WHERE code = ${code}) = ${region.risk_level}`, 'region_changed', 'the record changed; try again'),
         store.db
           .updateTable('regions')
           .set({ risk_level: level, risk_reason: reason, risk_changed_at: now, risk_changed_by: actor })

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../http/env.ts'
-import { badRequest, conflict, describeGuard, notFound } from '../http/errors.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { pageHeaders, pageParams, pagedResponse, slicePage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
 import { actorOf, auditEntry } from '../audit/audit-entry.ts'
@@ -9,8 +10,7 @@ import { sql } from 'kysely'
 import { RegionCode } from '../regions/routes.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import type { StationRow } from './stations.table.ts'
-
-describeGuard('station_exists', 'a station with this code already exists')
+import { findStation, listStations } from './stations.repository.ts'
 
 export const ReferenceCode = z
   .string()
@@ -67,7 +67,7 @@ export const stationView = (row: StationRow) => ({ ...row, is_open: row.is_open 
 export function stationRoutes(deps: Deps) {
   const { store } = deps
   const app = createRouter()
-  const find = (code: string) => store.db.selectFrom('stations').selectAll().where('code', '=', code).executeTakeFirst()
+  const find = (code: string) => findStation(store.db, code)
 
   app.openapi(
     createRoute({
@@ -89,7 +89,7 @@ export function stationRoutes(deps: Deps) {
       const now = deps.clock()
       const row: StationRow = { ...body, is_open: body.is_open ? 1 : 0, created_at: now.toISOString() }
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM stations WHERE code = ${row.code})`, 'station_exists'),
+        abortUnless(sql`NOT EXISTS (SELECT 1 FROM stations WHERE code = ${row.code})`, 'station_exists', 'a station with this code already exists'),
         store.db.insertInto('stations').values(row),
         auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'station.create', subject: `station:${row.code}`, after: stationView(row) }),
       ])
@@ -133,15 +133,15 @@ export function stationRoutes(deps: Deps) {
       summary: 'Transfer stations',
       security: bearer,
       middleware: [signedIn()],
-      request: { query: z.object({ region: RegionCode.optional(), open: z.enum(['true', 'false']).optional() }) },
-      responses: { 200: jsonResponse(z.array(Station), 'stations'), ...commonErrors },
+      request: { query: z.object({ region: RegionCode.optional(), open: z.enum(['true', 'false']).optional(), ...pageParams({ limit: 1000, max: 1000 }) }) },
+      responses: { 200: pagedResponse(Station, 'stations by code'), ...commonErrors },
     }),
     async (c) => {
-      const { region, open } = c.req.valid('query')
-      let query = store.db.selectFrom('stations').selectAll().orderBy('code')
-      if (region) query = query.where('region_code', '=', region)
-      if (open) query = query.where('is_open', '=', open === 'true' ? 1 : 0)
-      return c.json((await query.execute()).map(stationView), 200)
+      const { region, open, ...page } = c.req.valid('query')
+      // A few hundred at most: read whole and paged here, the count from the same rows.
+      const all = await listStations(store.db, { region, open: open === undefined ? undefined : open === 'true' })
+      const { rows, total } = slicePage(all, page)
+      return c.json(rows.map(stationView), 200, pageHeaders(c, page, total))
     },
   )
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatPassNumber, routingProblem, startOfChinaDay, validityProblem } from '../../src/applications/rules.ts'
+import { routingProblem, startOfChinaDay, validityProblem } from '../../src/applications/rules.ts'
 import { isValidResidentId, residentIdCheckCharacter } from '../../src/applications/resident-id.ts'
 import { maskIdNumber, maskPhone } from '../../src/privacy/personal-data.ts'
 
@@ -38,18 +38,6 @@ describe('the validity window', () => {
   it('counts the day in China time, not UTC', () => {
     expect(startOfChinaDay(new Date('2026-11-29T17:00:00Z')).toISOString()).toBe('2026-11-29T16:00:00.000Z')
     expect(startOfChinaDay(new Date('2026-11-29T15:59:00Z')).toISOString()).toBe('2026-11-28T16:00:00.000Z')
-  })
-})
-
-describe('pass numbers', () => {
-  it('are the issuer region code and a zero-padded 6-digit serial', () => {
-    expect(formatPassNumber('330100', 1)).toBe('330100000001')
-    expect(formatPassNumber('330100', 999_999)).toBe('330100999999')
-  })
-  it('refuse serials outside 1..999999 and bad issuer codes', () => {
-    expect(() => formatPassNumber('330100', 0)).toThrow(RangeError)
-    expect(() => formatPassNumber('330100', 1_000_000)).toThrow(RangeError)
-    expect(() => formatPassNumber('3301', 5)).toThrow(RangeError)
   })
 })
 

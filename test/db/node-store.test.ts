@@ -43,11 +43,16 @@ function open(file: string, writeThread: boolean): Store {
   return store
 }
 
-/** A new file with the real schema. */
+/** A key/value table of the test's own, written by the tests below (the schema has none to spare). */
+const SCRATCH_TABLE = 'CREATE TABLE scratch_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)'
+const scratch = (store: Store) => store.db.withTables<{ scratch_state: { key: string; value: string } }>()
+
+/** A new file with the real schema and the scratch table. */
 function freshStore(writeThread: boolean): { store: Store; file: string } {
   const file = newFile()
   const store = open(file, writeThread)
   migrate(rawSqlite(store))
+  rawSqlite(store).exec(SCRATCH_TABLE)
   return { store, file }
 }
 
@@ -69,14 +74,14 @@ function withFreshConnection<T>(file: string, read: (db: Sqlite.Database) => T):
 
 const AT = '2026-11-29T08:00:00.000Z'
 const audit = (subject: string) => insertRow('audit_log', { at: AT, actor: 'test', action: 'node-store', subject, before: null, after: null })
-const setState = (store: Store, key: string, value = 'v') => store.db.insertInto('service_state').values({ key, value })
-const keyExists = (key: string) => sql<SqlBool>`exists (select 1 from service_state where key = ${key})`
+const setState = (store: Store, key: string, value = 'v') => scratch(store).insertInto('scratch_state').values({ key, value })
+const keyExists = (key: string) => sql<SqlBool>`exists (select 1 from scratch_state where key = ${key})`
 
 async function stateValue(store: Store, key: string) {
-  return (await store.db.selectFrom('service_state').select('value').where('key', '=', key).executeTakeFirst())?.value
+  return (await scratch(store).selectFrom('scratch_state').select('value').where('key', '=', key).executeTakeFirst())?.value
 }
 async function countState(store: Store, pattern: string) {
-  return Number((await store.db.selectFrom('service_state').select((eb) => eb.fn.countAll().as('n')).where('key', 'like', pattern).executeTakeFirstOrThrow()).n)
+  return Number((await scratch(store).selectFrom('scratch_state').select((eb) => eb.fn.countAll().as('n')).where('key', 'like', pattern).executeTakeFirstOrThrow()).n)
 }
 async function countAudit(store: Store, pattern: string) {
   return Number((await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('subject', 'like', pattern).executeTakeFirstOrThrow()).n)
@@ -103,7 +108,7 @@ describe.each([
       // No waiting of any kind between the answer and the reads.
       expect(await stateValue(store, `seen:${i}`)).toBe(`value ${i}`)
       expect(await countAudit(store, `seen:${i}`)).toBe(1)
-      expect(withFreshConnection(file, (db) => db.prepare('SELECT value FROM service_state WHERE key = ?').pluck().get(`seen:${i}`))).toBe(`value ${i}`)
+      expect(withFreshConnection(file, (db) => db.prepare('SELECT value FROM scratch_state WHERE key = ?').pluck().get(`seen:${i}`))).toBe(`value ${i}`)
       expect(withFreshConnection(file, (db) => db.prepare('SELECT count(*) FROM audit_log WHERE subject = ?').pluck().get(`seen:${i}`))).toBe(1)
     }
   })
@@ -114,7 +119,7 @@ describe.each([
 
     const writes = Array.from({ length: 200 }, (_, i) => {
       if (i === 57) return store.atomic([audit('bad:dup'), setState(store, 'k:dup-side'), setState(store, 'taken', 'overwritten?')])
-      if (i === 123) return store.atomic([audit('bad:guard'), setState(store, 'k:guard-side'), abortUnless(keyExists('no-such-key'), 'missing-key')])
+      if (i === 123) return store.atomic([audit('bad:guard'), setState(store, 'k:guard-side'), abortUnless(keyExists('no-such-key'), 'missing-key', 'the key is missing')])
       return store.atomic([audit(`w:${i}`), setState(store, `k:${i}`, String(i))])
     })
     const settled = await Promise.allSettled(writes)
@@ -133,7 +138,7 @@ describe.each([
     expect(await stateValue(store, 'k:dup-side')).toBeUndefined()
     expect(await stateValue(store, 'k:guard-side')).toBeUndefined()
     expect(await stateValue(store, 'taken')).toBe('original')
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM service_state WHERE key LIKE 'k:%'`).pluck().get())).toBe(198)
+    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'k:%'`).pluck().get())).toBe(198)
     expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM audit_log`).pluck().get())).toBe(198)
 
     // And the store goes on writing.
@@ -145,10 +150,10 @@ describe.each([
     const { store } = freshStore(writeThread)
     const first = store.atomic([setState(store, 'order:a', '1')])
     // Sees the write just before it in the same group.
-    const second = store.atomic([abortUnless(keyExists('order:a'), 'a-first'), store.db.updateTable('service_state').set({ value: '2' }).where('key', '=', 'order:a')])
+    const second = store.atomic([abortUnless(keyExists('order:a'), 'a-first', 'a comes first'), scratch(store).updateTable('scratch_state').set({ value: '2' }).where('key', '=', 'order:a')])
     // Refused: the key is already there from the first write.
     const third = store.atomic([setState(store, 'order:a', '3')])
-    const fourth = store.atomic([store.db.updateTable('service_state').set({ value: '4' }).where('key', '=', 'order:a').where('value', '=', '2')])
+    const fourth = store.atomic([scratch(store).updateTable('scratch_state').set({ value: '4' }).where('key', '=', 'order:a').where('value', '=', '2')])
     await first
     expect((await second)[1].changes).toBe(1)
     expect((await rejectionOf(third)).message).toContain('UNIQUE')
@@ -161,7 +166,7 @@ describe.each([
     await store.atomic([setState(store, 'taken')])
     const error = await rejectionOf(store.atomic([audit('lone'), setState(store, 'lone-side'), setState(store, 'taken')]))
     expect(error.message).toContain('UNIQUE')
-    const guard = await rejectionOf(store.atomic([audit('lone-guard'), abortUnless(keyExists('nope'), 'lone-code')]))
+    const guard = await rejectionOf(store.atomic([audit('lone-guard'), abortUnless(keyExists('nope'), 'lone-code', 'the lone guard refused')]))
     expect(guard).toBeInstanceOf(GuardFailed)
     expect(await countAudit(store, 'lone%')).toBe(0)
     expect(await stateValue(store, 'lone-side')).toBeUndefined()
@@ -182,17 +187,18 @@ describe.each([
     for (const error of [alone, (grouped as PromiseRejectedResult).reason]) {
       expect(error).toBeInstanceOf(Error)
       expect(error.name).toBe('SqliteError')
-      expect(error.message).toBe('UNIQUE constraint failed: service_state.key')
+      expect(error.message).toBe('UNIQUE constraint failed: scratch_state.key')
       expect(error.code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY')
     }
 
-    const refuse = () => store.atomic([setState(store, 'guarded'), abortUnless(keyExists('absent'), 'absent-key')])
+    const refuse = () => store.atomic([setState(store, 'guarded'), abortUnless(keyExists('absent'), 'absent-key', 'the key is absent')])
     const guardAlone = await rejectionOf(refuse())
     const [guardGrouped] = await Promise.allSettled([refuse(), store.atomic([setState(store, 'fine2')])])
     for (const error of [guardAlone, (guardGrouped as PromiseRejectedResult).reason]) {
       expect(error).toBeInstanceOf(GuardFailed)
       expect((error as GuardFailed).codes).toEqual(['absent-key'])
-      expect(error.message).toBe('write refused: absent-key')
+      expect((error as GuardFailed).code).toBe('absent-key')
+      expect(error.message).toBe('the key is absent')
     }
     expect(await stateValue(store, 'guarded')).toBeUndefined()
 
@@ -200,8 +206,8 @@ describe.each([
     const noTable = await rejectionOf(store.atomic([CompiledQuery.raw('insert into no_such_table (x) values (?)', [1])]))
     expect(noTable.message).toContain('no such table: no_such_table')
     expect(noTable.code).toBe('SQLITE_ERROR')
-    const notNull = await rejectionOf(store.atomic([CompiledQuery.raw('insert into service_state (key, value) values (?, ?)', ['nn', null])]))
-    expect(notNull.message).toContain('NOT NULL constraint failed: service_state.value')
+    const notNull = await rejectionOf(store.atomic([CompiledQuery.raw('insert into scratch_state (key, value) values (?, ?)', ['nn', null])]))
+    expect(notNull.message).toContain('NOT NULL constraint failed: scratch_state.value')
     expect(notNull.code).toBe('SQLITE_CONSTRAINT_NOTNULL')
   })
 
@@ -210,7 +216,7 @@ describe.each([
     const [inserted, plain, returned] = await store.atomic([
       store.db.insertInto('audit_log').values({ at: AT, actor: 'test', action: 'r', subject: 'r:1', before: null, after: '{"n":1}' }).returning(['seq', 'subject', 'after']),
       audit('r:2'),
-      store.db.insertInto('service_state').values([{ key: 'r:a', value: 'a' }, { key: 'r:b', value: 'b' }, { key: 'r:c', value: 'c' }]).returning('key'),
+      scratch(store).insertInto('scratch_state').values([{ key: 'r:a', value: 'a' }, { key: 'r:b', value: 'b' }, { key: 'r:c', value: 'c' }]).returning('key'),
     ])
     expect(inserted.rows).toEqual([{ seq: 1, subject: 'r:1', after: '{"n":1}' }])
     expect(plain).toEqual({ rows: [], changes: 1 })
@@ -218,10 +224,10 @@ describe.each([
 
     // In one group: each write gets its own results.
     const [updated, updatedReturning, deleted, none] = await Promise.all([
-      store.atomic([store.db.updateTable('service_state').set({ value: 'x' }).where('key', 'like', 'r:%')]),
-      store.atomic([store.db.updateTable('service_state').set({ value: 'y' }).where('key', 'in', ['r:a', 'r:b']).returning(['key', 'value'])]),
-      store.atomic([store.db.deleteFrom('service_state').where('key', '=', 'r:c')]),
-      store.atomic([store.db.updateTable('service_state').set({ value: 'z' }).where('key', '=', 'absent')]),
+      store.atomic([scratch(store).updateTable('scratch_state').set({ value: 'x' }).where('key', 'like', 'r:%')]),
+      store.atomic([scratch(store).updateTable('scratch_state').set({ value: 'y' }).where('key', 'in', ['r:a', 'r:b']).returning(['key', 'value'])]),
+      store.atomic([scratch(store).deleteFrom('scratch_state').where('key', '=', 'r:c')]),
+      store.atomic([scratch(store).updateTable('scratch_state').set({ value: 'z' }).where('key', '=', 'absent')]),
     ])
     expect(updated[0]).toEqual({ rows: [], changes: 3 })
     expect(updatedReturning[0].rows).toEqual([
@@ -231,7 +237,7 @@ describe.each([
     expect(deleted[0].changes).toBe(1)
     expect(none[0]).toEqual({ rows: [], changes: 0 })
     // A boolean parameter is bound as 0/1 on both paths.
-    const [flag] = await store.atomic([CompiledQuery.raw('insert into service_state (key, value) values (?, cast(? as integer)) returning value', ['flag', true])])
+    const [flag] = await store.atomic([CompiledQuery.raw('insert into scratch_state (key, value) values (?, cast(? as integer)) returning value', ['flag', true])])
     expect(flag.rows).toEqual([{ value: '1' }])
   })
 
@@ -244,7 +250,7 @@ describe.each([
     await close(store)
 
     // Once close() is done, everything is on disk, before looking at the write promises.
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM service_state WHERE key LIKE 'close:%'`).pluck().get())).toBe(20)
+    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'close:%'`).pluck().get())).toBe(20)
     expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM audit_log WHERE subject LIKE 'close:%'`).pluck().get())).toBe(20)
     await expect(Promise.all([...early, ...late])).resolves.toHaveLength(20)
 
@@ -259,7 +265,7 @@ describe.each([
     await store.atomic([setState(store, 'before')])
     const writes = Array.from({ length: 5 }, (_, i) => store.atomic([setState(store, `same-turn:${i}`)]))
     await close(store)
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM service_state WHERE key LIKE 'same-turn:%'`).pluck().get())).toBe(5)
+    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'same-turn:%'`).pluck().get())).toBe(5)
     await expect(Promise.all(writes)).resolves.toHaveLength(5)
   })
 
@@ -338,6 +344,7 @@ describe('openNodeStore(file), write thread only', () => {
     const store = openNodeStore(':memory:', { writeThread: true })
     openStores.add(store)
     migrate(rawSqlite(store))
+    rawSqlite(store).exec(SCRATCH_TABLE)
     await store.atomic([setState(store, 'mem')])
     expect(await stateValue(store, 'mem')).toBe('v')
   })
@@ -353,18 +360,19 @@ describe('openNodeStore(file), write thread only', () => {
       const file = process.argv[2]
       const store = openNodeStore(file, { writeThread: true })
       migrate(rawSqlite(store))
-      const writes = Array.from({ length: 5 }, (_, i) => store.atomic([store.db.insertInto('service_state').values({ key: 'child:' + i, value: 'v' })]))
+      rawSqlite(store).exec(${JSON.stringify(SCRATCH_TABLE)})
+      const writes = Array.from({ length: 5 }, (_, i) => store.atomic([store.db.insertInto('scratch_state').values({ key: 'child:' + i, value: 'v' })]))
       await store.close()
       await Promise.all(writes)
       // Left open after its write was answered: the idle thread must not hold the process.
       const open = openNodeStore(file, { writeThread: true })
-      await open.atomic([open.db.insertInto('service_state').values({ key: 'child:open', value: 'v' })])
+      await open.atomic([open.db.insertInto('scratch_state').values({ key: 'child:open', value: 'v' })])
       console.log('done')
       `,
     )
     const file = newFile()
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, file], { cwd: fileURLToPath(ROOT), timeout: 15_000 })
     expect(stdout.trim()).toBe('done')
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM service_state WHERE key LIKE 'child:%'`).pluck().get())).toBe(6)
+    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'child:%'`).pluck().get())).toBe(6)
   })
 })
