@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi'
 import { swaggerUI } from '@hono/swagger-ui'
 import { requestId } from 'hono/request-id'
 import { sql } from 'kysely'
-import type { AppEnv, Deps } from './http/env.ts'
+import type { AppEnv, Deps } from './app-env.ts'
 import { errorBody, handleError } from './http/errors.ts'
 import { limitBody } from './http/body-limit.ts'
 import { libraryPagePolicy, securityHeaders } from './http/security-headers.ts'
@@ -19,12 +19,14 @@ import { jwksRoute, trustRoutes } from './trust/routes.ts'
 import { scanRoutes } from './scans/routes.ts'
 import { loopRoutes } from './loops/routes.ts'
 import { alertRoutes } from './alerts/routes.ts'
+import { alertDecisionRoutes } from './loops/alert-decision-routes.ts'
+import { approveRoute } from './passes/approve-route.ts'
 import { auditRoutes } from './audit/routes.ts'
 import { arrivalRoutes } from './arrivals/routes.ts'
 import { receiptRoutes } from './receipts/routes.ts'
 import { uiRoutes } from './ui/routes.tsx'
 
-export type { Deps } from './http/env.ts'
+export type { Deps } from './app-env.ts'
 
 /** The whole service as one Hono app; `node.ts` and `worker.ts` only build `deps` and serve it. */
 export function createApp(deps: Deps) {
@@ -47,7 +49,7 @@ export function createApp(deps: Deps) {
   })
 
   const verifier = createVerifier(deps)
-  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, passRoutes, loopRoutes, receiptRoutes, alertRoutes, auditRoutes, arrivalRoutes]
+  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, approveRoute, passRoutes, loopRoutes, receiptRoutes, alertRoutes, alertDecisionRoutes, auditRoutes, arrivalRoutes]
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', trustRoutes(deps, verifier))
   app.route('/api/v1', scanRoutes(deps, verifier))

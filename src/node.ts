@@ -14,7 +14,7 @@ import { sealAudit } from './audit/chain.ts'
 import { fileAnchor } from './audit/anchor-file.ts'
 import { nodeEd25519Check } from './trust/node-signature-check.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
-import type { Deps } from './http/env.ts'
+import type { Deps } from './app-env.ts'
 
 // Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
 // One process already keeps two cores busy: the app's JavaScript on the main thread, SQLite writes

@@ -6,7 +6,7 @@ import { seedOnFirstUse, seedOnStart } from './demo/seed.ts'
 import { sweepLoops } from './loops/sweep-loops.ts'
 import { sealAudit } from './audit/chain.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
-import type { Deps } from './http/env.ts'
+import type { Deps } from './app-env.ts'
 
 // Workers entry: D1 binding and secrets from `env`. The app is built once per isolate; its start-up
 // seed runs before the first request and again before the next one if it failed.

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import type { AlertKind, AlertRow, AlertStatus } from './alerts.table.ts'
 import { alertKindOrder, alertStatusOrder } from './urgency.ts'
 

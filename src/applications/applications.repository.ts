@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { encryptPersonal, maskIdNumber, maskPhone } from '../privacy/personal-data.ts'
 import type { ApplicationRow, ApplicationStatus, StoredCrewMember } from './applications.table.ts'
 
@@ -64,4 +64,16 @@ export function applicationView(row: ApplicationRow) {
     pass_number: row.pass_number,
     created_at: row.created_at,
   }
+}
+
+/** The plate's passes whose stored status is `active` (expired ones included), for the supersession rule. */
+export function activePassesOfPlate(db: Kysely<Database>, plate: string, filter: { enterpriseId?: string; exceptApplicationId?: string } = {}) {
+  let query = db
+    .selectFrom('passes')
+    .select(['number', 'enterprise_id', 'valid_from', 'valid_until'])
+    .where('plate', '=', plate)
+    .where('status', '=', 'active')
+  if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
+  if (filter.exceptApplicationId) query = query.where('application_id', '!=', filter.exceptApplicationId)
+  return query.orderBy('valid_from').execute()
 }

@@ -1,24 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import { emptyBodyAsEmptyObject } from '../http/optional-json-body.ts'
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator, type Principal } from '../auth/principal.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { abortUnless } from '../db/guard.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
-import { issuePass, supersessionConflict } from '../passes/issue-pass.ts'
-import { planSupersession } from '../passes/supersession.ts'
-import { PassSchema } from '../passes/schemas.ts'
-import { activePassesOfPlate, passView } from '../passes/passes.repository.ts'
+import { planSupersession, supersessionConflict } from './supersession.ts'
+import { checkDestination } from './destination-check.ts'
 import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
-import { applicationView, applicationsQuery, findApplication, sealCrew } from './applications.repository.ts'
-import { Application, ApplicationBody, ApproveBody, ReasonBody } from './schemas.ts'
-import { routingProblem, validityProblem } from './rules.ts'
+import { activePassesOfPlate, applicationView, applicationsQuery, findApplication, sealCrew } from './applications.repository.ts'
+import { Application, ApplicationBody, ReasonBody } from './schemas.ts'
+import { validityProblem } from './rules.ts'
 
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
@@ -35,15 +33,6 @@ export function applicationRoutes(deps: Deps) {
     const row = await findApplication(store.db, id)
     if (!row || (!isCoordinator(principal) && row.enterprise_id !== principal.enterpriseId)) throw notFound('application')
     return row
-  }
-
-  /** Region, station and routing checks shared by apply and approve, against today's data. */
-  async function checkDestination(body: { origin_region_code: string; destination_station_code: string | null; destination_region_code: string }) {
-    const origin = await findRegion(store.db, body.origin_region_code)
-    if (!origin) throw badRequest('unknown_region', `origin region ${body.origin_region_code} does not exist`, [{ field: 'origin_region_code', message: 'no such region' }])
-    const problem = routingProblem(origin.risk_level, body.destination_station_code !== null)
-    if (problem) throw conflict(problem.code, problem.message, [{ field: 'destination', message: problem.message }])
-    return origin
   }
 
   app.openapi(
@@ -98,7 +87,7 @@ export function applicationRoutes(deps: Deps) {
         regionCode = body.destination.region_code
         address = body.destination.address
       }
-      await checkDestination({ origin_region_code: body.origin_region_code, destination_station_code: stationCode, destination_region_code: regionCode })
+      await checkDestination(store.db, { origin_region_code: body.origin_region_code, destination_station_code: stationCode, destination_region_code: regionCode })
 
       const row: ApplicationRow = {
         id: crypto.randomUUID(),
@@ -125,7 +114,7 @@ export function applicationRoutes(deps: Deps) {
       await store.atomic([
         abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`, 'enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist'),
         store.db.insertInto('applications').values(row),
-        auditEntry(store.db, now, { actor: actorOf(principal), action: 'application.submit', subject: `application:${row.id}`, after: view }),
+        auditEntry(now, { actor: actorOf(principal), action: 'application.submit', subject: `application:${row.id}`, after: view }),
       ])
       return c.json(view, 201)
     },
@@ -171,48 +160,6 @@ export function applicationRoutes(deps: Deps) {
     async (c) => c.json(applicationView(await visibleApplication(c.get('principal')!, c.req.valid('param').id)), 200),
   )
 
-  app.openapi(
-    createRoute({
-      method: 'post',
-      path: '/applications/{id}/approve',
-      tags: ['passes'],
-      summary: 'Approve: issues the pass and supersedes the vehicle’s current one',
-      description:
-        'The new pass supersedes the plate’s current passes that its window overlaps, if it starts now (within the clock skew). ' +
-        'One that starts later and overlaps a current pass is refused (409 `overlaps_current_pass`). ' +
-        'A valid pass of another enterprise is superseded only with `confirm_other_firm: true` and a `note` (else 409 `plate_held_by_other_firm`). ' +
-        'The body is optional.',
-      security: bearer,
-      middleware: [allow('coordinator'), emptyBodyAsEmptyObject()],
-      request: { params: IdParam, body: { content: { 'application/json': { schema: ApproveBody } }, required: false } },
-      responses: { 201: jsonResponse(PassSchema, 'the new pass'), ...commonErrors },
-    }),
-    async (c) => {
-      // Without a JSON body the validator hands over `{}` unparsed: read it as "no override".
-      const choice: ApproveBody = c.req.valid('json') ?? {}
-      const application = await findApplication(store.db, c.req.valid('param').id)
-      if (!application) throw notFound('application')
-      if (application.status !== 'submitted') throw conflict('application_not_submitted', `the application is ${application.status}`)
-      const enterprise = await findEnterprise(store.db, application.enterprise_id)
-      if (enterprise?.whitelist_status !== 'active') {
-        throw conflict('enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist')
-      }
-      if (new Date(application.valid_until).getTime() <= deps.clock().getTime()) {
-        throw conflict('application_expired', 'the validity asked for has already ended; the enterprise must apply again')
-      }
-      await checkDestination(application)
-      if (application.destination_station_code) {
-        const station = await store.db.selectFrom('stations').select('is_open').where('code', '=', application.destination_station_code).executeTakeFirst()
-        if (!station?.is_open) throw conflict('station_closed', `station ${application.destination_station_code} is closed`)
-      }
-      const pass = await issuePass(deps, application, actorOf(c.get('principal')), {
-        confirmOtherFirm: choice.confirm_other_firm === true,
-        note: choice.note ?? null,
-      })
-      return c.json(passView(pass, deps.clock(), application.crew), 201)
-    },
-  )
-
   /** Ends a submitted application without a pass: rejected by a coordinator or withdrawn by its firm. */
   async function closeApplication(principal: Principal, id: string, status: 'rejected' | 'withdrawn', reason: string) {
     const row = await visibleApplication(principal, id)
@@ -226,7 +173,7 @@ export function applicationRoutes(deps: Deps) {
         .updateTable('applications')
         .set({ status, decision_reason: reason, decided_by: actor, decided_at: after.decided_at })
         .where('id', '=', row.id),
-      auditEntry(store.db, now, {
+      auditEntry(now, {
         actor,
         action: status === 'rejected' ? 'application.reject' : 'application.withdraw',
         subject: `application:${row.id}`,

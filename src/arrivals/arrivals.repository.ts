@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { precompiled, rows as allRows } from '../db/precompiled.ts'
 import { maskedCrew } from '../applications/applications.repository.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 
 /**
  * Whether a firm may speak for a vehicle (report its arrival): it holds a pass for that plate that

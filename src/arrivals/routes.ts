@@ -1,20 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { badRequest, forbidden } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator } from '../auth/principal.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
-import { CrewInput, CrewMember, Plate, Timestamp } from '../applications/schemas.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
+import { CrewInput, Plate, Timestamp } from '../applications/schemas.ts'
 import { sealCrew } from '../applications/applications.repository.ts'
-import { isEntryCheckpoint } from '../checkpoints/routes.ts'
+import { isEntryCheckpoint } from '../checkpoints/checkpoint-kinds.ts'
 import { PassNumber } from '../passes/schemas.ts'
-import { ReferenceCode } from '../stations/routes.ts'
+import { ReferenceCode } from '../stations/schemas.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'
 import { arrivalReportsQuery, reportView } from './arrivals.repository.ts'
 import { firmHoldsPlate } from './plate-ownership.ts'
 import { MAX_WINDOW_HOURS, NO_SHOW_AFTER_HOURS, REPORT_STATUSES, isReportedLate } from './report-rules.ts'
+import { ArrivalReport } from './schemas.ts'
 
 const HOUR = 3_600_000
 
@@ -28,24 +30,6 @@ const ReportBody = z
     crew: CrewInput,
   })
   .openapi('ArrivalReportRequest')
-
-export const ArrivalReport = z
-  .object({
-    id: z.string(),
-    status: z.enum(REPORT_STATUSES),
-    enterprise_id: z.string(),
-    plate: z.string(),
-    pass_number: z.string().nullable(),
-    checkpoint_code: z.string(),
-    expected_from: z.string(),
-    expected_until: z.string(),
-    crew: z.array(CrewMember),
-    reported_late: z.boolean().openapi({ description: 'filed less than the required lead time (24 h) ahead' }),
-    created_at: z.string(),
-    arrived_at: z.string().nullable(),
-    loop_id: z.string().nullable(),
-  })
-  .openapi('ArrivalReport')
 
 const ListQuery = z.object({
   checkpoint: ReferenceCode.optional(),
@@ -118,7 +102,7 @@ export function arrivalRoutes(deps: Deps) {
       const view = reportView(row, now)
       await store.atomic([
         db.insertInto('arrival_reports').values(row),
-        auditEntry(db, now, { actor: actorOf(principal), action: 'arrival_report.create', subject: `arrival_report:${row.id}`, after: view }),
+        auditEntry(now, { actor: actorOf(principal), action: 'arrival_report.create', subject: `arrival_report:${row.id}`, after: view }),
       ])
       return c.json(view, 201)
     },

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { firstRow, precompiled } from '../db/precompiled.ts'
 
 // The audit chain's signed heads, kept outside the database too. Whoever can write the database

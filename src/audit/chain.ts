@@ -2,8 +2,8 @@ import { compactVerify, importJWK } from 'jose'
 import { sql, type Selectable } from 'kysely'
 import { firstRow, precompiled, rows as allRows } from '../db/precompiled.ts'
 import type { Store } from '../db/store.ts'
-import type { Deps } from '../http/env.ts'
-import type { AuditLogRow, AuditSealsTable } from './audit.table.ts'
+import type { Deps } from '../app-env.ts'
+import type { AuditLogRow, AuditSealsTable } from '../audit-log/audit.table.ts'
 import {
   allowedAnchorLag,
   anchorDue,

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { shownStatus } from '../passes/passes.repository.ts'
 import { decisionView, enterpriseView } from '../enterprises/enterprises.repository.ts'
 import type { EnterpriseRow } from '../enterprises/enterprises.table.ts'

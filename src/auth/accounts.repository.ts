@@ -1,5 +1,5 @@
 import type { Insertable, Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { firstRow, precompiled } from '../db/precompiled.ts'
 import type { AccountRow, AccountsTable } from './accounts.table.ts'
 import type { Principal } from './principal.ts'

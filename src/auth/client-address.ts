@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 
 const ADDRESS = /^[0-9A-Fa-f:.]{2,45}$/
 

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import type { Role } from './accounts.table.ts'
-import type { AppEnv, Deps } from '../http/env.ts'
+import type { AppEnv, Deps } from '../app-env.ts'
 import { ApiError, forbidden, unauthorized } from '../http/errors.ts'
 import { verifyLoginToken } from './login-token.ts'
 import { findAccountById, toPrincipal } from './accounts.repository.ts'

@@ -30,3 +30,7 @@ export function assertWorksAt(principal: Principal, checkpointCode: string) {
 
 export const notYourCheckpoint = (code: string) =>
   new ApiError(403, 'checkpoint_not_yours', `your account does not work at checkpoint ${code}`)
+
+/** How a principal is named in the audit log and on the records it makes. */
+export const actorOf = (principal: Principal | null) =>
+  principal ? `${principal.role}:${principal.username}` : 'system'

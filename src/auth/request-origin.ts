@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { requestPublicHost } from './client-address.ts'
 
 export type RequestOrigin = 'same' | 'cross' | 'unknown'

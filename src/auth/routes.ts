@@ -1,11 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { ApiError, conflict, notFound } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
 import { pageHeaders, pageParams, pagedResponse, slicePage } from '../http/paging.ts'
 import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from './principal.ts'
 import { ROLES } from './accounts.table.ts'
 import { checkAccountRequest } from './account-rules.ts'
 import {
@@ -187,7 +188,7 @@ export function authRoutes(deps: Deps) {
       await store.atomic([
         abortUnless(sql`NOT EXISTS (SELECT 1 FROM accounts WHERE username = ${row.username} COLLATE NOCASE)`, 'username_taken', 'that username is taken'),
         insertAccount(store.db, row),
-        auditEntry(store.db, now, { actor: actorOf(principal), action: 'account.create', subject: `account:${row.id}`, after: view }),
+        auditEntry(now, { actor: actorOf(principal), action: 'account.create', subject: `account:${row.id}`, after: view }),
       ])
       return c.json(view, 201)
     },
@@ -235,7 +236,7 @@ export function authRoutes(deps: Deps) {
         const after = { ...account, disabled: disabled ? 1 : 0 }
         await store.atomic([
           store.db.updateTable('accounts').set({ disabled: after.disabled }).where('id', '=', account.id),
-          auditEntry(store.db, now, {
+          auditEntry(now, {
             actor: actorOf(principal),
             action: disabled ? 'account.disable' : 'account.enable',
             subject: `account:${account.id}`,

@@ -1,8 +1,9 @@
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { ApiError, badRequest } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from './principal.ts'
 import { hashPassword } from './password.ts'
 import type { Principal } from './principal.ts'
 import { checkPasswordThrottled, issueTokenFor } from './sign-in.ts'
@@ -17,7 +18,7 @@ export async function signOut(deps: Deps, principal: Principal) {
   const now = deps.clock()
   const [updated] = await store.atomic([
     store.db.updateTable('accounts').set({ token_version: sql`token_version + 1` }).where('id', '=', principal.accountId).returning('token_version'),
-    auditEntry(store.db, now, { actor: actorOf(principal), action: 'account.sign_out', subject: `account:${principal.accountId}`, after: { earlier_tokens: 'revoked' } }),
+    auditEntry(now, { actor: actorOf(principal), action: 'account.sign_out', subject: `account:${principal.accountId}`, after: { earlier_tokens: 'revoked' } }),
   ])
   return { tokenVersion: Number(updated.rows[0]?.token_version) }
 }
@@ -46,7 +47,7 @@ export async function changePassword(deps: Deps, principal: Principal, current: 
       .where('id', '=', account.id)
       .returning('token_version'),
     // Never the hash, old or new: the log says that it changed and that older tokens are revoked.
-    auditEntry(store.db, now, { actor: actorOf(principal), action: 'account.password_change', subject: `account:${account.id}`, after: { password: 'changed', earlier_tokens: 'revoked' } }),
+    auditEntry(now, { actor: actorOf(principal), action: 'account.password_change', subject: `account:${account.id}`, after: { password: 'changed', earlier_tokens: 'revoked' } }),
   ])
   return issueTokenFor(deps, { ...account, token_version: Number(updated.rows[0]?.token_version) })
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { ApiError, unauthorized } from '../http/errors.ts'
 import { findAccountByUsername } from './accounts.repository.ts'
 import type { AccountRow } from './accounts.table.ts'

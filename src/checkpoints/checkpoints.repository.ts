@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import type { CheckpointKind, CheckpointRow } from './checkpoints.table.ts'
 
 export function findCheckpoint(db: Kysely<Database>, code: string): Promise<CheckpointRow | undefined> {

@@ -1,15 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
 import { pageHeaders, pageParams, pagedResponse, slicePage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
-import { RegionCode } from '../regions/routes.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
+import { RegionCode } from '../regions/schemas.ts'
 import { findRegion } from '../regions/regions.repository.ts'
-import { ReferenceCode } from '../stations/routes.ts'
+import { ReferenceCode } from '../stations/schemas.ts'
 import { CHECKPOINT_KINDS, type CheckpointRow } from './checkpoints.table.ts'
 import { findCheckpoint, listCheckpoints } from './checkpoints.repository.ts'
 
@@ -34,8 +35,7 @@ const Checkpoint = z
   })
   .openapi('Checkpoint')
 
-/** Entry checkpoints open loops; the others attach to a vehicle's open loop. */
-export const isEntryCheckpoint = (kind: CheckpointRow['kind']) => kind === 'highway_exit' || kind === 'road'
+
 
 export function checkpointRoutes(deps: Deps) {
   const { store } = deps
@@ -68,7 +68,7 @@ export function checkpointRoutes(deps: Deps) {
       await store.atomic([
         abortUnless(sql`NOT EXISTS (SELECT 1 FROM checkpoints WHERE code = ${row.code})`, 'checkpoint_exists', 'a checkpoint with this code already exists'),
         store.db.insertInto('checkpoints').values(row),
-        auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'checkpoint.create', subject: `checkpoint:${row.code}`, after: row }),
+        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'checkpoint.create', subject: `checkpoint:${row.code}`, after: row }),
       ])
       return c.json(row, 201)
     },

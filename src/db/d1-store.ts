@@ -1,7 +1,7 @@
 import type { D1Database } from '@cloudflare/workers-types'
 import { Kysely } from 'kysely'
 import { D1Dialect } from 'kysely-d1'
-import type { Database } from './database.ts'
+import type { Database } from '../database.ts'
 import { bindable, runAtomic, type Store } from './store.ts'
 
 export type { D1Database }

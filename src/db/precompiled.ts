@@ -1,5 +1,5 @@
 import { CompiledQuery, type Insertable, type Kysely } from 'kysely'
-import type { Database } from './database.ts'
+import type { Database } from '../database.ts'
 import { sqlite } from './guard.ts'
 
 /**

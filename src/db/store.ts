@@ -1,5 +1,5 @@
 import type { CompiledQuery, Kysely } from 'kysely'
-import type { Database } from './database.ts'
+import type { Database } from '../database.ts'
 import { GuardFailed, isGuardViolation, type Guard } from './guard.ts'
 
 export interface WriteResult {

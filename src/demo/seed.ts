@@ -1,6 +1,6 @@
 import type { Store } from '../db/store.ts'
 import type { Config } from '../config.ts'
-import { auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
 import { hashPassword } from '../auth/password.ts'
 import { countAccounts, findAccountByUsername } from '../auth/accounts.repository.ts'
 import { encryptPersonal, maskPhone } from '../privacy/personal-data.ts'
@@ -165,7 +165,7 @@ async function demoWrites(store: Store, config: Config, now: Date, logins: DemoL
     }
   }
   for (const login of logins) writes.push(...(await accountWrites(store, now, login)))
-  writes.push(auditEntry(db, now, { actor: 'system', action: 'demo.seed', subject: 'service', after: { enterprises: ENTERPRISES.length, accounts: logins.length } }))
+  writes.push(auditEntry(now, { actor: 'system', action: 'demo.seed', subject: 'service', after: { enterprises: ENTERPRISES.length, accounts: logins.length } }))
   return writes
 }
 
@@ -184,6 +184,6 @@ async function accountWrites(store: Store, now: Date, login: DemoLogin) {
   }
   return [
     store.db.insertInto('accounts').values(row),
-    auditEntry(store.db, now, { actor: 'system', action: 'account.create', subject: `account:${id}`, after: { username: row.username, role: row.role } }),
+    auditEntry(now, { actor: 'system', action: 'account.create', subject: `account:${id}`, after: { username: row.username, role: row.role } }),
   ]
 }

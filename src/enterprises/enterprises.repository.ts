@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import type { EnterpriseRow, WhitelistDecisionRow, WhitelistStatus } from './enterprises.table.ts'
 
 export function findEnterprise(db: Kysely<Database>, id: string) {

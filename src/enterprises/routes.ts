@@ -1,14 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { isCoordinator } from '../auth/principal.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { abortUnless } from '../db/guard.ts'
-import { RegionCode } from '../regions/routes.ts'
+import { RegionCode } from '../regions/schemas.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import { MOBILE_PATTERN, encryptPersonal, maskPhone } from '../privacy/personal-data.ts'
 import { WHITELIST_LEVELS, WHITELIST_STATUSES, type EnterpriseRow } from './enterprises.table.ts'
@@ -22,6 +23,7 @@ import {
 } from './enterprises.repository.ts'
 import { isValidUscc } from './uscc.ts'
 import { decideWhitelist } from './whitelist.ts'
+import { EnterpriseId } from './schemas.ts'
 
 export const Uscc = z
   .string()
@@ -77,8 +79,6 @@ const DecisionBody = z
   })
   .openapi('WhitelistDecisionRequest')
 
-export const EnterpriseId = z.object({ id: z.string().min(1).max(64) })
-
 export function enterpriseRoutes(deps: Deps) {
   const { store } = deps
   const app = createRouter()
@@ -129,7 +129,7 @@ export function enterpriseRoutes(deps: Deps) {
           actor,
           at: row.created_at,
         }),
-        auditEntry(store.db, now, { actor, action: 'enterprise.create', subject: `enterprise:${row.id}`, after: enterpriseView(row) }),
+        auditEntry(now, { actor, action: 'enterprise.create', subject: `enterprise:${row.id}`, after: enterpriseView(row) }),
       ])
       return c.json(enterpriseView(row), 201)
     },
@@ -220,7 +220,7 @@ export function enterpriseRoutes(deps: Deps) {
           actor,
           at: now.toISOString(),
         }),
-        auditEntry(store.db, now, {
+        auditEntry(now, {
           actor,
           action: 'enterprise.whitelist',
           subject: `enterprise:${id}`,

@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi'
-import type { AppEnv } from './env.ts'
+import type { AppEnv } from '../app-env.ts'
 import { errorBody } from './errors.ts'
 
 /**

@@ -1,4 +1,4 @@
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import type { Compilable } from '../db/store.ts'
 import { conflict } from '../http/errors.ts'
 import type { CoordinatorEventKind } from './fold.ts'

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi'
 import { DEVICE_EVENT_KINDS, isCoordinatorEvent } from './fold.ts'
-import { ReferenceCode } from '../stations/routes.ts'
+import { ReferenceCode } from '../stations/schemas.ts'
 
 const Result = z.object({ result: z.enum(['negative', 'positive']) })
 

@@ -1,5 +1,5 @@
 import { isCoordinator, type Principal } from '../auth/principal.ts'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { notFound } from '../http/errors.ts'
 import { eventCheckpoints, findLoop } from './loops.repository.ts'
 import type { LoopRow } from './loops.table.ts'

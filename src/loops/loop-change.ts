@@ -1,4 +1,4 @@
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { insertRow, jsonList } from '../db/precompiled.ts'
 import { alertsDue, destinationDueAt, resultDueAt } from './due-alerts.ts'
 import { foldLoop, type LoopFacts, type LoopState } from './fold.ts'

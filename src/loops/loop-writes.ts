@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import type { Compilable } from '../db/store.ts'
 import { precompiled } from '../db/precompiled.ts'
 import type { DueAlert } from './due-alerts.ts'

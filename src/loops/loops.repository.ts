@@ -1,5 +1,5 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { firstRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEvent } from './fold.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'

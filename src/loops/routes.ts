@@ -1,13 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { assertWorksAt, isCoordinator } from '../auth/principal.ts'
-import { ReferenceCode } from '../stations/routes.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { ReferenceCode } from '../stations/schemas.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { abortUnless } from '../db/guard.ts'
 import { Plate } from '../applications/schemas.ts'
 import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
@@ -209,7 +210,7 @@ export function loopRoutes(deps: Deps) {
           abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`, 'loop_open', 'this vehicle already has an open loop'),
           db.insertInto('loops').values({ id, plate: body.plate, pass_number: null, enterprise_id: null, entry_checkpoint_code: checkpoint.code, opened_at: at, opened_by: actor, manual: 1, state: 'arrived', alerting: 0, flagged_events: 0, last_checkpoint_code: checkpoint.code, dirty: 1, updated_at: at }),
           db.insertInto('loop_events').values({ id: body.id ?? crypto.randomUUID(), loop_id: id, kind: 'arrived', at, checkpoint_code: checkpoint.code, data: JSON.stringify({ manual: true, note: body.note ?? null }), recorded_by: actor, received_at: at }),
-          auditEntry(db, now, { actor, action: 'loop.open_manual', subject: `loop:${id}`, after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null } }),
+          auditEntry(now, { actor, action: 'loop.open_manual', subject: `loop:${id}`, after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null } }),
         ])
         .catch((error: unknown) => {
           // Another request stored an event with this id between the check above and this write.
@@ -247,7 +248,7 @@ export function loopRoutes(deps: Deps) {
       const closed = await recordCoordinatorEvent(deps, loop, { kind: 'coordinator_closed', data: { note }, actor }, [
         abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
         db.updateTable('loops').set({ closed_by: actor, closed_note: note }).where('id', '=', id),
-        auditEntry(db, now, { actor, action: 'loop.close', subject: `loop:${id}`, before: { state: loop.state }, after: { state: 'closed', note } }),
+        auditEntry(now, { actor, action: 'loop.close', subject: `loop:${id}`, before: { state: loop.state }, after: { state: 'closed', note } }),
       ])
       return c.json(loopView(closed), 200)
     },
@@ -281,7 +282,7 @@ export function loopRoutes(deps: Deps) {
       const iso = new Date(at).toISOString()
       const updated = await recordCoordinatorEvent(deps, loop, { kind: 'deadline_set', data: { deadline: iso, note }, actor }, [
         abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
-        auditEntry(db, now, { actor, action: 'loop.deadline', subject: `loop:${id}`, before: { deadline: loop.release_deadline }, after: { deadline: iso, note } }),
+        auditEntry(now, { actor, action: 'loop.deadline', subject: `loop:${id}`, before: { deadline: loop.release_deadline }, after: { deadline: iso, note } }),
       ])
       return c.json(loopView(updated), 200)
     },

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { settleLoop } from './loop-change.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import type { ApplicationRow } from '../applications/applications.table.ts'
 import { abortUnless, GuardFailed } from '../db/guard.ts'
 import { jsonList } from '../db/precompiled.ts'
@@ -8,8 +8,9 @@ import { MAX_PASS_SERIAL } from '../applications/rules.ts'
 import { loadSigningKeys } from '../trust/signing-keys.ts'
 import type { PassRow } from './passes.table.ts'
 import { signPassToken } from './pass-token.ts'
-import { activePassesOfPlate, lastSerial, OTHER_FIRM_SUPERSEDED_REASON, passAuditView } from './passes.repository.ts'
-import { planSupersession, type HeldPass, type SupersessionProblem } from './supersession.ts'
+import { activePassesOfPlate } from '../applications/applications.repository.ts'
+import { lastSerial, OTHER_FIRM_SUPERSEDED_REASON, passAuditView } from './passes.repository.ts'
+import { planSupersession, supersessionConflict } from '../applications/supersession.ts'
 
 /** How the coordinator approves: `confirmOtherFirm` with a note lets the new pass supersede another firm's. */
 export interface ApprovalChoice {
@@ -18,28 +19,6 @@ export interface ApprovalChoice {
 }
 
 const NO_OVERRIDE: ApprovalChoice = { confirmOtherFirm: false, note: null }
-
-const heldView = (p: HeldPass) => ({ pass_number: p.number, enterprise_id: p.enterprise_id, valid_from: p.valid_from, valid_until: p.valid_until })
-
-/**
- * The refusal for a supersession problem. `plate_held_by_other_firm` names the other firm's pass:
- * only coordinators approve, so only they ever see it; the applicant learns nothing of it.
- */
-export function supersessionConflict(problem: SupersessionProblem) {
-  if (problem.code === 'plate_held_by_other_firm') {
-    return conflict(
-      problem.code,
-      'another enterprise holds a valid pass for this plate; approve with confirm_other_firm and a note to supersede it, or reject',
-      problem.passes.map(heldView),
-    )
-  }
-  const ends = problem.passes.map((p) => p.valid_until).sort().at(-1)
-  return conflict(
-    problem.code,
-    `the new pass starts later but overlaps the vehicle’s current pass (valid until ${ends}): start it when the current pass ends, or now`,
-    problem.passes.map(heldView),
-  )
-}
 
 /**
  * The supersession rule (see supersession.ts) with this issuer's serials, against the data as it is

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { destinationView, maskedCrew } from '../applications/applications.repository.ts'
 import type { ApplicationRow } from '../applications/applications.table.ts'
 import type { PassRow, PassStatus, StoredPassStatus } from './passes.table.ts'
@@ -26,18 +26,6 @@ function passesWithSuccessor(db: Kysely<Database>) {
 
 export function findPass(db: Kysely<Database>, number: string): Promise<PassWithSuccessor | undefined> {
   return passesWithSuccessor(db).where('number', '=', number).executeTakeFirst()
-}
-
-/** The plate's passes whose stored status is `active` (expired ones included), for the supersession rule. */
-export function activePassesOfPlate(db: Kysely<Database>, plate: string, filter: { enterpriseId?: string; exceptApplicationId?: string } = {}) {
-  let query = db
-    .selectFrom('passes')
-    .select(['number', 'enterprise_id', 'valid_from', 'valid_until'])
-    .where('plate', '=', plate)
-    .where('status', '=', 'active')
-  if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
-  if (filter.exceptApplicationId) query = query.where('application_id', '!=', filter.exceptApplicationId)
-  return query.orderBy('valid_from').execute()
 }
 
 /** The highest serial this issuer has given, 0 before the first pass. */

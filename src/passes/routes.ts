@@ -1,12 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import type { Principal } from '../auth/principal.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { abortUnless } from '../db/guard.ts'
 import { ReasonBody } from '../applications/schemas.ts'
 import { Plate } from '../applications/schemas.ts'
@@ -148,7 +149,7 @@ export function passRoutes(deps: Deps) {
         abortUnless(sql`(SELECT status FROM passes WHERE number = ${number}) = 'active'`, 'pass_not_active', 'the pass was revoked or replaced meanwhile'),
         store.db.updateTable('passes').set({ status: 'revoked', status_reason: reason, status_changed_at: at }).where('number', '=', number),
         store.db.insertInto('pass_status_changes').values({ pass_number: number, status: 'revoked', reason, actor, at }),
-        auditEntry(store.db, now, { actor, action: 'pass.revoke', subject: `pass:${number}`, before: passAuditView({ ...row }), after: { ...passAuditView(after), reason } }),
+        auditEntry(now, { actor, action: 'pass.revoke', subject: `pass:${number}`, before: passAuditView({ ...row }), after: { ...passAuditView(after), reason } }),
       ])
       return c.json(passView(await ensureToken(deps, after), now), 200)
     },

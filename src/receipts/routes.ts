@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context } from 'hono'
-import type { AppEnv, Deps } from '../http/env.ts'
+import type { AppEnv, Deps } from '../app-env.ts'
 import { conflict } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { foldLoop } from '../loops/fold.ts'
 import { loopEvents, toFoldEvent } from '../loops/loops.repository.ts'
 import { findLoopFor } from '../loops/involvement.ts'
@@ -51,7 +52,7 @@ export function receiptRoutes(deps: Deps) {
       pass_number: loop.pass_number,
     }
     await store.atomic([
-      auditEntry(db, now, { actor: actorOf(c.get('principal')), action: 'receipt.issue', subject: `loop:${loopId}`, after: { test: receipt.test, sampled_at: receipt.sampled_at, expires_at: receipt.expires_at } }),
+      auditEntry(now, { actor: actorOf(c.get('principal')), action: 'receipt.issue', subject: `loop:${loopId}`, after: { test: receipt.test, sampled_at: receipt.sampled_at, expires_at: receipt.expires_at } }),
     ])
     return receipt
   }

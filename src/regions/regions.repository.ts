@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import type { RegionRow, RiskLevel } from './regions.table.ts'
 
 export function findRegion(db: Kysely<Database>, code: string) {

@@ -1,16 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { notFound } from '../http/errors.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { abortUnless } from '../db/guard.ts'
 import { RISK_LEVELS } from './regions.table.ts'
 import { findRegion, regionsQuery, regionView, riskHistory } from './regions.repository.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
-
-export const RegionCode = z.string().regex(/^\d{6}$/, 'a 6-digit region code (GB/T 2260)')
+import { RegionCode } from './schemas.ts'
 
 const Region = z
   .object({
@@ -129,7 +129,7 @@ export function regionRoutes(deps: Deps) {
           actor,
           at: now,
         }),
-        auditEntry(store.db, new Date(now), {
+        auditEntry(new Date(now), {
           actor,
           action: 'region.risk',
           subject: `region:${code}`,

@@ -1,12 +1,13 @@
 import { sql } from 'kysely'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
 import { assertWorksAt, worksAt, type Principal } from '../auth/principal.ts'
 import { insertRow } from '../db/precompiled.ts'
 import { abortUnless, GuardFailed } from '../db/guard.ts'
 import { ApiError, badRequest, conflict } from '../http/errors.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
-import { isEntryCheckpoint } from '../checkpoints/routes.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
+import { isEntryCheckpoint } from '../checkpoints/checkpoint-kinds.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
 import { verifyPassToken } from '../passes/pass-token.ts'
 import { issuerOf, type PassClaims } from '../passes/pass-payload.ts'
@@ -302,7 +303,7 @@ function scanRecord(deps: Deps, principal: Principal, scan: ScanContext, o: Scan
       late: o.late ? 1 : 0,
       request_hash: stored.requestHash,
     }),
-    auditEntry(deps.store.db, o.now, {
+    auditEntry(o.now, {
       actor: actorOf(principal),
       action: 'scan',
       subject: `scan:${o.id}`,

@@ -1,13 +1,13 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Context, TypedResponse } from 'hono'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
-import { ReferenceCode } from '../stations/routes.ts'
+import { ReferenceCode } from '../stations/schemas.ts'
 import type { Verifier } from '../trust/key-resolver.ts'
 import { ACTIONS, SCAN_WARNINGS, VERDICT_REASONS } from './decide-verdict.ts'
 import { recordScan } from './record-scan.ts'
-import { ArrivalReport } from '../arrivals/routes.ts'
+import { ArrivalReport } from '../arrivals/schemas.ts'
 
 const ScanBody = z
   .object({

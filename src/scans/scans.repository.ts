@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import { firstRow, precompiled, rows } from '../db/precompiled.ts'
 import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
 import type { PassRow } from '../passes/passes.table.ts'

@@ -1,26 +1,18 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, slicePage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
-import { RegionCode } from '../regions/routes.ts'
+import { RegionCode } from '../regions/schemas.ts'
 import { findRegion } from '../regions/regions.repository.ts'
 import type { StationRow } from './stations.table.ts'
 import { findStation, listStations } from './stations.repository.ts'
-
-export const ReferenceCode = z
-  .string()
-  .trim()
-  .min(2)
-  .max(32)
-  .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
-  // Codes are printed on signs and typed at roadsides: one spelling, upper case.
-  .transform((v) => v.toUpperCase())
-  .openapi({ type: 'string', example: 'HZ-XS-01' })
+import { ReferenceCode } from './schemas.ts'
 
 const OpeningHours = z
   .string()
@@ -91,7 +83,7 @@ export function stationRoutes(deps: Deps) {
       await store.atomic([
         abortUnless(sql`NOT EXISTS (SELECT 1 FROM stations WHERE code = ${row.code})`, 'station_exists', 'a station with this code already exists'),
         store.db.insertInto('stations').values(row),
-        auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'station.create', subject: `station:${row.code}`, after: stationView(row) }),
+        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'station.create', subject: `station:${row.code}`, after: stationView(row) }),
       ])
       return c.json(stationView(row), 201)
     },
@@ -119,7 +111,7 @@ export function stationRoutes(deps: Deps) {
       const now = deps.clock()
       await store.atomic([
         store.db.updateTable('stations').set(after).where('code', '=', code),
-        auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'station.update', subject: `station:${code}`, before: stationView(before), after: stationView(after) }),
+        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'station.update', subject: `station:${code}`, before: stationView(before), after: stationView(after) }),
       ])
       return c.json(stationView(after), 200)
     },

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import type { Database } from '../db/database.ts'
+import type { Database } from '../database.ts'
 import type { StationRow } from './stations.table.ts'
 
 export function findStation(db: Kysely<Database>, code: string): Promise<StationRow | undefined> {

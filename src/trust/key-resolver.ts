@@ -1,5 +1,5 @@
 import { importJWK, type JWK } from 'jose'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { webCryptoCheck, type KeyResolver, type SignatureCheck } from './jws.ts'
 import { loadSigningKeys } from './signing-keys.ts'
 

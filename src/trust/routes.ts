@@ -1,10 +1,11 @@
 import { createRoute, z } from '@hono/zod-openapi'
-import type { Deps } from '../http/env.ts'
+import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
-import { actorOf, auditEntry } from '../audit/audit-entry.ts'
+import { auditEntry } from '../audit-log/audit-entry.ts'
+import { actorOf } from '../auth/principal.ts'
 import { signCompact } from './jws.ts'
 import type { Verifier } from './key-resolver.ts'
 import { loadSigningKeys } from './signing-keys.ts'
@@ -114,7 +115,7 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       const row = { issuer_code: body.issuer_code, name: body.name, jwks: JSON.stringify(body.jwks), added_by: actorOf(c.get('principal')), added_at: now.toISOString() }
       await store.atomic([
         store.db.insertInto('trusted_issuers').values(row),
-        auditEntry(store.db, now, { actor: row.added_by, action: 'trust.add', subject: `issuer:${row.issuer_code}`, after: view(row) }),
+        auditEntry(now, { actor: row.added_by, action: 'trust.add', subject: `issuer:${row.issuer_code}`, after: view(row) }),
       ])
       verifier.invalidate()
       return c.json(view(row), 201)
@@ -139,7 +140,7 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       const now = deps.clock()
       await store.atomic([
         store.db.deleteFrom('trusted_issuers').where('issuer_code', '=', code),
-        auditEntry(store.db, now, { actor: actorOf(c.get('principal')), action: 'trust.remove', subject: `issuer:${code}`, before: view(row) }),
+        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'trust.remove', subject: `issuer:${code}`, before: view(row) }),
       ])
       verifier.invalidate()
       return c.json(view(row), 200)

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono'
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie'
-import type { AppEnv, Deps } from '../http/env.ts'
+import type { AppEnv, Deps } from '../app-env.ts'
 import { ApiError } from '../http/errors.ts'
 import { authenticate, SESSION_COOKIE } from '../auth/middleware.ts'
 import { hasRole, type Principal } from '../auth/principal.ts'

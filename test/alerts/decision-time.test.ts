@@ -3,7 +3,7 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { event, openLoop, sendEvents } from '../support/flow.ts'
 import { recordCoordinatorEvent } from '../../src/loops/coordinator-events.ts'
 import { findLoop } from '../../src/loops/loops.repository.ts'
-import { auditEntry } from '../../src/audit/audit-entry.ts'
+import { auditEntry } from '../../src/audit-log/audit-entry.ts'
 
 let t: TestApp
 let loopId: string
@@ -51,7 +51,7 @@ describe('a coordinator’s decision is dated after everything it settles', () =
   it('is refused (409, nothing stored) when the loop’s events would flag it', async () => {
     const row = (await findLoop(t.store.db, loopId))!
     const audited = () => t.sqlite.prepare(`SELECT count(*) FROM audit_log WHERE action = 'test.decision'`).pluck().get()
-    const before = [auditEntry(t.store.db, t.clock(), { actor: 'test', action: 'test.decision', subject: `loop:${loopId}` })]
+    const before = [auditEntry(t.clock(), { actor: 'test', action: 'test.decision', subject: `loop:${loopId}` })]
     const refused = recordCoordinatorEvent({ store: t.store, config: t.config, clock: t.clock }, row, { kind: 'retest_ordered', data: { note: 'no positive here' }, actor: 'coordinator:test' }, before)
     await expect(refused).rejects.toMatchObject({ status: 409, code: 'no_positive_result' })
     expect(eventsOf(await loop(), 'retest_ordered')).toEqual([])

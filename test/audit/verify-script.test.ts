@@ -9,7 +9,7 @@ import { openNodeStore, rawSqlite } from '../../src/db/node-store.ts'
 import { migrate } from '../../src/db/migrator.ts'
 import { generateSecrets } from '../../src/keys/generate.ts'
 import { saveSecrets } from '../../src/node-secrets.ts'
-import { auditEntry } from '../../src/audit/audit-entry.ts'
+import { auditEntry } from '../../src/audit-log/audit-entry.ts'
 import { fileAnchor } from '../../src/audit/anchor-file.ts'
 import { sealAudit } from '../../src/audit/chain.ts'
 
@@ -39,7 +39,7 @@ describe('npm run audit:verify', () => {
     migrate(rawSqlite(store))
     const deps = { store, config: loadConfig(secrets), clock: () => new Date(), auditAnchor: fileAnchor(join(dataDir, 'audit-anchor.jsonl')) }
     const write = async (n: number) => {
-      for (let i = 0; i < n; i++) await store.atomic([auditEntry(store.db, new Date(), { actor: 'system', action: 'test.write', subject: `t:${i}` })])
+      for (let i = 0; i < n; i++) await store.atomic([auditEntry(new Date(), { actor: 'system', action: 'test.write', subject: `t:${i}` })])
     }
     // Each seal anchored at once, as a server does when it stops.
     await write(3)
@@ -81,7 +81,7 @@ describe('a backup restored into a fresh directory', () => {
     migrate(rawSqlite(store))
     // Sealed ten minutes ago: older than the anchor interval and the grace.
     const deps = { store, config: loadConfig(secrets), clock: () => new Date(Date.now() - 600_000), auditAnchor: fileAnchor(join(live, 'audit-anchor.jsonl')) }
-    for (let i = 0; i < 3; i++) await store.atomic([auditEntry(store.db, new Date(), { actor: 'system', action: 'test.write', subject: `t:${i}` })])
+    for (let i = 0; i < 3; i++) await store.atomic([auditEntry(new Date(), { actor: 'system', action: 'test.write', subject: `t:${i}` })])
     await sealAudit(deps)
     await rawSqlite(store).backup(join(fresh, 'tongxing.db'))
     await store.close()

@@ -5,7 +5,7 @@ import { planLoopChange } from '../../src/loops/loop-change.ts'
 import { writePlan } from '../../src/loops/write-plan.ts'
 import type { CompiledQuery } from 'kysely'
 import { findLoop, loopEvents } from '../../src/loops/loops.repository.ts'
-import type { Deps } from '../../src/http/env.ts'
+import type { Deps } from '../../src/app-env.ts'
 import type { LoopRow } from '../../src/loops/loops.table.ts'
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { foldLoop, type EventKind, type LoopEvent } from '../../src/loops/fold.ts'
 import { alertsDue } from '../../src/loops/due-alerts.ts'
 import { receiptBasis } from '../../src/receipts/receipt-basis.ts'
-import { planResolution } from '../../src/alerts/resolve-outcome.ts'
+import { planResolution } from '../../src/loops/alert-resolution.ts'
 
 const T0 = Date.parse('2026-11-29T08:00:00.000Z')
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString()

@@ -3,7 +3,7 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { applicationBody } from '../support/fixtures.ts'
 import { gateWrites } from '../support/write-gate.ts'
 import { scan } from '../support/flow.ts'
-import { planSupersession, type HeldPass } from '../../src/passes/supersession.ts'
+import { planSupersession, type HeldPass } from '../../src/applications/supersession.ts'
 
 type As = 'enterprise' | { token: string }
 

@@ -6,7 +6,7 @@ import { recordScan } from '../../src/scans/record-scan.ts'
 import { createVerifier } from '../../src/trust/key-resolver.ts'
 import { DEMO_LOGINS } from '../../src/demo/seed.ts'
 import { toPrincipal } from '../../src/auth/accounts.repository.ts'
-import type { Deps } from '../../src/http/env.ts'
+import type { Deps } from '../../src/app-env.ts'
 
 /**
  * What a valid scan costs in SQL: the reads before the decision and the statements of its one

@@ -4,7 +4,7 @@ import { openNodeStore, rawSqlite } from '../../src/db/node-store.ts'
 import { migrate } from '../../src/db/migrator.ts'
 import { seedDemo } from '../../src/demo/seed.ts'
 import { generateSecrets } from '../../src/keys/generate.ts'
-import type { Deps } from '../../src/http/env.ts'
+import type { Deps } from '../../src/app-env.ts'
 import { appClient, realClock, testClock } from './app-client.ts'
 
 export { testClock }

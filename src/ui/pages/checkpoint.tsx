@@ -1,4 +1,4 @@
-import type { Deps } from '../../http/env.ts'
+import type { Deps } from '../../app-env.ts'
 import { listArrivalReports, reportView } from '../../arrivals/arrivals.repository.ts'
 import { listCheckpoints } from '../../checkpoints/checkpoints.repository.ts'
 import { Layout, Table, type PageContext } from '../layout.tsx'

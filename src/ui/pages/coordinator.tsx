@@ -1,4 +1,4 @@
-import type { Deps } from '../../http/env.ts'
+import type { Deps } from '../../app-env.ts'
 import { applicationView, listApplications } from '../../applications/applications.repository.ts'
 import { decisionView, enterpriseView, findEnterprise, listEnterprises, whitelistHistory } from '../../enterprises/enterprises.repository.ts'
 import { WHITELIST_LEVELS, WHITELIST_STATUSES } from '../../enterprises/enterprises.table.ts'
@@ -10,7 +10,7 @@ import { rankEnterprises } from '../../audit/compliance-report.ts'
 import { Layout, Table, type PageContext } from '../layout.tsx'
 import { chinaTime } from '../format.ts'
 import { MESSAGES, words } from '../i18n.ts'
-import { POSITIVE_OUTCOMES, isPositiveAlert } from '../../alerts/resolve-outcome.ts'
+import { POSITIVE_OUTCOMES, isPositiveAlert } from '../../loops/alert-resolution.ts'
 
 const when = chinaTime
 

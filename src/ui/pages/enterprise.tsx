@@ -1,4 +1,4 @@
-import type { Deps } from '../../http/env.ts'
+import type { Deps } from '../../app-env.ts'
 import { applicationCrew, applicationView, listApplications } from '../../applications/applications.repository.ts'
 import { CARGO_CATEGORIES } from '../../applications/rules.ts'
 import { findVisiblePass, passViewerOf, passViewFor, visiblePassesQuery } from '../../passes/passes.repository.ts'

@@ -1,10 +1,10 @@
 import type { Context } from 'hono'
-import type { Config } from '../config.ts'
-import type { Store } from '../db/store.ts'
-import type { Principal } from '../auth/principal.ts'
-import type { ApiError } from './errors.ts'
-import type { SignatureCheck } from '../trust/jws.ts'
-import type { AuditAnchor } from '../audit/anchor.ts'
+import type { Config } from './config.ts'
+import type { Store } from './db/store.ts'
+import type { Principal } from './auth/principal.ts'
+import type { ApiError } from './http/errors.ts'
+import type { SignatureCheck } from './trust/jws.ts'
+import type { AuditAnchor } from './audit/anchor.ts'
 
 /** What `createApp` is given: the runtime-specific pieces, built by `node.ts` or `worker.ts`. */
 export interface Deps {

@@ -1,3 +1,5 @@
+import { conflict } from '../http/errors.ts'
+
 /**
  * Which passes a new pass replaces (一车一证一线路), decided without I/O.
  *
@@ -55,4 +57,26 @@ export function planSupersession(facts: SupersessionFacts): SupersessionPlan {
   const startsNow = window.from <= now + facts.skewMs
   if (!startsNow && current.length > 0) return { problem: { code: 'overlaps_current_pass', passes: current } }
   return { problem: null, startsNow, supersede: current, otherFirms }
+}
+
+const heldView = (p: HeldPass) => ({ pass_number: p.number, enterprise_id: p.enterprise_id, valid_from: p.valid_from, valid_until: p.valid_until })
+
+/**
+ * The refusal for a supersession problem. `plate_held_by_other_firm` names the other firm's pass:
+ * only coordinators approve, so only they ever see it; the applicant learns nothing of it.
+ */
+export function supersessionConflict(problem: SupersessionProblem) {
+  if (problem.code === 'plate_held_by_other_firm') {
+    return conflict(
+      problem.code,
+      'another enterprise holds a valid pass for this plate; approve with confirm_other_firm and a note to supersede it, or reject',
+      problem.passes.map(heldView),
+    )
+  }
+  const ends = problem.passes.map((p) => p.valid_until).sort().at(-1)
+  return conflict(
+    problem.code,
+    `the new pass starts later but overlaps the vehicle’s current pass (valid until ${ends}): start it when the current pass ends, or now`,
+    problem.passes.map(heldView),
+  )
 }

@@ -1,5 +1,5 @@
-import { positiveStands, type CoordinatorEventKind, type LoopFacts } from '../loops/fold.ts'
-import type { AlertKind } from './alerts.table.ts'
+import { positiveStands, type CoordinatorEventKind, type LoopFacts } from './fold.ts'
+import type { AlertKind } from '../alerts/alerts.table.ts'
 
 /**
  * A positive result is final for its loop: only a coordinator's resolution settles it, and the

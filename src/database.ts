@@ -1,0 +1,37 @@
+import type { LoopCheckpointsTable, LoopEventsTable, LoopsTable } from './loops/loops.table.ts'
+import type { AlertsTable } from './alerts/alerts.table.ts'
+import type { ScansTable } from './scans/scans.table.ts'
+import type { ArrivalReportsTable } from './arrivals/arrivals.table.ts'
+import type { Generated } from 'kysely'
+import type { AuditLogTable, AuditSealsTable } from './audit-log/audit.table.ts'
+import type { AccountsTable } from './auth/accounts.table.ts'
+import type { CheckpointsTable } from './checkpoints/checkpoints.table.ts'
+import type { EnterprisesTable, WhitelistDecisionsTable } from './enterprises/enterprises.table.ts'
+import type { RegionRiskChangesTable, RegionsTable } from './regions/regions.table.ts'
+import type { StationsTable } from './stations/stations.table.ts'
+import type { ApplicationsTable } from './applications/applications.table.ts'
+import type { PassStatusChangesTable, PassesTable, TrustedIssuersTable } from './passes/passes.table.ts'
+
+/** Every table, as Kysely sees it. Each feature folder owns its `*.table.ts`. */
+export interface Database {
+  accounts: AccountsTable
+  regions: RegionsTable
+  region_risk_changes: RegionRiskChangesTable
+  stations: StationsTable
+  checkpoints: CheckpointsTable
+  enterprises: EnterprisesTable
+  whitelist_decisions: WhitelistDecisionsTable
+  applications: ApplicationsTable
+  passes: PassesTable
+  pass_status_changes: PassStatusChangesTable
+  trusted_issuers: TrustedIssuersTable
+  loops: LoopsTable
+  loop_events: LoopEventsTable
+  loop_checkpoints: LoopCheckpointsTable
+  scans: ScansTable
+  alerts: AlertsTable
+  arrival_reports: ArrivalReportsTable
+  audit_log: AuditLogTable
+  audit_seals: AuditSealsTable
+  login_failures: { id: Generated<number>; account_key: string; address: string; at: string }
+}
