@@ -71,7 +71,14 @@ export default defineConfig({
         ],
         resolve: {
           // The route tests build their app with test/support/test-app.ts; here they get its D1 twin.
-          alias: [{ find: /^\.\.?\/(\.\.\/)*support\/test-app\.ts$/, replacement: fileURLToPath(new URL('./test/workers/support/test-app.d1.ts', import.meta.url)) }],
+          alias: [
+            {
+              find: /^\.\.?\/(\.\.\/)*support\/test-app\.ts$/,
+              replacement: fileURLToPath(
+                new URL('./test/workers/support/test-app.d1.ts', import.meta.url),
+              ),
+            },
+          ],
         },
         test: {
           name: 'workers',

@@ -37,12 +37,17 @@ if (process.argv.includes('--accept-restore')) {
   // (`anchor_missing`). The operator accepts that; the old anchor is kept as the record of it.
   const before = await verifyAudit(deps)
   if (existsSync(anchorFile)) {
-    const kept = join(dataDir, `audit-anchor.${new Date().toISOString().replace(/[-:.]/g, '')}.before-restore.jsonl`)
+    const kept = join(
+      dataDir,
+      `audit-anchor.${new Date().toISOString().replace(/[-:.]/g, '')}.before-restore.jsonl`,
+    )
     renameSync(anchorFile, kept)
     console.log(`anchor kept as ${kept}`)
   }
   const head = await restartAnchor(deps)
-  console.log(`new anchor started${head ? ` at seal ${head.seq}` : ''}; before, verify reported: ${JSON.stringify(before)}`)
+  console.log(
+    `new anchor started${head ? ` at seal ${head.seq}` : ''}; before, verify reported: ${JSON.stringify(before)}`,
+  )
 }
 if (process.argv.includes('--seal')) {
   // The server is stopped: its head goes to the anchor now, not an anchor interval later.

@@ -1,5 +1,15 @@
 import Sqlite from 'better-sqlite3'
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -26,16 +36,30 @@ export interface BackupResult {
   counts: Record<string, number>
 }
 
-const COUNTED = ['passes', 'applications', 'loops', 'loop_events', 'scans', 'alerts', 'audit_log'] as const
+const COUNTED = [
+  'passes',
+  'applications',
+  'loops',
+  'loop_events',
+  'scans',
+  'alerts',
+  'audit_log',
+] as const
 
 /** The UTC time as it appears in backup names: 20261129T195628Z. */
 export function backupStamp(now = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '')
+  return now
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '')
 }
 
 /** The secrets file kept beside a backup: `x.db` → `x.secrets.json`. */
 export function secretsPathFor(destination: string): string {
-  return join(dirname(destination), `${basename(destination).replace(/\.(db|sqlite3?)$/, '')}.secrets.json`)
+  return join(
+    dirname(destination),
+    `${basename(destination).replace(/\.(db|sqlite3?)$/, '')}.secrets.json`,
+  )
 }
 
 /**
@@ -43,7 +67,10 @@ export function secretsPathFor(destination: string): string {
  * another connection or process writes to it), then runs `integrity_check` on the copy and throws
  * unless it says `ok`. Does not touch secrets (see `backupDataDir`).
  */
-export async function backupDatabase(sourcePath: string, destPath: string): Promise<Omit<BackupResult, 'secrets'>> {
+export async function backupDatabase(
+  sourcePath: string,
+  destPath: string,
+): Promise<Omit<BackupResult, 'secrets'>> {
   if (!existsSync(sourcePath)) throw new Error(`no database at ${sourcePath}`)
   if (existsSync(destPath)) throw new Error(`${destPath} exists already; choose another name`)
   mkdirSync(dirname(destPath), { recursive: true, mode: 0o700 })
@@ -78,8 +105,12 @@ export async function backupDatabase(sourcePath: string, destPath: string): Prom
     const rows = copy.pragma('integrity_check') as { integrity_check: string }[]
     integrity = rows.map((r) => r.integrity_check).join('; ')
     pages = (copy.pragma('page_count', { simple: true }) as number) || pages
-    const tables = new Set((copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]))
-    for (const table of COUNTED) if (tables.has(table)) counts[table] = copy.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
+    const tables = new Set(
+      copy.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+    )
+    for (const table of COUNTED)
+      if (tables.has(table))
+        counts[table] = copy.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
   } finally {
     copy.close()
   }
@@ -92,8 +123,14 @@ export async function backupDatabase(sourcePath: string, destPath: string): Prom
 }
 
 /** The database of `dataDir` and its secrets.json, to `destPath` (default: dataDir/backups/tongxing-<time>.db). */
-export async function backupDataDir(dataDir: string, destPath?: string, now = new Date()): Promise<BackupResult> {
-  const destination = resolve(destPath ?? join(dataDir, 'backups', `tongxing-${backupStamp(now)}.db`))
+export async function backupDataDir(
+  dataDir: string,
+  destPath?: string,
+  now = new Date(),
+): Promise<BackupResult> {
+  const destination = resolve(
+    destPath ?? join(dataDir, 'backups', `tongxing-${backupStamp(now)}.db`),
+  )
   if (!destPath) {
     // Our own folder: owner only, also when an older version made it readable by others.
     mkdirSync(join(dataDir, 'backups'), { recursive: true, mode: 0o700 })
@@ -114,21 +151,39 @@ async function main() {
   const dataDir = resolve(process.env.DATA_DIR ?? 'data')
   const args = process.argv.slice(2).filter((a) => a !== '--')
   if (args.includes('--help') || args.includes('-h')) {
-    console.log('usage: npm run backup [-- <destination.db>]   (DATA_DIR selects the data directory, default ./data)')
+    console.log(
+      'usage: npm run backup [-- <destination.db>]   (DATA_DIR selects the data directory, default ./data)',
+    )
     return
   }
   const result = await backupDataDir(dataDir, args[0])
   const mb = (result.bytes / 1024 / 1024).toFixed(1)
-  console.log(`backup written: ${result.destination} (${mb} MB, ${result.pages} pages, integrity_check: ${result.integrity})`)
-  console.log(`  ${Object.entries(result.counts).map(([t, n]) => `${t} ${n}`).join(', ')}`)
+  console.log(
+    `backup written: ${result.destination} (${mb} MB, ${result.pages} pages, integrity_check: ${result.integrity})`,
+  )
+  console.log(
+    `  ${Object.entries(result.counts)
+      .map(([t, n]) => `${t} ${n}`)
+      .join(', ')}`,
+  )
   if (result.secrets) {
     console.log(`secrets copied: ${result.secrets}`)
-    console.log('  Keep the two files together and as safe as the server itself: crew ID numbers and phones in')
-    console.log('  the database are encrypted with DATA_KEY from this secrets file (without it they cannot be')
-    console.log('  read back), and its signing keys and TOKEN_SECRET can issue passes and sign-ins.')
+    console.log(
+      '  Keep the two files together and as safe as the server itself: crew ID numbers and phones in',
+    )
+    console.log(
+      '  the database are encrypted with DATA_KEY from this secrets file (without it they cannot be',
+    )
+    console.log(
+      '  read back), and its signing keys and TOKEN_SECRET can issue passes and sign-ins.',
+    )
   } else {
-    console.log(`no secrets.json in ${dataDir}: the keys come from the environment (TOKEN_SECRET, DATA_KEY, SIGNING_KEYS).`)
-    console.log('  Keep them with this backup: the personal data in it is encrypted with DATA_KEY and cannot be read without it.')
+    console.log(
+      `no secrets.json in ${dataDir}: the keys come from the environment (TOKEN_SECRET, DATA_KEY, SIGNING_KEYS).`,
+    )
+    console.log(
+      '  Keep them with this backup: the personal data in it is encrypted with DATA_KEY and cannot be read without it.',
+    )
   }
 }
 

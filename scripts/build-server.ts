@@ -9,7 +9,11 @@ import { dirname } from 'node:path'
 
 const started = performance.now()
 const result = await build({
-  entryPoints: ['src/node.ts', 'src/db/sqlite-write-thread.mjs', 'src/db/sqlite-checkpoint-thread.mjs'],
+  entryPoints: [
+    'src/node.ts',
+    'src/db/sqlite-write-thread.mjs',
+    'src/db/sqlite-checkpoint-thread.mjs',
+  ],
   outdir: 'dist/server',
   entryNames: '[name]',
   outExtension: { '.js': '.mjs' },

@@ -17,7 +17,11 @@ if (command === 'generate') {
   } else {
     const existed = existsSync(join(dataDir, 'secrets.json'))
     await loadOrCreateSecrets(dataDir)
-    console.log(existed ? `${dataDir}/secrets.json already exists; left as it is` : `wrote ${dataDir}/secrets.json`)
+    console.log(
+      existed
+        ? `${dataDir}/secrets.json already exists; left as it is`
+        : `wrote ${dataDir}/secrets.json`,
+    )
   }
 } else if (command === 'rotate') {
   const secrets = await loadOrCreateSecrets(dataDir)
@@ -25,13 +29,20 @@ if (command === 'generate') {
   const key = await generateSigningKey()
   keys.push(key)
   saveSecrets(dataDir, { ...secrets, SIGNING_KEYS: JSON.stringify(keys) })
-  console.log(`added signing key ${key.kid}; it signs after the next restart. Keys: ${keys.map((k) => k.kid).join(', ')}`)
+  console.log(
+    `added signing key ${key.kid}; it signs after the next restart. Keys: ${keys.map((k) => k.kid).join(', ')}`,
+  )
 } else if (command === 'prune') {
   const secrets = await loadOrCreateSecrets(dataDir)
   const keys = JSON.parse(secrets.SIGNING_KEYS) as { kid: string }[]
   const db = new Sqlite(join(dataDir, 'tongxing.db'), { readonly: true })
   const now = new Date().toISOString()
-  const inUse = new Set(db.prepare('SELECT DISTINCT kid FROM passes WHERE valid_until >= ?').pluck().all(now) as string[])
+  const inUse = new Set(
+    db
+      .prepare('SELECT DISTINCT kid FROM passes WHERE valid_until >= ?')
+      .pluck()
+      .all(now) as string[],
+  )
   const current = keys[keys.length - 1]
   const kept = keys.filter((k) => k === current || inUse.has(k.kid))
   saveSecrets(dataDir, { ...secrets, SIGNING_KEYS: JSON.stringify(kept) })

@@ -11,7 +11,8 @@ const config = loadConfig({ ...(await loadOrCreateSecrets(dataDir)), ...process.
 const store = openNodeStore(join(dataDir, 'tongxing.db'))
 migrate(rawSqlite(store))
 if (await seedDemo(store, config, new Date())) {
-  for (const login of DEMO_LOGINS) console.log(`${login.role.padEnd(12)} ${login.username} / ${login.password}`)
+  for (const login of DEMO_LOGINS)
+    console.log(`${login.role.padEnd(12)} ${login.username} / ${login.password}`)
 } else {
   console.log('the database already has accounts; nothing seeded')
 }

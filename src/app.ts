@@ -38,7 +38,11 @@ export function createApp(deps: Deps) {
     '*',
     limitBody({
       maxSize: deps.config.BODY_LIMIT_BYTES,
-      onError: (c) => c.json(errorBody('body_too_large', `request body over ${deps.config.BODY_LIMIT_BYTES} bytes`), 413),
+      onError: (c) =>
+        c.json(
+          errorBody('body_too_large', `request body over ${deps.config.BODY_LIMIT_BYTES} bytes`),
+          413,
+        ),
     }),
   )
   app.use('/api/v1/*', authenticate(deps))
@@ -49,7 +53,22 @@ export function createApp(deps: Deps) {
   })
 
   const verifier = createVerifier(deps)
-  const api = [authRoutes, regionRoutes, stationRoutes, checkpointRoutes, enterpriseRoutes, applicationRoutes, approveRoute, passRoutes, loopRoutes, receiptRoutes, alertRoutes, alertDecisionRoutes, auditRoutes, arrivalRoutes]
+  const api = [
+    authRoutes,
+    regionRoutes,
+    stationRoutes,
+    checkpointRoutes,
+    enterpriseRoutes,
+    applicationRoutes,
+    approveRoute,
+    passRoutes,
+    loopRoutes,
+    receiptRoutes,
+    alertRoutes,
+    alertDecisionRoutes,
+    auditRoutes,
+    arrivalRoutes,
+  ]
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', trustRoutes(deps, verifier))
   app.route('/api/v1', scanRoutes(deps, verifier))
@@ -70,9 +89,15 @@ export function createApp(deps: Deps) {
         'Freight passes, whitelist and transfer stations (通行证 + 白名单 + 中转站) and the checkpoint closed loop (即采即走即追).',
     },
   })
-  app.get('/api/docs', libraryPagePolicy('https://cdn.jsdelivr.net'), swaggerUI({ url: '/api/openapi.json' }))
+  app.get(
+    '/api/docs',
+    libraryPagePolicy('https://cdn.jsdelivr.net'),
+    swaggerUI({ url: '/api/openapi.json' }),
+  )
 
-  app.notFound((c) => c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404))
+  app.notFound((c) =>
+    c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404),
+  )
   app.onError(handleError)
   return app
 }

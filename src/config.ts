@@ -1,8 +1,6 @@
 import { z } from 'zod'
 
-const flag = z
-  .enum(['0', '1', 'true', 'false'])
-  .transform((v) => v === '1' || v === 'true')
+const flag = z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true')
 
 /** Everything configurable, validated once, from `process.env` on Node or `env` on Workers. */
 export const ConfigSchema = z.object({
@@ -11,9 +9,18 @@ export const ConfigSchema = z.object({
     .regex(/^\d{6}$/, 'a 6-digit region code')
     .default('330100'),
   ISSUER_NAME: z.string().min(1).default('杭州市疫情防控指挥部 货运专班'),
-  LOGIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 86400).default(12 * 3600),
+  LOGIN_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86400)
+    .default(12 * 3600),
   MAX_PASS_DAYS: z.coerce.number().int().min(1).max(366).default(30),
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
   RESULT_OVERDUE_HOURS: z.coerce.number().min(0.1).default(8),
   RELEASE_DEADLINE_HOURS: z.coerce.number().min(0.1).default(6),
@@ -21,9 +28,7 @@ export const ConfigSchema = z.object({
   /** HMAC secret for login tokens, at least 32 characters. */
   TOKEN_SECRET: z.string().min(32),
   /** AES-256-GCM key for personal data, base64 of 32 bytes. */
-  DATA_KEY: z
-    .string()
-    .refine((v) => decodeBase64(v)?.length === 32, 'base64 of 32 bytes'),
+  DATA_KEY: z.string().refine((v) => decodeBase64(v)?.length === 32, 'base64 of 32 bytes'),
   /**
    * JSON array of Ed25519 private JWKs with `kid`; the last one signs. Checked here so a mangled
    * value (backslashes kept from quoting) fails at start, not at the first pass signed.
@@ -45,7 +50,11 @@ export const ConfigSchema = z.object({
   /** Behind a reverse proxy: take the client address from `X-Forwarded-For` (the proxy's own address is shared by everyone). */
   TRUST_PROXY: flag.default(false),
   /** The latest release deadline checkpoint staff may set; a coordinator may set a later one. */
-  MAX_RELEASE_DEADLINE_HOURS: z.coerce.number().min(1).max(24 * 14).default(24),
+  MAX_RELEASE_DEADLINE_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 14)
+    .default(24),
   /** At most this many events on one loop; more are rejected (`loop_full`). */
   MAX_LOOP_EVENTS: z.coerce.number().int().min(20).max(10_000).default(200),
   /** An application may start at most this many days ahead. */
@@ -65,13 +74,26 @@ export const ConfigSchema = z.object({
    * Where people open the service, e.g. `https://tx.example.cn`. A browser's `Origin` equal to it
    * counts as our own, for a proxy that rewrites `Host` and sends no `X-Forwarded-Host`.
    */
-  PUBLIC_ORIGIN: z.preprocess((v) => (v === '' ? undefined : v), z.string().refine(isOrigin, 'an origin such as https://tx.example.cn (no path)').transform((v) => new URL(v).origin).optional()),
+  PUBLIC_ORIGIN: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .refine(isOrigin, 'an origin such as https://tx.example.cn (no path)')
+      .transform((v) => new URL(v).origin)
+      .optional(),
+  ),
 })
 
 function isOrigin(text: string): boolean {
   try {
     const url = new URL(text)
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.pathname === '/' && !url.search && !url.hash && !url.username
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') &&
+      url.pathname === '/' &&
+      !url.search &&
+      !url.hash &&
+      !url.username
+    )
   } catch {
     return false
   }

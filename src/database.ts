@@ -10,7 +10,11 @@ import type { EnterprisesTable, WhitelistDecisionsTable } from './enterprises/en
 import type { RegionRiskChangesTable, RegionsTable } from './regions/regions.table.ts'
 import type { StationsTable } from './stations/stations.table.ts'
 import type { ApplicationsTable } from './applications/applications.table.ts'
-import type { PassStatusChangesTable, PassesTable, TrustedIssuersTable } from './passes/passes.table.ts'
+import type {
+  PassStatusChangesTable,
+  PassesTable,
+  TrustedIssuersTable,
+} from './passes/passes.table.ts'
 
 /** Every table, as Kysely sees it. Each feature folder owns its `*.table.ts`. */
 export interface Database {

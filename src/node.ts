@@ -41,7 +41,8 @@ const deps: Deps = {
   // Signed audit heads also go to a file beside the database (see audit/anchor.ts).
   auditAnchor: fileAnchor(join(dataDir, 'audit-anchor.jsonl')),
 }
-const logFailure = (job: string) => (error: unknown) => console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
+const logFailure = (job: string) => (error: unknown) =>
+  console.error(JSON.stringify({ level: 'error', job, error: String(error) }))
 
 if (!isWorker) {
   const applied = migrate(rawSqlite(store))
@@ -51,7 +52,8 @@ if (!isWorker) {
   if (seeded.admin) console.log(`admin account "${seeded.admin}" created`)
   if (seeded.demoLogins.length > 0) {
     console.log('demo data seeded; demo logins (change or disable them before real use):')
-    for (const login of seeded.demoLogins) console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
+    for (const login of seeded.demoLogins)
+      console.log(`  ${login.role.padEnd(12)} ${login.username} / ${login.password}`)
   }
   // After a crash or a restore from backup: finish the loop projections left dirty and open the
   // alerts that fell due while the service was down, before the first request, not a minute later
@@ -77,10 +79,13 @@ if (workers > 1 && cluster.isPrimary) {
       cluster.fork()
     }
   })
-  console.log(`tongxing listening on http://${hostname}:${port} with ${workers} worker processes (data in ${dataDir})`)
+  console.log(
+    `tongxing listening on http://${hostname}:${port} with ${workers} worker processes (data in ${dataDir})`,
+  )
 } else {
   server = serve({ fetch: createApp(deps).fetch, port, hostname }, (info) => {
-    if (!isWorker) console.log(`tongxing listening on http://${hostname}:${info.port} (data in ${dataDir})`)
+    if (!isWorker)
+      console.log(`tongxing listening on http://${hostname}:${info.port} (data in ${dataDir})`)
   })
 }
 
@@ -88,8 +93,17 @@ if (!isWorker) {
   // Background work, each on its own timer: overdue alerts open by themselves (also whenever a
   // loop is read), and new audit entries are chained and the head signed within seconds.
   timers.push(
-    setInterval(() => sweepLoops(deps).then(() => pruneLoginFailures(deps)).catch(logFailure('sweep')), Number(process.env.SWEEP_INTERVAL_MS ?? 60_000)),
-    setInterval(() => sealAudit(deps).catch(logFailure('audit-seal')), Number(process.env.SEAL_INTERVAL_MS ?? 1_000)),
+    setInterval(
+      () =>
+        sweepLoops(deps)
+          .then(() => pruneLoginFailures(deps))
+          .catch(logFailure('sweep')),
+      Number(process.env.SWEEP_INTERVAL_MS ?? 60_000),
+    ),
+    setInterval(
+      () => sealAudit(deps).catch(logFailure('audit-seal')),
+      Number(process.env.SEAL_INTERVAL_MS ?? 1_000),
+    ),
   )
   for (const timer of timers) timer.unref()
 }
@@ -98,7 +112,8 @@ async function shutdown() {
   stopping = true
   for (const timer of timers) clearInterval(timer)
   server?.close()
-  if (cluster.isPrimary) for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
+  if (cluster.isPrimary)
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
   // Seal what was written last and anchor its head, so a clean stop leaves nothing unsealed.
   if (!isWorker) await sealAudit(deps, { anchorNow: true }).catch(logFailure('audit-seal'))
   await store.close()

@@ -28,13 +28,18 @@ export function workerDeps(env: Env, clock: () => Date = () => new Date()): Deps
   }
 }
 
-let built: { app: ReturnType<typeof createApp>; deps: Deps; ready: () => Promise<unknown> } | undefined
+let built:
+  { app: ReturnType<typeof createApp>; deps: Deps; ready: () => Promise<unknown> } | undefined
 
 function build(env: Env) {
   if (!built) {
     const deps = workerDeps(env)
     const { store, config, clock } = deps
-    built = { app: createApp(deps), deps, ready: seedOnFirstUse(() => seedOnStart(store, config, clock())) }
+    built = {
+      app: createApp(deps),
+      deps,
+      ready: seedOnFirstUse(() => seedOnStart(store, config, clock())),
+    }
   }
   return built
 }

@@ -5,5 +5,9 @@ import { Hono } from 'hono'
 
 const app = new Hono()
 app.get('/', (c) => c.json({ status: 'ok', service: 'bare-hono' }))
-serve({ fetch: app.fetch, port: Number(process.env.PORT ?? 8799), hostname: process.env.HOST ?? '127.0.0.1' })
+serve({
+  fetch: app.fetch,
+  port: Number(process.env.PORT ?? 8799),
+  hostname: process.env.HOST ?? '127.0.0.1',
+})
 process.on('SIGTERM', () => process.exit(0))

@@ -33,7 +33,11 @@ export function simplePlate(prefix: string, n: number): string {
 export function fleetPlate(v: number): string {
   const province = OTHER_PROVINCES[v % OTHER_PROVINCES.length]
   const rest = Math.floor(v / OTHER_PROVINCES.length)
-  return province + LETTERS[rest % LETTERS.length] + String(Math.floor(rest / LETTERS.length) % 100_000).padStart(5, '0')
+  return (
+    province +
+    LETTERS[rest % LETTERS.length] +
+    String(Math.floor(rest / LETTERS.length) % 100_000).padStart(5, '0')
+  )
 }
 
 /** Unique plates in a namespace: `浙D00000`, `浙D00001`, … then `浙E…`. */
@@ -59,7 +63,9 @@ export function residentId(n: number): string {
 export const phone = (n: number) => `139${String(n % 100_000_000).padStart(8, '0')}`
 
 export function prepareInsert(db: Sqlite.Database, table: string, columns: string[]) {
-  const statement = db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`)
+  const statement = db.prepare(
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+  )
   return (row: Record<string, unknown>) => statement.run(...columns.map((c) => row[c] ?? null))
 }
 
@@ -68,9 +74,15 @@ export function prepareInsert(db: Sqlite.Database, table: string, columns: strin
  * own CREATE statements (so the schema ends exactly as the migrations made it; a unique index that
  * the data broke would fail here). Sorting once is much faster than updating a dozen B-trees per row.
  */
-export function withoutIndexes<T>(db: Sqlite.Database, tables: string[], load: () => T): { result: T; reindexSeconds: number } {
+export function withoutIndexes<T>(
+  db: Sqlite.Database,
+  tables: string[],
+  load: () => T,
+): { result: T; reindexSeconds: number } {
   const indexes = db
-    .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`)
+    .prepare(
+      `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')})`,
+    )
     .all(...tables) as { name: string; sql: string }[]
   for (const index of indexes) db.exec(`DROP INDEX ${index.name}`)
   const result = load()
@@ -93,25 +105,84 @@ export async function sealedCrews(dataKey: string, count: number): Promise<strin
   const crews: string[] = []
   for (let i = 0; i < count; i++) {
     const members = [{ name: `司机${i}`, id_number: residentId(i * 2), phone: phone(i * 2) }]
-    if (i % 3 === 0) members.push({ name: `押运员${i}`, id_number: residentId(i * 2 + 1), phone: phone(i * 2 + 1) })
+    if (i % 3 === 0)
+      members.push({
+        name: `押运员${i}`,
+        id_number: residentId(i * 2 + 1),
+        phone: phone(i * 2 + 1),
+      })
     crews.push(JSON.stringify(await sealCrew(dataKey, members)))
   }
   return crews
 }
 
 /** More whitelisted firms beside the demo ones, so one firm's audit report is one firm's share. */
-export async function insertEnterprises(db: Sqlite.Database, dataKey: string, count: number, at: string): Promise<string[]> {
+export async function insertEnterprises(
+  db: Sqlite.Database,
+  dataKey: string,
+  count: number,
+  at: string,
+): Promise<string[]> {
   const phoneEnc = await encryptPersonal(dataKey, '13905710000')
-  const insertFirm = prepareInsert(db, 'enterprises', ['id', 'uscc', 'name', 'contact_name', 'contact_phone_enc', 'contact_phone_masked', 'region_code', 'whitelist_status', 'whitelist_level', 'created_at'])
-  const insertDecision = prepareInsert(db, 'whitelist_decisions', ['enterprise_id', 'previous_status', 'previous_level', 'status', 'level', 'reason', 'actor', 'at'])
+  const insertFirm = prepareInsert(db, 'enterprises', [
+    'id',
+    'uscc',
+    'name',
+    'contact_name',
+    'contact_phone_enc',
+    'contact_phone_masked',
+    'region_code',
+    'whitelist_status',
+    'whitelist_level',
+    'created_at',
+  ])
+  const insertDecision = prepareInsert(db, 'whitelist_decisions', [
+    'enterprise_id',
+    'previous_status',
+    'previous_level',
+    'status',
+    'level',
+    'reason',
+    'actor',
+    'at',
+  ])
   const ids: string[] = []
   db.transaction(() => {
     for (let i = 0; i < count; i++) {
       const id = `bench-ent-${String(i).padStart(4, '0')}`
       ids.push(id)
-      insertFirm({ id, uscc: uscc(i), name: `基准物流第${i}有限公司`, contact_name: '李经理', contact_phone_enc: phoneEnc, contact_phone_masked: maskPhone('13905710000'), region_code: '330109', whitelist_status: 'active', whitelist_level: 'municipal', created_at: at })
-      insertDecision({ enterprise_id: id, previous_status: null, previous_level: null, status: 'pending', level: null, reason: 'registered', actor: 'system', at })
-      insertDecision({ enterprise_id: id, previous_status: 'pending', previous_level: null, status: 'active', level: 'municipal', reason: '保供企业 (bench)', actor: 'coordinator:bench', at })
+      insertFirm({
+        id,
+        uscc: uscc(i),
+        name: `基准物流第${i}有限公司`,
+        contact_name: '李经理',
+        contact_phone_enc: phoneEnc,
+        contact_phone_masked: maskPhone('13905710000'),
+        region_code: '330109',
+        whitelist_status: 'active',
+        whitelist_level: 'municipal',
+        created_at: at,
+      })
+      insertDecision({
+        enterprise_id: id,
+        previous_status: null,
+        previous_level: null,
+        status: 'pending',
+        level: null,
+        reason: 'registered',
+        actor: 'system',
+        at,
+      })
+      insertDecision({
+        enterprise_id: id,
+        previous_status: 'pending',
+        previous_level: null,
+        status: 'active',
+        level: 'municipal',
+        reason: '保供企业 (bench)',
+        actor: 'coordinator:bench',
+        at,
+      })
     }
   })()
   return ids
@@ -142,8 +213,50 @@ export const ROUTES = [
 
 /** An approved application and its pass, as `issuePass` leaves them. */
 export function passWriter(db: Sqlite.Database, issuer: string) {
-  const insertApp = prepareInsert(db, 'applications', ['id', 'enterprise_id', 'plate', 'crew', 'cargo_category', 'origin_region_code', 'destination_station_code', 'destination_region_code', 'destination_address', 'route', 'valid_from', 'valid_until', 'status', 'decision_reason', 'decided_by', 'decided_at', 'pass_number', 'created_by', 'created_at'])
-  const insertPass = prepareInsert(db, 'passes', ['number', 'issuer_code', 'serial', 'application_id', 'enterprise_id', 'plate', 'cargo_category', 'origin_region_code', 'destination_station_code', 'destination_region_code', 'destination_address', 'route', 'valid_from', 'valid_until', 'status', 'status_reason', 'status_changed_at', 'kid', 'token', 'issued_by', 'issued_at'])
+  const insertApp = prepareInsert(db, 'applications', [
+    'id',
+    'enterprise_id',
+    'plate',
+    'crew',
+    'cargo_category',
+    'origin_region_code',
+    'destination_station_code',
+    'destination_region_code',
+    'destination_address',
+    'route',
+    'valid_from',
+    'valid_until',
+    'status',
+    'decision_reason',
+    'decided_by',
+    'decided_at',
+    'pass_number',
+    'created_by',
+    'created_at',
+  ])
+  const insertPass = prepareInsert(db, 'passes', [
+    'number',
+    'issuer_code',
+    'serial',
+    'application_id',
+    'enterprise_id',
+    'plate',
+    'cargo_category',
+    'origin_region_code',
+    'destination_station_code',
+    'destination_region_code',
+    'destination_address',
+    'route',
+    'valid_from',
+    'valid_until',
+    'status',
+    'status_reason',
+    'status_changed_at',
+    'kid',
+    'token',
+    'issued_by',
+    'issued_at',
+  ])
   return (p: PassSpec): string => {
     const number = issuer + String(p.serial).padStart(6, '0')
     const appId = crypto.randomUUID()
@@ -160,7 +273,17 @@ export function passWriter(db: Sqlite.Database, issuer: string) {
       valid_until: p.validUntil.toISOString(),
     }
     const created = new Date(p.issuedAt.getTime() - 2 * HOUR).toISOString()
-    insertApp({ ...common, id: appId, crew: p.crew, status: 'approved', decided_by: 'coordinator:bench', decided_at: p.issuedAt.toISOString(), pass_number: number, created_by: 'bench', created_at: created })
+    insertApp({
+      ...common,
+      id: appId,
+      crew: p.crew,
+      status: 'approved',
+      decided_by: 'coordinator:bench',
+      decided_at: p.issuedAt.toISOString(),
+      pass_number: number,
+      created_by: 'bench',
+      created_at: created,
+    })
     const status = p.status ?? 'active'
     insertPass({
       ...common,
@@ -217,10 +340,65 @@ export interface LoopLimits {
  * loop is present (status open unless the spec says otherwise).
  */
 export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
-  const insertLoop = prepareInsert(db, 'loops', ['id', 'plate', 'pass_number', 'enterprise_id', 'entry_checkpoint_code', 'opened_at', 'opened_by', 'manual', 'state', 'alerting', 'sampled_at', 'pcr_result', 'released_at', 'release_deadline', 'destination_code', 'destination_arrived_at', 'last_checkpoint_code', 'negative_since', 'result_due_at', 'destination_due_at', 'flagged_events', 'closed_at', 'closed_note', 'closed_by', 'dirty', 'updated_at'])
-  const insertEvent = prepareInsert(db, 'loop_events', ['id', 'loop_id', 'kind', 'at', 'checkpoint_code', 'data', 'recorded_by', 'received_at', 'flag'])
-  const insertInvolved = prepareInsert(db, 'loop_checkpoints', ['loop_id', 'checkpoint_code', 'opened_at', 'open'])
-  const insertAlert = prepareInsert(db, 'alerts', ['id', 'loop_id', 'enterprise_id', 'kind', 'status', 'opened_at', 'details', 'acknowledged_by', 'acknowledged_at', 'resolved_by', 'resolved_at', 'note'])
+  const insertLoop = prepareInsert(db, 'loops', [
+    'id',
+    'plate',
+    'pass_number',
+    'enterprise_id',
+    'entry_checkpoint_code',
+    'opened_at',
+    'opened_by',
+    'manual',
+    'state',
+    'alerting',
+    'sampled_at',
+    'pcr_result',
+    'released_at',
+    'release_deadline',
+    'destination_code',
+    'destination_arrived_at',
+    'last_checkpoint_code',
+    'negative_since',
+    'result_due_at',
+    'destination_due_at',
+    'flagged_events',
+    'closed_at',
+    'closed_note',
+    'closed_by',
+    'dirty',
+    'updated_at',
+  ])
+  const insertEvent = prepareInsert(db, 'loop_events', [
+    'id',
+    'loop_id',
+    'kind',
+    'at',
+    'checkpoint_code',
+    'data',
+    'recorded_by',
+    'received_at',
+    'flag',
+  ])
+  const insertInvolved = prepareInsert(db, 'loop_checkpoints', [
+    'loop_id',
+    'checkpoint_code',
+    'opened_at',
+    'open',
+  ])
+  const insertAlert = prepareInsert(db, 'alerts', [
+    'id',
+    'loop_id',
+    'enterprise_id',
+    'kind',
+    'status',
+    'opened_at',
+    'details',
+    'acknowledged_by',
+    'acknowledged_at',
+    'resolved_by',
+    'resolved_at',
+    'note',
+  ])
   const alertLimits = { resultOverdueHours: limits.resultOverdueHours }
   let events = 0
   let alerts = 0
@@ -230,25 +408,49 @@ export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
     const nowMs = now.getTime()
     const happened = spec.events.filter((e) => e.at.getTime() <= nowMs)
     const rows = happened.map((e, seq) => {
-      const data = e.kind === 'arrived' || e.kind === 'destination_arrived' ? { scan_id: crypto.randomUUID(), pass_number: spec.passNumber, ...e.data } : (e.data ?? null)
-      return { id: crypto.randomUUID(), kind: e.kind, at: e.at.toISOString(), checkpoint_code: e.checkpoint, data, seq }
+      const data =
+        e.kind === 'arrived' || e.kind === 'destination_arrived'
+          ? { scan_id: crypto.randomUUID(), pass_number: spec.passNumber, ...e.data }
+          : (e.data ?? null)
+      return {
+        id: crypto.randomUUID(),
+        kind: e.kind,
+        at: e.at.toISOString(),
+        checkpoint_code: e.checkpoint,
+        data,
+        seq,
+      }
     })
     const facts = foldLoop(rows as LoopEvent[], limits.releaseHours)
     const flags = new Map(facts.flags.map((f) => [f.eventId, f.reason]))
-    const manual = spec.manualClose && spec.manualClose.at.getTime() <= nowMs ? spec.manualClose : undefined
+    const manual =
+      spec.manualClose && spec.manualClose.at.getTime() <= nowMs ? spec.manualClose : undefined
     const closedAt = manual ? manual.at.toISOString() : facts.closedAt
     // An alert resolved later than `now` is still open now.
     const alertRows = (spec.alerts ?? [])
       .filter((a) => a.openedAt.getTime() <= nowMs)
-      .map((a) => (a.status === 'resolved' && a.resolvedAt && a.resolvedAt.getTime() > nowMs ? { ...a, status: 'open' as const, resolvedAt: undefined } : a))
+      .map((a) =>
+        a.status === 'resolved' && a.resolvedAt && a.resolvedAt.getTime() > nowMs
+          ? { ...a, status: 'open' as const, resolvedAt: undefined }
+          : a,
+      )
     if (!closedAt) {
       for (const kind of dueAlerts(facts, now, alertLimits)) {
-        if (!alertRows.some((a) => a.kind === kind)) alertRows.push({ kind, openedAt: now, status: 'open' })
+        if (!alertRows.some((a) => a.kind === kind))
+          alertRows.push({ kind, openedAt: now, status: 'open' })
       }
     }
     const opened = rows[0]?.at ?? now.toISOString()
-    const closed = { closed_by: manual ? 'coordinator:coordinator' : null, closed_at: manual ? manual.at.toISOString() : null }
-    const projection = loopProjection({ ...closed, entry_checkpoint_code: spec.entry }, facts, alertLimits, rows.at(-1)?.at ?? opened)
+    const closed = {
+      closed_by: manual ? 'coordinator:coordinator' : null,
+      closed_at: manual ? manual.at.toISOString() : null,
+    }
+    const projection = loopProjection(
+      { ...closed, entry_checkpoint_code: spec.entry },
+      facts,
+      alertLimits,
+      rows.at(-1)?.at ?? opened,
+    )
     const lastCheckpoint = projection.last_checkpoint_code
     insertLoop({
       id,
@@ -266,8 +468,16 @@ export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
       dirty: 0,
     })
     // Who the loop involves, as the service's projection records it (checkpoint staff's lists).
-    for (const code of involvedCheckpoints({ entry_checkpoint_code: spec.entry, destination_code: facts.destinationCode }, rows.map((r) => r.checkpoint_code))) {
-      insertInvolved({ loop_id: id, checkpoint_code: code, opened_at: opened, open: closedAt ? 0 : 1 })
+    for (const code of involvedCheckpoints(
+      { entry_checkpoint_code: spec.entry, destination_code: facts.destinationCode },
+      rows.map((r) => r.checkpoint_code),
+    )) {
+      insertInvolved({
+        loop_id: id,
+        checkpoint_code: code,
+        opened_at: opened,
+        open: closedAt ? 0 : 1,
+      })
     }
     for (const r of rows) {
       insertEvent({
@@ -291,7 +501,9 @@ export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
         notify: [...new Set([facts.destinationCode, lastCheckpoint].filter(Boolean))],
         tube_code: facts.tubeCode,
         ...(a.kind === 'result_overdue' ? { sampled_at: facts.sampledAt } : {}),
-        ...(a.kind === 'destination_overdue' ? { deadline: facts.releaseDeadline, destination_code: facts.destinationCode } : {}),
+        ...(a.kind === 'destination_overdue'
+          ? { deadline: facts.releaseDeadline, destination_code: facts.destinationCode }
+          : {}),
       }
       const resolved = a.status === 'resolved'
       insertAlert({
@@ -303,9 +515,14 @@ export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
         opened_at: a.openedAt.toISOString(),
         details: JSON.stringify(details),
         acknowledged_by: a.status === 'acknowledged' ? 'coordinator:coordinator' : null,
-        acknowledged_at: a.status === 'acknowledged' ? new Date(a.openedAt.getTime() + 10 * MINUTE).toISOString() : null,
+        acknowledged_at:
+          a.status === 'acknowledged'
+            ? new Date(a.openedAt.getTime() + 10 * MINUTE).toISOString()
+            : null,
         resolved_by: resolved ? 'coordinator:coordinator' : null,
-        resolved_at: resolved ? (a.resolvedAt ?? new Date(a.openedAt.getTime() + 3 * HOUR)).toISOString() : null,
+        resolved_at: resolved
+          ? (a.resolvedAt ?? new Date(a.openedAt.getTime() + 3 * HOUR)).toISOString()
+          : null,
         note: resolved ? '已联系司机并复核 (bench)' : null,
       })
     }

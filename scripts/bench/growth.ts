@@ -5,13 +5,27 @@
 // scans. Everything goes straight into SQLite with prepared statements in big transactions.
 import Sqlite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
-import type { Database } from '../../src/db/database.ts'
+import type { Database } from '../../src/database.ts'
 import { findLoop, loopEvents, openLoopsAlertingFirst } from '../../src/loops/loops.repository.ts'
 import { alertsOfLoop, listAlertsWithPlate } from '../../src/alerts/alerts.repository.ts'
 import { listArrivalReports } from '../../src/arrivals/arrivals.repository.ts'
 import { visiblePassesQuery } from '../../src/passes/passes.repository.ts'
 import { listApplications } from '../../src/applications/applications.repository.ts'
-import { DAY, HOUR, MINUTE, fleetPlate, loopWriter, passWriter, plateSequence, prepareInsert, ROUTES, type AlertSpec, type EventSpec, type LoopLimits, type LoopSpec } from './fixtures.ts'
+import {
+  DAY,
+  HOUR,
+  MINUTE,
+  fleetPlate,
+  loopWriter,
+  passWriter,
+  plateSequence,
+  prepareInsert,
+  ROUTES,
+  type AlertSpec,
+  type EventSpec,
+  type LoopLimits,
+  type LoopSpec,
+} from './fixtures.ts'
 
 export interface GrowthOptions {
   now: Date
@@ -34,7 +48,13 @@ export interface GrowthState {
 }
 
 export function newGrowthState(): GrowthState {
-  return { generated: 0, serial: 0, passes: new Map(), openPlates: new Set(), nextSpecialPlate: plateSequence('DEFGHJKLMN') }
+  return {
+    generated: 0,
+    serial: 0,
+    passes: new Map(),
+    openPlates: new Set(),
+    nextSpecialPlate: plateSequence('DEFGHJKLMN'),
+  }
 }
 
 /** Small fast PRNG, seeded per loop so a step's data does not depend on the steps before it. */
@@ -49,14 +69,46 @@ function mulberry32(seed: number) {
   }
 }
 
-const ENTRIES = ['HZ-G60-XS', 'HZ-G60-XS', 'HZ-G60-XS', 'HZ-G60-XS', 'HZ-G60-XS', 'HZ-G92-YH', 'HZ-G92-YH', 'HZ-G92-YH', 'HZ-RD-104', 'HZ-RD-104']
+const ENTRIES = [
+  'HZ-G60-XS',
+  'HZ-G60-XS',
+  'HZ-G60-XS',
+  'HZ-G60-XS',
+  'HZ-G60-XS',
+  'HZ-G92-YH',
+  'HZ-G92-YH',
+  'HZ-G92-YH',
+  'HZ-RD-104',
+  'HZ-RD-104',
+]
 
 /** Adds loops until `target` exist in the history; returns counts and timings. */
-export function generateGrowth(db: Sqlite.Database, state: GrowthState, target: number, o: GrowthOptions) {
+export function generateGrowth(
+  db: Sqlite.Database,
+  state: GrowthState,
+  target: number,
+  o: GrowthOptions,
+) {
   const started = performance.now()
   const writer = loopWriter(db, o.limits)
   const writePass = passWriter(db, o.issuer)
-  const insertScan = prepareInsert(db, 'scans', ['id', 'checkpoint_code', 'account_id', 'scanned_at', 'received_at', 'pass_number', 'plate', 'observed_plate', 'enterprise_id', 'verdict', 'reasons', 'action', 'loop_id', 'raw', 'response'])
+  const insertScan = prepareInsert(db, 'scans', [
+    'id',
+    'checkpoint_code',
+    'account_id',
+    'scanned_at',
+    'received_at',
+    'pass_number',
+    'plate',
+    'observed_plate',
+    'enterprise_id',
+    'verdict',
+    'reasons',
+    'action',
+    'loop_id',
+    'raw',
+    'response',
+  ])
   const spacing = DAY / o.loopsPerDay
   const nowMs = o.now.getTime()
   let open = 0
@@ -72,7 +124,10 @@ export function generateGrowth(db: Sqlite.Database, state: GrowthState, target: 
         const t0 = new Date(nowMs - i * spacing - rand() * spacing)
         const age = nowMs - t0.getTime()
         const vehicle = Math.floor(rand() * o.vehicles)
-        const firm = vehicle % 50 === 0 ? o.enterprises[0] : o.enterprises[1 + (vehicle % (o.enterprises.length - 1))]
+        const firm =
+          vehicle % 50 === 0
+            ? o.enterprises[0]
+            : o.enterprises[1 + (vehicle % (o.enterprises.length - 1))]
         const bucket = Math.floor(age / (30 * DAY))
         const passKey = `${vehicle}:${bucket}`
         let passNumber = state.passes.get(passKey)
@@ -110,14 +165,41 @@ export function generateGrowth(db: Sqlite.Database, state: GrowthState, target: 
           const at = new Date(t0.getTime() - 2 * MINUTE).toISOString()
           const id = crypto.randomUUID()
           const reasons = rand() < 0.5 ? ['plate_mismatch'] : ['superseded']
-          insertScan({ id, checkpoint_code: entry, account_id: 'bench', scanned_at: at, received_at: at, pass_number: passNumber, plate: fleetPlate(vehicle), observed_plate: reasons[0] === 'plate_mismatch' ? fleetPlate(vehicle + 1) : null, enterprise_id: firm, verdict: 'invalid', reasons: JSON.stringify(reasons), action: 'control_on_site', loop_id: null, raw: JSON.stringify({ id, token: '(bench)', checkpoint_code: entry }), response: JSON.stringify({ id, verdict: 'invalid', reasons, action: 'control_on_site' }) })
+          insertScan({
+            id,
+            checkpoint_code: entry,
+            account_id: 'bench',
+            scanned_at: at,
+            received_at: at,
+            pass_number: passNumber,
+            plate: fleetPlate(vehicle),
+            observed_plate: reasons[0] === 'plate_mismatch' ? fleetPlate(vehicle + 1) : null,
+            enterprise_id: firm,
+            verdict: 'invalid',
+            reasons: JSON.stringify(reasons),
+            action: 'control_on_site',
+            loop_id: null,
+            raw: JSON.stringify({ id, token: '(bench)', checkpoint_code: entry }),
+            response: JSON.stringify({
+              id,
+              verdict: 'invalid',
+              reasons,
+              action: 'control_on_site',
+            }),
+          })
           failedScans++
         }
       }
     })()
     state.generated = end
   }
-  return { seconds: (performance.now() - started) / 1000, open, passes, failedScans, ...writer.counts() }
+  return {
+    seconds: (performance.now() - started) / 1000,
+    open,
+    passes,
+    failedScans,
+    ...writer.counts(),
+  }
 }
 
 /**
@@ -129,21 +211,60 @@ export function generateGrowth(db: Sqlite.Database, state: GrowthState, target: 
  *   2% never seen after release: overdue alerts; closed by hand after 3 days, one in ten never
  *   1% PCR positive: pcr_positive alert, resolved and the loop closed by hand after 2 days
  */
-function story(r: number, r2: number, t0: Date, entry: string): { spec: Omit<LoopSpec, 'plate' | 'passNumber' | 'enterpriseId'>; closesAfter: number | null } {
+function story(
+  r: number,
+  r2: number,
+  t0: Date,
+  entry: string,
+): { spec: Omit<LoopSpec, 'plate' | 'passNumber' | 'enterpriseId'>; closesAfter: number | null } {
   const at = (ms: number) => new Date(t0.getTime() + ms)
   const tube = `T${t0.getTime().toString(36).toUpperCase()}`
   const arrived: EventSpec = { kind: 'arrived', at: t0, checkpoint: entry }
-  const sampled: EventSpec = { kind: 'sampled', at: at(3 * MINUTE), checkpoint: entry, data: { tube_code: tube, tests: ['pcr', 'antigen'] } }
-  const released = (dest: string): EventSpec => ({ kind: 'released', at: at(6 * MINUTE), checkpoint: entry, data: { destination_code: dest } })
-  const pcr = (ms: number, result: 'negative' | 'positive'): EventSpec => ({ kind: 'pcr_result', at: at(ms), checkpoint: entry, data: { result } })
+  const sampled: EventSpec = {
+    kind: 'sampled',
+    at: at(3 * MINUTE),
+    checkpoint: entry,
+    data: { tube_code: tube, tests: ['pcr', 'antigen'] },
+  }
+  const released = (dest: string): EventSpec => ({
+    kind: 'released',
+    at: at(6 * MINUTE),
+    checkpoint: entry,
+    data: { destination_code: dest },
+  })
+  const pcr = (ms: number, result: 'negative' | 'positive'): EventSpec => ({
+    kind: 'pcr_result',
+    at: at(ms),
+    checkpoint: entry,
+    data: { result },
+  })
   if (r < 0.6) {
-    return { spec: { entry, events: [arrived, sampled, released('HZ-DEST-BJ'), pcr(5 * HOUR, 'negative'), { kind: 'departed', at: at(6 * HOUR), checkpoint: 'HZ-DEST-BJ' }] }, closesAfter: 6 * HOUR }
+    return {
+      spec: {
+        entry,
+        events: [
+          arrived,
+          sampled,
+          released('HZ-DEST-BJ'),
+          pcr(5 * HOUR, 'negative'),
+          { kind: 'departed', at: at(6 * HOUR), checkpoint: 'HZ-DEST-BJ' },
+        ],
+      },
+      closesAfter: 6 * HOUR,
+    }
   }
   if (r < 0.85) {
     return {
       spec: {
         entry,
-        events: [arrived, sampled, released('HZ-TS-XS'), { kind: 'destination_arrived', at: at(90 * MINUTE), checkpoint: 'HZ-TS-XS' }, { kind: 'handed_over', at: at(2 * HOUR), checkpoint: 'HZ-TS-XS' }, pcr(5 * HOUR, 'negative')],
+        events: [
+          arrived,
+          sampled,
+          released('HZ-TS-XS'),
+          { kind: 'destination_arrived', at: at(90 * MINUTE), checkpoint: 'HZ-TS-XS' },
+          { kind: 'handed_over', at: at(2 * HOUR), checkpoint: 'HZ-TS-XS' },
+          pcr(5 * HOUR, 'negative'),
+        ],
       },
       closesAfter: 5 * HOUR,
     }
@@ -154,8 +275,18 @@ function story(r: number, r2: number, t0: Date, entry: string): { spec: Omit<Loo
         entry,
         events: [
           arrived,
-          { kind: 'certificate_checked', at: at(2 * MINUTE), checkpoint: entry, data: { sampled_at: new Date(t0.getTime() - 20 * HOUR).toISOString() } },
-          { kind: 'released', at: at(4 * MINUTE), checkpoint: entry, data: { destination_code: 'HZ-DEST-BJ' } },
+          {
+            kind: 'certificate_checked',
+            at: at(2 * MINUTE),
+            checkpoint: entry,
+            data: { sampled_at: new Date(t0.getTime() - 20 * HOUR).toISOString() },
+          },
+          {
+            kind: 'released',
+            at: at(4 * MINUTE),
+            checkpoint: entry,
+            data: { destination_code: 'HZ-DEST-BJ' },
+          },
           { kind: 'destination_arrived', at: at(HOUR), checkpoint: 'HZ-DEST-BJ' },
           { kind: 'departed', at: at(3 * HOUR), checkpoint: 'HZ-DEST-BJ' },
         ],
@@ -164,29 +295,76 @@ function story(r: number, r2: number, t0: Date, entry: string): { spec: Omit<Loo
     }
   }
   if (r < 0.97) {
-    const alerts: AlertSpec[] = [{ kind: 'result_overdue', openedAt: at(8 * HOUR + 4 * MINUTE), status: 'resolved', resolvedAt: at(10 * HOUR + 30 * MINUTE) }]
-    return { spec: { entry, events: [arrived, sampled, released('HZ-DEST-BJ'), pcr(10 * HOUR, 'negative'), { kind: 'departed', at: at(11 * HOUR), checkpoint: 'HZ-DEST-BJ' }], alerts }, closesAfter: 11 * HOUR }
+    const alerts: AlertSpec[] = [
+      {
+        kind: 'result_overdue',
+        openedAt: at(8 * HOUR + 4 * MINUTE),
+        status: 'resolved',
+        resolvedAt: at(10 * HOUR + 30 * MINUTE),
+      },
+    ]
+    return {
+      spec: {
+        entry,
+        events: [
+          arrived,
+          sampled,
+          released('HZ-DEST-BJ'),
+          pcr(10 * HOUR, 'negative'),
+          { kind: 'departed', at: at(11 * HOUR), checkpoint: 'HZ-DEST-BJ' },
+        ],
+        alerts,
+      },
+      closesAfter: 11 * HOUR,
+    }
   }
   if (r < 0.99) {
     const neglected = r2 < 0.1
     const closeAt = at(3 * DAY)
     const status = neglected ? (r2 < 0.05 ? 'open' : 'acknowledged') : 'resolved'
     const alerts: AlertSpec[] = [
-      { kind: 'destination_overdue', openedAt: at(6 * HOUR + 7 * MINUTE), status, resolvedAt: closeAt },
+      {
+        kind: 'destination_overdue',
+        openedAt: at(6 * HOUR + 7 * MINUTE),
+        status,
+        resolvedAt: closeAt,
+      },
       { kind: 'result_overdue', openedAt: at(8 * HOUR + 4 * MINUTE), status, resolvedAt: closeAt },
     ]
     return {
-      spec: { entry, events: [arrived, sampled, released('HZ-DEST-BJ')], alerts, manualClose: neglected ? undefined : { at: closeAt, note: '车辆已离开本市, 核实后关闭 (bench)' } },
+      spec: {
+        entry,
+        events: [arrived, sampled, released('HZ-DEST-BJ')],
+        alerts,
+        manualClose: neglected
+          ? undefined
+          : { at: closeAt, note: '车辆已离开本市, 核实后关闭 (bench)' },
+      },
       closesAfter: neglected ? null : 3 * DAY,
     }
   }
   const closeAt = at(2 * DAY)
   const alerts: AlertSpec[] = [
-    { kind: 'pcr_positive', openedAt: at(5 * HOUR + MINUTE), status: 'resolved', resolvedAt: closeAt },
-    { kind: 'destination_overdue', openedAt: at(6 * HOUR + 7 * MINUTE), status: 'resolved', resolvedAt: closeAt },
+    {
+      kind: 'pcr_positive',
+      openedAt: at(5 * HOUR + MINUTE),
+      status: 'resolved',
+      resolvedAt: closeAt,
+    },
+    {
+      kind: 'destination_overdue',
+      openedAt: at(6 * HOUR + 7 * MINUTE),
+      status: 'resolved',
+      resolvedAt: closeAt,
+    },
   ]
   return {
-    spec: { entry, events: [arrived, sampled, released('HZ-DEST-BJ'), pcr(5 * HOUR, 'positive')], alerts, manualClose: { at: closeAt, note: '阳性: 已就地管控并移交 (bench)' } },
+    spec: {
+      entry,
+      events: [arrived, sampled, released('HZ-DEST-BJ'), pcr(5 * HOUR, 'positive')],
+      alerts,
+      manualClose: { at: closeAt, note: '阳性: 已就地管控并移交 (bench)' },
+    },
     closesAfter: 2 * DAY,
   }
 }
@@ -218,21 +396,37 @@ export interface PageQueryOptions {
 }
 
 /** What each page runs, as the page runs it (see src/ui/pages/*.tsx). */
-function pageReads(db: Kysely<Database>, o: PageQueryOptions & { loopId: string }): Record<string, { page: string; read: () => Promise<unknown[]> }> {
+function pageReads(
+  db: Kysely<Database>,
+  o: PageQueryOptions & { loopId: string },
+): Record<string, { page: string; read: () => Promise<unknown[]> }> {
   const firm = { coordinator: false, enterpriseId: o.enterpriseId }
   return {
     page_open_loops: { page: '/ui/loops', read: () => openLoopsAlertingFirst(db, 300) },
-    page_alerts: { page: '/ui/alerts', read: () => listAlertsWithPlate(db, { status: 'active', limit: 300 }) },
+    page_alerts: {
+      page: '/ui/alerts',
+      read: () => listAlertsWithPlate(db, { status: 'active', limit: 300 }),
+    },
     page_loop: {
       page: '/ui/loops/:id',
       read: async () => {
-        const [loop, events, alerts] = await Promise.all([findLoop(db, o.loopId), loopEvents(db, o.loopId), alertsOfLoop(db, o.loopId)])
+        const [loop, events, alerts] = await Promise.all([
+          findLoop(db, o.loopId),
+          loopEvents(db, o.loopId),
+          alertsOfLoop(db, o.loopId),
+        ])
         return [loop, ...events, ...alerts]
       },
     },
     page_arrivals: {
       page: '/ui/arrivals',
-      read: () => listArrivalReports(db, { checkpoints: [o.checkpoint], from: new Date(o.now.getTime() - 48 * HOUR), now: o.now, limit: 300 }),
+      read: () =>
+        listArrivalReports(db, {
+          checkpoints: [o.checkpoint],
+          from: new Date(o.now.getTime() - 48 * HOUR),
+          now: o.now,
+          limit: 300,
+        }),
     },
     page_passes: {
       page: '/ui/passes',
@@ -248,7 +442,10 @@ function pageReads(db: Kysely<Database>, o: PageQueryOptions & { loopId: string 
 }
 
 /** Times each page's reads on `file` (opened read-only): the first run, then the median of `runs`. */
-export async function timePageQueries(file: string, o: PageQueryOptions): Promise<Record<string, PageQueryTiming>> {
+export async function timePageQueries(
+  file: string,
+  o: PageQueryOptions,
+): Promise<Record<string, PageQueryTiming>> {
   const sqlite = new Sqlite(file, { readonly: true })
   const seen: CompiledQuery[] = []
   const db = new Kysely<Database>({
@@ -258,9 +455,14 @@ export async function timePageQueries(file: string, o: PageQueryOptions): Promis
     },
   })
   try {
-    const loopId = sqlite.prepare('SELECT id FROM loops WHERE plate = ? ORDER BY opened_at DESC LIMIT 1').pluck().get(o.plate) as string | undefined
+    const loopId = sqlite
+      .prepare('SELECT id FROM loops WHERE plate = ? ORDER BY opened_at DESC LIMIT 1')
+      .pluck()
+      .get(o.plate) as string | undefined
     const out: Record<string, PageQueryTiming> = {}
-    for (const [name, { page, read }] of Object.entries(pageReads(db, { ...o, loopId: loopId ?? '' }))) {
+    for (const [name, { page, read }] of Object.entries(
+      pageReads(db, { ...o, loopId: loopId ?? '' }),
+    )) {
       const times: number[] = []
       let rows = 0
       for (let i = 0; i <= o.runs; i++) {
@@ -273,10 +475,21 @@ export async function timePageQueries(file: string, o: PageQueryOptions): Promis
       warm.sort((a, b) => a - b)
       const sql = seen.map((q) => ({
         sql: q.sql,
-        plan: (sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail),
+        plan: (
+          sqlite.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...(q.parameters as unknown[])) as {
+            detail: string
+          }[]
+        ).map((r) => r.detail),
       }))
       const ms = (x: number) => Math.round(x * 100) / 100
-      out[name] = { page, rows, cold_ms: ms(cold), median_ms: ms(warm[Math.floor(warm.length / 2)] ?? cold), max_ms: ms(warm.at(-1) ?? cold), sql }
+      out[name] = {
+        page,
+        rows,
+        cold_ms: ms(cold),
+        median_ms: ms(warm[Math.floor(warm.length / 2)] ?? cold),
+        max_ms: ms(warm.at(-1) ?? cold),
+        sql,
+      }
     }
     return out
   } finally {

@@ -81,8 +81,20 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
           timeouts: result.timeouts,
           seconds,
           rps: ok / seconds,
-          latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max, mean: result.latency.average },
-          steadyLatencyMs: (steady.sort((a, b) => a - b), { p50: percentile(steady, 50), p99: percentile(steady, 99), max: steady.at(-1) ?? NaN }),
+          latencyMs: {
+            p50: result.latency.p50,
+            p90: result.latency.p90,
+            p99: result.latency.p99,
+            max: result.latency.max,
+            mean: result.latency.average,
+          },
+          steadyLatencyMs:
+            (steady.sort((a, b) => a - b),
+            {
+              p50: percentile(steady, 50),
+              p99: percentile(steady, 99),
+              max: steady.at(-1) ?? NaN,
+            }),
           firstAnswerMs: { max: Math.max(...first), connections: first.length },
         })
       },
@@ -101,11 +113,21 @@ export function runLoad(o: LoadOptions): Promise<LoadResult> {
   })
 }
 
-export const percentile = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN)
-export const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50)
+export const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN
+export const median = (xs: number[]) =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  )
 
 /** Runs `work(i)` for i < count with `concurrency` in flight, until done or `seconds` pass. */
-export async function pool<T>(count: number, concurrency: number, seconds: number, work: (i: number) => Promise<T>) {
+export async function pool<T>(
+  count: number,
+  concurrency: number,
+  seconds: number,
+  work: (i: number) => Promise<T>,
+) {
   const deadline = performance.now() + seconds * 1000
   const results: T[] = []
   const latencies: number[] = []
@@ -138,6 +160,10 @@ export async function pool<T>(count: number, concurrency: number, seconds: numbe
     errors: Object.fromEntries(errors),
     seconds: seconds_,
     perSecond: results.length / seconds_,
-    latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) ?? NaN },
+    latencyMs: {
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? NaN,
+    },
   }
 }

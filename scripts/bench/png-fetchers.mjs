@@ -20,7 +20,10 @@ await Promise.all(
       const k = requested++
       const width = maxWidth - (Math.floor(k / numbers.length) % 512)
       try {
-        const response = await fetch(`${url}/api/v1/passes/${numbers[k % numbers.length]}/qr.png?width=${width}`, { headers: { authorization: `Bearer ${token}` } })
+        const response = await fetch(
+          `${url}/api/v1/passes/${numbers[k % numbers.length]}/qr.png?width=${width}`,
+          { headers: { authorization: `Bearer ${token}` } },
+        )
         bytes += (await response.arrayBuffer()).byteLength
         statuses[response.status] = (statuses[response.status] ?? 0) + 1
       } catch (error) {
@@ -29,4 +32,6 @@ await Promise.all(
     }
   }),
 )
-console.log(JSON.stringify({ requested, statuses, bytes, seconds: (performance.now() - started) / 1000 }))
+console.log(
+  JSON.stringify({ requested, statuses, bytes, seconds: (performance.now() - started) / 1000 }),
+)

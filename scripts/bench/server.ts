@@ -46,7 +46,12 @@ export function cpuSplit(pid: number, before: Map<number, number>, after: Map<nu
   const others = used.filter((t) => t.tid !== pid).sort((a, b) => b.ms - a.ms)
   const busiest = others[0]?.ms ?? 0
   const rest = others.slice(1).reduce((sum, t) => sum + t.ms, 0)
-  return { main_ms: main, busiest_other_thread_ms: busiest, other_threads_ms: rest, total_ms: main + busiest + rest }
+  return {
+    main_ms: main,
+    busiest_other_thread_ms: busiest,
+    other_threads_ms: rest,
+    total_ms: main + busiest + rest,
+  }
 }
 
 /**
@@ -61,7 +66,8 @@ export function watchCpu(pid: number) {
     const loader = process.cpuUsage(loaderBefore)
     const loaderMs = (loader.user + loader.system) / 1000
     const split = cpuSplit(pid, serverBefore, threadCpuMs(pid))
-    const per = (ms: number) => Math.round(((ms * 1000) / Math.max(1, units)) * 10 ** digits) / 10 ** digits
+    const per = (ms: number) =>
+      Math.round(((ms * 1000) / Math.max(1, units)) * 10 ** digits) / 10 ** digits
     return {
       main_us: per(split.main_ms),
       write_thread_us: per(split.busiest_other_thread_ms),
@@ -80,7 +86,8 @@ export interface Memory {
 export function readMemory(pid: number): Memory | null {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
+    const kb = (name: string) =>
+      Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
     return { rssMb: kb('VmRSS') / 1024, hwmMb: kb('VmHWM') / 1024 }
   } catch {
     return null
@@ -113,12 +120,23 @@ export async function startServer(options: StartOptions): Promise<Server> {
   const port = await freePort()
   // TypeScript entries run through tsx; the bundled server (.mjs) runs as plain JavaScript.
   const loader = options.entry.endsWith('.ts') ? ['--import', 'tsx'] : []
-  const args = [...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []), ...(options.nodeArgs ?? []), ...loader, options.entry]
+  const args = [
+    ...(options.profileDir ? ['--cpu-prof', '--cpu-prof-dir', options.profileDir] : []),
+    ...(options.nodeArgs ?? []),
+    ...loader,
+    options.entry,
+  ]
   const log = createWriteStream(options.logFile, { flags: 'a' })
   const started = performance.now()
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production' },
+    env: {
+      ...process.env,
+      ...options.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'production',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.pipe(log, { end: false })
@@ -128,10 +146,15 @@ export async function startServer(options: StartOptions): Promise<Server> {
   const url = `http://127.0.0.1:${port}`
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (exited !== undefined) throw new Error(`${options.entry} exited (${exited}) before answering; see ${options.logFile}`)
+    if (exited !== undefined)
+      throw new Error(
+        `${options.entry} exited (${exited}) before answering; see ${options.logFile}`,
+      )
     if (Date.now() > deadline) {
       child.kill('SIGKILL')
-      throw new Error(`${options.entry} did not answer ${options.health} within 60 s; see ${options.logFile}`)
+      throw new Error(
+        `${options.entry} did not answer ${options.health} within 60 s; see ${options.logFile}`,
+      )
     }
     try {
       const response = await fetch(url + options.health)

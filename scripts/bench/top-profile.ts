@@ -75,7 +75,11 @@ export function newestProfile(path: string): string {
   if (!statSync(path).isDirectory()) return path
   const files = readdirSync(path)
     .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => ({ file: join(path, f), mtime: statSync(join(path, f)).mtimeMs, main: /\.\d+\.0\.\d+\.cpuprofile$/.test(f) }))
+    .map((f) => ({
+      file: join(path, f),
+      mtime: statSync(join(path, f)).mtimeMs,
+      main: /\.\d+\.0\.\d+\.cpuprofile$/.test(f),
+    }))
     .sort((a, b) => Number(b.main) - Number(a.main) || b.mtime - a.mtime)
   if (!files[0]) throw new Error(`no .cpuprofile in ${path}`)
   return files[0].file
@@ -123,7 +127,10 @@ function decodeMappings(mappings: string): [number, number][][] {
  * code has that function at that column (the file may have changed since).
  */
 class SourceLocator {
-  private bySource?: Map<string, { code: string; mappings: string; mtime: number; decoded?: [number, number][][] }[]>
+  private bySource?: Map<
+    string,
+    { code: string; mappings: string; mtime: number; decoded?: [number, number][][] }[]
+  >
 
   private load() {
     const dir = join(tmpdir(), `tsx-${userInfo().uid}`)
@@ -132,7 +139,10 @@ class SourceLocator {
     for (const name of readdirSync(dir)) {
       try {
         const file = join(dir, name)
-        const entry = JSON.parse(readFileSync(file, 'utf8')) as { code?: string; map?: { sources?: string[]; mappings?: string } }
+        const entry = JSON.parse(readFileSync(file, 'utf8')) as {
+          code?: string
+          map?: { sources?: string[]; mappings?: string }
+        }
         const source = entry.map?.sources?.[0]
         if (!entry.code || !source || !entry.map?.mappings) continue
         const list = this.bySource.get(source) ?? []
@@ -151,7 +161,10 @@ class SourceLocator {
     if (!this.bySource) this.load()
     const candidates = this.bySource!.get(fileURLToPath(url))
     if (!candidates?.length) return null
-    const named = name && name !== '(anonymous)' ? candidates.find((c) => c.code.slice(0, column).endsWith(name)) : undefined
+    const named =
+      name && name !== '(anonymous)'
+        ? candidates.find((c) => c.code.slice(0, column).endsWith(name))
+        : undefined
     const entry = named ?? candidates[0]
     entry.decoded ??= decodeMappings(entry.mappings)
     const segments = entry.decoded[line]
@@ -196,7 +209,12 @@ export function summariseProfile(path: string, top = 25): ProfileSummary {
     const name = n.callFrame.functionName || (where ? '(anonymous)' : '(unknown)')
     const original = locator.locate(url, lineNumber, columnNumber, name)
     const position = original !== null ? `${original}` : `${lineNumber + 1}:${columnNumber + 1}`
-    k = { key: `${name}\u0000${where}:${position}`, name, where: where ? `${where}:${position}` : '', file: where }
+    k = {
+      key: `${name}\u0000${where}:${position}`,
+      name,
+      where: where ? `${where}:${position}` : '',
+      file: where,
+    }
     located.set(n.id, k)
     return k
   }
@@ -247,8 +265,13 @@ export function summariseProfile(path: string, top = 25): ProfileSummary {
     rows
       .sort((a, b) => b.ms - a.ms)
       .slice(0, top)
-      .map((r) => ({ ...r, ms: Math.round(r.ms * 10) / 10, percent: Math.round((r.ms / totalMs) * 1000) / 10 }))
-  const fromMap = (m: Map<string, number>) => [...m].map(([name, ms]) => ({ name, where: '', ms, percent: 0 }))
+      .map((r) => ({
+        ...r,
+        ms: Math.round(r.ms * 10) / 10,
+        percent: Math.round((r.ms / totalMs) * 1000) / 10,
+      }))
+  const fromMap = (m: Map<string, number>) =>
+    [...m].map(([name, ms]) => ({ name, where: '', ms, percent: 0 }))
   return {
     file,
     totalMs: Math.round(totalMs),
@@ -265,13 +288,19 @@ export function formatSummary(s: ProfileSummary): string {
   const table = (title: string, rows: ProfileRow[], withWhere = true) => {
     lines.push('', title)
     lines.push(`  ${'ms'.padStart(9)} ${'%'.padStart(6)}  function${withWhere ? ' — where' : ''}`)
-    for (const r of rows) lines.push(`  ${r.ms.toFixed(1).padStart(9)} ${r.percent.toFixed(1).padStart(6)}  ${r.name}${withWhere && r.where ? ` — ${r.where}` : ''}`)
+    for (const r of rows)
+      lines.push(
+        `  ${r.ms.toFixed(1).padStart(9)} ${r.percent.toFixed(1).padStart(6)}  ${r.name}${withWhere && r.where ? ` — ${r.where}` : ''}`,
+      )
   }
   lines.push(`profile ${s.file}: ${s.samples} samples, ${(s.totalMs / 1000).toFixed(1)} s`)
   table(`top ${s.topSelf.length} functions by self time`, s.topSelf)
   table('self time by file', s.byFile, false)
   table('self time by package / src folder', s.byPackage, false)
-  table(`top ${s.topTotalInRepo.length} functions of this repository by total (inclusive) time`, s.topTotalInRepo)
+  table(
+    `top ${s.topTotalInRepo.length} functions of this repository by total (inclusive) time`,
+    s.topTotalInRepo,
+  )
   return lines.join('\n')
 }
 

@@ -15,7 +15,13 @@ export const AlertSchema = z
     resolved_by: z.string().nullable(),
     resolved_at: z.string().nullable(),
     note: z.string().nullable(),
-    round: z.number().openapi({ description: 'the loop round it belongs to: retests ordered (positives, results) or deadlines set (destination)' }),
-    outcome: z.string().nullable().openapi({ description: 'for a positive result: what its resolution allowed' }),
+    round: z.number().openapi({
+      description:
+        'the loop round it belongs to: retests ordered (positives, results) or deadlines set (destination)',
+    }),
+    outcome: z
+      .string()
+      .nullable()
+      .openapi({ description: 'for a positive result: what its resolution allowed' }),
   })
   .openapi('Alert')

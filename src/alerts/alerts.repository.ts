@@ -25,7 +25,9 @@ export function alertsQuery(db: Kysely<Database>, q: AlertFilter): AlertQuery {
   if (q.loopId) query = query.where('alerts.loop_id', '=', q.loopId)
   if (q.notifying) {
     const codes = q.notifying
-    query = query.where(sql<boolean>`EXISTS (SELECT 1 FROM json_each(alerts.details, '$.notify') WHERE value IN (${sql.join(codes)}))`)
+    query = query.where(
+      sql<boolean>`EXISTS (SELECT 1 FROM json_each(alerts.details, '$.notify') WHERE value IN (${sql.join(codes)}))`,
+    )
   }
   return mostUrgentFirst(query, q)
 }
@@ -41,11 +43,20 @@ function mostUrgentFirst(query: AlertQuery, q: AlertFilter): AlertQuery {
 }
 
 /** A page of `alertsQuery`, each alert with its loop's plate (the coordinators' alert board). */
-export function listAlertsWithPlate(db: Kysely<Database>, q: AlertFilter & { limit: number; offset?: number }): Promise<(AlertRow & { plate: string | null })[]> {
+export function listAlertsWithPlate(
+  db: Kysely<Database>,
+  q: AlertFilter & { limit: number; offset?: number },
+): Promise<(AlertRow & { plate: string | null })[]> {
   return alertsQuery(db, q)
     .limit(q.limit)
     .offset(q.offset ?? 0)
-    .select((eb) => eb.selectFrom('loops').select('loops.plate').whereRef('loops.id', '=', 'alerts.loop_id').as('plate'))
+    .select((eb) =>
+      eb
+        .selectFrom('loops')
+        .select('loops.plate')
+        .whereRef('loops.id', '=', 'alerts.loop_id')
+        .as('plate'),
+    )
     .execute()
 }
 
@@ -55,7 +66,13 @@ export function findAlert(db: Kysely<Database>, id: string): Promise<AlertRow | 
 
 /** A loop's alerts in the order they opened. */
 export function alertsOfLoop(db: Kysely<Database>, loopId: string): Promise<AlertRow[]> {
-  return db.selectFrom('alerts').selectAll().where('loop_id', '=', loopId).orderBy('opened_at').orderBy('kind').execute()
+  return db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('loop_id', '=', loopId)
+    .orderBy('opened_at')
+    .orderBy('kind')
+    .execute()
 }
 
 /** The alert as every response shows it. */

@@ -1,7 +1,12 @@
 import type { ColumnType, Selectable } from 'kysely'
 
 /** What a loop can alert about; the loop's rules decide when (loops/ imports this list, not the reverse). */
-export const ALERT_KINDS = ['pcr_positive', 'antigen_positive', 'result_overdue', 'destination_overdue'] as const
+export const ALERT_KINDS = [
+  'pcr_positive',
+  'antigen_positive',
+  'result_overdue',
+  'destination_overdue',
+] as const
 export type AlertKind = (typeof ALERT_KINDS)[number]
 
 export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved'] as const

@@ -19,12 +19,16 @@ export function alertRoutes(deps: Deps) {
       path: '/alerts',
       tags: ['alerts'],
       summary: 'Alerts, most urgent first: open before acknowledged, positives first, newest first',
-      description: 'Coordinators see all; checkpoint staff see the alerts that name one of their checkpoints to be told.',
+      description:
+        'Coordinators see all; checkpoint staff see the alerts that name one of their checkpoints to be told.',
       security: bearer,
       middleware: [allow('coordinator', 'checkpoint')],
       request: {
         query: z.object({
-          status: z.enum(['open', 'acknowledged', 'resolved', 'active']).optional().openapi({ description: '`active`: open or acknowledged' }),
+          status: z
+            .enum(['open', 'acknowledged', 'resolved', 'active'])
+            .optional()
+            .openapi({ description: '`active`: open or acknowledged' }),
           kind: z.enum(ALERT_KINDS).optional(),
           loop_id: z.string().max(64).optional(),
           ...pageParams({ limit: 200, max: 1000 }),

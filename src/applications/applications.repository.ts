@@ -8,16 +8,27 @@ export function findApplication(db: Kysely<Database>, id: string) {
 }
 
 /** The stored crew (JSON, sealed) of an application, for a pass's view (see `maskedCrew`). */
-export async function applicationCrew(db: Kysely<Database>, id: string): Promise<string | undefined> {
-  return (await db.selectFrom('applications').select('crew').where('id', '=', id).executeTakeFirst())?.crew
+export async function applicationCrew(
+  db: Kysely<Database>,
+  id: string,
+): Promise<string | undefined> {
+  return (
+    await db.selectFrom('applications').select('crew').where('id', '=', id).executeTakeFirst()
+  )?.crew
 }
 
-export function listApplications(db: Kysely<Database>, filter: { status?: ApplicationStatus; enterpriseId?: string; limit: number; offset: number }) {
+export function listApplications(
+  db: Kysely<Database>,
+  filter: { status?: ApplicationStatus; enterpriseId?: string; limit: number; offset: number },
+) {
   return applicationsQuery(db, filter).limit(filter.limit).offset(filter.offset).execute()
 }
 
 /** The applications matching `filter`, newest first: the API pages and counts this one query. */
-export function applicationsQuery(db: Kysely<Database>, filter: { status?: ApplicationStatus; enterpriseId?: string }) {
+export function applicationsQuery(
+  db: Kysely<Database>,
+  filter: { status?: ApplicationStatus; enterpriseId?: string },
+) {
   let query = db.selectFrom('applications').selectAll()
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
@@ -25,7 +36,10 @@ export function applicationsQuery(db: Kysely<Database>, filter: { status?: Appli
 }
 
 /** Encrypts each member's ID number and phone and keeps only their masked forms in clear. */
-export async function sealCrew(dataKey: string, crew: { name: string; id_number: string; phone: string }[]): Promise<StoredCrewMember[]> {
+export async function sealCrew(
+  dataKey: string,
+  crew: { name: string; id_number: string; phone: string }[],
+): Promise<StoredCrewMember[]> {
   return Promise.all(
     crew.map(async (m) => ({
       name: m.name,
@@ -38,9 +52,17 @@ export async function sealCrew(dataKey: string, crew: { name: string; id_number:
 }
 
 export const maskedCrew = (crew: string) =>
-  (JSON.parse(crew) as StoredCrewMember[]).map((m) => ({ name: m.name, id_number: m.id_number_masked, phone: m.phone_masked }))
+  (JSON.parse(crew) as StoredCrewMember[]).map((m) => ({
+    name: m.name,
+    id_number: m.id_number_masked,
+    phone: m.phone_masked,
+  }))
 
-export function destinationView(row: { destination_station_code: string | null; destination_region_code: string; destination_address: string | null }) {
+export function destinationView(row: {
+  destination_station_code: string | null
+  destination_region_code: string
+  destination_address: string | null
+}) {
   return row.destination_station_code
     ? { station_code: row.destination_station_code, region_code: row.destination_region_code }
     : { region_code: row.destination_region_code, address: row.destination_address ?? '' }
@@ -67,13 +89,18 @@ export function applicationView(row: ApplicationRow) {
 }
 
 /** The plate's passes whose stored status is `active` (expired ones included), for the supersession rule. */
-export function activePassesOfPlate(db: Kysely<Database>, plate: string, filter: { enterpriseId?: string; exceptApplicationId?: string } = {}) {
+export function activePassesOfPlate(
+  db: Kysely<Database>,
+  plate: string,
+  filter: { enterpriseId?: string; exceptApplicationId?: string } = {},
+) {
   let query = db
     .selectFrom('passes')
     .select(['number', 'enterprise_id', 'valid_from', 'valid_until'])
     .where('plate', '=', plate)
     .where('status', '=', 'active')
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
-  if (filter.exceptApplicationId) query = query.where('application_id', '!=', filter.exceptApplicationId)
+  if (filter.exceptApplicationId)
+    query = query.where('application_id', '!=', filter.exceptApplicationId)
   return query.orderBy('valid_from').execute()
 }

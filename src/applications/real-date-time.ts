@@ -4,7 +4,8 @@ import { z } from '@hono/zod-openapi'
  * `2026-03-01T08:00:00+08:00`: date, time with seconds (a fraction allowed), and `Z` or an offset.
  * The offset is required: a time without one means a different moment to every reader.
  */
-const SHAPE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|([+-])(\d{2}):(\d{2}))$/
+const SHAPE =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|([+-])(\d{2}):(\d{2}))$/
 
 /** UTC offsets in use on Earth run from −12:00 to +14:00; anything beyond is a typo. */
 const MIN_OFFSET_MINUTES = -12 * 60
@@ -25,12 +26,20 @@ export function daysInMonth(year: number, month: number): number {
 export function dateTimeProblem(text: string): string | null {
   const parts = SHAPE.exec(text)
   if (!parts) return 'an ISO 8601 date and time with an offset, e.g. 2026-03-01T08:00:00+08:00'
-  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [number, number, number, number, number, number]
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   if (month < 1 || month > 12) return `${parts[2]} is not a month`
   if (day < 1 || day > daysInMonth(year, month)) {
     return `${parts[1]}-${parts[2]}-${parts[3]} is not a calendar date (that month has ${daysInMonth(year, month)} days)`
   }
-  if (hour > 23 || minute > 59 || second > 59) return `${parts[4]}:${parts[5]}:${parts[6]} is not a time of day`
+  if (hour > 23 || minute > 59 || second > 59)
+    return `${parts[4]}:${parts[5]}:${parts[6]} is not a time of day`
   if (parts[7]) {
     const offsetHours = Number(parts[8])
     const offsetMinutes = Number(parts[9])

@@ -14,10 +14,15 @@ import { findEnterprise } from '../enterprises/enterprises.repository.ts'
 import { planSupersession, supersessionConflict } from './supersession.ts'
 import { checkDestination } from './destination-check.ts'
 import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
-import { activePassesOfPlate, applicationView, applicationsQuery, findApplication, sealCrew } from './applications.repository.ts'
+import {
+  activePassesOfPlate,
+  applicationView,
+  applicationsQuery,
+  findApplication,
+  sealCrew,
+} from './applications.repository.ts'
 import { Application, ApplicationBody, ReasonBody } from './schemas.ts'
 import { validityProblem } from './rules.ts'
-
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
 const MINUTE = 60_000
@@ -31,7 +36,8 @@ export function applicationRoutes(deps: Deps) {
   /** The application, if the caller may see it: coordinators all, an enterprise its own (else 404). */
   async function visibleApplication(principal: Principal, id: string): Promise<ApplicationRow> {
     const row = await findApplication(store.db, id)
-    if (!row || (!isCoordinator(principal) && row.enterprise_id !== principal.enterpriseId)) throw notFound('application')
+    if (!row || (!isCoordinator(principal) && row.enterprise_id !== principal.enterpriseId))
+      throw notFound('application')
     return row
   }
 
@@ -52,12 +58,22 @@ export function applicationRoutes(deps: Deps) {
       const now = deps.clock()
       const enterprise = await findEnterprise(store.db, principal.enterpriseId!)
       if (!enterprise || enterprise.whitelist_status !== 'active') {
-        throw conflict('enterprise_not_whitelisted', 'only an enterprise active on the whitelist may apply for passes')
+        throw conflict(
+          'enterprise_not_whitelisted',
+          'only an enterprise active on the whitelist may apply for passes',
+        )
       }
       const validFrom = toMinute(body.valid_from)
       const validUntil = toMinute(body.valid_until)
-      const window = validityProblem(validFrom, validUntil, now, deps.config.MAX_PASS_DAYS, deps.config.MAX_APPLICATION_LEAD_DAYS)
-      if (window) throw badRequest('invalid_validity', `${window.field}: ${window.message}`, [window])
+      const window = validityProblem(
+        validFrom,
+        validUntil,
+        now,
+        deps.config.MAX_PASS_DAYS,
+        deps.config.MAX_APPLICATION_LEAD_DAYS,
+      )
+      if (window)
+        throw badRequest('invalid_validity', `${window.field}: ${window.message}`, [window])
       // Told at once, against the firm's own passes only: another firm's claim on the plate is
       // never revealed to the applicant (the coordinator meets it at approval).
       const overlap = planSupersession({
@@ -75,19 +91,36 @@ export function applicationRoutes(deps: Deps) {
       let regionCode: string
       let address: string | null = null
       if ('station_code' in body.destination) {
-        const station = await store.db.selectFrom('stations').selectAll().where('code', '=', body.destination.station_code).executeTakeFirst()
-        if (!station) throw badRequest('unknown_station', `station ${body.destination.station_code} does not exist`, [{ field: 'destination.station_code', message: 'no such station' }])
+        const station = await store.db
+          .selectFrom('stations')
+          .selectAll()
+          .where('code', '=', body.destination.station_code)
+          .executeTakeFirst()
+        if (!station)
+          throw badRequest(
+            'unknown_station',
+            `station ${body.destination.station_code} does not exist`,
+            [{ field: 'destination.station_code', message: 'no such station' }],
+          )
         if (!station.is_open) throw conflict('station_closed', `station ${station.code} is closed`)
         stationCode = station.code
         regionCode = station.region_code
       } else {
         if (!(await findRegion(store.db, body.destination.region_code))) {
-          throw badRequest('unknown_region', `destination region ${body.destination.region_code} does not exist`, [{ field: 'destination.region_code', message: 'no such region' }])
+          throw badRequest(
+            'unknown_region',
+            `destination region ${body.destination.region_code} does not exist`,
+            [{ field: 'destination.region_code', message: 'no such region' }],
+          )
         }
         regionCode = body.destination.region_code
         address = body.destination.address
       }
-      await checkDestination(store.db, { origin_region_code: body.origin_region_code, destination_station_code: stationCode, destination_region_code: regionCode })
+      await checkDestination(store.db, {
+        origin_region_code: body.origin_region_code,
+        destination_station_code: stationCode,
+        destination_region_code: regionCode,
+      })
 
       const row: ApplicationRow = {
         id: crypto.randomUUID(),
@@ -112,9 +145,18 @@ export function applicationRoutes(deps: Deps) {
       }
       const view = applicationView(row)
       await store.atomic([
-        abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`, 'enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist'),
+        abortUnless(
+          sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`,
+          'enterprise_not_whitelisted',
+          'the enterprise is no longer active on the whitelist',
+        ),
         store.db.insertInto('applications').values(row),
-        auditEntry(now, { actor: actorOf(principal), action: 'application.submit', subject: `application:${row.id}`, after: view }),
+        auditEntry(now, {
+          actor: actorOf(principal),
+          action: 'application.submit',
+          subject: `application:${row.id}`,
+          after: view,
+        }),
       ])
       return c.json(view, 201)
     },
@@ -141,7 +183,10 @@ export function applicationRoutes(deps: Deps) {
       const principal = c.get('principal')!
       const query = c.req.valid('query')
       const enterpriseId = isCoordinator(principal) ? query.enterprise_id : principal.enterpriseId!
-      const { rows, total } = await readPage(applicationsQuery(store.db, { ...query, enterpriseId }), query)
+      const { rows, total } = await readPage(
+        applicationsQuery(store.db, { ...query, enterpriseId }),
+        query,
+      )
       return c.json(rows.map(applicationView), 200, pageHeaders(c, query, total))
     },
   )
@@ -157,18 +202,38 @@ export function applicationRoutes(deps: Deps) {
       request: { params: IdParam },
       responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
     }),
-    async (c) => c.json(applicationView(await visibleApplication(c.get('principal')!, c.req.valid('param').id)), 200),
+    async (c) =>
+      c.json(
+        applicationView(await visibleApplication(c.get('principal')!, c.req.valid('param').id)),
+        200,
+      ),
   )
 
   /** Ends a submitted application without a pass: rejected by a coordinator or withdrawn by its firm. */
-  async function closeApplication(principal: Principal, id: string, status: 'rejected' | 'withdrawn', reason: string) {
+  async function closeApplication(
+    principal: Principal,
+    id: string,
+    status: 'rejected' | 'withdrawn',
+    reason: string,
+  ) {
     const row = await visibleApplication(principal, id)
-    if (row.status !== 'submitted') throw conflict('application_not_submitted', `the application is ${row.status}`)
+    if (row.status !== 'submitted')
+      throw conflict('application_not_submitted', `the application is ${row.status}`)
     const now = deps.clock()
     const actor = actorOf(principal)
-    const after: ApplicationRow = { ...row, status, decision_reason: reason, decided_by: actor, decided_at: now.toISOString() }
+    const after: ApplicationRow = {
+      ...row,
+      status,
+      decision_reason: reason,
+      decided_by: actor,
+      decided_at: now.toISOString(),
+    }
     await store.atomic([
-      abortUnless(sql`(SELECT status FROM applications WHERE id = ${row.id}) = 'submitted'`, 'application_not_submitted', 'the application was decided meanwhile'),
+      abortUnless(
+        sql`(SELECT status FROM applications WHERE id = ${row.id}) = 'submitted'`,
+        'application_not_submitted',
+        'the application was decided meanwhile',
+      ),
       store.db
         .updateTable('applications')
         .set({ status, decision_reason: reason, decided_by: actor, decided_at: after.decided_at })
@@ -196,7 +261,15 @@ export function applicationRoutes(deps: Deps) {
       responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
     }),
     async (c) =>
-      c.json(await closeApplication(c.get('principal')!, c.req.valid('param').id, 'rejected', c.req.valid('json').reason), 200),
+      c.json(
+        await closeApplication(
+          c.get('principal')!,
+          c.req.valid('param').id,
+          'rejected',
+          c.req.valid('json').reason,
+        ),
+        200,
+      ),
   )
 
   app.openapi(
@@ -210,9 +283,17 @@ export function applicationRoutes(deps: Deps) {
       request: { params: IdParam },
       responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
     }),
-    async (c) => c.json(await closeApplication(c.get('principal')!, c.req.valid('param').id, 'withdrawn', 'withdrawn by the applicant'), 200),
+    async (c) =>
+      c.json(
+        await closeApplication(
+          c.get('principal')!,
+          c.req.valid('param').id,
+          'withdrawn',
+          'withdrawn by the applicant',
+        ),
+        200,
+      ),
   )
 
   return app
 }
-

@@ -18,11 +18,15 @@ export type RoutingProblem = { code: 'transfer_station_required'; message: strin
  * The routing rule: from a high-risk origin the goods go to a transfer station; from medium either
  * destination is fine; from low no pass is needed, though one may still be issued.
  */
-export function routingProblem(originRisk: RiskLevel, destinationIsStation: boolean): RoutingProblem {
+export function routingProblem(
+  originRisk: RiskLevel,
+  destinationIsStation: boolean,
+): RoutingProblem {
   if (originRisk === 'high' && !destinationIsStation) {
     return {
       code: 'transfer_station_required',
-      message: 'the origin is a high-risk area: the destination must be a transfer station (中转站)',
+      message:
+        'the origin is a high-risk area: the destination must be a transfer station (中转站)',
     }
   }
   return null
@@ -45,10 +49,19 @@ export type ValidityProblem = { field: 'valid_from' | 'valid_until'; message: st
  * no later than `maxLeadDays` from now: a pass asked for months ahead would be decided on today's
  * risk map and whitelist, which will not hold by then.
  */
-export function validityProblem(from: Date, until: Date, now: Date, maxDays: number, maxLeadDays: number): ValidityProblem {
-  if (until.getTime() <= from.getTime()) return { field: 'valid_until', message: 'must be after valid_from' }
-  if (until.getTime() <= now.getTime()) return { field: 'valid_until', message: 'must be in the future' }
-  if (from.getTime() < startOfChinaDay(now).getTime()) return { field: 'valid_from', message: 'must not be before today' }
+export function validityProblem(
+  from: Date,
+  until: Date,
+  now: Date,
+  maxDays: number,
+  maxLeadDays: number,
+): ValidityProblem {
+  if (until.getTime() <= from.getTime())
+    return { field: 'valid_until', message: 'must be after valid_from' }
+  if (until.getTime() <= now.getTime())
+    return { field: 'valid_until', message: 'must be in the future' }
+  if (from.getTime() < startOfChinaDay(now).getTime())
+    return { field: 'valid_from', message: 'must not be before today' }
   if (from.getTime() - now.getTime() > maxLeadDays * DAY) {
     return { field: 'valid_from', message: `must start within ${maxLeadDays} days from now` }
   }

@@ -16,7 +16,11 @@ export const Plate = z
   .transform((v, ctx) => {
     const plate = parsePlate(v)
     if (!plate) {
-      ctx.addIssue({ code: 'custom', message: 'a Chinese plate: province character, letter, then 5 characters (6 for new-energy)' })
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'a Chinese plate: province character, letter, then 5 characters (6 for new-energy)',
+      })
       return z.NEVER
     }
     return plate
@@ -30,13 +34,23 @@ export const CrewMemberInput = z
       .string()
       .trim()
       .transform((v) => v.toUpperCase())
-      .refine((v) => isValidResidentId(v), '18-character resident ID number with a valid check digit (GB 11643)')
+      .refine(
+        (v) => isValidResidentId(v),
+        '18-character resident ID number with a valid check digit (GB 11643)',
+      )
       .openapi({ type: 'string', example: '11010519491231002X' }),
-    phone: z.string().trim().regex(MOBILE_PATTERN, 'an 11-digit mobile number').openapi({ example: '13800138000' }),
+    phone: z
+      .string()
+      .trim()
+      .regex(MOBILE_PATTERN, 'an 11-digit mobile number')
+      .openapi({ example: '13800138000' }),
   })
   .openapi('CrewMemberInput')
 
-export const CrewInput = z.array(CrewMemberInput).min(1, 'at least one crew member').max(3, 'at most 3 crew members')
+export const CrewInput = z
+  .array(CrewMemberInput)
+  .min(1, 'at least one crew member')
+  .max(3, 'at most 3 crew members')
 
 export const CrewMember = z
   .object({
@@ -51,7 +65,9 @@ export const Destination = z
     z.object({ station_code: ReferenceCode }).strict(),
     z.object({ region_code: RegionCode, address: z.string().trim().min(2).max(200) }).strict(),
   ])
-  .openapi('Destination', { description: 'a transfer station, or the enterprise’s own site in a region' })
+  .openapi('Destination', {
+    description: 'a transfer station, or the enterprise’s own site in a region',
+  })
 
 export const DestinationView = z
   .object({
@@ -97,7 +113,9 @@ export const Application = z
   })
   .openapi('Application')
 
-export const ReasonBody = z.object({ reason: z.string().trim().min(2).max(500) }).openapi('ReasonRequest')
+export const ReasonBody = z
+  .object({ reason: z.string().trim().min(2).max(500) })
+  .openapi('ReasonRequest')
 
 /**
  * Approval, optionally overriding another firm's claim on the plate: the coordinator confirms that
@@ -112,7 +130,8 @@ export const ApproveBody = z
   .strict()
   .refine((body) => !body.confirm_other_firm || body.note !== undefined, {
     path: ['note'],
-    message: 'required when confirm_other_firm is true: why the other firm’s pass is to be superseded',
+    message:
+      'required when confirm_other_firm is true: why the other firm’s pass is to be superseded',
   })
   .openapi('ApproveRequest')
 export type ApproveBody = z.infer<typeof ApproveBody>

@@ -42,7 +42,10 @@ export type SupersessionPlan =
 const time = (iso: string) => new Date(iso).getTime()
 
 /** The windows [from, until) share a moment; a pass that ends as the next one starts does not. */
-export function windowsOverlap(a: { from: number; until: number }, b: { from: number; until: number }): boolean {
+export function windowsOverlap(
+  a: { from: number; until: number },
+  b: { from: number; until: number },
+): boolean {
   return a.from < b.until && b.from < a.until
 }
 
@@ -50,16 +53,25 @@ export function planSupersession(facts: SupersessionFacts): SupersessionPlan {
   const now = facts.now.getTime()
   const window = { from: facts.validFrom.getTime(), until: facts.validUntil.getTime() }
   const current = facts.held.filter(
-    (p) => time(p.valid_until) > now && windowsOverlap(window, { from: time(p.valid_from), until: time(p.valid_until) }),
+    (p) =>
+      time(p.valid_until) > now &&
+      windowsOverlap(window, { from: time(p.valid_from), until: time(p.valid_until) }),
   )
   const otherFirms = current.filter((p) => p.enterprise_id !== facts.enterpriseId)
-  if (otherFirms.length > 0 && !facts.confirmOtherFirm) return { problem: { code: 'plate_held_by_other_firm', passes: otherFirms } }
+  if (otherFirms.length > 0 && !facts.confirmOtherFirm)
+    return { problem: { code: 'plate_held_by_other_firm', passes: otherFirms } }
   const startsNow = window.from <= now + facts.skewMs
-  if (!startsNow && current.length > 0) return { problem: { code: 'overlaps_current_pass', passes: current } }
+  if (!startsNow && current.length > 0)
+    return { problem: { code: 'overlaps_current_pass', passes: current } }
   return { problem: null, startsNow, supersede: current, otherFirms }
 }
 
-const heldView = (p: HeldPass) => ({ pass_number: p.number, enterprise_id: p.enterprise_id, valid_from: p.valid_from, valid_until: p.valid_until })
+const heldView = (p: HeldPass) => ({
+  pass_number: p.number,
+  enterprise_id: p.enterprise_id,
+  valid_from: p.valid_from,
+  valid_until: p.valid_until,
+})
 
 /**
  * The refusal for a supersession problem. `plate_held_by_other_firm` names the other firm's pass:
@@ -73,7 +85,10 @@ export function supersessionConflict(problem: SupersessionProblem) {
       problem.passes.map(heldView),
     )
   }
-  const ends = problem.passes.map((p) => p.valid_until).sort().at(-1)
+  const ends = problem.passes
+    .map((p) => p.valid_until)
+    .sort()
+    .at(-1)
   return conflict(
     problem.code,
     `the new pass starts later but overlaps the vehicle’s current pass (valid until ${ends}): start it when the current pass ends, or now`,

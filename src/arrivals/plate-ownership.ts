@@ -6,7 +6,10 @@ import type { Database } from '../database.ts'
  * is active and has not ended yet — and, when the report names a pass, that very pass. The one
  * place this is decided, so other proofs (a vehicle the firm registered) are added here.
  */
-export async function firmHoldsPlate(db: Kysely<Database>, claim: { enterpriseId: string; plate: string; passNumber: string | null; now: Date }): Promise<boolean> {
+export async function firmHoldsPlate(
+  db: Kysely<Database>,
+  claim: { enterpriseId: string; plate: string; passNumber: string | null; now: Date },
+): Promise<boolean> {
   let query = db
     .selectFrom('passes')
     .select('number')

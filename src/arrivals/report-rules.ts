@@ -11,7 +11,10 @@ const HOUR = 3_600_000
 /** After its window ends a report is `overdue` for this long, then `no_show`: closed without arriving. */
 export const NO_SHOW_AFTER_HOURS = 24
 
-export function reportStatus(report: { arrived_at: string | null; expected_until: string }, now: Date): ReportStatus {
+export function reportStatus(
+  report: { arrived_at: string | null; expected_until: string },
+  now: Date,
+): ReportStatus {
   if (report.arrived_at) return 'arrived'
   const end = Date.parse(report.expected_until)
   if (now.getTime() <= end) return 'expected'
@@ -32,7 +35,10 @@ export interface ScannedPass {
   enterpriseId: string | null
 }
 
-type Matchable = Pick<ArrivalReportRow, 'pass_number' | 'enterprise_id' | 'expected_from' | 'expected_until'>
+type Matchable = Pick<
+  ArrivalReportRow,
+  'pass_number' | 'enterprise_id' | 'expected_from' | 'expected_until'
+>
 
 /**
  * The reports a scan may be matched to, best first. A report that names another pass is not about
@@ -40,16 +46,26 @@ type Matchable = Pick<ArrivalReportRow, 'pass_number' | 'enterprise_id' | 'expec
  * so a scan never marks another firm's report arrived. Of the rest, one naming the scanned pass
  * comes first, then the one whose window is nearest the scan.
  */
-export function rankReports<R extends Matchable>(reports: readonly R[], scanned: ScannedPass, at: Date): R[] {
+export function rankReports<R extends Matchable>(
+  reports: readonly R[],
+  scanned: ScannedPass,
+  at: Date,
+): R[] {
   const t = at.getTime()
   const distance = (r: R) => {
     const from = Date.parse(r.expected_from)
     const until = Date.parse(r.expected_until)
     return t < from ? from - t : t > until ? t - until : 0
   }
-  const namesPass = (r: R) => (scanned.passNumber !== null && r.pass_number === scanned.passNumber ? 0 : 1)
+  const namesPass = (r: R) =>
+    scanned.passNumber !== null && r.pass_number === scanned.passNumber ? 0 : 1
   return reports
-    .filter((r) => scanned.passNumber === null || r.pass_number === null || r.pass_number === scanned.passNumber)
+    .filter(
+      (r) =>
+        scanned.passNumber === null ||
+        r.pass_number === null ||
+        r.pass_number === scanned.passNumber,
+    )
     .filter((r) => scanned.enterpriseId === null || r.enterprise_id === scanned.enterpriseId)
     .sort((a, b) => namesPass(a) - namesPass(b) || distance(a) - distance(b))
 }

@@ -15,7 +15,12 @@ import { ReferenceCode } from '../stations/schemas.ts'
 import type { ArrivalReportRow } from './arrivals.table.ts'
 import { arrivalReportsQuery, reportView } from './arrivals.repository.ts'
 import { firmHoldsPlate } from './plate-ownership.ts'
-import { MAX_WINDOW_HOURS, NO_SHOW_AFTER_HOURS, REPORT_STATUSES, isReportedLate } from './report-rules.ts'
+import {
+  MAX_WINDOW_HOURS,
+  NO_SHOW_AFTER_HOURS,
+  REPORT_STATUSES,
+  isReportedLate,
+} from './report-rules.ts'
 import { ArrivalReport } from './schemas.ts'
 
 const HOUR = 3_600_000
@@ -64,24 +69,59 @@ export function arrivalRoutes(deps: Deps) {
       const now = deps.clock()
       const from = new Date(body.expected_from)
       const until = new Date(body.expected_until)
-      if (until.getTime() <= from.getTime()) throw badRequest('invalid_window', 'expected_until must be after expected_from', [{ field: 'expected_until', message: 'before expected_from' }])
-      if (until.getTime() <= now.getTime()) throw badRequest('invalid_window', 'the window has already ended', [{ field: 'expected_until', message: 'in the past' }])
+      if (until.getTime() <= from.getTime())
+        throw badRequest('invalid_window', 'expected_until must be after expected_from', [
+          { field: 'expected_until', message: 'before expected_from' },
+        ])
+      if (until.getTime() <= now.getTime())
+        throw badRequest('invalid_window', 'the window has already ended', [
+          { field: 'expected_until', message: 'in the past' },
+        ])
       if (until.getTime() - from.getTime() > MAX_WINDOW_HOURS * HOUR) {
-        throw badRequest('invalid_window', `an arrival window is at most ${MAX_WINDOW_HOURS} hours`, [{ field: 'expected_until', message: 'window too long' }])
+        throw badRequest(
+          'invalid_window',
+          `an arrival window is at most ${MAX_WINDOW_HOURS} hours`,
+          [{ field: 'expected_until', message: 'window too long' }],
+        )
       }
-      const checkpoint = await db.selectFrom('checkpoints').select(['code', 'kind']).where('code', '=', body.checkpoint_code).executeTakeFirst()
-      if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
+      const checkpoint = await db
+        .selectFrom('checkpoints')
+        .select(['code', 'kind'])
+        .where('code', '=', body.checkpoint_code)
+        .executeTakeFirst()
+      if (!checkpoint)
+        throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`, [
+          { field: 'checkpoint_code', message: 'no such checkpoint' },
+        ])
       if (!isEntryCheckpoint(checkpoint.kind)) {
-        throw badRequest('not_an_entry_checkpoint', 'report arrivals to a highway exit or road checkpoint', [{ field: 'checkpoint_code', message: `a ${checkpoint.kind} checkpoint` }])
+        throw badRequest(
+          'not_an_entry_checkpoint',
+          'report arrivals to a highway exit or road checkpoint',
+          [{ field: 'checkpoint_code', message: `a ${checkpoint.kind} checkpoint` }],
+        )
       }
       // A firm reports only its own trucks. Another firm's plate or pass and an unknown one get the
       // same answer, worded from the request alone, so nothing is learnt about another firm's truck.
-      const own = await firmHoldsPlate(db, { enterpriseId: principal.enterpriseId!, plate: body.plate, passNumber: body.pass_number ?? null, now })
+      const own = await firmHoldsPlate(db, {
+        enterpriseId: principal.enterpriseId!,
+        plate: body.plate,
+        passNumber: body.pass_number ?? null,
+        now,
+      })
       if (!own) {
-        const what = body.pass_number ? `pass ${body.pass_number} for ${body.plate}` : `pass for ${body.plate}`
-        throw badRequest('plate_not_yours', `you hold no valid ${what}: report only your own vehicles`, [
-          { field: body.pass_number ? 'pass_number' : 'plate', message: 'no valid pass of yours for this vehicle' },
-        ])
+        const what = body.pass_number
+          ? `pass ${body.pass_number} for ${body.plate}`
+          : `pass for ${body.plate}`
+        throw badRequest(
+          'plate_not_yours',
+          `you hold no valid ${what}: report only your own vehicles`,
+          [
+            {
+              field: body.pass_number ? 'pass_number' : 'plate',
+              message: 'no valid pass of yours for this vehicle',
+            },
+          ],
+        )
       }
       const row: ArrivalReportRow = {
         id: crypto.randomUUID(),
@@ -102,7 +142,12 @@ export function arrivalRoutes(deps: Deps) {
       const view = reportView(row, now)
       await store.atomic([
         db.insertInto('arrival_reports').values(row),
-        auditEntry(now, { actor: actorOf(principal), action: 'arrival_report.create', subject: `arrival_report:${row.id}`, after: view }),
+        auditEntry(now, {
+          actor: actorOf(principal),
+          action: 'arrival_report.create',
+          subject: `arrival_report:${row.id}`,
+          after: view,
+        }),
       ])
       return c.json(view, 201)
     },
@@ -113,7 +158,8 @@ export function arrivalRoutes(deps: Deps) {
       method: 'get',
       path: '/arrival-reports',
       tags: ['arrivals'],
-      summary: 'Expected arrivals: checkpoint staff their checkpoints’, coordinators all, an enterprise its own',
+      summary:
+        'Expected arrivals: checkpoint staff their checkpoints’, coordinators all, an enterprise its own',
       description: `Each with its status: \`expected\`, \`arrived\`, \`overdue\` (window passed, not arrived) or \`no_show\` (${NO_SHOW_AFTER_HOURS} h past the window without arriving). Soonest window first.`,
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator', 'enterprise')],
@@ -124,10 +170,22 @@ export function arrivalRoutes(deps: Deps) {
       const principal = c.get('principal')!
       const q = c.req.valid('query')
       const now = deps.clock()
-      if (principal.role === 'checkpoint' && q.checkpoint && !principal.checkpointCodes.includes(q.checkpoint)) throw forbidden('not one of your checkpoints')
+      if (
+        principal.role === 'checkpoint' &&
+        q.checkpoint &&
+        !principal.checkpointCodes.includes(q.checkpoint)
+      )
+        throw forbidden('not one of your checkpoints')
       const matching = arrivalReportsQuery(db, {
-        checkpoints: q.checkpoint ? [q.checkpoint] : principal.role === 'checkpoint' ? principal.checkpointCodes : undefined,
-        enterpriseId: !isCoordinator(principal) && principal.role === 'enterprise' ? principal.enterpriseId! : undefined,
+        checkpoints: q.checkpoint
+          ? [q.checkpoint]
+          : principal.role === 'checkpoint'
+            ? principal.checkpointCodes
+            : undefined,
+        enterpriseId:
+          !isCoordinator(principal) && principal.role === 'enterprise'
+            ? principal.enterpriseId!
+            : undefined,
         from: q.from ? new Date(q.from) : undefined,
         to: q.to ? new Date(q.to) : undefined,
         plate: q.plate,
@@ -135,7 +193,11 @@ export function arrivalRoutes(deps: Deps) {
         now,
       })
       const { rows, total } = await readPage(matching, q)
-      return c.json(rows.map((r) => reportView(r, now)), 200, pageHeaders(c, q, total))
+      return c.json(
+        rows.map((r) => reportView(r, now)),
+        200,
+        pageHeaders(c, q, total),
+      )
     },
   )
 

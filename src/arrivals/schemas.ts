@@ -14,7 +14,9 @@ export const ArrivalReport = z
     expected_from: z.string(),
     expected_until: z.string(),
     crew: z.array(CrewMember),
-    reported_late: z.boolean().openapi({ description: 'filed less than the required lead time (24 h) ahead' }),
+    reported_late: z
+      .boolean()
+      .openapi({ description: 'filed less than the required lead time (24 h) ahead' }),
     created_at: z.string(),
     arrived_at: z.string().nullable(),
     loop_id: z.string().nullable(),

@@ -44,9 +44,22 @@ export function parseHead(line: string): SignedHead | null {
   try {
     const v = JSON.parse(line) as Record<string, unknown>
     const ok =
-      Number.isSafeInteger(v.seq) && (v.seq as number) > 0 && typeof v.hash === 'string' && /^[0-9a-f]{64}$/.test(v.hash) &&
-      typeof v.at === 'string' && typeof v.kid === 'string' && typeof v.token === 'string'
-    return ok ? { seq: v.seq as number, hash: v.hash as string, at: v.at as string, kid: v.kid as string, token: v.token as string } : null
+      Number.isSafeInteger(v.seq) &&
+      (v.seq as number) > 0 &&
+      typeof v.hash === 'string' &&
+      /^[0-9a-f]{64}$/.test(v.hash) &&
+      typeof v.at === 'string' &&
+      typeof v.kid === 'string' &&
+      typeof v.token === 'string'
+    return ok
+      ? {
+          seq: v.seq as number,
+          hash: v.hash as string,
+          at: v.at as string,
+          kid: v.kid as string,
+          token: v.token as string,
+        }
+      : null
   } catch {
     return null
   }
@@ -73,7 +86,10 @@ export interface AnchorTally {
  * order; a repeat of the last seq is folded into it (two hashes for one seq match nothing), and a
  * head behind the last one (only a hand-edited file has one) is skipped.
  */
-export async function* headsInOrder(lines: AsyncIterable<SignedHead | null>, tally: AnchorTally): AsyncGenerator<AnchoredHead> {
+export async function* headsInOrder(
+  lines: AsyncIterable<SignedHead | null>,
+  tally: AnchorTally,
+): AsyncGenerator<AnchoredHead> {
   let held: AnchoredHead | null = null
   for await (const line of lines) {
     if (!line || (held && line.seq < held.seq)) {
@@ -106,16 +122,24 @@ export function anchorLost(
   allowedLagSeconds: number,
 ): boolean {
   if (!seals) return false
-  const lag = anchored ? Date.parse(seals.newest.at) - Date.parse(anchored.at) : now.getTime() - Date.parse(seals.oldest.at)
+  const lag = anchored
+    ? Date.parse(seals.newest.at) - Date.parse(anchored.at)
+    : now.getTime() - Date.parse(seals.oldest.at)
   return lag > allowedLagSeconds * 1000
 }
 
 /** How far the newest seal may run ahead of the anchor before the anchor counts as lost. */
-export const allowedAnchorLag = (config: { AUDIT_ANCHOR_INTERVAL_SECONDS: number; AUDIT_SEAL_GRACE_SECONDS: number }) =>
-  config.AUDIT_ANCHOR_INTERVAL_SECONDS + config.AUDIT_SEAL_GRACE_SECONDS
+export const allowedAnchorLag = (config: {
+  AUDIT_ANCHOR_INTERVAL_SECONDS: number
+  AUDIT_SEAL_GRACE_SECONDS: number
+}) => config.AUDIT_ANCHOR_INTERVAL_SECONDS + config.AUDIT_SEAL_GRACE_SECONDS
 
 /** Is a head due in the anchor: none yet, the last one an interval old, or the clock set back. */
-export function anchorDue(anchored: { at: string } | null, now: Date, intervalSeconds: number): boolean {
+export function anchorDue(
+  anchored: { at: string } | null,
+  now: Date,
+  intervalSeconds: number,
+): boolean {
   if (!anchored) return true
   const age = now.getTime() - Date.parse(anchored.at)
   return age >= intervalSeconds * 1000 || age < 0
@@ -128,7 +152,8 @@ export function anchorDue(anchored: { at: string } | null, now: Date, intervalSe
  * `seal_mismatch`: the newest seal in the database no longer matches its own entry;
  * `anchor_missing`: the anchor outside the database lost the heads the seals say it held.
  */
-export type HeadProblem = 'truncated' | 'missing' | 'anchor_mismatch' | 'seal_missing' | 'seal_mismatch' | 'anchor_missing'
+export type HeadProblem =
+  'truncated' | 'missing' | 'anchor_mismatch' | 'seal_missing' | 'seal_mismatch' | 'anchor_missing'
 
 export interface HeadCheck {
   problem: HeadProblem
@@ -138,17 +163,30 @@ export interface HeadCheck {
 }
 
 // The sealer asks these every second: compiled once.
-const entryAt = precompiled(['seq'], (db, a: { seq: number }) => db.selectFrom('audit_log').select(['seq', 'hash']).where('seq', '=', a.seq))
-const sealAt = precompiled(['seq'], (db, a: { seq: number }) => db.selectFrom('audit_seals').select(['seq', 'hash']).where('seq', '=', a.seq))
-const lastEntry = precompiled([], (db) => db.selectFrom('audit_log').select('seq').orderBy('seq', 'desc').limit(1))
-export const lastSeal = precompiled([], (db) => db.selectFrom('audit_seals').selectAll().orderBy('seq', 'desc').limit(1))
-const firstSeal = precompiled([], (db) => db.selectFrom('audit_seals').select(['seq', 'at']).orderBy('seq').limit(1))
+const entryAt = precompiled(['seq'], (db, a: { seq: number }) =>
+  db.selectFrom('audit_log').select(['seq', 'hash']).where('seq', '=', a.seq),
+)
+const sealAt = precompiled(['seq'], (db, a: { seq: number }) =>
+  db.selectFrom('audit_seals').select(['seq', 'hash']).where('seq', '=', a.seq),
+)
+const lastEntry = precompiled([], (db) =>
+  db.selectFrom('audit_log').select('seq').orderBy('seq', 'desc').limit(1),
+)
+export const lastSeal = precompiled([], (db) =>
+  db.selectFrom('audit_seals').selectAll().orderBy('seq', 'desc').limit(1),
+)
+const firstSeal = precompiled([], (db) =>
+  db.selectFrom('audit_seals').select(['seq', 'at']).orderBy('seq').limit(1),
+)
 
 /**
  * Is `head` (a head sealed earlier: the anchor's last one, or the last one this process sealed)
  * still in the database: its entry with the same hash, and its seal? Three indexed reads.
  */
-export async function checkHead(db: Kysely<Database>, head: { seq: number; hash: string }): Promise<HeadCheck | null> {
+export async function checkHead(
+  db: Kysely<Database>,
+  head: { seq: number; hash: string },
+): Promise<HeadCheck | null> {
   const entry = await firstRow(db, entryAt({ seq: head.seq }))
   if (!entry) {
     const last = (await firstRow(db, lastEntry({})))?.seq ?? 0
@@ -156,9 +194,11 @@ export async function checkHead(db: Kysely<Database>, head: { seq: number; hash:
       ? { problem: 'truncated', first_bad_seq: last + 1, head_seq: head.seq }
       : { problem: 'missing', first_bad_seq: head.seq, head_seq: head.seq }
   }
-  if (entry.hash !== head.hash) return { problem: 'anchor_mismatch', first_bad_seq: head.seq, head_seq: head.seq }
+  if (entry.hash !== head.hash)
+    return { problem: 'anchor_mismatch', first_bad_seq: head.seq, head_seq: head.seq }
   const seal = await firstRow(db, sealAt({ seq: head.seq }))
-  if (!seal || seal.hash !== head.hash) return { problem: 'seal_missing', first_bad_seq: head.seq, head_seq: head.seq }
+  if (!seal || seal.hash !== head.hash)
+    return { problem: 'seal_missing', first_bad_seq: head.seq, head_seq: head.seq }
   return null
 }
 
@@ -169,7 +209,11 @@ export async function checkLastSeal(db: Kysely<Database>): Promise<HeadCheck | n
   const entry = await firstRow(db, entryAt({ seq: seal.seq }))
   if (entry?.hash === seal.hash) return null
   const last = (await firstRow(db, lastEntry({})))?.seq ?? 0
-  return { problem: 'seal_mismatch', first_bad_seq: entry ? seal.seq : Math.min(seal.seq, last + 1), head_seq: seal.seq }
+  return {
+    problem: 'seal_mismatch',
+    first_bad_seq: entry ? seal.seq : Math.min(seal.seq, last + 1),
+    head_seq: seal.seq,
+  }
 }
 
 /**
@@ -184,6 +228,11 @@ export async function checkAnchorKept(
 ): Promise<HeadCheck | null> {
   const newest = await firstRow(db, lastSeal({}))
   const oldest = newest ? await firstRow(db, firstSeal({})) : undefined
-  if (!anchorLost(anchored, newest && oldest ? { oldest, newest } : null, now, allowedLagSeconds)) return null
-  return { problem: 'anchor_missing', first_bad_seq: (anchored?.seq ?? 0) + 1, head_seq: newest!.seq }
+  if (!anchorLost(anchored, newest && oldest ? { oldest, newest } : null, now, allowedLagSeconds))
+    return null
+  return {
+    problem: 'anchor_missing',
+    first_bad_seq: (anchored?.seq ?? 0) + 1,
+    head_seq: newest!.seq,
+  }
 }

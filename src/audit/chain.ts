@@ -30,13 +30,29 @@ import { loadSigningKeys } from '../trust/signing-keys.ts'
 export const GENESIS = '0'.repeat(64)
 const encoder = new TextEncoder()
 
-type ChainFields = Pick<AuditLogRow, 'seq' | 'at' | 'actor' | 'action' | 'subject' | 'before' | 'after'>
+type ChainFields = Pick<
+  AuditLogRow,
+  'seq' | 'at' | 'actor' | 'action' | 'subject' | 'before' | 'after'
+>
 
 /** SHA-256 of a text, as hex, computed at once (Node gives `node:crypto`'s; see Deps.sha256Hex). */
 export type Sha256Hex = (text: string) => string
 
-export async function chainHash(previous: string, entry: ChainFields, sha256Hex?: Sha256Hex): Promise<string> {
-  const canonical = JSON.stringify([previous, entry.seq, entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after])
+export async function chainHash(
+  previous: string,
+  entry: ChainFields,
+  sha256Hex?: Sha256Hex,
+): Promise<string> {
+  const canonical = JSON.stringify([
+    previous,
+    entry.seq,
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.subject,
+    entry.before,
+    entry.after,
+  ])
   // WebCrypto, the portable way, hands every digest to another thread and back: fine for a few,
   // slow for the thousands a busy minute writes. A runtime with a synchronous hash passes it in.
   if (sha256Hex) return sha256Hex(canonical)
@@ -47,14 +63,25 @@ export async function chainHash(previous: string, entry: ChainFields, sha256Hex?
 const BATCH = 1000
 
 // Sealing runs every second under load: its reads are compiled once too.
-const lastSealed = precompiled([], (db) => db.selectFrom('audit_log').select(['seq', 'hash']).where('hash', 'is not', null).orderBy('seq', 'desc').limit(1))
-const entriesAfter = precompiled(['after'], (db, a: { after: number }) => db.selectFrom('audit_log').selectAll().where('seq', '>', a.after).orderBy('seq').limit(BATCH))
+const lastSealed = precompiled([], (db) =>
+  db
+    .selectFrom('audit_log')
+    .select(['seq', 'hash'])
+    .where('hash', 'is not', null)
+    .orderBy('seq', 'desc')
+    .limit(1),
+)
+const entriesAfter = precompiled(['after'], (db, a: { after: number }) =>
+  db.selectFrom('audit_log').selectAll().where('seq', '>', a.after).orderBy('seq').limit(BATCH),
+)
 
 // One statement seals a whole batch: the hashes travel as one JSON list of [seq, hash].
 const setHashes = precompiled(['pairs'], (db, a: { pairs: string }) =>
   sql`UPDATE audit_log SET hash = json_extract(sealed.value, '$[1]')
       FROM json_each(${a.pairs}) AS sealed
-      WHERE audit_log.seq = json_extract(sealed.value, '$[0]') AND audit_log.hash IS NULL`.compile(db),
+      WHERE audit_log.seq = json_extract(sealed.value, '$[0]') AND audit_log.hash IS NULL`.compile(
+    db,
+  ),
 )
 
 /** Why sealing stopped, and since when; null while it runs. */
@@ -81,7 +108,15 @@ const sealers = new WeakMap<Store, Sealer>()
 function sealerFor(store: Store): Sealer {
   let sealer = sealers.get(store)
   if (!sealer) {
-    sealer = { queued: null, tail: Promise.resolve(), lastHead: null, anchorTrusted: false, anchorSeen: 0, anchorNow: false, stopped: null }
+    sealer = {
+      queued: null,
+      tail: Promise.resolve(),
+      lastHead: null,
+      anchorTrusted: false,
+      anchorSeen: 0,
+      anchorNow: false,
+      stopped: null,
+    }
     sealers.set(store, sealer)
   }
   return sealer
@@ -123,15 +158,26 @@ async function sealOnce(deps: Deps, sealer: Sealer): Promise<number> {
   sealer.anchorNow = false
   const db = deps.store.db
   const anchored = deps.auditAnchor ? await deps.auditAnchor.latest() : null
-  const known = anchored && (!sealer.lastHead || anchored.seq >= sealer.lastHead.seq) ? anchored : sealer.lastHead
+  const known =
+    anchored && (!sealer.lastHead || anchored.seq >= sealer.lastHead.seq)
+      ? anchored
+      : sealer.lastHead
   const problem =
-    (known ? await checkHead(db, known) : null) ?? (await checkLastSeal(db)) ?? (deps.auditAnchor ? await checkAnchor(deps, sealer, anchored) : null)
+    (known ? await checkHead(db, known) : null) ??
+    (await checkLastSeal(db)) ??
+    (deps.auditAnchor ? await checkAnchor(deps, sealer, anchored) : null)
   if (problem) {
     stopSealing(deps, sealer, problem)
     return 0
   }
   if (sealer.stopped) {
-    console.log(JSON.stringify({ level: 'info', job: 'audit-seal', message: 'audit sealing resumed: the chain matches its last sealed head again' }))
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        job: 'audit-seal',
+        message: 'audit sealing resumed: the chain matches its last sealed head again',
+      }),
+    )
     sealer.stopped = null
   }
 
@@ -158,7 +204,8 @@ async function sealOnce(deps: Deps, sealer: Sealer): Promise<number> {
   // The seal is committed (and on disk) before its head is appended: a crash in between leaves
   // a seal the anchor lacks, which a later run appends; never an anchored head the database
   // lacks, which would look like truncation.
-  const due = anchorNow || anchorDue(anchored, deps.clock(), deps.config.AUDIT_ANCHOR_INTERVAL_SECONDS)
+  const due =
+    anchorNow || anchorDue(anchored, deps.clock(), deps.config.AUDIT_ANCHOR_INTERVAL_SECONDS)
   if (deps.auditAnchor && seal.seq > (anchored?.seq ?? 0) && due) {
     await deps.auditAnchor.append(seal)
     sealer.anchorSeen = seal.seq
@@ -171,13 +218,26 @@ async function sealOnce(deps: Deps, sealer: Sealer): Promise<number> {
  * (an anchor behind only because appends failed is not lost: they are retried). Before that, the
  * database's seals say how far the anchor should reach (`anchorLost`).
  */
-async function checkAnchor(deps: Deps, sealer: Sealer, anchored: SignedHead | null): Promise<HeadCheck | null> {
+async function checkAnchor(
+  deps: Deps,
+  sealer: Sealer,
+  anchored: SignedHead | null,
+): Promise<HeadCheck | null> {
   const anchoredSeq = anchored?.seq ?? 0
   if (sealer.anchorTrusted && anchoredSeq < sealer.anchorSeen) {
-    return { problem: 'anchor_missing', first_bad_seq: anchoredSeq + 1, head_seq: sealer.anchorSeen }
+    return {
+      problem: 'anchor_missing',
+      first_bad_seq: anchoredSeq + 1,
+      head_seq: sealer.anchorSeen,
+    }
   }
   if (!sealer.anchorTrusted) {
-    const problem = await checkAnchorKept(deps.store.db, anchored, deps.clock(), allowedAnchorLag(deps.config))
+    const problem = await checkAnchorKept(
+      deps.store.db,
+      anchored,
+      deps.clock(),
+      allowedAnchorLag(deps.config),
+    )
     if (problem) return problem
     sealer.anchorTrusted = true
   }
@@ -186,7 +246,8 @@ async function checkAnchor(deps: Deps, sealer: Sealer, anchored: SignedHead | nu
 }
 
 function stopSealing(deps: Deps, sealer: Sealer, problem: HeadCheck) {
-  const same = sealer.stopped?.problem === problem.problem && sealer.stopped.head_seq === problem.head_seq
+  const same =
+    sealer.stopped?.problem === problem.problem && sealer.stopped.head_seq === problem.head_seq
   if (same) return
   sealer.stopped = { ...problem, since: deps.clock().toISOString() }
   // One line per new finding, not one per second.
@@ -212,10 +273,22 @@ async function signHead(deps: Deps): Promise<SignedHead | null> {
   if (!head?.hash || (newest && newest.seq >= head.seq)) return newest ?? null
   const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
   const at = deps.clock().toISOString()
-  const token = await signCompact(JSON.stringify({ typ: 'audit-seal', iss: deps.config.ISSUER_CODE, seq: head.seq, hash: head.hash, at }), keys.current)
+  const token = await signCompact(
+    JSON.stringify({
+      typ: 'audit-seal',
+      iss: deps.config.ISSUER_CODE,
+      seq: head.seq,
+      hash: head.hash,
+      at,
+    }),
+    keys.current,
+  )
   // Through `atomic`: answered only once committed, as the anchor's write order needs.
   await deps.store.atomic([
-    db.insertInto('audit_seals').values({ seq: head.seq, hash: head.hash, at, kid: keys.current.kid, token }).onConflict((oc) => oc.column('seq').doNothing()),
+    db
+      .insertInto('audit_seals')
+      .values({ seq: head.seq, hash: head.hash, at, kid: keys.current.kid, token })
+      .onConflict((oc) => oc.column('seq').doNothing()),
   ])
   return (await firstRow(db, lastSeal({}))) ?? null
 }
@@ -225,7 +298,9 @@ async function signHead(deps: Deps): Promise<SignedHead | null> {
  * anchor's head when it is as new (it outlives the database: after a truncation it is newer);
  * null before the first seal.
  */
-export async function latestSignedHead(deps: Deps): Promise<{ head: SignedHead; anchored: boolean } | null> {
+export async function latestSignedHead(
+  deps: Deps,
+): Promise<{ head: SignedHead; anchored: boolean } | null> {
   const anchored = deps.auditAnchor ? await deps.auditAnchor.latest() : null
   const seal = await firstRow(deps.store.db, lastSeal({}))
   if (anchored && (!seal || anchored.seq >= seal.seq)) return { head: anchored, anchored: true }
@@ -306,7 +381,10 @@ type AuditSeal = Selectable<AuditSealsTable>
  */
 export async function verifyAudit(deps: Deps): Promise<ChainReport> {
   const stopped = sealingStopped(deps.store)
-  const verdict: Verdict = { truncation_detectable: deps.auditAnchor !== undefined, ...(stopped ? { sealing_stopped: stopped } : {}) }
+  const verdict: Verdict = {
+    truncation_detectable: deps.auditAnchor !== undefined,
+    ...(stopped ? { sealing_stopped: stopped } : {}),
+  }
   const tally: AnchorTally = { heads: 0, skipped: 0, last: null }
   const anchored = headsInOrder(deps.auditAnchor?.read() ?? noLines(), tally)
   try {
@@ -316,13 +394,36 @@ export async function verifyAudit(deps: Deps): Promise<ChainReport> {
   }
 }
 
-async function walkChain(deps: Deps, anchoredHeads: AsyncIterator<AnchoredHead>, tally: AnchorTally, verdict: Verdict): Promise<ChainReport> {
+async function walkChain(
+  deps: Deps,
+  anchoredHeads: AsyncIterator<AnchoredHead>,
+  tally: AnchorTally,
+  verdict: Verdict,
+): Promise<ChainReport> {
   const db = deps.store.db
   const graceSeconds = deps.config.AUDIT_SEAL_GRACE_SECONDS
   const overdueAt = deps.clock().getTime() - graceSeconds * 1000
   const checkSeal = await sealChecker(deps)
-  const entryPages = inPages((after) => db.selectFrom('audit_log').selectAll().where('seq', '>', after).orderBy('seq').limit(5000).execute())
-  const seals = lookahead(inPages((after) => db.selectFrom('audit_seals').selectAll().where('seq', '>', after).orderBy('seq').limit(1000).execute()))
+  const entryPages = inPages((after) =>
+    db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('seq', '>', after)
+      .orderBy('seq')
+      .limit(5000)
+      .execute(),
+  )
+  const seals = lookahead(
+    inPages((after) =>
+      db
+        .selectFrom('audit_seals')
+        .selectAll()
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(1000)
+        .execute(),
+    ),
+  )
   const heads = lookahead(anchoredHeads)
 
   let previous = GENESIS
@@ -340,7 +441,11 @@ async function walkChain(deps: Deps, anchoredHeads: AsyncIterator<AnchoredHead>,
   let sealProblem: SealProblem | null = null
   let oldestSeal: AuditSeal | null = null
   let newestSeal: AuditSeal | null = null
-  const bad = (first_bad_seq: number, problem: AuditProblem, more: { anchor_seq?: number } = {}): ChainReport => ({ ok: false, first_bad_seq, problem, entries, ...more, ...verdict })
+  const bad = (
+    first_bad_seq: number,
+    problem: AuditProblem,
+    more: { anchor_seq?: number } = {},
+  ): ChainReport => ({ ok: false, first_bad_seq, problem, entries, ...more, ...verdict })
 
   for await (const row of entryPages) {
     entries++
@@ -374,7 +479,8 @@ async function walkChain(deps: Deps, anchoredHeads: AsyncIterator<AnchoredHead>,
     if (head?.seq === row.seq) {
       heads.take()
       // The damage lies after the last head that still matched, up to this one.
-      if (head.hash !== recomputed) return bad(lastMatchedAnchor + 1, 'anchor_mismatch', { anchor_seq: row.seq })
+      if (head.hash !== recomputed)
+        return bad(lastMatchedAnchor + 1, 'anchor_mismatch', { anchor_seq: row.seq })
       // Intact but no longer hashed: reported unless a rewrite further on is found first.
       if (firstUnsealed) blankedBeforeAnchor ||= firstUnsealed
       lastMatchedAnchor = row.seq
@@ -392,10 +498,18 @@ async function walkChain(deps: Deps, anchoredHeads: AsyncIterator<AnchoredHead>,
   const beyond = await seals.peek()
   if (beyond) sealProblem ??= await checkSeal(beyond, null, Math.min(beyond.seq, expectedSeq))
   if (sealProblem) return bad(sealProblem.seq, sealProblem.problem)
-  if (anchoredWithoutSeal) return bad(anchoredWithoutSeal, 'seal_missing', { anchor_seq: anchoredWithoutSeal })
+  if (anchoredWithoutSeal)
+    return bad(anchoredWithoutSeal, 'seal_missing', { anchor_seq: anchoredWithoutSeal })
   const sealSpan = oldestSeal && newestSeal ? { oldest: oldestSeal, newest: newestSeal } : null
-  if (deps.auditAnchor && anchorLost(tally.last, sealSpan, deps.clock(), allowedAnchorLag(deps.config))) {
-    return bad((tally.last?.seq ?? 0) + 1, 'anchor_missing', tally.last ? { anchor_seq: tally.last.seq } : {})
+  if (
+    deps.auditAnchor &&
+    anchorLost(tally.last, sealSpan, deps.clock(), allowedAnchorLag(deps.config))
+  ) {
+    return bad(
+      (tally.last?.seq ?? 0) + 1,
+      'anchor_missing',
+      tally.last ? { anchor_seq: tally.last.seq } : {},
+    )
   }
 
   return {
@@ -405,7 +519,12 @@ async function walkChain(deps: Deps, anchoredHeads: AsyncIterator<AnchoredHead>,
     unsealed,
     last_seal: newestSeal ? { seq: newestSeal.seq, at: newestSeal.at } : null,
     anchor: deps.auditAnchor
-      ? { name: deps.auditAnchor.name, heads: tally.heads, skipped_lines: tally.skipped, last: tally.last && { seq: tally.last.seq, at: tally.last.at } }
+      ? {
+          name: deps.auditAnchor.name,
+          heads: tally.heads,
+          skipped_lines: tally.skipped,
+          last: tally.last && { seq: tally.last.seq, at: tally.last.at },
+        }
       : null,
     unsealed_overdue: { count: overdue, first_seq: firstOverdue, grace_seconds: graceSeconds },
     ...verdict,
@@ -428,24 +547,35 @@ async function sealChecker(deps: Deps) {
     }
     return imported.get(kid)
   }
-  return async (seal: AuditSeal, entryHash: string | null, firstBadSeq: number): Promise<SealProblem | null> => {
+  return async (
+    seal: AuditSeal,
+    entryHash: string | null,
+    firstBadSeq: number,
+  ): Promise<SealProblem | null> => {
     let payload: { seq?: number; hash?: string } = {}
     try {
       const key = await keyFor(seal.kid)
       if (!key) throw new Error('unknown key')
-      payload = JSON.parse(new TextDecoder().decode((await compactVerify(seal.token, key, { algorithms: ['EdDSA'] })).payload))
+      payload = JSON.parse(
+        new TextDecoder().decode(
+          (await compactVerify(seal.token, key, { algorithms: ['EdDSA'] })).payload,
+        ),
+      )
     } catch {
       return { seq: seal.seq, problem: 'seal_signature' }
     }
     // A seal past the end means entries after it were deleted; a different hash means rewritten.
-    if (payload.seq !== seal.seq || payload.hash !== seal.hash || entryHash !== seal.hash) return { seq: firstBadSeq, problem: 'seal_mismatch' }
+    if (payload.seq !== seal.seq || payload.hash !== seal.hash || entryHash !== seal.hash)
+      return { seq: firstBadSeq, problem: 'seal_mismatch' }
     return null
   }
 }
 
 /** Rows of a table in seq order, read a page at a time. */
-async function* inPages<T extends { seq: number }>(page: (after: number) => Promise<T[]>): AsyncGenerator<T> {
-  for (let after = 0; ; ) {
+async function* inPages<T extends { seq: number }>(
+  page: (after: number) => Promise<T[]>,
+): AsyncGenerator<T> {
+  for (let after = 0; ;) {
     const rows = await page(after)
     if (rows.length === 0) return
     yield* rows

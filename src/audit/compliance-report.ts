@@ -10,21 +10,53 @@ const OVERDUE = ['result_overdue', 'destination_overdue']
  * The queries behind a firm's compliance report, each bounded by the firm and the period through
  * an index (see schema/0005_audit.sql); a test checks their query plans.
  */
-export function reportQueries(db: Kysely<Database>, enterpriseId: string, from: string, to: string) {
+export function reportQueries(
+  db: Kysely<Database>,
+  enterpriseId: string,
+  from: string,
+  to: string,
+) {
   return {
     passes: db
       .selectFrom('passes')
-      .select(['number', 'plate', 'status', 'status_reason', 'issued_at', 'valid_from', 'valid_until'])
+      .select([
+        'number',
+        'plate',
+        'status',
+        'status_reason',
+        'issued_at',
+        'valid_from',
+        'valid_until',
+      ])
       .where('enterprise_id', '=', enterpriseId)
       .where('issued_at', '>=', from)
       .where('issued_at', '<', to)
       .orderBy('issued_at'),
     loops: db
       .selectFrom('loops')
-      .select(['id', 'plate', 'pass_number', 'state', 'opened_at', 'closed_at', 'entry_checkpoint_code', 'alerting'])
-      .select(sql<number>`(SELECT count(*) FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind IN ('result_overdue', 'destination_overdue'))`.as('overdue_alerts'))
+      .select([
+        'id',
+        'plate',
+        'pass_number',
+        'state',
+        'opened_at',
+        'closed_at',
+        'entry_checkpoint_code',
+        'alerting',
+      ])
+      .select(
+        sql<number>`(SELECT count(*) FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind IN ('result_overdue', 'destination_overdue'))`.as(
+          'overdue_alerts',
+        ),
+      )
       // 0: reported in time, 1: reported late, null: no pre-arrival report matched the arrival.
-      .select(sql<number | null>`(SELECT min(reported_late) FROM arrival_reports WHERE arrival_reports.arrived_loop_id = loops.id)`.as('report_late'))
+      .select(
+        sql<
+          number | null
+        >`(SELECT min(reported_late) FROM arrival_reports WHERE arrival_reports.arrived_loop_id = loops.id)`.as(
+          'report_late',
+        ),
+      )
       .where('enterprise_id', '=', enterpriseId)
       .where('opened_at', '>=', from)
       .where('opened_at', '<', to)
@@ -32,23 +64,54 @@ export function reportQueries(db: Kysely<Database>, enterpriseId: string, from: 
     alerts: db
       .selectFrom('alerts')
       .innerJoin('loops', 'loops.id', 'alerts.loop_id')
-      .select(['alerts.id', 'alerts.kind', 'alerts.status', 'alerts.opened_at', 'alerts.resolved_at', 'alerts.note', 'loops.plate', 'loops.id as loop_id'])
+      .select([
+        'alerts.id',
+        'alerts.kind',
+        'alerts.status',
+        'alerts.opened_at',
+        'alerts.resolved_at',
+        'alerts.note',
+        'loops.plate',
+        'loops.id as loop_id',
+      ])
       .where('alerts.enterprise_id', '=', enterpriseId)
       .where('alerts.opened_at', '>=', from)
       .where('alerts.opened_at', '<', to)
       .orderBy('alerts.opened_at'),
     failedScans: db
       .selectFrom('scans')
-      .select(['id', 'received_at', 'scanned_at', 'checkpoint_code', 'pass_number', 'plate', 'observed_plate', 'reasons', 'action'])
+      .select([
+        'id',
+        'received_at',
+        'scanned_at',
+        'checkpoint_code',
+        'pass_number',
+        'plate',
+        'observed_plate',
+        'reasons',
+        'action',
+      ])
       .where('enterprise_id', '=', enterpriseId)
       .where('verdict', '=', 'invalid')
       .where('received_at', '>=', from)
       .where('received_at', '<', to)
       .orderBy('received_at'),
-    whitelist: db.selectFrom('whitelist_decisions').selectAll().where('enterprise_id', '=', enterpriseId).orderBy('id'),
+    whitelist: db
+      .selectFrom('whitelist_decisions')
+      .selectAll()
+      .where('enterprise_id', '=', enterpriseId)
+      .orderBy('id'),
     arrivalReports: db
       .selectFrom('arrival_reports')
-      .select(['id', 'plate', 'checkpoint_code', 'expected_from', 'expected_until', 'reported_late', 'arrived_at'])
+      .select([
+        'id',
+        'plate',
+        'checkpoint_code',
+        'expected_from',
+        'expected_until',
+        'reported_late',
+        'arrived_at',
+      ])
       .where('enterprise_id', '=', enterpriseId)
       .where('expected_from', '>=', from)
       .where('expected_from', '<', to)
@@ -56,7 +119,13 @@ export function reportQueries(db: Kysely<Database>, enterpriseId: string, from: 
   }
 }
 
-export async function complianceReport(db: Kysely<Database>, enterprise: EnterpriseRow, from: Date, to: Date, now: Date) {
+export async function complianceReport(
+  db: Kysely<Database>,
+  enterprise: EnterpriseRow,
+  from: Date,
+  to: Date,
+  now: Date,
+) {
   const q = reportQueries(db, enterprise.id, from.toISOString(), to.toISOString())
   const [passes, loops, alerts, failedScans, decisions, reports] = await Promise.all([
     q.passes.execute(),
@@ -83,7 +152,12 @@ export async function complianceReport(db: Kysely<Database>, enterprise: Enterpr
     alerting: l.alerting === 1,
   }))
   const closedOnTime = loopItems.filter((l) => l.closed_at && !l.late).length
-  const alertCounts = { pcr_positive: 0, antigen_positive: 0, result_overdue: 0, destination_overdue: 0 }
+  const alertCounts = {
+    pcr_positive: 0,
+    antigen_positive: 0,
+    result_overdue: 0,
+    destination_overdue: 0,
+  }
   for (const a of alerts) alertCounts[a.kind]++
 
   return {
@@ -110,11 +184,15 @@ export async function complianceReport(db: Kysely<Database>, enterprise: Enterpr
     arrival_reports: {
       // Of its vehicles' loops in the period, how many were announced in time (报备).
       loops_reported_in_time: loopItems.filter((l) => l.reported_in_time).length,
-      share_reported_in_time: loopItems.length ? round(loopItems.filter((l) => l.reported_in_time).length / loopItems.length) : null,
+      share_reported_in_time: loopItems.length
+        ? round(loopItems.filter((l) => l.reported_in_time).length / loopItems.length)
+        : null,
       filed: reports.length,
       filed_late: reports.filter((r) => r.reported_late === 1).length,
       arrived: reports.filter((r) => r.arrived_at).length,
-      not_arrived_after_window: reports.filter((r) => !r.arrived_at && Date.parse(r.expected_until) < now.getTime()).length,
+      not_arrived_after_window: reports.filter(
+        (r) => !r.arrived_at && Date.parse(r.expected_until) < now.getTime(),
+      ).length,
     },
     failed_scans: {
       total: failedScans.length,
@@ -136,7 +214,11 @@ const round = (x: number) => Math.round(x * 10_000) / 10_000
 /** Whitelisted firms (active or suspended) ranked by where to look first. */
 export async function rankEnterprises(db: Kysely<Database>, from: string, to: string) {
   const [firms, openAlerts, loops, failed] = await Promise.all([
-    db.selectFrom('enterprises').selectAll().where('whitelist_status', 'in', ['active', 'suspended']).execute(),
+    db
+      .selectFrom('enterprises')
+      .selectAll()
+      .where('whitelist_status', 'in', ['active', 'suspended'])
+      .execute(),
     db
       .selectFrom('alerts')
       .innerJoin('loops', 'loops.id', 'alerts.loop_id')
@@ -149,7 +231,9 @@ export async function rankEnterprises(db: Kysely<Database>, from: string, to: st
       .select([
         'enterprise_id',
         (eb) => eb.fn.countAll<number>().as('total'),
-        sql<number>`sum(EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind IN ('result_overdue', 'destination_overdue')))`.as('late'),
+        sql<number>`sum(EXISTS (SELECT 1 FROM alerts WHERE alerts.loop_id = loops.id AND alerts.kind IN ('result_overdue', 'destination_overdue')))`.as(
+          'late',
+        ),
       ])
       .where('opened_at', '>=', from)
       .where('opened_at', '<', to)
@@ -166,7 +250,8 @@ export async function rankEnterprises(db: Kysely<Database>, from: string, to: st
       .groupBy('enterprise_id')
       .execute(),
   ])
-  const byFirm = <T extends { enterprise_id: string | null }>(rows: T[]) => new Map(rows.map((r) => [r.enterprise_id, r]))
+  const byFirm = <T extends { enterprise_id: string | null }>(rows: T[]) =>
+    new Map(rows.map((r) => [r.enterprise_id, r]))
   const alertsBy = byFirm(openAlerts)
   const loopsBy = byFirm(loops)
   const failedBy = byFirm(failed)
@@ -181,5 +266,11 @@ export async function rankEnterprises(db: Kysely<Database>, from: string, to: st
       loops: Number(loopsBy.get(f.id)?.total ?? 0),
       failed_scans: Number(failedBy.get(f.id)?.n ?? 0),
     }))
-    .sort((a, b) => b.open_alerts - a.open_alerts || b.late_loops - a.late_loops || b.failed_scans - a.failed_scans || a.name.localeCompare(b.name, 'zh'))
+    .sort(
+      (a, b) =>
+        b.open_alerts - a.open_alerts ||
+        b.late_loops - a.late_loops ||
+        b.failed_scans - a.failed_scans ||
+        a.name.localeCompare(b.name, 'zh'),
+    )
 }

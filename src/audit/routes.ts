@@ -20,19 +20,31 @@ const PeriodBound = z
   .string()
   .max(40)
   // Checked against the calendar: JavaScript's Date would roll 2026-02-30 over into March.
-  .refine((v) => dateTimeProblem(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v) === null, 'a real date (YYYY-MM-DD) or an ISO 8601 time with offset')
+  .refine(
+    (v) => dateTimeProblem(/^\d{4}-\d{2}-\d{2}$/.test(v) ? `${v}T00:00:00+08:00` : v) === null,
+    'a real date (YYYY-MM-DD) or an ISO 8601 time with offset',
+  )
 
 const PeriodQuery = z.object({
-  from: PeriodBound.optional().openapi({ description: 'start (inclusive); default 30 days before `to`' }),
-  to: PeriodBound.optional().openapi({ description: 'end (exclusive; a date means the end of that day); default the end of today' }),
+  from: PeriodBound.optional().openapi({
+    description: 'start (inclusive); default 30 days before `to`',
+  }),
+  to: PeriodBound.optional().openapi({
+    description: 'end (exclusive; a date means the end of that day); default the end of today',
+  }),
 })
 
 function period(query: { from?: string; to?: string }, now: Date) {
   const parse = (v: string, endOfDay: boolean) =>
-    /^\d{4}-\d{2}-\d{2}$/.test(v) ? new Date(Date.parse(`${v}T00:00:00+08:00`) + (endOfDay ? DAY : 0)) : new Date(v)
+    /^\d{4}-\d{2}-\d{2}$/.test(v)
+      ? new Date(Date.parse(`${v}T00:00:00+08:00`) + (endOfDay ? DAY : 0))
+      : new Date(v)
   const to = query.to ? parse(query.to, true) : new Date(startOfChinaDay(now).getTime() + DAY)
   const from = query.from ? parse(query.from, false) : new Date(to.getTime() - 31 * DAY)
-  if (from.getTime() >= to.getTime()) throw badRequest('invalid_period', 'from must be before to', [{ field: 'from', message: 'after to' }])
+  if (from.getTime() >= to.getTime())
+    throw badRequest('invalid_period', 'from must be before to', [
+      { field: 'from', message: 'after to' },
+    ])
   return { from, to }
 }
 
@@ -58,12 +70,23 @@ const VerifyAnswer = z
     sealed_through: z.number().optional(),
     unsealed: z.number().optional(),
     last_seal: z.object({ seq: z.number(), at: z.string() }).nullable().optional(),
-    anchor_seq: z.number().optional().openapi({ description: 'for anchor problems: the anchored head that no longer matches' }),
+    anchor_seq: z
+      .number()
+      .optional()
+      .openapi({ description: 'for anchor problems: the anchored head that no longer matches' }),
     anchor: z
-      .object({ name: z.string(), heads: z.number(), skipped_lines: z.number(), last: z.object({ seq: z.number(), at: z.string() }).nullable() })
+      .object({
+        name: z.string(),
+        heads: z.number(),
+        skipped_lines: z.number(),
+        last: z.object({ seq: z.number(), at: z.string() }).nullable(),
+      })
       .nullable()
       .optional()
-      .openapi({ description: 'the signed heads kept outside the database (at most one per AUDIT_ANCHOR_INTERVAL_SECONDS); null where the runtime keeps none (Workers)' }),
+      .openapi({
+        description:
+          'the signed heads kept outside the database (at most one per AUDIT_ANCHOR_INTERVAL_SECONDS); null where the runtime keeps none (Workers)',
+      }),
     truncation_detectable: z.boolean().openapi({
       description:
         'false where the runtime keeps no anchor outside the database (Workers today): the newest entries deleted together with their seals leave a shorter chain that verifies, so `ok` cannot rule out a truncation',
@@ -71,9 +94,17 @@ const VerifyAnswer = z
     unsealed_overdue: z
       .object({ count: z.number(), first_seq: z.number().nullable(), grace_seconds: z.number() })
       .optional()
-      .openapi({ description: 'unsealed entries older than AUDIT_SEAL_GRACE_SECONDS: sealing is not running or refuses' }),
+      .openapi({
+        description:
+          'unsealed entries older than AUDIT_SEAL_GRACE_SECONDS: sealing is not running or refuses',
+      }),
     sealing_stopped: z
-      .object({ problem: z.string(), first_bad_seq: z.number(), head_seq: z.number(), since: z.string() })
+      .object({
+        problem: z.string(),
+        first_bad_seq: z.number(),
+        head_seq: z.number(),
+        since: z.string(),
+      })
       .optional()
       .openapi({ description: 'present when this server refuses to seal, and why' }),
   })
@@ -84,7 +115,10 @@ const EnterpriseRank = z
     id: z.string(),
     name: z.string(),
     uscc: z.string(),
-    whitelist: z.object({ status: z.enum(WHITELIST_STATUSES), level: z.enum(WHITELIST_LEVELS).nullable() }),
+    whitelist: z.object({
+      status: z.enum(WHITELIST_STATUSES),
+      level: z.enum(WHITELIST_LEVELS).nullable(),
+    }),
     open_alerts: z.number(),
     late_loops: z.number().openapi({ description: 'loops of the period with an overdue alert' }),
     loops: z.number(),
@@ -99,8 +133,14 @@ const SignedHead = z
     hash: z.string(),
     at: z.string(),
     kid: z.string(),
-    token: z.string().openapi({ description: 'compact JWS (EdDSA, key in /.well-known/jwks.json) over {typ: "audit-seal", iss, seq, hash, at}' }),
-    anchored: z.boolean().openapi({ description: 'true when read from the anchor outside the database (it is anchored at most once per AUDIT_ANCHOR_INTERVAL_SECONDS)' }),
+    token: z.string().openapi({
+      description:
+        'compact JWS (EdDSA, key in /.well-known/jwks.json) over {typ: "audit-seal", iss, seq, hash, at}',
+    }),
+    anchored: z.boolean().openapi({
+      description:
+        'true when read from the anchor outside the database (it is anchored at most once per AUDIT_ANCHOR_INTERVAL_SECONDS)',
+    }),
   })
   .openapi('AuditHead')
 
@@ -119,7 +159,12 @@ export function auditRoutes(deps: Deps) {
       middleware: [allow('coordinator')],
       request: {
         query: z.object({
-          since: z.coerce.number().int().min(0).default(0).openapi({ description: 'entries after this seq' }),
+          since: z.coerce
+            .number()
+            .int()
+            .min(0)
+            .default(0)
+            .openapi({ description: 'entries after this seq' }),
           subject: z.string().max(100).optional(),
           ...pageParams({ limit: 200, max: 1000 }),
         }),
@@ -170,7 +215,8 @@ export function auditRoutes(deps: Deps) {
       method: 'get',
       path: '/audit/head',
       tags: ['audit'],
-      summary: 'The latest signed head of the audit chain, for other issuers to record (no sign-in)',
+      summary:
+        'The latest signed head of the audit chain, for other issuers to record (no sign-in)',
       description:
         'The newest seal; `anchored` when the anchor outside the database holds it (or, after a truncation, a newer one). A head recorded elsewhere lets anyone show later that this log was truncated or rewritten. 404 `no_audit_head` before the first seal.',
       responses: { 200: jsonResponse(SignedHead, 'the signed head'), 404: commonErrors[404] },
@@ -179,7 +225,19 @@ export function auditRoutes(deps: Deps) {
       const latest = await latestSignedHead(deps)
       if (!latest) throw new ApiError(404, 'no_audit_head', 'the audit log has not been sealed yet')
       const { seq, hash, at, kid, token } = latest.head
-      return c.json({ issuer_code: deps.config.ISSUER_CODE, seq, hash, at, kid, token, anchored: latest.anchored }, 200, { 'cache-control': 'no-store' })
+      return c.json(
+        {
+          issuer_code: deps.config.ISSUER_CODE,
+          seq,
+          hash,
+          at,
+          kid,
+          token,
+          anchored: latest.anchored,
+        },
+        200,
+        { 'cache-control': 'no-store' },
+      )
     },
   )
 
@@ -198,7 +256,10 @@ export function auditRoutes(deps: Deps) {
       const query = c.req.valid('query')
       const { from, to } = period(query, deps.clock())
       // Ranked in memory over the whitelisted firms (a few hundred): paged here, counted from the same rows.
-      const { rows, total } = slicePage(await rankEnterprises(db, from.toISOString(), to.toISOString()), query)
+      const { rows, total } = slicePage(
+        await rankEnterprises(db, from.toISOString(), to.toISOString()),
+        query,
+      )
       return c.json(rows, 200, pageHeaders(c, query, total))
     },
   )
@@ -216,11 +277,15 @@ export function auditRoutes(deps: Deps) {
       method: 'get',
       path: '/enterprises/{id}/audit',
       tags: ['audit'],
-      summary: 'A firm’s compliance over a period: passes, loops, alerts, failed scans, whitelist history',
+      summary:
+        'A firm’s compliance over a period: passes, loops, alerts, failed scans, whitelist history',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: EnterpriseId, query: PeriodQuery },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'the report'), ...commonErrors },
+      responses: {
+        200: jsonResponse(z.record(z.string(), z.unknown()), 'the report'),
+        ...commonErrors,
+      },
     }),
     async (c) => c.json(await loadReport(c.req.valid('param').id, c.req.valid('query')), 200),
   )
@@ -234,7 +299,10 @@ export function auditRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: EnterpriseId, query: PeriodQuery },
-      responses: { 200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } }, ...commonErrors },
+      responses: {
+        200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const report = await loadReport(c.req.valid('param').id, c.req.valid('query'))

@@ -14,9 +14,16 @@ export type AccountProblem = { status: 400 | 403; code: string; message: string;
  * account; a coordinator creates enterprise and checkpoint accounts only (so a coordinator cannot
  * make an admin, nor a peer coordinator).
  */
-export function checkAccountRequest(creator: Principal, request: AccountRequest): AccountProblem | null {
+export function checkAccountRequest(
+  creator: Principal,
+  request: AccountRequest,
+): AccountProblem | null {
   if (creator.role !== 'admin' && (request.role === 'admin' || request.role === 'coordinator')) {
-    return { status: 403, code: 'forbidden', message: `only an admin may create ${request.role} accounts` }
+    return {
+      status: 403,
+      code: 'forbidden',
+      message: `only an admin may create ${request.role} accounts`,
+    }
   }
   const hasEnterprise = request.enterprise_id != null
   const codes = request.checkpoint_codes ?? []

@@ -5,7 +5,9 @@ import type { AccountRow, AccountsTable } from './accounts.table.ts'
 import type { Principal } from './principal.ts'
 
 // Read on every signed-in request (a disabled account is refused at once).
-const accountById = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('accounts').selectAll().where('id', '=', a.id))
+const accountById = precompiled(['id'], (db, a: { id: string }) =>
+  db.selectFrom('accounts').selectAll().where('id', '=', a.id),
+)
 
 export function findAccountById(db: Kysely<Database>, id: string): Promise<AccountRow | undefined> {
   return firstRow(db, accountById({ id }))

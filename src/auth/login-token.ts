@@ -34,7 +34,10 @@ export async function issueLoginToken(
 }
 
 // Per secret, so a token is only ever remembered as valid under the secret that verified it.
-const verifiedBySecret = new Map<string, Map<string, { accountId: string; version: number; exp: number }>>()
+const verifiedBySecret = new Map<
+  string,
+  Map<string, { accountId: string; version: number; exp: number }>
+>()
 const CACHE_LIMIT = 10_000
 
 /**
@@ -47,7 +50,8 @@ export async function verifyLoginToken(secret: string, token: string, now: Date)
   if (!verified) verifiedBySecret.set(secret, (verified = new Map()))
   const known = verified.get(token)
   if (known) {
-    if (now.getTime() < known.exp * 1000) return { ok: true as const, accountId: known.accountId, version: known.version }
+    if (now.getTime() < known.exp * 1000)
+      return { ok: true as const, accountId: known.accountId, version: known.version }
     verified.delete(token)
   }
   const result = await verifyLoginTokenUncached(secret, token, now)
@@ -55,14 +59,19 @@ export async function verifyLoginToken(secret: string, token: string, now: Date)
     if (verified.size >= CACHE_LIMIT) verified.delete(verified.keys().next().value!)
     verified.set(token, { accountId: result.accountId, version: result.version, exp: result.exp })
   }
-  return result.ok ? { ok: true as const, accountId: result.accountId, version: result.version } : result
+  return result.ok
+    ? { ok: true as const, accountId: result.accountId, version: result.version }
+    : result
 }
 
 async function verifyLoginTokenUncached(
   secret: string,
   token: string,
   now: Date,
-): Promise<{ ok: true; accountId: string; version: number; exp: number } | { ok: false; reason: 'expired' | 'invalid' }> {
+): Promise<
+  | { ok: true; accountId: string; version: number; exp: number }
+  | { ok: false; reason: 'expired' | 'invalid' }
+> {
   try {
     const { payload } = await jwtVerify(token, encoder.encode(secret), {
       algorithms: ['HS256'],
@@ -70,10 +79,12 @@ async function verifyLoginTokenUncached(
       issuer: ISSUER,
       currentDate: now,
     })
-    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return { ok: false, reason: 'invalid' }
+    if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number')
+      return { ok: false, reason: 'invalid' }
     // Tokens issued before versions existed carry none: they count as version 0.
     const version = payload.ver ?? 0
-    if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) return { ok: false, reason: 'invalid' }
+    if (typeof version !== 'number' || !Number.isInteger(version) || version < 0)
+      return { ok: false, reason: 'invalid' }
     return { ok: true, accountId: payload.sub, version, exp: payload.exp }
   } catch (error) {
     return { ok: false, reason: error instanceof errors.JWTExpired ? 'expired' : 'invalid' }

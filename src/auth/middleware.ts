@@ -32,7 +32,9 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
     let header = c.req.header('authorization')
     const cookie = header === undefined ? getCookie(c, SESSION_COOKIE) : undefined
     if (cookie) {
-      const problem = SAFE_METHODS.has(c.req.method) ? null : cookieWriteProblem(requestOrigin(deps, c), c.req.header(CSRF_HEADER))
+      const problem = SAFE_METHODS.has(c.req.method)
+        ? null
+        : cookieWriteProblem(requestOrigin(deps, c), c.req.header(CSRF_HEADER))
       if (problem) {
         c.set('authProblem', problem)
         return next()
@@ -51,8 +53,12 @@ export function authenticate(deps: Deps): MiddlewareHandler<AppEnv> {
   }
 }
 
-function cookieWriteProblem(origin: ReturnType<typeof requestOrigin>, csrfHeader: string | undefined) {
-  if (origin === 'cross') return new ApiError(403, 'cross_origin', 'a signed-in write from another site is refused')
+function cookieWriteProblem(
+  origin: ReturnType<typeof requestOrigin>,
+  csrfHeader: string | undefined,
+) {
+  if (origin === 'cross')
+    return new ApiError(403, 'cross_origin', 'a signed-in write from another site is refused')
   if (origin === 'same' || csrfHeader === '1') return null
   return new ApiError(403, 'csrf', `a cookie-signed write needs the ${CSRF_HEADER} header`)
 }
@@ -71,7 +77,8 @@ async function principalFor(deps: Deps, header: string) {
   if (account.disabled) throw unauthorized('account_disabled', 'this account is disabled')
   // The row is read on every request anyway; its token version revokes tokens from before a
   // sign-out or a password change at no extra cost.
-  if (verified.version < account.token_version) throw unauthorized('token_revoked', 'you signed out or your password changed; sign in again')
+  if (verified.version < account.token_version)
+    throw unauthorized('token_revoked', 'you signed out or your password changed; sign in again')
   return toPrincipal(account)
 }
 

@@ -3,7 +3,11 @@
 export const PBKDF2_ITERATIONS = 100_000
 const encoder = new TextEncoder()
 
-async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array> {
+async function derive(
+  password: string,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array> {
   const material = await crypto.subtle.importKey('raw', encoder.encode(password), 'PBKDF2', false, [
     'deriveBits',
   ])
@@ -15,7 +19,8 @@ async function derive(password: string, salt: Uint8Array<ArrayBuffer>, iteration
   return new Uint8Array(bits)
 }
 
-const toHex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
+const toHex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16))
 
 /** `pbkdf2-sha256$<iterations>$<salt hex>$<hash hex>` with a fresh 16-byte salt. */
@@ -29,7 +34,13 @@ export async function hashPassword(password: string): Promise<string> {
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, iterations, saltHex, hashHex] = stored.split('$')
   const rounds = Number(iterations)
-  if (scheme !== 'pbkdf2-sha256' || !Number.isInteger(rounds) || rounds < 1 || !saltHex || !hashHex) {
+  if (
+    scheme !== 'pbkdf2-sha256' ||
+    !Number.isInteger(rounds) ||
+    rounds < 1 ||
+    !saltHex ||
+    !hashHex
+  ) {
     return false
   }
   const expected = fromHex(hashHex)

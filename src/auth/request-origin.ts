@@ -29,21 +29,31 @@ function isOurs(url: string, host: string, publicOrigin: string | undefined): bo
  * without saying so does not lock everyone out. `unknown` when nothing tells (a non-browser
  * client, which cannot carry a victim's cookie anyway).
  */
-export function judgeRequestOrigin(headers: OriginHeaders, host: string, publicOrigin?: string): RequestOrigin {
+export function judgeRequestOrigin(
+  headers: OriginHeaders,
+  host: string,
+  publicOrigin?: string,
+): RequestOrigin {
   if (headers.secFetchSite === 'same-origin') return 'same'
   if (headers.secFetchSite === 'same-site' || headers.secFetchSite === 'cross-site') return 'cross'
   // `Origin: null`: sandboxed frames, cross-site redirects, privacy settings. Ours is not among
   // them (our pages send Referrer-Policy same-origin), and a browser that sends it also sends
   // Sec-Fetch-Site, which was read above.
   if (headers.origin === 'null') return 'cross'
-  if (headers.origin !== undefined) return isOurs(headers.origin, host, publicOrigin) ? 'same' : 'cross'
-  if (headers.referer !== undefined) return isOurs(headers.referer, host, publicOrigin) ? 'same' : 'cross'
+  if (headers.origin !== undefined)
+    return isOurs(headers.origin, host, publicOrigin) ? 'same' : 'cross'
+  if (headers.referer !== undefined)
+    return isOurs(headers.referer, host, publicOrigin) ? 'same' : 'cross'
   return 'unknown'
 }
 
 export const requestOrigin = (deps: Deps, c: Context): RequestOrigin =>
   judgeRequestOrigin(
-    { origin: c.req.header('origin'), secFetchSite: c.req.header('sec-fetch-site'), referer: c.req.header('referer') },
+    {
+      origin: c.req.header('origin'),
+      secFetchSite: c.req.header('sec-fetch-site'),
+      referer: c.req.header('referer'),
+    },
     requestPublicHost(deps, c),
     deps.config.PUBLIC_ORIGIN,
   )

@@ -4,7 +4,14 @@ import { ApiError, conflict, notFound } from '../http/errors.ts'
 import { abortUnless } from '../db/guard.ts'
 import { sql } from 'kysely'
 import { pageHeaders, pageParams, pagedResponse, slicePage } from '../http/paging.ts'
-import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import {
+  ErrorSchema,
+  bearer,
+  commonErrors,
+  createRouter,
+  jsonBody,
+  jsonResponse,
+} from '../http/router.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
 import { actorOf } from './principal.ts'
 import { ROLES } from './accounts.table.ts'
@@ -29,7 +36,9 @@ const Username = z
   .regex(/^[A-Za-z0-9._@-]+$/, 'letters, digits and . _ @ - only')
 const Password = z.string().min(8, 'at least 8 characters').max(256)
 
-const LoginBody = z.object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) }).openapi('LoginRequest')
+const LoginBody = z
+  .object({ username: z.string().min(1).max(64), password: z.string().min(1).max(256) })
+  .openapi('LoginRequest')
 const LoginAnswer = z
   .object({ token: z.string(), role: z.enum(ROLES), expires_at: z.string() })
   .openapi('LoginAnswer')
@@ -78,11 +87,21 @@ export function authRoutes(deps: Deps) {
       tags: ['auth'],
       summary: 'Sign in and get a bearer token',
       request: jsonBody(LoginBody),
-      responses: { 200: jsonResponse(LoginAnswer, 'signed in'), 400: commonErrors[400], 401: commonErrors[401], 429: tooManyAttempts },
+      responses: {
+        200: jsonResponse(LoginAnswer, 'signed in'),
+        400: commonErrors[400],
+        401: commonErrors[401],
+        429: tooManyAttempts,
+      },
     }),
     async (c) => {
       const { username, password } = c.req.valid('json')
-      const { token, role, expiresAt } = await signIn(deps, username, password, requestClientAddress(deps, c))
+      const { token, role, expiresAt } = await signIn(
+        deps,
+        username,
+        password,
+        requestClientAddress(deps, c),
+      )
       return c.json({ token, role, expires_at: expiresAt.toISOString() }, 200)
     },
   )
@@ -96,11 +115,21 @@ export function authRoutes(deps: Deps) {
       security: bearer,
       middleware: [signedIn()],
       request: jsonBody(PasswordChangeBody),
-      responses: { 200: jsonResponse(LoginAnswer, 'changed; a fresh token'), ...commonErrors, 429: tooManyAttempts },
+      responses: {
+        200: jsonResponse(LoginAnswer, 'changed; a fresh token'),
+        ...commonErrors,
+        429: tooManyAttempts,
+      },
     }),
     async (c) => {
       const body = c.req.valid('json')
-      const { token, role, expiresAt } = await changePassword(deps, c.get('principal')!, body.current_password, body.new_password, requestClientAddress(deps, c))
+      const { token, role, expiresAt } = await changePassword(
+        deps,
+        c.get('principal')!,
+        body.current_password,
+        body.new_password,
+        requestClientAddress(deps, c),
+      )
       return c.json({ token, role, expires_at: expiresAt.toISOString() }, 200)
     },
   )
@@ -110,7 +139,8 @@ export function authRoutes(deps: Deps) {
       method: 'post',
       path: '/auth/logout',
       tags: ['auth'],
-      summary: 'Sign out: this and every other token of the account stop working (401 token_revoked)',
+      summary:
+        'Sign out: this and every other token of the account stop working (401 token_revoked)',
       security: bearer,
       middleware: [signedIn()],
       responses: { 200: jsonResponse(SignedOut, 'signed out'), 401: commonErrors[401] },
@@ -154,18 +184,42 @@ export function authRoutes(deps: Deps) {
       const body = c.req.valid('json')
       const problem = checkAccountRequest(principal, body)
       if (problem) {
-        throw new ApiError(problem.status, problem.code, problem.message, problem.field && [{ field: problem.field, message: problem.message }])
+        throw new ApiError(
+          problem.status,
+          problem.code,
+          problem.message,
+          problem.field && [{ field: problem.field, message: problem.message }],
+        )
       }
       if (body.enterprise_id) {
-        const enterprise = await store.db.selectFrom('enterprises').select('id').where('id', '=', body.enterprise_id).executeTakeFirst()
-        if (!enterprise) throw new ApiError(400, 'unknown_enterprise', `enterprise ${body.enterprise_id} does not exist`, [{ field: 'enterprise_id', message: 'no such enterprise' }])
+        const enterprise = await store.db
+          .selectFrom('enterprises')
+          .select('id')
+          .where('id', '=', body.enterprise_id)
+          .executeTakeFirst()
+        if (!enterprise)
+          throw new ApiError(
+            400,
+            'unknown_enterprise',
+            `enterprise ${body.enterprise_id} does not exist`,
+            [{ field: 'enterprise_id', message: 'no such enterprise' }],
+          )
       }
       const codes = [...new Set(body.checkpoint_codes ?? [])]
       if (codes.length > 0) {
-        const known = await store.db.selectFrom('checkpoints').select('code').where('code', 'in', codes).execute()
+        const known = await store.db
+          .selectFrom('checkpoints')
+          .select('code')
+          .where('code', 'in', codes)
+          .execute()
         const missing = codes.filter((code) => !known.some((k) => k.code === code))
         if (missing.length > 0) {
-          throw new ApiError(400, 'unknown_checkpoint', `no such checkpoint: ${missing.join(', ')}`, [{ field: 'checkpoint_codes', message: `unknown: ${missing.join(', ')}` }])
+          throw new ApiError(
+            400,
+            'unknown_checkpoint',
+            `no such checkpoint: ${missing.join(', ')}`,
+            [{ field: 'checkpoint_codes', message: `unknown: ${missing.join(', ')}` }],
+          )
         }
       }
       if (await findAccountByUsername(store.db, body.username)) {
@@ -186,9 +240,18 @@ export function authRoutes(deps: Deps) {
       }
       const view = accountView(row)
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM accounts WHERE username = ${row.username} COLLATE NOCASE)`, 'username_taken', 'that username is taken'),
+        abortUnless(
+          sql`NOT EXISTS (SELECT 1 FROM accounts WHERE username = ${row.username} COLLATE NOCASE)`,
+          'username_taken',
+          'that username is taken',
+        ),
         insertAccount(store.db, row),
-        auditEntry(now, { actor: actorOf(principal), action: 'account.create', subject: `account:${row.id}`, after: view }),
+        auditEntry(now, {
+          actor: actorOf(principal),
+          action: 'account.create',
+          subject: `account:${row.id}`,
+          after: view,
+        }),
       ])
       return c.json(view, 201)
     },
@@ -219,7 +282,9 @@ export function authRoutes(deps: Deps) {
         method: 'post',
         path: `/accounts/{id}/${disabled ? 'disable' : 'enable'}`,
         tags: ['accounts'],
-        summary: disabled ? 'Disable an account: its tokens stop working at once' : 'Enable an account again',
+        summary: disabled
+          ? 'Disable an account: its tokens stop working at once'
+          : 'Enable an account again',
         security: bearer,
         middleware: [allow('coordinator')],
         request: { params: IdParam },
@@ -229,13 +294,22 @@ export function authRoutes(deps: Deps) {
         const principal = c.get('principal')!
         const account = await findAccountById(store.db, c.req.valid('param').id)
         if (!account) throw notFound('account')
-        const check = checkAccountRequest(principal, { role: account.role, enterprise_id: account.enterprise_id, checkpoint_codes: JSON.parse(account.checkpoint_codes) })
-        if (check?.status === 403) throw new ApiError(403, 'forbidden', `only an admin may change ${account.role} accounts`)
-        if (account.id === principal.accountId) throw conflict('own_account', 'you cannot disable or enable your own account')
+        const check = checkAccountRequest(principal, {
+          role: account.role,
+          enterprise_id: account.enterprise_id,
+          checkpoint_codes: JSON.parse(account.checkpoint_codes),
+        })
+        if (check?.status === 403)
+          throw new ApiError(403, 'forbidden', `only an admin may change ${account.role} accounts`)
+        if (account.id === principal.accountId)
+          throw conflict('own_account', 'you cannot disable or enable your own account')
         const now = deps.clock()
         const after = { ...account, disabled: disabled ? 1 : 0 }
         await store.atomic([
-          store.db.updateTable('accounts').set({ disabled: after.disabled }).where('id', '=', account.id),
+          store.db
+            .updateTable('accounts')
+            .set({ disabled: after.disabled })
+            .where('id', '=', account.id),
           auditEntry(now, {
             actor: actorOf(principal),
             action: disabled ? 'account.disable' : 'account.enable',

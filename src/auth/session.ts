@@ -17,8 +17,17 @@ export async function signOut(deps: Deps, principal: Principal) {
   const { store } = deps
   const now = deps.clock()
   const [updated] = await store.atomic([
-    store.db.updateTable('accounts').set({ token_version: sql`token_version + 1` }).where('id', '=', principal.accountId).returning('token_version'),
-    auditEntry(now, { actor: actorOf(principal), action: 'account.sign_out', subject: `account:${principal.accountId}`, after: { earlier_tokens: 'revoked' } }),
+    store.db
+      .updateTable('accounts')
+      .set({ token_version: sql`token_version + 1` })
+      .where('id', '=', principal.accountId)
+      .returning('token_version'),
+    auditEntry(now, {
+      actor: actorOf(principal),
+      action: 'account.sign_out',
+      subject: `account:${principal.accountId}`,
+      after: { earlier_tokens: 'revoked' },
+    }),
   ])
   return { tokenVersion: Number(updated.rows[0]?.token_version) }
 }
@@ -28,26 +37,48 @@ export async function signOut(deps: Deps, principal: Principal) {
  * (counted and slowed per account), so a stolen session cannot guess it faster. The token
  * version goes up, so every older token stops working; the answer is a fresh token.
  */
-export async function changePassword(deps: Deps, principal: Principal, current: string, next: string, address: string) {
+export async function changePassword(
+  deps: Deps,
+  principal: Principal,
+  current: string,
+  next: string,
+  address: string,
+) {
   const { store } = deps
   if (next === current) {
-    throw badRequest('password_unchanged', 'new_password: must differ from the current password', [{ field: 'new_password', message: 'must differ from the current password' }])
+    throw badRequest('password_unchanged', 'new_password: must differ from the current password', [
+      { field: 'new_password', message: 'must differ from the current password' },
+    ])
   }
   const account = await checkPasswordThrottled(deps, principal.username, current, address)
   if (!account || account.id !== principal.accountId) {
-    throw new ApiError(400, 'wrong_password', 'current_password: that is not your current password', [{ field: 'current_password', message: 'not your current password' }])
+    throw new ApiError(
+      400,
+      'wrong_password',
+      'current_password: that is not your current password',
+      [{ field: 'current_password', message: 'not your current password' }],
+    )
   }
   const now = deps.clock()
   const newHash = await hashPassword(next)
   const [, updated] = await store.atomic([
-    abortUnless(sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${account.id} AND password_hash = ${account.password_hash})`, 'password_changed_meanwhile', 'the password was changed meanwhile; sign in again'),
+    abortUnless(
+      sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${account.id} AND password_hash = ${account.password_hash})`,
+      'password_changed_meanwhile',
+      'the password was changed meanwhile; sign in again',
+    ),
     store.db
       .updateTable('accounts')
       .set({ password_hash: newHash, token_version: sql`token_version + 1` })
       .where('id', '=', account.id)
       .returning('token_version'),
     // Never the hash, old or new: the log says that it changed and that older tokens are revoked.
-    auditEntry(now, { actor: actorOf(principal), action: 'account.password_change', subject: `account:${account.id}`, after: { password: 'changed', earlier_tokens: 'revoked' } }),
+    auditEntry(now, {
+      actor: actorOf(principal),
+      action: 'account.password_change',
+      subject: `account:${account.id}`,
+      after: { password: 'changed', earlier_tokens: 'revoked' },
+    }),
   ])
   return issueTokenFor(deps, { ...account, token_version: Number(updated.rows[0]?.token_version) })
 }

@@ -8,7 +8,11 @@ export interface AttemptPosition {
 
 type ThrottleConfig = Pick<
   Config,
-  'LOGIN_SLOW_AFTER' | 'LOGIN_SLOWDOWN_STEP_MS' | 'LOGIN_MAX_DELAY_MS' | 'LOGIN_ADDRESS_LOCK_AFTER' | 'LOGIN_WINDOW_MINUTES'
+  | 'LOGIN_SLOW_AFTER'
+  | 'LOGIN_SLOWDOWN_STEP_MS'
+  | 'LOGIN_MAX_DELAY_MS'
+  | 'LOGIN_ADDRESS_LOCK_AFTER'
+  | 'LOGIN_WINDOW_MINUTES'
 >
 
 /**
@@ -20,7 +24,10 @@ type ThrottleConfig = Pick<
 export function signInDelayMs(position: AttemptPosition, config: ThrottleConfig): number {
   const beyond = position.accountFailures - config.LOGIN_SLOW_AFTER
   if (beyond < 0) return 0
-  return Math.min(config.LOGIN_MAX_DELAY_MS, config.LOGIN_SLOWDOWN_STEP_MS * 2 ** Math.min(beyond, 30))
+  return Math.min(
+    config.LOGIN_MAX_DELAY_MS,
+    config.LOGIN_SLOWDOWN_STEP_MS * 2 ** Math.min(beyond, 30),
+  )
 }
 
 /**
@@ -75,7 +82,10 @@ export function refusalOf(refused: RefusedAttempt, nowMs: number, config: Thrott
   if (addressOverLimit({ accountFailures: 0, addressFailures: refused.addressFailures }, config)) {
     // The window includes its first instant: the oldest failure is gone only after it.
     const leavesWindowMs = refused.addressOldestMs + config.LOGIN_WINDOW_MINUTES * 60_000 - nowMs
-    return { reason: 'address_limit', retryAfterSeconds: Math.max(1, Math.floor(leavesWindowMs / 1000) + 1) }
+    return {
+      reason: 'address_limit',
+      retryAfterSeconds: Math.max(1, Math.floor(leavesWindowMs / 1000) + 1),
+    }
   }
   const withinReachMs = refused.slotMs - config.LOGIN_MAX_DELAY_MS - nowMs
   return { reason: 'account_busy', retryAfterSeconds: Math.max(1, Math.ceil(withinReachMs / 1000)) }

@@ -24,9 +24,17 @@ export async function signIn(deps: Deps, username: string, password: string, add
 }
 
 /** A login token for `account` at its current token version. */
-export async function issueTokenFor(deps: Deps, account: Pick<AccountRow, 'id' | 'role' | 'token_version'>) {
+export async function issueTokenFor(
+  deps: Deps,
+  account: Pick<AccountRow, 'id' | 'role' | 'token_version'>,
+) {
   const claims = { sub: account.id, role: account.role, ver: account.token_version }
-  const { token, expiresAt } = await issueLoginToken(deps.config.TOKEN_SECRET, claims, deps.clock(), deps.config.LOGIN_TOKEN_TTL_SECONDS)
+  const { token, expiresAt } = await issueLoginToken(
+    deps.config.TOKEN_SECRET,
+    claims,
+    deps.clock(),
+    deps.config.LOGIN_TOKEN_TTL_SECONDS,
+  )
   return { token, role: account.role, expiresAt }
 }
 
@@ -52,7 +60,12 @@ export async function issueTokenFor(deps: Deps, account: Pick<AccountRow, 'id' |
  * throws 429 `too_many_attempts` when refused. Failures live in the database: every process and
  * isolate sees them.
  */
-export async function checkPasswordThrottled(deps: Deps, username: string, password: string, address: string) {
+export async function checkPasswordThrottled(
+  deps: Deps,
+  username: string,
+  password: string,
+  address: string,
+) {
   const { config, store } = deps
   const now = deps.clock()
   const accountKey = await keyedDigest(config.TOKEN_SECRET, username.toLowerCase())
@@ -80,7 +93,10 @@ function tooManyAttempts({ reason, retryAfterSeconds }: Refusal) {
     429,
     'too_many_attempts',
     message,
-    { retry_after_seconds: retryAfterSeconds, limit: reason === 'address_limit' ? 'address' : 'account' },
+    {
+      retry_after_seconds: retryAfterSeconds,
+      limit: reason === 'address_limit' ? 'address' : 'account',
+    },
     { 'retry-after': String(retryAfterSeconds) },
   )
 }
@@ -93,7 +109,12 @@ type Placement = { id: number; slotMs: number } | { refused: RefusedAttempt }
  * (address under its limit, slot within LOGIN_MAX_DELAY_MS: `addressOverLimit` and `slotTooFar`
  * in SQL). The attempt's `at` is its slot, the time its password is checked.
  */
-async function claimSlot(deps: Deps, accountKey: string, address: string, now: Date): Promise<Placement> {
+async function claimSlot(
+  deps: Deps,
+  accountKey: string,
+  address: string,
+  now: Date,
+): Promise<Placement> {
   const { store, config } = deps
   const since = new Date(now.getTime() - config.LOGIN_WINDOW_MINUTES * MINUTE).toISOString()
   const latest = new Date(now.getTime() + config.LOGIN_MAX_DELAY_MS).toISOString()
@@ -127,7 +148,9 @@ async function claimSlot(deps: Deps, accountKey: string, address: string, now: D
 function delayModifier(config: Deps['config'], position: ReturnType<typeof sql.ref>) {
   const seconds = (ms: number) => sql.lit(`+${(ms / 1000).toFixed(3)} seconds`)
   const steps = delaySteps(config).reverse()
-  const whens = steps.map((step) => sql`WHEN ${position} >= ${sql.lit(step.from)} THEN ${seconds(step.ms)}`)
+  const whens = steps.map(
+    (step) => sql`WHEN ${position} >= ${sql.lit(step.from)} THEN ${seconds(step.ms)}`,
+  )
   return sql`CASE ${sql.join(whens, sql` `)} END`
 }
 

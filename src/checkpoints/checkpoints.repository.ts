@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../database.ts'
 import type { CheckpointKind, CheckpointRow } from './checkpoints.table.ts'
 
-export function findCheckpoint(db: Kysely<Database>, code: string): Promise<CheckpointRow | undefined> {
+export function findCheckpoint(
+  db: Kysely<Database>,
+  code: string,
+): Promise<CheckpointRow | undefined> {
   return db.selectFrom('checkpoints').selectAll().where('code', '=', code).executeTakeFirst()
 }
 
@@ -14,7 +17,10 @@ export interface CheckpointFilter {
 }
 
 /** Checkpoints by code. */
-export function listCheckpoints(db: Kysely<Database>, q: CheckpointFilter): Promise<CheckpointRow[]> {
+export function listCheckpoints(
+  db: Kysely<Database>,
+  q: CheckpointFilter,
+): Promise<CheckpointRow[]> {
   let query = db.selectFrom('checkpoints').selectAll().orderBy('code')
   if (q.kind) query = query.where('kind', '=', q.kind)
   if (q.region) query = query.where('region_code', '=', q.region)

@@ -20,7 +20,9 @@ const CheckpointBody = z
     name: z.string().trim().min(2).max(100),
     region_code: RegionCode,
     kind: z.enum(CHECKPOINT_KINDS),
-    station_code: ReferenceCode.nullish().openapi({ description: 'for a transfer_station checkpoint: its station' }),
+    station_code: ReferenceCode.nullish().openapi({
+      description: 'for a transfer_station checkpoint: its station',
+    }),
   })
   .openapi('CheckpointRequest')
 
@@ -34,8 +36,6 @@ const Checkpoint = z
     created_at: z.string(),
   })
   .openapi('Checkpoint')
-
-
 
 export function checkpointRoutes(deps: Deps) {
   const { store } = deps
@@ -56,19 +56,42 @@ export function checkpointRoutes(deps: Deps) {
     async (c) => {
       const body = c.req.valid('json')
       if (!(await findRegion(store.db, body.region_code))) {
-        throw badRequest('unknown_region', `region ${body.region_code} does not exist`, [{ field: 'region_code', message: 'no such region' }])
+        throw badRequest('unknown_region', `region ${body.region_code} does not exist`, [
+          { field: 'region_code', message: 'no such region' },
+        ])
       }
       if (body.station_code) {
-        const station = await store.db.selectFrom('stations').select('code').where('code', '=', body.station_code).executeTakeFirst()
-        if (!station) throw badRequest('unknown_station', `station ${body.station_code} does not exist`, [{ field: 'station_code', message: 'no such station' }])
+        const station = await store.db
+          .selectFrom('stations')
+          .select('code')
+          .where('code', '=', body.station_code)
+          .executeTakeFirst()
+        if (!station)
+          throw badRequest('unknown_station', `station ${body.station_code} does not exist`, [
+            { field: 'station_code', message: 'no such station' },
+          ])
       }
-      if (await find(body.code)) throw conflict('checkpoint_exists', `checkpoint ${body.code} already exists`)
+      if (await find(body.code))
+        throw conflict('checkpoint_exists', `checkpoint ${body.code} already exists`)
       const now = deps.clock()
-      const row: CheckpointRow = { ...body, station_code: body.station_code ?? null, created_at: now.toISOString() }
+      const row: CheckpointRow = {
+        ...body,
+        station_code: body.station_code ?? null,
+        created_at: now.toISOString(),
+      }
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM checkpoints WHERE code = ${row.code})`, 'checkpoint_exists', 'a checkpoint with this code already exists'),
+        abortUnless(
+          sql`NOT EXISTS (SELECT 1 FROM checkpoints WHERE code = ${row.code})`,
+          'checkpoint_exists',
+          'a checkpoint with this code already exists',
+        ),
         store.db.insertInto('checkpoints').values(row),
-        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'checkpoint.create', subject: `checkpoint:${row.code}`, after: row }),
+        auditEntry(now, {
+          actor: actorOf(c.get('principal')),
+          action: 'checkpoint.create',
+          subject: `checkpoint:${row.code}`,
+          after: row,
+        }),
       ])
       return c.json(row, 201)
     },
@@ -82,7 +105,13 @@ export function checkpointRoutes(deps: Deps) {
       summary: 'Checkpoints',
       security: bearer,
       middleware: [signedIn()],
-      request: { query: z.object({ kind: z.enum(CHECKPOINT_KINDS).optional(), region: RegionCode.optional(), ...pageParams({ limit: 1000, max: 1000 }) }) },
+      request: {
+        query: z.object({
+          kind: z.enum(CHECKPOINT_KINDS).optional(),
+          region: RegionCode.optional(),
+          ...pageParams({ limit: 1000, max: 1000 }),
+        }),
+      },
       responses: { 200: pagedResponse(Checkpoint, 'checkpoints by code'), ...commonErrors },
     }),
     async (c) => {

@@ -7,4 +7,5 @@
  * @param {readonly unknown[]} parameters
  * @returns {unknown[]}
  */
-export const bindable = (parameters) => parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p))
+export const bindable = (parameters) =>
+  parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p))

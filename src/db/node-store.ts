@@ -6,7 +6,13 @@ import { Kysely, SqliteDialect, type CompiledQuery, type SqliteDatabase } from '
 import type { Database } from '../database.ts'
 import { readDirectly } from './precompiled.ts'
 import { runAtomic, type Store, type WriteResult } from './store.ts'
-import { batchCommitter, openSqlite, statementCache, type SqlQuery, type WriteOutcome } from './sqlite-writer.mjs'
+import {
+  batchCommitter,
+  openSqlite,
+  statementCache,
+  type SqlQuery,
+  type WriteOutcome,
+} from './sqlite-writer.mjs'
 
 interface PendingWrite {
   queries: SqlQuery[]
@@ -29,7 +35,10 @@ export function openNodeStore(filename: string, options: { writeThread?: boolean
   if (!inMemory) restrictDatabaseFiles(filename)
   const sqlite = openSqlite(filename)
   const prepare = statementCache(sqlite)
-  const writer = !inMemory && (options.writeThread ?? process.env.SQLITE_WRITE_THREAD !== '0') ? threadWriter(filename) : localWriter(sqlite, prepare)
+  const writer =
+    !inMemory && (options.writeThread ?? process.env.SQLITE_WRITE_THREAD !== '0')
+      ? threadWriter(filename)
+      : localWriter(sqlite, prepare)
 
   // Kysely prepares every query again; hand it the statement cache.
   const cachedDatabase: SqliteDatabase = { prepare, close: () => sqlite.close() }
@@ -58,7 +67,8 @@ export function openNodeStore(filename: string, options: { writeThread?: boolean
  */
 export function restrictDatabaseFiles(filename: string) {
   closeSync(openSync(filename, 'a', 0o600))
-  for (const file of [filename, `${filename}-wal`, `${filename}-shm`, `${filename}-journal`]) restrictMode(file, 0o600)
+  for (const file of [filename, `${filename}-wal`, `${filename}-shm`, `${filename}-journal`])
+    restrictMode(file, 0o600)
 }
 
 /**
@@ -125,10 +135,14 @@ const WAL_BACKSTOP_PAGES = 20_000
 function threadWriter(filename: string) {
   // Checkpoints run beside the writer: a commit that had to copy the WAL back first would hold up
   // every request in its group.
-  const checkpointer = new Worker(new URL('./sqlite-checkpoint-thread.mjs', import.meta.url), { workerData: { filename, intervalMs: CHECKPOINT_INTERVAL_MS } })
+  const checkpointer = new Worker(new URL('./sqlite-checkpoint-thread.mjs', import.meta.url), {
+    workerData: { filename, intervalMs: CHECKPOINT_INTERVAL_MS },
+  })
   checkpointer.unref()
   // Without it the writer's backstop still bounds the WAL: report, do not crash.
-  checkpointer.on('error', (error) => console.error(JSON.stringify({ level: 'error', job: 'wal-checkpoint', error: String(error) })))
+  checkpointer.on('error', (error) =>
+    console.error(JSON.stringify({ level: 'error', job: 'wal-checkpoint', error: String(error) })),
+  )
   const inFlight = new Map<number, PendingWrite>()
   let nextId = 1
   let failure: Error | undefined
@@ -137,7 +151,9 @@ function threadWriter(filename: string) {
   const restarts: number[] = []
 
   const startThread = () => {
-    const worker = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), { workerData: { filename, walBackstopPages: WAL_BACKSTOP_PAGES } })
+    const worker = new Worker(new URL('./sqlite-write-thread.mjs', import.meta.url), {
+      workerData: { filename, walBackstopPages: WAL_BACKSTOP_PAGES },
+    })
     // Only in-flight writes keep the process alive.
     worker.unref()
     worker.on('message', (answers: { id: number; outcomes: WriteOutcome[] }[]) => {
@@ -145,7 +161,11 @@ function threadWriter(filename: string) {
         const write = inFlight.get(id)
         inFlight.delete(id)
         const [outcome] = outcomes
-        if (write) settle([write], [outcome.ok ? outcome : { ok: false, error: asSqliteError(outcome.error) }])
+        if (write)
+          settle(
+            [write],
+            [outcome.ok ? outcome : { ok: false, error: asSqliteError(outcome.error) }],
+          )
       }
       if (inFlight.size === 0) {
         worker.unref()
@@ -158,8 +178,13 @@ function threadWriter(filename: string) {
       // A crash of the thread (a bug; SQLite's own errors are answers): refuse what was in flight
       // — none of it was answered as done, and SQLite rolled back its open transaction — and start
       // a new thread, unless it keeps dying.
-      const error = crash instanceof Error ? crash : new Error(`the SQLite write thread stopped (exit code ${code})`)
-      console.error(JSON.stringify({ level: 'error', job: 'sqlite-write-thread', error: String(error) }))
+      const error =
+        crash instanceof Error
+          ? crash
+          : new Error(`the SQLite write thread stopped (exit code ${code})`)
+      console.error(
+        JSON.stringify({ level: 'error', job: 'sqlite-write-thread', error: String(error) }),
+      )
       for (const write of inFlight.values()) write.reject(error)
       inFlight.clear()
       const now = Date.now()

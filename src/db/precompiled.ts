@@ -27,11 +27,15 @@ export function precompiled<P extends Record<string, unknown>, R>(
   const slots = compiled.parameters.map((p) => {
     if (typeof p !== 'string' || !p.includes(SENTINEL)) return { constant: p }
     const name = p.slice(SENTINEL.length)
-    if (!p.startsWith(SENTINEL) || !names.includes(name)) throw new Error(`precompiled: a parameter was derived from an argument (${JSON.stringify(p)})`)
+    if (!p.startsWith(SENTINEL) || !names.includes(name))
+      throw new Error(
+        `precompiled: a parameter was derived from an argument (${JSON.stringify(p)})`,
+      )
     return { name }
   })
   for (const name of names) {
-    if (!slots.some((s) => 'name' in s && s.name === name)) throw new Error(`precompiled: argument "${name}" does not reach the SQL as a value`)
+    if (!slots.some((s) => 'name' in s && s.name === name))
+      throw new Error(`precompiled: argument "${name}" does not reach the SQL as a value`)
   }
   return (args) =>
     CompiledQuery.raw(
@@ -43,7 +47,10 @@ export function precompiled<P extends Record<string, unknown>, R>(
 const insertText = new Map<string, string>()
 
 /** `INSERT INTO <table> (<the row's columns>) VALUES (…)`; the text is made once per column list. */
-export function insertRow<T extends keyof Database & string>(table: T, row: Insertable<Database[T]>): CompiledQuery {
+export function insertRow<T extends keyof Database & string>(
+  table: T,
+  row: Insertable<Database[T]>,
+): CompiledQuery {
   // As Kysely does: a column whose value is undefined is left to its default.
   const entries = Object.entries(row).filter(([, value]) => value !== undefined)
   const key = `${table}\u0000${entries.map(([column]) => column).join('\u0000')}`
@@ -52,7 +59,10 @@ export function insertRow<T extends keyof Database & string>(table: T, row: Inse
     text = `insert into "${table}" (${entries.map(([column]) => `"${column}"`).join(', ')}) values (${entries.map(() => '?').join(', ')})`
     insertText.set(key, text)
   }
-  return CompiledQuery.raw(text, entries.map(([, value]) => value))
+  return CompiledQuery.raw(
+    text,
+    entries.map(([, value]) => value),
+  )
 }
 
 /**
@@ -80,6 +90,9 @@ export async function rows<R>(db: Kysely<Database>, query: CompiledQuery<R>): Pr
   return read ? (read(query) as R[]) : (await db.executeQuery(query)).rows
 }
 
-export async function firstRow<R>(db: Kysely<Database>, query: CompiledQuery<R>): Promise<R | undefined> {
+export async function firstRow<R>(
+  db: Kysely<Database>,
+  query: CompiledQuery<R>,
+): Promise<R | undefined> {
   return (await rows(db, query))[0]
 }

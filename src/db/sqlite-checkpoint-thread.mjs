@@ -19,9 +19,12 @@ const timer = setInterval(() => {
   }
 }, workerData.intervalMs)
 
-parentPort.on('message', /** @param {{ close?: true }} message */ (message) => {
-  if (!message.close) return
-  clearInterval(timer)
-  sqlite.close()
-  parentPort.close()
-})
+parentPort.on(
+  'message',
+  /** @param {{ close?: true }} message */ (message) => {
+    if (!message.close) return
+    clearInterval(timer)
+    sqlite.close()
+    parentPort.close()
+  },
+)

@@ -13,7 +13,8 @@ const parentPort = port
 
 const sqlite = openSqlite(workerData.filename)
 // A checkpoint thread copies the WAL back; this connection does it only as a backstop.
-if (workerData.walBackstopPages) sqlite.pragma(`wal_autocheckpoint = ${Number(workerData.walBackstopPages)}`)
+if (workerData.walBackstopPages)
+  sqlite.pragma(`wal_autocheckpoint = ${Number(workerData.walBackstopPages)}`)
 const commitWrites = batchCommitter(sqlite)
 
 /**
@@ -22,27 +23,34 @@ const commitWrites = batchCommitter(sqlite)
  */
 const plain = (error) => ({ message: String(error?.message ?? error), code: error?.code })
 
-parentPort.on('message', /** @param {WriteMessage} first */ function commitQueued(first) {
-  if (first.close) {
-    sqlite.close()
-    parentPort.close()
-    return
-  }
-  // Everything the main thread sent while the last commit was running joins this one.
-  const messages = [first]
-  for (let next = receiveMessageOnPort(parentPort); next; next = receiveMessageOnPort(parentPort)) {
-    /** @type {WriteMessage} */
-    const message = next.message
-    if (message.close) {
-      parentPort.postMessage(answer(messages))
+parentPort.on(
+  'message',
+  /** @param {WriteMessage} first */ function commitQueued(first) {
+    if (first.close) {
       sqlite.close()
       parentPort.close()
       return
     }
-    messages.push(message)
-  }
-  parentPort.postMessage(answer(messages))
-})
+    // Everything the main thread sent while the last commit was running joins this one.
+    const messages = [first]
+    for (
+      let next = receiveMessageOnPort(parentPort);
+      next;
+      next = receiveMessageOnPort(parentPort)
+    ) {
+      /** @type {WriteMessage} */
+      const message = next.message
+      if (message.close) {
+        parentPort.postMessage(answer(messages))
+        sqlite.close()
+        parentPort.close()
+        return
+      }
+      messages.push(message)
+    }
+    parentPort.postMessage(answer(messages))
+  },
+)
 
 /**
  * One transaction for every queued message's writes; one answer per message.

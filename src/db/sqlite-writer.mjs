@@ -54,7 +54,14 @@ export function statementCache(sqlite) {
 export function batchCommitter(sqlite, prepare = statementCache(sqlite)) {
   // Transaction control as prepared statements: `exec` would parse the SQL again every time.
   const control = Object.fromEntries(
-    ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK', 'SAVEPOINT write', 'RELEASE write', 'ROLLBACK TO write'].map((text) => [text, sqlite.prepare(text)]),
+    [
+      'BEGIN IMMEDIATE',
+      'COMMIT',
+      'ROLLBACK',
+      'SAVEPOINT write',
+      'RELEASE write',
+      'ROLLBACK TO write',
+    ].map((text) => [text, sqlite.prepare(text)]),
   )
   /** @param {string} text */
   const step = (text) => control[text].run()
@@ -64,7 +71,10 @@ export function batchCommitter(sqlite, prepare = statementCache(sqlite)) {
       const statement = prepare(q.sql)
       const params = bindable(q.parameters)
       if (statement.reader) {
-        return { rows: /** @type {Record<string, unknown>[]} */ (statement.all(...params)), changes: 0 }
+        return {
+          rows: /** @type {Record<string, unknown>[]} */ (statement.all(...params)),
+          changes: 0,
+        }
       }
       return { rows: [], changes: statement.run(...params).changes }
     })

@@ -5,7 +5,11 @@ import { hashPassword } from '../auth/password.ts'
 import { countAccounts, findAccountByUsername } from '../auth/accounts.repository.ts'
 import { encryptPersonal, maskPhone } from '../privacy/personal-data.ts'
 import { usccCheckCharacter } from '../enterprises/uscc.ts'
-import type { EnterpriseRow, WhitelistLevel, WhitelistStatus } from '../enterprises/enterprises.table.ts'
+import type {
+  EnterpriseRow,
+  WhitelistLevel,
+  WhitelistStatus,
+} from '../enterprises/enterprises.table.ts'
 import type { RiskLevel } from '../regions/regions.table.ts'
 import type { Role } from '../auth/accounts.table.ts'
 
@@ -17,13 +21,23 @@ import type { Role } from '../auth/accounts.table.ts'
  * unique regardless of case, so both would fail the whole write). On a database in use: only the
  * configured admin, if it is missing. Returns what it created, for the start-up log.
  */
-export async function seedOnStart(store: Store, config: Config, now: Date): Promise<{ admin: string | null; demoLogins: DemoLogin[] }> {
-  if ((await countAccounts(store.db)) > 0) return { admin: await bootstrapAdmin(store, config, now), demoLogins: [] }
+export async function seedOnStart(
+  store: Store,
+  config: Config,
+  now: Date,
+): Promise<{ admin: string | null; demoLogins: DemoLogin[] }> {
+  if ((await countAccounts(store.db)) > 0)
+    return { admin: await bootstrapAdmin(store, config, now), demoLogins: [] }
   const { ADMIN_USERNAME: username, ADMIN_PASSWORD: password } = config
   const admin = username && password ? username : null
   const writes: Parameters<Store['atomic']>[0][number][] = []
-  if (admin) writes.push(...(await accountWrites(store, now, { username: admin, password: password!, role: 'admin' })))
-  const demoLogins = config.SEED_DEMO ? DEMO_LOGINS.filter((login) => !admin || !sameUsername(login.username, admin)) : []
+  if (admin)
+    writes.push(
+      ...(await accountWrites(store, now, { username: admin, password: password!, role: 'admin' })),
+    )
+  const demoLogins = config.SEED_DEMO
+    ? DEMO_LOGINS.filter((login) => !admin || !sameUsername(login.username, admin))
+    : []
   if (config.SEED_DEMO) writes.push(...(await demoWrites(store, config, now, demoLogins)))
   if (writes.length === 0) return { admin: null, demoLogins: [] }
   try {
@@ -61,7 +75,11 @@ export function seedOnFirstUse<T>(seed: () => Promise<T>): () => Promise<T> {
 }
 
 /** Creates the ADMIN_USERNAME account on first start, if configured and not there yet. */
-export async function bootstrapAdmin(store: Store, config: Config, now: Date): Promise<string | null> {
+export async function bootstrapAdmin(
+  store: Store,
+  config: Config,
+  now: Date,
+): Promise<string | null> {
   const { ADMIN_USERNAME: username, ADMIN_PASSWORD: password } = config
   if (!username || !password) return null
   if (await findAccountByUsername(store.db, username)) return null
@@ -80,7 +98,12 @@ export const DEMO_LOGINS: DemoLogin[] = [
   { username: 'admin', password: 'tongxing-admin', role: 'admin' },
   { username: 'coordinator', password: 'tongxing-coord', role: 'coordinator' },
   { username: 'enterprise', password: 'tongxing-firm', role: 'enterprise', binding: 'demo-ent-1' },
-  { username: 'checkpoint', password: 'tongxing-check', role: 'checkpoint', binding: 'HZ-G60-XS,HZ-TS-XS,HZ-DEST-BJ' },
+  {
+    username: 'checkpoint',
+    password: 'tongxing-check',
+    role: 'checkpoint',
+    binding: 'HZ-G60-XS,HZ-TS-XS,HZ-DEST-BJ',
+  },
 ]
 
 const RISKS: [string, RiskLevel, string][] = [
@@ -118,21 +141,84 @@ async function demoWrites(store: Store, config: Config, now: Date, logins: DemoL
   const writes: Parameters<Store['atomic']>[0][number][] = []
   for (const [code, level, reason] of RISKS) {
     writes.push(
-      db.updateTable('regions').set({ risk_level: level, risk_reason: reason, risk_changed_at: at, risk_changed_by: 'system' }).where('code', '=', code),
-      db.insertInto('region_risk_changes').values({ region_code: code, previous_level: 'low', level, reason, actor: 'system', at }),
+      db
+        .updateTable('regions')
+        .set({
+          risk_level: level,
+          risk_reason: reason,
+          risk_changed_at: at,
+          risk_changed_by: 'system',
+        })
+        .where('code', '=', code),
+      db
+        .insertInto('region_risk_changes')
+        .values({ region_code: code, previous_level: 'low', level, reason, actor: 'system', at }),
     )
   }
   writes.push(
     db.insertInto('stations').values([
-      { code: 'HZ-XS-01', name: '萧山空港物资中转站', region_code: '330109', address: '杭州市萧山区空港大道 1 号', capacity_per_day: 400, opening_hours: '00:00-24:00', is_open: 1, created_at: at },
-      { code: 'HZ-YH-01', name: '余杭仁和物资中转站', region_code: '330110', address: '杭州市余杭区仁和街道 88 号', capacity_per_day: 250, opening_hours: '06:00-22:00', is_open: 1, created_at: at },
+      {
+        code: 'HZ-XS-01',
+        name: '萧山空港物资中转站',
+        region_code: '330109',
+        address: '杭州市萧山区空港大道 1 号',
+        capacity_per_day: 400,
+        opening_hours: '00:00-24:00',
+        is_open: 1,
+        created_at: at,
+      },
+      {
+        code: 'HZ-YH-01',
+        name: '余杭仁和物资中转站',
+        region_code: '330110',
+        address: '杭州市余杭区仁和街道 88 号',
+        capacity_per_day: 250,
+        opening_hours: '06:00-22:00',
+        is_open: 1,
+        created_at: at,
+      },
     ]),
     db.insertInto('checkpoints').values([
-      { code: 'HZ-G60-XS', name: 'G60 沪昆高速萧山出口', region_code: '330109', kind: 'highway_exit', station_code: null, created_at: at },
-      { code: 'HZ-G92-YH', name: 'G92 杭州湾环线余杭出口', region_code: '330110', kind: 'highway_exit', station_code: null, created_at: at },
-      { code: 'HZ-RD-104', name: '104 国道西湖卡口', region_code: '330106', kind: 'road', station_code: null, created_at: at },
-      { code: 'HZ-TS-XS', name: '萧山空港中转站卡口', region_code: '330109', kind: 'transfer_station', station_code: 'HZ-XS-01', created_at: at },
-      { code: 'HZ-DEST-BJ', name: '滨江物流园收货点', region_code: '330108', kind: 'destination', station_code: null, created_at: at },
+      {
+        code: 'HZ-G60-XS',
+        name: 'G60 沪昆高速萧山出口',
+        region_code: '330109',
+        kind: 'highway_exit',
+        station_code: null,
+        created_at: at,
+      },
+      {
+        code: 'HZ-G92-YH',
+        name: 'G92 杭州湾环线余杭出口',
+        region_code: '330110',
+        kind: 'highway_exit',
+        station_code: null,
+        created_at: at,
+      },
+      {
+        code: 'HZ-RD-104',
+        name: '104 国道西湖卡口',
+        region_code: '330106',
+        kind: 'road',
+        station_code: null,
+        created_at: at,
+      },
+      {
+        code: 'HZ-TS-XS',
+        name: '萧山空港中转站卡口',
+        region_code: '330109',
+        kind: 'transfer_station',
+        station_code: 'HZ-XS-01',
+        created_at: at,
+      },
+      {
+        code: 'HZ-DEST-BJ',
+        name: '滨江物流园收货点',
+        region_code: '330108',
+        kind: 'destination',
+        station_code: null,
+        created_at: at,
+      },
     ]),
   )
   for (const [id, code, name, status, level] of ENTERPRISES) {
@@ -151,21 +237,55 @@ async function demoWrites(store: Store, config: Config, now: Date, logins: DemoL
     }
     writes.push(
       db.insertInto('enterprises').values(row),
-      db.insertInto('whitelist_decisions').values({ enterprise_id: id, previous_status: null, previous_level: null, status: 'pending', level: null, reason: 'registered', actor: 'system', at }),
+      db.insertInto('whitelist_decisions').values({
+        enterprise_id: id,
+        previous_status: null,
+        previous_level: null,
+        status: 'pending',
+        level: null,
+        reason: 'registered',
+        actor: 'system',
+        at,
+      }),
     )
     if (status !== 'pending') {
       writes.push(
-        db.insertInto('whitelist_decisions').values({ enterprise_id: id, previous_status: 'pending', previous_level: null, status: 'active', level, reason: '保供企业 (demo)', actor: 'system', at }),
+        db.insertInto('whitelist_decisions').values({
+          enterprise_id: id,
+          previous_status: 'pending',
+          previous_level: null,
+          status: 'active',
+          level,
+          reason: '保供企业 (demo)',
+          actor: 'system',
+          at,
+        }),
       )
     }
     if (status === 'suspended') {
       writes.push(
-        db.insertInto('whitelist_decisions').values({ enterprise_id: id, previous_status: 'active', previous_level: level, status, level, reason: '车辆未按规定闭环 (demo)', actor: 'system', at }),
+        db.insertInto('whitelist_decisions').values({
+          enterprise_id: id,
+          previous_status: 'active',
+          previous_level: level,
+          status,
+          level,
+          reason: '车辆未按规定闭环 (demo)',
+          actor: 'system',
+          at,
+        }),
       )
     }
   }
   for (const login of logins) writes.push(...(await accountWrites(store, now, login)))
-  writes.push(auditEntry(now, { actor: 'system', action: 'demo.seed', subject: 'service', after: { enterprises: ENTERPRISES.length, accounts: logins.length } }))
+  writes.push(
+    auditEntry(now, {
+      actor: 'system',
+      action: 'demo.seed',
+      subject: 'service',
+      after: { enterprises: ENTERPRISES.length, accounts: logins.length },
+    }),
+  )
   return writes
 }
 
@@ -177,13 +297,20 @@ async function accountWrites(store: Store, now: Date, login: DemoLogin) {
     password_hash: await hashPassword(login.password),
     role: login.role,
     enterprise_id: login.role === 'enterprise' ? (login.binding ?? null) : null,
-    checkpoint_codes: JSON.stringify(login.role === 'checkpoint' ? (login.binding ?? '').split(',') : []),
+    checkpoint_codes: JSON.stringify(
+      login.role === 'checkpoint' ? (login.binding ?? '').split(',') : [],
+    ),
     disabled: 0,
     created_at: now.toISOString(),
     created_by: null,
   }
   return [
     store.db.insertInto('accounts').values(row),
-    auditEntry(now, { actor: 'system', action: 'account.create', subject: `account:${id}`, after: { username: row.username, role: row.role } }),
+    auditEntry(now, {
+      actor: 'system',
+      action: 'account.create',
+      subject: `account:${id}`,
+      after: { username: row.username, role: row.role },
+    }),
   ]
 }

@@ -10,12 +10,18 @@ export function findEnterpriseByUscc(db: Kysely<Database>, uscc: string) {
   return db.selectFrom('enterprises').selectAll().where('uscc', '=', uscc).executeTakeFirst()
 }
 
-export function listEnterprises(db: Kysely<Database>, filter: { whitelist?: WhitelistStatus; q?: string }) {
+export function listEnterprises(
+  db: Kysely<Database>,
+  filter: { whitelist?: WhitelistStatus; q?: string },
+) {
   return enterprisesQuery(db, filter).execute()
 }
 
 /** The enterprises matching `filter`, by name (then id, so pages never overlap): the API pages and counts this one query. */
-export function enterprisesQuery(db: Kysely<Database>, filter: { whitelist?: WhitelistStatus; q?: string }) {
+export function enterprisesQuery(
+  db: Kysely<Database>,
+  filter: { whitelist?: WhitelistStatus; q?: string },
+) {
   let query = db.selectFrom('enterprises').selectAll()
   if (filter.whitelist) query = query.where('whitelist_status', '=', filter.whitelist)
   if (filter.q) {

@@ -29,7 +29,10 @@ export const Uscc = z
   .string()
   .trim()
   .transform((v) => v.toUpperCase())
-  .refine(isValidUscc, '18-character unified social credit code with a valid check character (GB 32100)')
+  .refine(
+    isValidUscc,
+    '18-character unified social credit code with a valid check character (GB 32100)',
+  )
   .openapi({ example: '91330100MA2KXXXX0X', type: 'string' })
 
 const EnterpriseBody = z
@@ -42,7 +45,10 @@ const EnterpriseBody = z
   })
   .openapi('EnterpriseRequest')
 
-const Whitelist = z.object({ status: z.enum(WHITELIST_STATUSES), level: z.enum(WHITELIST_LEVELS).nullable() })
+const Whitelist = z.object({
+  status: z.enum(WHITELIST_STATUSES),
+  level: z.enum(WHITELIST_LEVELS).nullable(),
+})
 
 const Enterprise = z
   .object({
@@ -69,7 +75,9 @@ const Decision = z
   })
   .openapi('WhitelistDecision')
 
-const EnterpriseWithHistory = Enterprise.extend({ whitelist_history: z.array(Decision) }).openapi('EnterpriseWithHistory')
+const EnterpriseWithHistory = Enterprise.extend({ whitelist_history: z.array(Decision) }).openapi(
+  'EnterpriseWithHistory',
+)
 
 const DecisionBody = z
   .object({
@@ -97,10 +105,15 @@ export function enterpriseRoutes(deps: Deps) {
     async (c) => {
       const body = c.req.valid('json')
       if (!(await findRegion(store.db, body.region_code))) {
-        throw badRequest('unknown_region', `region ${body.region_code} does not exist`, [{ field: 'region_code', message: 'no such region' }])
+        throw badRequest('unknown_region', `region ${body.region_code} does not exist`, [
+          { field: 'region_code', message: 'no such region' },
+        ])
       }
       if (await findEnterpriseByUscc(store.db, body.uscc)) {
-        throw conflict('enterprise_exists', `an enterprise with USCC ${body.uscc} is already registered`)
+        throw conflict(
+          'enterprise_exists',
+          `an enterprise with USCC ${body.uscc} is already registered`,
+        )
       }
       const now = deps.clock()
       const actor = actorOf(c.get('principal'))
@@ -117,7 +130,11 @@ export function enterpriseRoutes(deps: Deps) {
         created_at: now.toISOString(),
       }
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM enterprises WHERE uscc = ${row.uscc})`, 'enterprise_exists', 'an enterprise with this USCC is already registered'),
+        abortUnless(
+          sql`NOT EXISTS (SELECT 1 FROM enterprises WHERE uscc = ${row.uscc})`,
+          'enterprise_exists',
+          'an enterprise with this USCC is already registered',
+        ),
         store.db.insertInto('enterprises').values(row),
         store.db.insertInto('whitelist_decisions').values({
           enterprise_id: row.id,
@@ -129,7 +146,12 @@ export function enterpriseRoutes(deps: Deps) {
           actor,
           at: row.created_at,
         }),
-        auditEntry(now, { actor, action: 'enterprise.create', subject: `enterprise:${row.id}`, after: enterpriseView(row) }),
+        auditEntry(now, {
+          actor,
+          action: 'enterprise.create',
+          subject: `enterprise:${row.id}`,
+          after: enterpriseView(row),
+        }),
       ])
       return c.json(enterpriseView(row), 201)
     },
@@ -144,7 +166,11 @@ export function enterpriseRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('coordinator')],
       request: {
-        query: z.object({ whitelist: z.enum(WHITELIST_STATUSES).optional(), q: z.string().max(50).optional(), ...pageParams({ limit: 500, max: 1000 }) }),
+        query: z.object({
+          whitelist: z.enum(WHITELIST_STATUSES).optional(),
+          q: z.string().max(50).optional(),
+          ...pageParams({ limit: 500, max: 1000 }),
+        }),
       },
       responses: { 200: pagedResponse(Enterprise, 'enterprises by name'), ...commonErrors },
     }),
@@ -187,21 +213,34 @@ export function enterpriseRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: EnterpriseId, ...jsonBody(DecisionBody) },
-      responses: { 200: jsonResponse(Enterprise, 'the enterprise after the decision'), ...commonErrors },
+      responses: {
+        200: jsonResponse(Enterprise, 'the enterprise after the decision'),
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param')
       const body = c.req.valid('json')
       const row = await findEnterprise(store.db, id)
       if (!row) throw notFound('enterprise')
-      const decision = decideWhitelist({ status: row.whitelist_status, level: row.whitelist_level }, body)
+      const decision = decideWhitelist(
+        { status: row.whitelist_status, level: row.whitelist_level },
+        body,
+      )
       if (!decision.ok) {
-        if (decision.code === 'level_required') throw badRequest(decision.code, decision.message, [{ field: 'level', message: decision.message }])
+        if (decision.code === 'level_required')
+          throw badRequest(decision.code, decision.message, [
+            { field: 'level', message: decision.message },
+          ])
         throw conflict(decision.code, decision.message)
       }
       const now = deps.clock()
       const actor = actorOf(c.get('principal'))
-      const after: EnterpriseRow = { ...row, whitelist_status: decision.next.status, whitelist_level: decision.next.level }
+      const after: EnterpriseRow = {
+        ...row,
+        whitelist_status: decision.next.status,
+        whitelist_level: decision.next.level,
+      }
       await store.atomic([
         abortUnless(
           sql`(SELECT whitelist_status FROM enterprises WHERE id = ${id}) = ${row.whitelist_status}
@@ -209,7 +248,10 @@ export function enterpriseRoutes(deps: Deps) {
           'whitelist_changed',
           'the whitelist state changed meanwhile; reload and decide again',
         ),
-        store.db.updateTable('enterprises').set({ whitelist_status: after.whitelist_status, whitelist_level: after.whitelist_level }).where('id', '=', id),
+        store.db
+          .updateTable('enterprises')
+          .set({ whitelist_status: after.whitelist_status, whitelist_level: after.whitelist_level })
+          .where('id', '=', id),
         store.db.insertInto('whitelist_decisions').values({
           enterprise_id: id,
           previous_status: row.whitelist_status,

@@ -16,6 +16,8 @@ export function usccCheckCharacter(first17: string): string | null {
 }
 
 export function isValidUscc(code: string): boolean {
-  return /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/.test(code) &&
+  return (
+    /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/.test(code) &&
     usccCheckCharacter(code.slice(0, 17)) === code[17]
+  )
 }

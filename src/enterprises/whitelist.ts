@@ -7,7 +7,11 @@ export interface WhitelistState {
 
 export type WhitelistDecision =
   | { ok: true; next: WhitelistState }
-  | { ok: false; code: 'whitelist_transition' | 'whitelist_unchanged' | 'level_required'; message: string }
+  | {
+      ok: false
+      code: 'whitelist_transition' | 'whitelist_unchanged' | 'level_required'
+      message: string
+    }
 
 // pending → active | removed; active → suspended | removed (or active at another level);
 // suspended → active | removed; removed → pending (the firm applies again from the start).
@@ -35,12 +39,24 @@ export function decideWhitelist(
     }
   }
   const level =
-    requested.status === 'active' ? (requested.level ?? current.level) : requested.status === 'pending' ? null : current.level
+    requested.status === 'active'
+      ? (requested.level ?? current.level)
+      : requested.status === 'pending'
+        ? null
+        : current.level
   if (requested.status === 'active' && !level) {
-    return { ok: false, code: 'level_required', message: 'an active enterprise needs a level: national, provincial or municipal' }
+    return {
+      ok: false,
+      code: 'level_required',
+      message: 'an active enterprise needs a level: national, provincial or municipal',
+    }
   }
   if (requested.status === current.status && level === current.level) {
-    return { ok: false, code: 'whitelist_unchanged', message: `the enterprise is already ${current.status}${level ? ` at ${level} level` : ''}` }
+    return {
+      ok: false,
+      code: 'whitelist_unchanged',
+      message: `the enterprise is already ${current.status}${level ? ` at ${level} level` : ''}`,
+    }
   }
   return { ok: true, next: { status: requested.status, level } }
 }

@@ -8,7 +8,10 @@ import { bodyLimit } from 'hono/body-limit'
  * `Content-Length` (which Node's parser has already validated) is enough to decide, and GET and
  * HEAD have no body, so only a chunked upload goes through the stream-counting middleware.
  */
-export function limitBody(options: { maxSize: number; onError: (c: Context) => Response | Promise<Response> }): MiddlewareHandler {
+export function limitBody(options: {
+  maxSize: number
+  onError: (c: Context) => Response | Promise<Response>
+}): MiddlewareHandler {
   const counting = bodyLimit(options)
   return async function limitBody(c, next) {
     if (c.req.method === 'GET' || c.req.method === 'HEAD') return next()

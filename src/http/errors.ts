@@ -45,6 +45,12 @@ export function handleError(error: Error, c: Context) {
   }
   // Request bodies are parsed by the validators, which answer `malformed_body` themselves; any
   // other SyntaxError (a stored JSON column, SIGNING_KEYS) is the server's fault, not the client's.
-  console.error(JSON.stringify({ level: 'error', request_id: c.get('requestId'), error: String(error.stack ?? error) }))
+  console.error(
+    JSON.stringify({
+      level: 'error',
+      request_id: c.get('requestId'),
+      error: String(error.stack ?? error),
+    }),
+  )
   return c.json(errorBody('internal_error', 'something went wrong; the fault is logged'), 500)
 }

@@ -18,7 +18,12 @@ export function pageParams(size: { limit: number; max: number }) {
       .max(size.max)
       .default(size.limit)
       .openapi({ description: `rows per page (default ${size.limit}, at most ${size.max})` }),
-    offset: z.coerce.number().int().min(0).default(0).openapi({ description: 'rows to skip: follow `Link rel="next"`' }),
+    offset: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .openapi({ description: 'rows to skip: follow `Link rel="next"`' }),
   }
 }
 
@@ -31,7 +36,8 @@ export async function readPage<DB, TB extends keyof DB, O>(
   page: Page,
 ): Promise<{ rows: O[]; total: number }> {
   const rows = await query.limit(page.limit).offset(page.offset).execute()
-  if (rows.length < page.limit && (rows.length > 0 || page.offset === 0)) return { rows, total: page.offset + rows.length }
+  if (rows.length < page.limit && (rows.length > 0 || page.offset === 0))
+    return { rows, total: page.offset + rows.length }
   const counted = (await query
     .clearSelect()
     .clearOrderBy()
@@ -65,8 +71,14 @@ export function pagedResponse<T extends z.ZodType>(item: T, description: string)
   return {
     description: `${description}; paged by \`limit\` and \`offset\``,
     headers: {
-      'X-Total-Count': { description: 'how many rows match, on every page', schema: { type: 'integer' as const } },
-      Link: { description: '`<…&offset=N>; rel="next"` while more rows remain', schema: { type: 'string' as const } },
+      'X-Total-Count': {
+        description: 'how many rows match, on every page',
+        schema: { type: 'integer' as const },
+      },
+      Link: {
+        description: '`<…&offset=N>; rel="next"` while more rows remain',
+        schema: { type: 'string' as const },
+      },
     },
     content: { 'application/json': { schema: z.array(item) } },
   }

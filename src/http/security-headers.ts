@@ -19,7 +19,8 @@ export const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
  * For answers that are not pages (JSON, images, CSV): nothing may load or run, should one ever be
  * opened as a document. Pages replace it with `pagePolicy`.
  */
-export const API_CONTENT_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+export const API_CONTENT_POLICY =
+  "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 /**
  * Sent with every answer unless its handler says otherwise: answers carry personal data and
@@ -52,7 +53,9 @@ export function pagePolicy(styleHashes: readonly string[]) {
 
 /** `sha256-<base64>` of `text`, as CSP hash sources spell it. */
 export async function cspHash(text: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)))
+  const digest = new Uint8Array(
+    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)),
+  )
   return `sha256-${btoa(String.fromCharCode(...digest))}`
 }
 
@@ -82,7 +85,9 @@ export function libraryPagePolicy(assetOrigin: string): MiddlewareHandler {
     await next()
     if (!c.res.headers.get('content-type')?.startsWith('text/html')) return
     const html = await c.res.clone().text()
-    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1])
+    const inline = [...html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/g)].map(
+      (m) => m[1],
+    )
     const hashes = await Promise.all(inline.map(cspHash))
     c.res.headers.set(
       'Content-Security-Policy',

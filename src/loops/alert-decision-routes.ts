@@ -13,7 +13,13 @@ import { AlertSchema } from '../alerts/alert-schema.ts'
 import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
 import { foldLoop, initialFacts } from './fold.ts'
 import { recordCoordinatorEvent } from './coordinator-events.ts'
-import { POSITIVE_OUTCOMES, isPositiveAlert, planResolution, type PositiveOutcome, type ResolutionPlan } from './alert-resolution.ts'
+import {
+  POSITIVE_OUTCOMES,
+  isPositiveAlert,
+  planResolution,
+  type PositiveOutcome,
+  type ResolutionPlan,
+} from './alert-resolution.ts'
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
 
@@ -33,7 +39,10 @@ export function alertDecisionRoutes(deps: Deps) {
         method: 'post',
         path: `/alerts/{id}/${action}`,
         tags: ['alerts'],
-        summary: action === 'resolve' ? 'Resolve an alert with a note: what was done' : 'Acknowledge an alert: someone is on it',
+        summary:
+          action === 'resolve'
+            ? 'Resolve an alert with a note: what was done'
+            : 'Acknowledge an alert: someone is on it',
         ...(action === 'resolve'
           ? {
               description:
@@ -46,52 +55,113 @@ export function alertDecisionRoutes(deps: Deps) {
           params: IdParam,
           ...jsonBody(
             action === 'resolve'
-              ? z.object({ note: z.string().trim().min(2).max(1000), outcome: z.enum(POSITIVE_OUTCOMES).optional() }).openapi('ResolveAlertRequest')
-              : z.object({ note: z.string().trim().max(1000).optional() }).openapi('AcknowledgeAlertRequest'),
+              ? z
+                  .object({
+                    note: z.string().trim().min(2).max(1000),
+                    outcome: z.enum(POSITIVE_OUTCOMES).optional(),
+                  })
+                  .openapi('ResolveAlertRequest')
+              : z
+                  .object({ note: z.string().trim().max(1000).optional() })
+                  .openapi('AcknowledgeAlertRequest'),
           ),
         },
         responses: { 200: jsonResponse(AlertSchema, 'the alert'), ...commonErrors },
       }),
       async (c) => {
         const { id } = c.req.valid('param')
-        const { note, outcome } = c.req.valid('json') as { note?: string; outcome?: PositiveOutcome }
+        const { note, outcome } = c.req.valid('json') as {
+          note?: string
+          outcome?: PositiveOutcome
+        }
         const alert = await findAlert(db, id)
         if (!alert) throw notFound('alert')
-        if (alert.status === 'resolved') throw conflict('alert_resolved', 'the alert is already resolved')
-        if (action === 'acknowledge' && alert.status === 'acknowledged') throw conflict('alert_acknowledged', 'the alert is already acknowledged')
+        if (alert.status === 'resolved')
+          throw conflict('alert_resolved', 'the alert is already resolved')
+        if (action === 'acknowledge' && alert.status === 'acknowledged')
+          throw conflict('alert_acknowledged', 'the alert is already acknowledged')
         const now = deps.clock()
         const at = now.toISOString()
         const actor = actorOf(c.get('principal'))
         let plan: ResolutionPlan = { ok: true, event: null }
-        const loop = action === 'resolve' && isPositiveAlert(alert.kind) ? await findLoop(db, alert.loop_id) : undefined
+        const loop =
+          action === 'resolve' && isPositiveAlert(alert.kind)
+            ? await findLoop(db, alert.loop_id)
+            : undefined
         if (action === 'resolve') {
-          const facts = loop ? foldLoop((await loopEvents(db, loop.id)).map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS) : initialFacts()
+          const facts = loop
+            ? foldLoop(
+                (await loopEvents(db, loop.id)).map(toFoldEvent),
+                deps.config.RELEASE_DEADLINE_HOURS,
+              )
+            : initialFacts()
           plan = planResolution(alert, outcome, { facts, closed: Boolean(loop?.closed_at) })
-          if (!plan.ok) throw plan.status === 400 ? badRequest(plan.code, plan.message, [{ field: 'outcome', message: plan.message }]) : conflict(plan.code, plan.message)
+          if (!plan.ok)
+            throw plan.status === 400
+              ? badRequest(plan.code, plan.message, [{ field: 'outcome', message: plan.message }])
+              : conflict(plan.code, plan.message)
         }
         const changes =
           action === 'resolve'
-            ? { status: 'resolved' as const, resolved_by: actor, resolved_at: at, note: note ?? null, outcome: outcome ?? null }
-            : { status: 'acknowledged' as const, acknowledged_by: actor, acknowledged_at: at, note: note ?? alert.note }
+            ? {
+                status: 'resolved' as const,
+                resolved_by: actor,
+                resolved_at: at,
+                note: note ?? null,
+                outcome: outcome ?? null,
+              }
+            : {
+                status: 'acknowledged' as const,
+                acknowledged_by: actor,
+                acknowledged_at: at,
+                note: note ?? alert.note,
+              }
         const writes: Compilable[] = [
-          abortUnless(sql`(SELECT status FROM alerts WHERE id = ${id}) != 'resolved'`, 'alert_resolved', 'the alert was resolved meanwhile'),
+          abortUnless(
+            sql`(SELECT status FROM alerts WHERE id = ${id}) != 'resolved'`,
+            'alert_resolved',
+            'the alert was resolved meanwhile',
+          ),
           db.updateTable('alerts').set(changes).where('id', '=', id),
-          auditEntry(now, { actor, action: `alert.${action}`, subject: `alert:${id}`, before: { status: alert.status }, after: { status: changes.status, note: changes.note, ...(outcome ? { outcome } : {}) } }),
+          auditEntry(now, {
+            actor,
+            action: `alert.${action}`,
+            subject: `alert:${id}`,
+            before: { status: alert.status },
+            after: { status: changes.status, note: changes.note, ...(outcome ? { outcome } : {}) },
+          }),
         ]
         if (plan.ok && plan.event && loop) {
           // The decision becomes a loop event (the loop follows from its events alone); the
           // loop's projection, `alerting` included, commits with it.
-          if (plan.event === 'coordinator_closed') writes.push(db.updateTable('loops').set({ closed_by: actor, closed_note: note ?? null }).where('id', '=', loop.id))
-          await recordCoordinatorEvent(deps, loop, { kind: plan.event, data: { alert_id: id, note: note ?? null }, actor }, [
-            abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${loop.id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
-            ...writes,
-          ])
+          if (plan.event === 'coordinator_closed')
+            writes.push(
+              db
+                .updateTable('loops')
+                .set({ closed_by: actor, closed_note: note ?? null })
+                .where('id', '=', loop.id),
+            )
+          await recordCoordinatorEvent(
+            deps,
+            loop,
+            { kind: plan.event, data: { alert_id: id, note: note ?? null }, actor },
+            [
+              abortUnless(
+                sql`(SELECT closed_at FROM loops WHERE id = ${loop.id}) IS NULL`,
+                'loop_closed',
+                'the loop is already closed',
+              ),
+              ...writes,
+            ],
+          )
         } else {
           await store.atomic([
             ...writes,
             db
               .updateTable('loops')
-              .set({ alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${alert.loop_id} AND status != 'resolved')` })
+              .set({
+                alerting: sql<number>`EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${alert.loop_id} AND status != 'resolved')`,
+              })
               .where('id', '=', alert.loop_id),
           ])
         }
@@ -99,7 +169,6 @@ export function alertDecisionRoutes(deps: Deps) {
       },
     )
   }
-
 
   return app
 }

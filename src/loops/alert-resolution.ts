@@ -11,10 +11,15 @@ import type { AlertKind } from '../alerts/alerts.table.ts'
  *  - `handled_off_loop`: the case is handled elsewhere (health authorities, isolation); the alert
  *    is resolved, the positive stands: the loop never clears by itself nor gives a receipt.
  */
-export const POSITIVE_OUTCOMES = ['retest_ordered', 'closed_by_coordinator', 'handled_off_loop'] as const
+export const POSITIVE_OUTCOMES = [
+  'retest_ordered',
+  'closed_by_coordinator',
+  'handled_off_loop',
+] as const
 export type PositiveOutcome = (typeof POSITIVE_OUTCOMES)[number]
 
-export const isPositiveAlert = (kind: string) => kind === 'pcr_positive' || kind === 'antigen_positive'
+export const isPositiveAlert = (kind: string) =>
+  kind === 'pcr_positive' || kind === 'antigen_positive'
 
 export type ResolutionPlan =
   | { ok: true; event: CoordinatorEventKind | null }
@@ -27,18 +32,41 @@ export function planResolution(
   loop: { facts: LoopFacts; closed: boolean },
 ): ResolutionPlan {
   if (!isPositiveAlert(alert.kind)) {
-    if (outcome) return { ok: false, status: 400, code: 'outcome_not_applicable', message: 'only a positive result’s alert takes an outcome' }
+    if (outcome)
+      return {
+        ok: false,
+        status: 400,
+        code: 'outcome_not_applicable',
+        message: 'only a positive result’s alert takes an outcome',
+      }
     return { ok: true, event: null }
   }
   if (!outcome) {
-    return { ok: false, status: 400, code: 'outcome_required', message: `say what the resolution allows: ${POSITIVE_OUTCOMES.join(', ')}` }
+    return {
+      ok: false,
+      status: 400,
+      code: 'outcome_required',
+      message: `say what the resolution allows: ${POSITIVE_OUTCOMES.join(', ')}`,
+    }
   }
   if (outcome === 'handled_off_loop') return { ok: true, event: null }
-  if (loop.closed) return { ok: false, status: 409, code: 'loop_closed', message: 'the loop is already closed; resolve with handled_off_loop' }
+  if (loop.closed)
+    return {
+      ok: false,
+      status: 409,
+      code: 'loop_closed',
+      message: 'the loop is already closed; resolve with handled_off_loop',
+    }
   if (outcome === 'closed_by_coordinator') return { ok: true, event: 'coordinator_closed' }
   // A retest settles the positive result that stands now, of this alert's round.
   if (!positiveStands(loop.facts) || loop.facts.round !== alert.round) {
-    return { ok: false, status: 409, code: 'nothing_to_retest', message: 'this alert’s positive result no longer stands on the loop; resolve with handled_off_loop' }
+    return {
+      ok: false,
+      status: 409,
+      code: 'nothing_to_retest',
+      message:
+        'this alert’s positive result no longer stands on the loop; resolve with handled_off_loop',
+    }
   }
   return { ok: true, event: 'retest_ordered' }
 }

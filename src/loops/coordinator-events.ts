@@ -51,7 +51,11 @@ export async function recordCoordinatorEvent(
   const plan = writePlan().add('decision', before)
   const { facts } = planLoopChange(deps, plan, { loop, stored, added: [row] })
   const flag = facts.flags.find((f) => f.eventId === row.id)
-  if (flag) throw conflict(flag.reason, `the loop’s events do not allow ${event.kind} now (${flag.reason}); read the loop again`)
+  if (flag)
+    throw conflict(
+      flag.reason,
+      `the loop’s events do not allow ${event.kind} now (${flag.reason}); read the loop again`,
+    )
   await settleLeftDirty(deps, await plan.run(deps.store))
   return (await findLoop(db, loop.id))!
 }

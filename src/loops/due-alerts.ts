@@ -28,8 +28,10 @@ export function alertsDue(facts: LoopFacts, now: Date, limits: AlertLimits): Due
   const t = now.getTime()
   const positives = [...facts.positives]
   // Facts built without the fold (tests, the bench loader) may carry only the current round's.
-  if (facts.pcr === 'positive' || facts.everPositive.pcr) positives.push({ test: 'pcr', round: facts.round })
-  if (facts.antigen === 'positive' || facts.everPositive.antigen) positives.push({ test: 'antigen', round: facts.round })
+  if (facts.pcr === 'positive' || facts.everPositive.pcr)
+    positives.push({ test: 'pcr', round: facts.round })
+  if (facts.antigen === 'positive' || facts.everPositive.antigen)
+    positives.push({ test: 'antigen', round: facts.round })
   for (const test of ['pcr', 'antigen'] as const) {
     for (const round of new Set(positives.filter((p) => p.test === test).map((p) => p.round))) {
       due.push({ kind: test === 'pcr' ? 'pcr_positive' : 'antigen_positive', round })
@@ -38,7 +40,8 @@ export function alertsDue(facts: LoopFacts, now: Date, limits: AlertLimits): Due
   const resultDue = resultDueAt(facts, limits)
   if (resultDue && t > resultDue.getTime()) due.push({ kind: 'result_overdue', round: facts.round })
   const destinationDue = destinationDueAt(facts)
-  if (destinationDue && t > destinationDue.getTime()) due.push({ kind: 'destination_overdue', round: facts.deadlineRound })
+  if (destinationDue && t > destinationDue.getTime())
+    due.push({ kind: 'destination_overdue', round: facts.deadlineRound })
   return due
 }
 
@@ -55,6 +58,7 @@ export function resultDueAt(facts: LoopFacts, limits: AlertLimits): Date | null 
 }
 
 export function destinationDueAt(facts: LoopFacts): Date | null {
-  if (!facts.releaseDeadline || facts.destinationArrivedAt || facts.departedAt || facts.closedAt) return null
+  if (!facts.releaseDeadline || facts.destinationArrivedAt || facts.departedAt || facts.closedAt)
+    return null
   return new Date(facts.releaseDeadline)
 }

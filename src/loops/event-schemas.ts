@@ -9,7 +9,12 @@ export const EVENT_DATA = {
   sampled: z.object({
     tube_code: z.string().trim().min(1).max(64),
     // 即采: a PCR sample is always taken; an antigen test may come with it.
-    tests: z.array(z.enum(['pcr', 'antigen'])).min(1).max(2).default(['pcr']).refine((t) => t.includes('pcr'), 'must include pcr'),
+    tests: z
+      .array(z.enum(['pcr', 'antigen']))
+      .min(1)
+      .max(2)
+      .default(['pcr'])
+      .refine((t) => t.includes('pcr'), 'must include pcr'),
   }),
   antigen_result: Result,
   pcr_result: Result,
@@ -18,7 +23,10 @@ export const EVENT_DATA = {
     deadline: z.iso.datetime({ offset: true }).optional(),
   }),
   certificate_checked: z
-    .object({ sampled_at: z.iso.datetime({ offset: true }).optional(), issuer: z.string().max(100).optional() })
+    .object({
+      sampled_at: z.iso.datetime({ offset: true }).optional(),
+      issuer: z.string().max(100).optional(),
+    })
     .default({}),
 } as const
 
@@ -57,22 +65,36 @@ export type ParsedEvent = z.infer<typeof EventInput> & { data: Record<string, un
  * Validates one event and its kind's data; the message names the field. A kind only a
  * coordinator's decision records (fold.ts) is refused with its own code.
  */
-export function parseEvent(input: unknown): { ok: true; event: ParsedEvent } | { ok: false; code: 'invalid_event' | 'coordinator_only'; message: string } {
+export function parseEvent(
+  input: unknown,
+):
+  | { ok: true; event: ParsedEvent }
+  | { ok: false; code: 'invalid_event' | 'coordinator_only'; message: string } {
   const kind = (input as { kind?: unknown } | null)?.kind
   if (typeof kind === 'string' && isCoordinatorEvent(kind)) {
-    return { ok: false, code: 'coordinator_only', message: `kind: ${kind} is recorded only by a coordinator’s decision` }
+    return {
+      ok: false,
+      code: 'coordinator_only',
+      message: `kind: ${kind} is recorded only by a coordinator’s decision`,
+    }
   }
   const base = EventInput.safeParse(input)
   if (!base.success) return { ok: false, code: 'invalid_event', message: issueText(base.error) }
   const schema = (EVENT_DATA as Record<string, z.ZodType>)[base.data.kind] ?? FreeData
   const data = schema.safeParse(base.data.data)
-  if (!data.success) return { ok: false, code: 'invalid_event', message: issueText(data.error, 'data') }
-  return { ok: true, event: { ...base.data, data: (data.data as Record<string, unknown> | undefined) ?? null } }
+  if (!data.success)
+    return { ok: false, code: 'invalid_event', message: issueText(data.error, 'data') }
+  return {
+    ok: true,
+    event: { ...base.data, data: (data.data as Record<string, unknown> | undefined) ?? null },
+  }
 }
 
 function issueText(error: z.ZodError, prefix?: string) {
   const issue = error.issues[0]
-  const field = [prefix, ...(issue?.path ?? [])].filter((p) => p !== undefined && p !== '').join('.')
+  const field = [prefix, ...(issue?.path ?? [])]
+    .filter((p) => p !== undefined && p !== '')
+    .join('.')
   return `${field || 'event'}: ${issue?.message ?? 'invalid'}`
 }
 
@@ -85,7 +107,12 @@ export const EventResult = z
     id: z.string().nullable(),
     status: z.enum(['accepted', 'duplicate', 'rejected']),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
-    flag: z.string().optional().openapi({ description: 'accepted, but it made no sense where it fell in the loop' }),
-    late: z.boolean().optional().openapi({ description: 'accepted, but its device time was more than 24 h before the server received it' }),
+    flag: z
+      .string()
+      .optional()
+      .openapi({ description: 'accepted, but it made no sense where it fell in the loop' }),
+    late: z.boolean().optional().openapi({
+      description: 'accepted, but its device time was more than 24 h before the server received it',
+    }),
   })
   .openapi('LoopEventResult')

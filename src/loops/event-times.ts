@@ -26,25 +26,42 @@ export interface TimedEvent {
   data: Record<string, unknown> | null
 }
 
-export type TimeProblem = { code: 'time_in_future' | 'time_out_of_range' | 'deadline_out_of_range'; message: string }
+export type TimeProblem = {
+  code: 'time_in_future' | 'time_out_of_range' | 'deadline_out_of_range'
+  message: string
+}
 
-export function checkEventTimes(event: TimedEvent, now: Date, maxReleaseHours: number): TimeProblem | null {
+export function checkEventTimes(
+  event: TimedEvent,
+  now: Date,
+  maxReleaseHours: number,
+): TimeProblem | null {
   const at = Date.parse(event.at)
   if (at - now.getTime() > FUTURE_SKEW_MS) {
-    return { code: 'time_in_future', message: 'at: the device time is more than 5 minutes ahead of the server; check the phone’s clock' }
+    return {
+      code: 'time_in_future',
+      message:
+        'at: the device time is more than 5 minutes ahead of the server; check the phone’s clock',
+    }
   }
   for (const field of DATA_TIME_FIELDS[event.kind] ?? []) {
     const value = event.data?.[field]
     if (typeof value !== 'string') continue
     const t = Date.parse(value)
     if (!(t >= at - DATA_TIME_WINDOW_MS && t <= at + FUTURE_SKEW_MS)) {
-      return { code: 'time_out_of_range', message: `data.${field}: must lie within 48 hours before the event time and at most 5 minutes after it` }
+      return {
+        code: 'time_out_of_range',
+        message: `data.${field}: must lie within 48 hours before the event time and at most 5 minutes after it`,
+      }
     }
   }
   if (event.kind === 'released' && typeof event.data?.deadline === 'string') {
     const deadline = Date.parse(event.data.deadline)
     if (!(deadline > at && deadline <= at + maxReleaseHours * HOUR)) {
-      return { code: 'deadline_out_of_range', message: `data.deadline: must lie after the release and at most ${maxReleaseHours} hours after it; a coordinator may set a later one` }
+      return {
+        code: 'deadline_out_of_range',
+        message: `data.deadline: must lie after the release and at most ${maxReleaseHours} hours after it; a coordinator may set a later one`,
+      }
     }
   }
   return null

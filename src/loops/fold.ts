@@ -26,7 +26,11 @@ export const DEVICE_EVENT_KINDS = [
  *    never gives a receipt.
  *  - `deadline_set`: a new release deadline (`data.deadline`), beyond the limit devices may set.
  */
-export const COORDINATOR_EVENT_KINDS = ['retest_ordered', 'coordinator_closed', 'deadline_set'] as const
+export const COORDINATOR_EVENT_KINDS = [
+  'retest_ordered',
+  'coordinator_closed',
+  'deadline_set',
+] as const
 export const EVENT_KINDS = [...DEVICE_EVENT_KINDS, ...COORDINATOR_EVENT_KINDS] as const
 export type EventKind = (typeof EVENT_KINDS)[number]
 export type CoordinatorEventKind = (typeof COORDINATOR_EVENT_KINDS)[number]
@@ -134,7 +138,9 @@ const result = (data: LoopEvent['data']): TestResult | null =>
   data?.result === 'negative' || data?.result === 'positive' ? data.result : null
 
 const validTime = (value: unknown): string | null =>
-  typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? new Date(value).toISOString() : null
+  typeof value === 'string' && !Number.isNaN(Date.parse(value))
+    ? new Date(value).toISOString()
+    : null
 
 /**
  * A positive result of this round stands: final until a coordinator settles it. One flagged where
@@ -142,14 +148,21 @@ const validTime = (value: unknown): string | null =>
  * must hold the loop as well.
  */
 export const positiveStands = (facts: Pick<LoopFacts, 'pcr' | 'antigen' | 'positives' | 'round'>) =>
-  facts.pcr === 'positive' || facts.antigen === 'positive' || facts.positives.some((p) => p.round === facts.round)
+  facts.pcr === 'positive' ||
+  facts.antigen === 'positive' ||
+  facts.positives.some((p) => p.round === facts.round)
 
 /**
  * Applies one event; returns the reason it makes no sense here, or null if it was applied. The
  * fold records a positive result first (`recordPositive`), whether or not it applies here.
  */
-export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: number): string | null {
-  if (facts.closedAt && event.kind !== 'pcr_result' && event.kind !== 'antigen_result') return 'loop_closed'
+export function applyEvent(
+  facts: LoopFacts,
+  event: LoopEvent,
+  releaseHours: number,
+): string | null {
+  if (facts.closedAt && event.kind !== 'pcr_result' && event.kind !== 'antigen_result')
+    return 'loop_closed'
   const opened = facts.arrivedAt !== null
   if (!opened && event.kind !== 'arrived') return 'before_arrival'
   switch (event.kind) {
@@ -198,8 +211,11 @@ export function applyEvent(facts: LoopFacts, event: LoopEvent, releaseHours: num
       if (!facts.sampledAt && !facts.certificateCheckedAt) return 'not_sampled'
       if (positiveStands(facts)) return 'positive_result'
       facts.releasedAt = event.at
-      facts.releaseDeadline = validTime(event.data?.deadline) ?? new Date(Date.parse(event.at) + releaseHours * HOUR).toISOString()
-      facts.destinationCode = typeof event.data?.destination_code === 'string' ? event.data.destination_code : null
+      facts.releaseDeadline =
+        validTime(event.data?.deadline) ??
+        new Date(Date.parse(event.at) + releaseHours * HOUR).toISOString()
+      facts.destinationCode =
+        typeof event.data?.destination_code === 'string' ? event.data.destination_code : null
       facts.state = 'released'
       break
     case 'destination_arrived':
@@ -259,7 +275,8 @@ function close(facts: LoopFacts, at: string) {
  */
 function closeIfDone(facts: LoopFacts) {
   if (facts.closedAt || positiveStands(facts)) return
-  const cleared = facts.pcr === 'negative' || (facts.certificateCheckedAt !== null && facts.pcr === null)
+  const cleared =
+    facts.pcr === 'negative' || (facts.certificateCheckedAt !== null && facts.pcr === null)
   const gone = facts.departedAt ?? facts.handedOverAt
   if (cleared && gone) close(facts, [gone, facts.pcrAt ?? gone].sort().at(-1)!)
 }
@@ -272,7 +289,8 @@ function closeIfDone(facts: LoopFacts) {
  */
 function recordPositive(facts: LoopFacts, test: 'pcr' | 'antigen') {
   facts.everPositive[test] = true
-  if (!facts.positives.some((p) => p.test === test && p.round === facts.round)) facts.positives.push({ test, round: facts.round })
+  if (!facts.positives.some((p) => p.test === test && p.round === facts.round))
+    facts.positives.push({ test, round: facts.round })
   facts.negativeSince = null
   if (facts.closedAt && !facts.closedByCoordinator) {
     facts.closedAt = null
@@ -284,7 +302,10 @@ function recordPositive(facts: LoopFacts, test: 'pcr' | 'antigen') {
 export function foldLoop(events: LoopEvent[], releaseHours: number): LoopFacts {
   const facts = initialFacts()
   for (const event of orderEvents(events)) {
-    if (result(event.data) === 'positive' && (event.kind === 'pcr_result' || event.kind === 'antigen_result')) {
+    if (
+      result(event.data) === 'positive' &&
+      (event.kind === 'pcr_result' || event.kind === 'antigen_result')
+    ) {
       recordPositive(facts, event.kind === 'pcr_result' ? 'pcr' : 'antigen')
     }
     const problem = applyEvent(facts, event, releaseHours)

@@ -18,7 +18,10 @@ export interface EventOutcome {
   late?: boolean
 }
 
-type StoredContent = Pick<LoopEventRow, 'id' | 'loop_id' | 'kind' | 'at' | 'checkpoint_code' | 'data'>
+type StoredContent = Pick<
+  LoopEventRow,
+  'id' | 'loop_id' | 'kind' | 'at' | 'checkpoint_code' | 'data'
+>
 
 // The statements of every batch, compiled once (see `precompiled`); lists travel as one JSON value.
 const storedEvents = precompiled(['ids'], (db, a: { ids: string }) =>
@@ -28,7 +31,10 @@ const storedEvents = precompiled(['ids'], (db, a: { ids: string }) =>
     .where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
 )
 const loopsById = precompiled(['ids'], (db, a: { ids: string }) =>
-  db.selectFrom('loops').selectAll().where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
+  db
+    .selectFrom('loops')
+    .selectAll()
+    .where('id', 'in', sql<string>`(SELECT value FROM json_each(${a.ids}))`),
 )
 const eventsOfLoops = precompiled(['ids'], (db, a: { ids: string }) =>
   db
@@ -61,27 +67,43 @@ const insertEvents = precompiled(['rows'], (db, a: { rows: string }) =>
 export const RESULT_RESERVE = 20
 const isResult = (kind: string) => kind === 'pcr_result' || kind === 'antigen_result'
 /** How many events a loop may already hold for an event of `kind` to be taken. */
-const roomFor = (kind: string, maxEvents: number) => (isResult(kind) ? maxEvents + RESULT_RESERVE : maxEvents)
+const roomFor = (kind: string, maxEvents: number) =>
+  isResult(kind) ? maxEvents + RESULT_RESERVE : maxEvents
 
 /**
  * The audit entry that tells coordinators a loop reached MAX_LOOP_EVENTS: written once per loop
  * (a concurrent batch that also reached it finds the first entry), in the same write as the events.
  */
-const auditLoopFull = precompiled(['at', 'actor', 'subject', 'after'], (db, a: { at: string; actor: string; subject: string; after: string }) =>
-  sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
+const auditLoopFull = precompiled(
+  ['at', 'actor', 'subject', 'after'],
+  (db, a: { at: string; actor: string; subject: string; after: string }) =>
+    sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
       SELECT ${a.at}, ${a.actor}, 'loop.full', ${a.subject}, NULL, ${a.after}
-      WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE subject = ${a.subject} AND action = 'loop.full')`.compile(db),
+      WHERE NOT EXISTS (SELECT 1 FROM audit_log WHERE subject = ${a.subject} AND action = 'loop.full')`.compile(
+      db,
+    ),
 )
 
-const rejected = (id: string | null, code: string, message: string): EventOutcome => ({ id, status: 'rejected', error: { code, message } })
+const rejected = (id: string | null, code: string, message: string): EventOutcome => ({
+  id,
+  status: 'rejected',
+  error: { code, message },
+})
 const idReused = (id: string) =>
-  rejected(id, 'id_reused', `event ${id} is already stored with other content; an event's id names one event only — give a new event a new id`)
+  rejected(
+    id,
+    'id_reused',
+    `event ${id} is already stored with other content; an event's id names one event only — give a new event a new id`,
+  )
 
 /** JSON with keys in a fixed order, so the same data compares equal however it was written. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`
   }
   return JSON.stringify(value ?? null)
 }
@@ -91,7 +113,8 @@ function canonical(value: unknown): string {
  * kind, time (as an instant), checkpoint and data must all be the same; anything else reuses an id.
  */
 export function sameEvent(stored: StoredContent | ParsedEvent, event: ParsedEvent): boolean {
-  const data = (e: StoredContent | ParsedEvent) => (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as unknown
+  const data = (e: StoredContent | ParsedEvent) =>
+    (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as unknown
   return (
     stored.loop_id === event.loop_id &&
     stored.kind === event.kind &&
@@ -111,7 +134,11 @@ export function sameEvent(stored: StoredContent | ParsedEvent, event: ParsedEven
  * atomic step with their loops' projections, which are rebuilt from all their events in
  * device-time order.
  */
-export async function ingestEvents(deps: Deps, principal: Principal, inputs: unknown[]): Promise<EventOutcome[]> {
+export async function ingestEvents(
+  deps: Deps,
+  principal: Principal,
+  inputs: unknown[],
+): Promise<EventOutcome[]> {
   const { store, config } = deps
   const db = store.db
   const now = deps.clock()
@@ -122,7 +149,8 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
   const copies: { index: number; of: number }[] = []
 
   for (const [index, input] of inputs.entries()) {
-    const rawId = typeof (input as { id?: unknown })?.id === 'string' ? ((input as { id: string }).id) : null
+    const rawId =
+      typeof (input as { id?: unknown })?.id === 'string' ? (input as { id: string }).id : null
     const parsed = parseEvent(input)
     if (!parsed.ok) {
       outcomes[index] = rejected(rawId, parsed.code, parsed.message)
@@ -173,12 +201,29 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     const loop = knownLoops.get(event.loop_id)
     const before = storedByLoop.get(event.loop_id) ?? []
     const inBatch = acceptedPerLoop.get(event.loop_id) ?? 0
-    if (stored) outcomes[index] = sameEvent(stored, event) ? { id: event.id, status: 'duplicate' } : idReused(event.id)
+    if (stored)
+      outcomes[index] = sameEvent(stored, event)
+        ? { id: event.id, status: 'duplicate' }
+        : idReused(event.id)
     else if (!loop) outcomes[index] = rejected(event.id, 'unknown_loop', `no loop ${event.loop_id}`)
-    else if (!involves(principal, loop, before.map((e) => e.checkpoint_code))) {
-      outcomes[index] = rejected(event.id, 'loop_not_yours', `loop ${event.loop_id} does not involve your checkpoints (entry, an event recorded there, or the release destination)`)
+    else if (
+      !involves(
+        principal,
+        loop,
+        before.map((e) => e.checkpoint_code),
+      )
+    ) {
+      outcomes[index] = rejected(
+        event.id,
+        'loop_not_yours',
+        `loop ${event.loop_id} does not involve your checkpoints (entry, an event recorded there, or the release destination)`,
+      )
     } else if (before.length + inBatch >= roomFor(event.kind, config.MAX_LOOP_EVENTS)) {
-      outcomes[index] = rejected(event.id, 'loop_full', `loop ${event.loop_id} holds ${before.length + inBatch} events, the most it takes; coordinators have been told`)
+      outcomes[index] = rejected(
+        event.id,
+        'loop_full',
+        `loop ${event.loop_id} holds ${before.length + inBatch} events, the most it takes; coordinators have been told`,
+      )
     } else {
       acceptedPerLoop.set(event.loop_id, inBatch + 1)
       accepted.push(candidate)
@@ -213,14 +258,35 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     for (const [loopId, mine] of newByLoop) {
       const stored = storedByLoop.get(loopId) ?? []
       const added = mine.map(({ row }) => ({ ...row, flag: null }))
-      const { facts } = planLoopChange(deps, plan, { loop: knownLoops.get(loopId)!, stored, added, addedInPlan: true })
+      const { facts } = planLoopChange(deps, plan, {
+        loop: knownLoops.get(loopId)!,
+        stored,
+        added,
+        addedInPlan: true,
+      })
       for (const flag of facts.flags) flagOf.set(flag.eventId, flag.reason)
       const audit = [
-        insertRow('audit_log', { at: receivedAt, actor: recordedBy, action: 'loop.events', subject: `loop:${loopId}`, before: null, after: JSON.stringify({ events: mine.map(({ input }) => ({ id: input.id, kind: input.kind, at: input.at })) }) }),
+        insertRow('audit_log', {
+          at: receivedAt,
+          actor: recordedBy,
+          action: 'loop.events',
+          subject: `loop:${loopId}`,
+          before: null,
+          after: JSON.stringify({
+            events: mine.map(({ input }) => ({ id: input.id, kind: input.kind, at: input.at })),
+          }),
+        }),
       ]
       const count = stored.length + added.length
       if (stored.length < config.MAX_LOOP_EVENTS && count >= config.MAX_LOOP_EVENTS) {
-        audit.push(auditLoopFull({ at: receivedAt, actor: recordedBy, subject: `loop:${loopId}`, after: JSON.stringify({ events: count, max_events: config.MAX_LOOP_EVENTS }) }))
+        audit.push(
+          auditLoopFull({
+            at: receivedAt,
+            actor: recordedBy,
+            subject: `loop:${loopId}`,
+            after: JSON.stringify({ events: count, max_events: config.MAX_LOOP_EVENTS }),
+          }),
+        )
       }
       plan.add('audit', audit)
     }
@@ -228,23 +294,39 @@ export async function ingestEvents(deps: Deps, principal: Principal, inputs: unk
     const storedIds = new Set(results.get('events')[0].rows.map((r) => r.id as string))
     // Not returned: the same id was stored by a concurrent request a moment ago. Only if that is
     // this very event was the device's data stored.
-    const raced = accepted.filter(({ event }) => !storedIds.has(event.id)).map(({ event }) => event.id)
-    const racedRows = new Map((raced.length ? await rows(db, storedEvents({ ids: jsonList(raced) })) : []).map((r) => [r.id, r]))
+    const raced = accepted
+      .filter(({ event }) => !storedIds.has(event.id))
+      .map(({ event }) => event.id)
+    const racedRows = new Map(
+      (raced.length ? await rows(db, storedEvents({ ids: jsonList(raced) })) : []).map((r) => [
+        r.id,
+        r,
+      ]),
+    )
     accepted.forEach(({ index, event }, i) => {
       if (!storedIds.has(event.id)) {
         const other = racedRows.get(event.id)
-        outcomes[index] = other && sameEvent(other, event) ? { id: event.id, status: 'duplicate' } : idReused(event.id)
+        outcomes[index] =
+          other && sameEvent(other, event)
+            ? { id: event.id, status: 'duplicate' }
+            : idReused(event.id)
         return
       }
       const flag = flagOf.get(event.id)
-      outcomes[index] = { id: event.id, status: 'accepted', ...(flag ? { flag } : {}), ...(newRows[i].late ? { late: true } : {}) }
+      outcomes[index] = {
+        id: event.id,
+        status: 'accepted',
+        ...(flag ? { flag } : {}),
+        ...(newRows[i].late ? { late: true } : {}),
+      }
     })
     await settleLeftDirty(deps, results)
   }
   // A copy of an event earlier in the batch: duplicate if that one was stored (now or before).
   for (const { index, of } of copies) {
     const first = outcomes[of]
-    outcomes[index] = first.status === 'rejected' ? { ...first } : { id: first.id, status: 'duplicate' }
+    outcomes[index] =
+      first.status === 'rejected' ? { ...first } : { id: first.id, status: 'duplicate' }
   }
   return outcomes
 }

@@ -38,6 +38,13 @@ export async function findLoopFor(deps: Deps, principal: Principal, id: string):
   const db = deps.store.db
   const loop = await findLoop(db, id)
   if (!loop) throw notFound('loop')
-  if (!involves(principal, loop, principal.role === 'checkpoint' ? await eventCheckpoints(db, id) : [])) throw notFound('loop')
+  if (
+    !involves(
+      principal,
+      loop,
+      principal.role === 'checkpoint' ? await eventCheckpoints(db, id) : [],
+    )
+  )
+    throw notFound('loop')
   return loop
 }

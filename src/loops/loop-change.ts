@@ -6,7 +6,13 @@ import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
 import { involvedCheckpoints } from './involvement.ts'
 import { writePlan, type PlanResults, type WritePlan } from './write-plan.ts'
-import { followOpen, openAlert, recordInvolvement, updateProjection, type Projection } from './loop-writes.ts'
+import {
+  followOpen,
+  openAlert,
+  recordInvolvement,
+  updateProjection,
+  type Projection,
+} from './loop-writes.ts'
 
 /**
  * Every change to a loop — a scan, an upload of events, a coordinator's decision, the sweep — is
@@ -24,7 +30,10 @@ import { followOpen, openAlert, recordInvolvement, updateProjection, type Projec
  */
 
 /** A stored event as the fold needs it; `seq` (its rowid) breaks device-time ties. */
-export type StoredEvent = Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data' | 'flag'> & { seq: number }
+export type StoredEvent = Pick<
+  LoopEventRow,
+  'id' | 'kind' | 'at' | 'checkpoint_code' | 'data' | 'flag'
+> & { seq: number }
 
 export interface LoopChange {
   /** The loop as read; for a loop not stored yet (`fresh`), its new row. */
@@ -63,7 +72,14 @@ export function planLoopChange(deps: Deps, plan: WritePlan, change: LoopChange):
   const { loop, stored, added = [], fresh = false } = change
   const db = deps.store.db
   const nextSeq = Math.max(0, ...stored.map((e) => e.seq)) + 1
-  const events: StoredEvent[] = [...stored, ...added.map((row, i) => ({ ...row, flag: change.addedInPlan ? null : row.flag, seq: nextSeq + i }))]
+  const events: StoredEvent[] = [
+    ...stored,
+    ...added.map((row, i) => ({
+      ...row,
+      flag: change.addedInPlan ? null : row.flag,
+      seq: nextSeq + i,
+    })),
+  ]
   const facts = foldLoop(events.map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
   const now = deps.clock()
   const limits = { resultOverdueHours: deps.config.RESULT_OVERDUE_HOURS }
@@ -72,36 +88,76 @@ export function planLoopChange(deps: Deps, plan: WritePlan, change: LoopChange):
   const due = alertsDue(facts, now, limits)
   const step = `loop:${loop.id}`
 
-  if (fresh) plan.add(step, [insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 })])
+  if (fresh)
+    plan.add(step, [
+      insertRow('loops', { ...loop, ...projection, alerting: due.length > 0 ? 1 : 0, dirty: 0 }),
+    ])
   // New events go in with their flag; stored ones are updated where the fold now says otherwise.
-  if (!change.addedInPlan) plan.add(step, added.map((row) => insertRow('loop_events', { ...row, flag: flags.get(row.id) ?? null })))
+  if (!change.addedInPlan)
+    plan.add(
+      step,
+      added.map((row) => insertRow('loop_events', { ...row, flag: flags.get(row.id) ?? null })),
+    )
   const toFlag = change.addedInPlan ? events : stored
   plan.add(
     step,
     toFlag.flatMap((row) => {
       const flag = flags.get(row.id) ?? null
-      return flag === row.flag ? [] : [db.updateTable('loop_events').set({ flag }).where('id', '=', row.id)]
+      return flag === row.flag
+        ? []
+        : [db.updateTable('loop_events').set({ flag }).where('id', '=', row.id)]
     }),
   )
-  plan.add(step, due.flatMap((alert) => openAlert(deps, loop, facts, alert, now)))
+  plan.add(
+    step,
+    due.flatMap((alert) => openAlert(deps, loop, facts, alert, now)),
+  )
 
   // Who the loop involves only grows: the entry, each checkpoint that recorded an event, the
   // destination. Written before the loop row, so `followOpen` after it can settle `open`.
-  const involved = involvedCheckpoints({ entry_checkpoint_code: loop.entry_checkpoint_code, destination_code: facts.destinationCode }, events.map((e) => e.checkpoint_code))
+  const involved = involvedCheckpoints(
+    { entry_checkpoint_code: loop.entry_checkpoint_code, destination_code: facts.destinationCode },
+    events.map((e) => e.checkpoint_code),
+  )
   const open = projection.closed_at === null ? 1 : 0
   if (fresh) {
     // Nothing can have changed a loop not stored yet: its rows are written open or closed at once.
-    plan.add(step, [recordInvolvement({ loopId: loop.id, openedAt: loop.opened_at, codes: jsonList([...involved]), open })])
+    plan.add(step, [
+      recordInvolvement({
+        loopId: loop.id,
+        openedAt: loop.opened_at,
+        codes: jsonList([...involved]),
+        open,
+      }),
+    ])
     return { facts, state: projection.state, alerting: due.length > 0 }
   }
   // A clean loop row (no write left it dirty) has every checkpoint its stored events and row name
   // in loop_checkpoints already, with `open` as the row says: a change that adds none and leaves
   // `closed_at` as it was needs neither statement.
-  const known = loop.dirty === 0 ? involvedCheckpoints(loop, stored.map((e) => e.checkpoint_code)) : undefined
+  const known =
+    loop.dirty === 0
+      ? involvedCheckpoints(
+          loop,
+          stored.map((e) => e.checkpoint_code),
+        )
+      : undefined
   const involvesMore = !known || [...involved].some((code) => !known.has(code))
-  if (involvesMore) plan.add(step, [recordInvolvement({ loopId: loop.id, openedAt: loop.opened_at, codes: jsonList([...involved]), open: 1 })])
-  plan.add(projectionStep(loop.id), updateProjection(loop, { ...projection, id: loop.id, expected_count: events.length }))
-  if (involvesMore || projection.closed_at !== loop.closed_at) plan.add(step, [followOpen({ loopId: loop.id })])
+  if (involvesMore)
+    plan.add(step, [
+      recordInvolvement({
+        loopId: loop.id,
+        openedAt: loop.opened_at,
+        codes: jsonList([...involved]),
+        open: 1,
+      }),
+    ])
+  plan.add(
+    projectionStep(loop.id),
+    updateProjection(loop, { ...projection, id: loop.id, expected_count: events.length }),
+  )
+  if (involvesMore || projection.closed_at !== loop.closed_at)
+    plan.add(step, [followOpen({ loopId: loop.id })])
   return { facts, state: projection.state, alerting: loop.alerting === 1 || due.length > 0 }
 }
 
@@ -110,7 +166,10 @@ export function planLoopChange(deps: Deps, plan: WritePlan, change: LoopChange):
  * and opens the alerts now due, in one atomic write. For a loop left dirty (by a write that raced
  * another, or a crash), or whose alerts fell due since its last change. Returns the loop as stored.
  */
-export async function settleLoop(deps: Deps, loopId: string): Promise<{ loop: LoopRow; facts: LoopFacts } | undefined> {
+export async function settleLoop(
+  deps: Deps,
+  loopId: string,
+): Promise<{ loop: LoopRow; facts: LoopFacts } | undefined> {
   const db = deps.store.db
   const loop = await findLoop(db, loopId)
   if (!loop) return undefined
@@ -125,7 +184,9 @@ export function loopsLeftDirty(results: PlanResults): string[] {
   return results.names.flatMap((name) => {
     const loopId = PROJECTION_STEP.exec(name)?.[1]
     // The update RETURNs its `dirty`; the guard's fallback RETURNs a row only when it marked it.
-    return loopId && results.get(name).some((r) => r.rows.some((row) => row.dirty === 1)) ? [loopId] : []
+    return loopId && results.get(name).some((r) => r.rows.some((row) => row.dirty === 1))
+      ? [loopId]
+      : []
   })
 }
 
@@ -137,7 +198,9 @@ export function loopsLeftDirty(results: PlanResults): string[] {
 export async function settleLeftDirty(deps: Deps, results: PlanResults): Promise<void> {
   for (const id of loopsLeftDirty(results)) {
     await settleLoop(deps, id).catch((error) =>
-      console.error(JSON.stringify({ level: 'error', job: 'settle-loop', loop_id: id, error: String(error) })),
+      console.error(
+        JSON.stringify({ level: 'error', job: 'settle-loop', loop_id: id, error: String(error) }),
+      ),
     )
   }
 }

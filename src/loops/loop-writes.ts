@@ -9,8 +9,10 @@ import type { LoopRow } from './loops.table.ts'
 // The statements a loop change writes (see loop-change.ts), compiled once where they can be.
 
 /** Adds the checkpoints in `codes` (a JSON list) to those the loop involves; never removes one. */
-export const recordInvolvement = precompiled(['loopId', 'openedAt', 'codes', 'open'], (db, a: { loopId: string; openedAt: string; codes: string; open: number }) =>
-  sql`INSERT OR IGNORE INTO loop_checkpoints (loop_id, checkpoint_code, opened_at, open)
+export const recordInvolvement = precompiled(
+  ['loopId', 'openedAt', 'codes', 'open'],
+  (db, a: { loopId: string; openedAt: string; codes: string; open: number }) =>
+    sql`INSERT OR IGNORE INTO loop_checkpoints (loop_id, checkpoint_code, opened_at, open)
       SELECT ${a.loopId}, value, ${a.openedAt}, ${a.open} FROM json_each(${a.codes})`.compile(db),
 )
 /**
@@ -19,13 +21,27 @@ export const recordInvolvement = precompiled(['loopId', 'openedAt', 'codes', 'op
  */
 export const followOpen = precompiled(['loopId'], (db, a: { loopId: string }) =>
   sql`UPDATE loop_checkpoints SET open = (SELECT closed_at IS NULL FROM loops WHERE id = ${a.loopId})
-      WHERE loop_id = ${a.loopId} AND open IS NOT (SELECT closed_at IS NULL FROM loops WHERE id = ${a.loopId})`.compile(db),
+      WHERE loop_id = ${a.loopId} AND open IS NOT (SELECT closed_at IS NULL FROM loops WHERE id = ${a.loopId})`.compile(
+    db,
+  ),
 )
 
 export type Projection = Pick<
   LoopRow,
-  | 'state' | 'sampled_at' | 'pcr_result' | 'released_at' | 'release_deadline' | 'destination_code' | 'destination_arrived_at'
-  | 'last_checkpoint_code' | 'negative_since' | 'result_due_at' | 'destination_due_at' | 'flagged_events' | 'closed_at' | 'updated_at'
+  | 'state'
+  | 'sampled_at'
+  | 'pcr_result'
+  | 'released_at'
+  | 'release_deadline'
+  | 'destination_code'
+  | 'destination_arrived_at'
+  | 'last_checkpoint_code'
+  | 'negative_since'
+  | 'result_due_at'
+  | 'destination_due_at'
+  | 'flagged_events'
+  | 'closed_at'
+  | 'updated_at'
 >
 type ProjectionArgs = Projection & { id: string; expected_count: number }
 
@@ -35,11 +51,21 @@ type ProjectionArgs = Projection & { id: string; expected_count: number }
  * set only when they change: most events change none of them.
  */
 const INDEXED_COLUMNS = [
-  'last_checkpoint_code', 'result_due_at', 'destination_due_at', 'closed_at',
+  'last_checkpoint_code',
+  'result_due_at',
+  'destination_due_at',
+  'closed_at',
 ] as const satisfies readonly (keyof Projection)[]
 const PLAIN_COLUMNS = [
-  'sampled_at', 'pcr_result', 'released_at', 'release_deadline', 'destination_code', 'destination_arrived_at',
-  'negative_since', 'flagged_events', 'updated_at',
+  'sampled_at',
+  'pcr_result',
+  'released_at',
+  'release_deadline',
+  'destination_code',
+  'destination_arrived_at',
+  'negative_since',
+  'flagged_events',
+  'updated_at',
 ] as const satisfies readonly (keyof Projection)[]
 type IndexedColumn = (typeof INDEXED_COLUMNS)[number]
 const ARG_NAMES = ['state', ...PLAIN_COLUMNS, ...INDEXED_COLUMNS, 'id', 'expected_count'] as const
@@ -56,7 +82,8 @@ export function updateProjection(read: LoopRow, p: ProjectionArgs): Compilable[]
     if (p[column] !== read[column]) changed |= 1 << bit
   })
   let statements = projectionStatements.get(changed)
-  if (!statements) projectionStatements.set(changed, (statements = compileProjectionUpdate(changed)))
+  if (!statements)
+    projectionStatements.set(changed, (statements = compileProjectionUpdate(changed)))
   return statements.map((statement) => statement(p))
 }
 
@@ -64,7 +91,8 @@ export function updateProjection(read: LoopRow, p: ProjectionArgs): Compilable[]
 const projectionStatements = new Map<number, ((p: ProjectionArgs) => Compilable)[]>()
 
 function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compilable)[] {
-  const isChanged = (column: IndexedColumn) => (changed & (1 << INDEXED_COLUMNS.indexOf(column))) !== 0
+  const isChanged = (column: IndexedColumn) =>
+    (changed & (1 << INDEXED_COLUMNS.indexOf(column))) !== 0
   const kept = INDEXED_COLUMNS.filter((column) => !isChanged(column))
   const update = precompiled([...ARG_NAMES], (db, p: ProjectionArgs) => {
     // Events are the truth, so a late one can reopen a closed loop — unless the vehicle has come
@@ -77,7 +105,10 @@ function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compi
       dirty: sql<number>`CASE WHEN (SELECT count(*) FROM loop_events WHERE loop_id = ${p.id}) = ${p.expected_count} THEN 0 ELSE 1 END`,
     }
     for (const column of INDEXED_COLUMNS.filter(isChanged)) set[column] = p[column]
-    if (isChanged('closed_at')) set.closed_at = sql<string | null>`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${p.closed_at} END`
+    if (isChanged('closed_at'))
+      set.closed_at = sql<
+        string | null
+      >`CASE WHEN ${reopenBlocked} THEN closed_at ELSE ${p.closed_at} END`
     let query = db.updateTable('loops').set(set).where('id', '=', p.id)
     for (const column of kept) query = query.where(column, 'is', p[column])
     return query.returning('dirty')
@@ -96,18 +127,32 @@ function compileProjectionUpdate(changed: number): ((p: ProjectionArgs) => Compi
 }
 
 /** Inserts the alert and its audit entry unless the loop already has one of this kind and round. */
-export function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, { kind, round }: DueAlert, now: Date): Compilable[] {
+export function openAlert(
+  deps: Deps,
+  loop: LoopRow,
+  facts: LoopFacts,
+  { kind, round }: DueAlert,
+  now: Date,
+): Compilable[] {
   const db = deps.store.db
   const details = {
     plate: loop.plate,
     pass_number: loop.pass_number,
     enterprise_id: loop.enterprise_id,
     // Who must hear of it: the destination and the last checkpoint that saw the vehicle.
-    notify: [...new Set([facts.destinationCode, facts.lastCheckpointCode ?? loop.entry_checkpoint_code].filter(Boolean))],
+    notify: [
+      ...new Set(
+        [facts.destinationCode, facts.lastCheckpointCode ?? loop.entry_checkpoint_code].filter(
+          Boolean,
+        ),
+      ),
+    ],
     tube_code: facts.tubeCode,
     ...(round > 0 ? { round } : {}),
     ...(kind === 'result_overdue' ? { sampled_at: facts.sampledAt } : {}),
-    ...(kind === 'destination_overdue' ? { deadline: facts.releaseDeadline, destination_code: facts.destinationCode } : {}),
+    ...(kind === 'destination_overdue'
+      ? { deadline: facts.releaseDeadline, destination_code: facts.destinationCode }
+      : {}),
   }
   const id = crypto.randomUUID()
   const absent = sql`NOT EXISTS (SELECT 1 FROM alerts WHERE loop_id = ${loop.id} AND kind = ${kind} AND round = ${round})`
@@ -117,6 +162,8 @@ export function openAlert(deps: Deps, loop: LoopRow, facts: LoopFacts, { kind, r
         SELECT ${at}, 'system', 'alert.open', ${`alert:${id}`}, NULL, ${JSON.stringify({ loop_id: loop.id, kind, ...details })}
         WHERE ${absent}`.compile(db),
     sql`INSERT INTO alerts (id, loop_id, enterprise_id, kind, status, opened_at, details, round)
-        SELECT ${id}, ${loop.id}, ${loop.enterprise_id}, ${kind}, 'open', ${at}, ${JSON.stringify(details)}, ${round} WHERE ${absent}`.compile(db),
+        SELECT ${id}, ${loop.id}, ${loop.enterprise_id}, ${kind}, 'open', ${at}, ${JSON.stringify(details)}, ${round} WHERE ${absent}`.compile(
+      db,
+    ),
   ]
 }

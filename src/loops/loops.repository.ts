@@ -4,10 +4,17 @@ import { firstRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
 import type { LoopEvent } from './fold.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
 
-const loopById = precompiled(['id'], (db, a: { id: string }) => db.selectFrom('loops').selectAll().where('id', '=', a.id))
+const loopById = precompiled(['id'], (db, a: { id: string }) =>
+  db.selectFrom('loops').selectAll().where('id', '=', a.id),
+)
 // A plate has at most two open loops: its pass loop (manual = 0) first, then one opened by hand.
 const openLoopsByPlate = precompiled(['plate'], (db, a: { plate: string }) =>
-  db.selectFrom('loops').selectAll().where('plate', '=', a.plate).where('closed_at', 'is', null).orderBy('manual'),
+  db
+    .selectFrom('loops')
+    .selectAll()
+    .where('plate', '=', a.plate)
+    .where('closed_at', 'is', null)
+    .orderBy('manual'),
 )
 /**
  * A loop's events in device-time order, ties by arrival (the rowid, given as `seq`): the one order
@@ -22,7 +29,9 @@ function eventsInOrder(db: Kysely<Database>, loopId: string) {
     .orderBy('at')
     .orderBy(sql`rowid`)
 }
-const eventsOfLoop = precompiled(['loopId'], (db, a: { loopId: string }) => eventsInOrder(db, a.loopId))
+const eventsOfLoop = precompiled(['loopId'], (db, a: { loopId: string }) =>
+  eventsInOrder(db, a.loopId),
+)
 
 export function findLoop(db: Kysely<Database>, id: string): Promise<LoopRow | undefined> {
   return firstRow(db, loopById({ id }))
@@ -37,11 +46,16 @@ export function findOpenLoop(db: Kysely<Database>, plate: string): Promise<LoopR
 }
 
 /** A loop's events in arrival order, with `seq` (the rowid) to break device-time ties. */
-export function loopEvents(db: Kysely<Database>, loopId: string): Promise<(LoopEventRow & { seq: number })[]> {
+export function loopEvents(
+  db: Kysely<Database>,
+  loopId: string,
+): Promise<(LoopEventRow & { seq: number })[]> {
   return rows(db, eventsOfLoop({ loopId }))
 }
 
-export const toFoldEvent = (row: Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data'> & { seq: number }): LoopEvent => ({
+export const toFoldEvent = (
+  row: Pick<LoopEventRow, 'id' | 'kind' | 'at' | 'checkpoint_code' | 'data'> & { seq: number },
+): LoopEvent => ({
   id: row.id,
   kind: row.kind,
   at: row.at,
@@ -60,10 +74,18 @@ export async function eventCheckpoints(db: Kysely<Database>, loopId: string): Pr
 }
 
 /** One page of a loop's events in device-time order (ties by arrival), and how many it has. */
-export async function loopEventPage(db: Kysely<Database>, loopId: string, page: { limit: number; offset: number }) {
+export async function loopEventPage(
+  db: Kysely<Database>,
+  loopId: string,
+  page: { limit: number; offset: number },
+) {
   const [events, total] = await Promise.all([
     eventsInOrder(db, loopId).limit(page.limit).offset(page.offset).execute(),
-    db.selectFrom('loop_events').select((eb) => eb.fn.countAll<number>().as('n')).where('loop_id', '=', loopId).executeTakeFirstOrThrow(),
+    db
+      .selectFrom('loop_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('loop_id', '=', loopId)
+      .executeTakeFirstOrThrow(),
   ])
   return { events, total: Number(total.n) }
 }
@@ -125,8 +147,13 @@ export interface LoopFilter {
 export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
   const code = q.checkpoint?.toUpperCase()
   // Entered or last seen at one of the caller's own checkpoints: involved by definition.
-  if (q.involving && !(code && q.involving.includes(code))) return involvedLoopsQuery(db, q, q.involving)
-  const newestFirst = <Q extends SelectQueryBuilder<Database, 'loops', LoopRow>>(query: Q) => query.orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+  if (q.involving && !(code && q.involving.includes(code)))
+    return involvedLoopsQuery(db, q, q.involving)
+  const newestFirst = <Q extends SelectQueryBuilder<Database, 'loops', LoopRow>>(query: Q) =>
+    query
+      .orderBy('opened_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
   if (!code) return newestFirst(filteredLoops(db, q))
   // Entry or last checkpoint: each side walks its own index newest first and stops at the page
   // size, then the two short lists are merged. (One query with OR would collect every matching
@@ -134,7 +161,11 @@ export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
   const side = (column: 'entry_checkpoint_code' | 'last_checkpoint_code', alias: string) =>
     db.selectFrom(newestFirst(filteredLoops(db, q).where(column, '=', code)).as(alias)).selectAll()
   return db
-    .selectFrom(side('entry_checkpoint_code', 'by_entry').union(side('last_checkpoint_code', 'by_last')).as('page'))
+    .selectFrom(
+      side('entry_checkpoint_code', 'by_entry')
+        .union(side('last_checkpoint_code', 'by_last'))
+        .as('page'),
+    )
     .selectAll()
     .orderBy('opened_at', 'desc')
     .orderBy('id', 'desc')
@@ -143,7 +174,11 @@ export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
 
 /** Open loops for the coordinators' board: alerting ones first, then newest first. */
 export function openLoopsAlertingFirst(db: Kysely<Database>, limit: number): Promise<LoopRow[]> {
-  return filteredLoops(db, { state: 'open', limit }).orderBy('alerting', 'desc').orderBy('opened_at', 'desc').limit(limit).execute()
+  return filteredLoops(db, { state: 'open', limit })
+    .orderBy('alerting', 'desc')
+    .orderBy('opened_at', 'desc')
+    .limit(limit)
+    .execute()
 }
 
 /**
@@ -156,10 +191,18 @@ function involvedLoopsQuery(db: Kysely<Database>, q: LoopFilter, codes: readonly
   const code = q.checkpoint?.toUpperCase()
   // A checkpoint filter that is not the caller's own still narrows to entry or last checkpoint.
   const atCheckpoint = <Q extends SelectQueryBuilder<any, any, LoopRow>>(query: Q): Q =>
-    code ? (query.where(sql<boolean>`(loops.entry_checkpoint_code = ${code} OR loops.last_checkpoint_code = ${code})`) as Q) : query
+    code
+      ? (query.where(
+          sql<boolean>`(loops.entry_checkpoint_code = ${code} OR loops.last_checkpoint_code = ${code})`,
+        ) as Q)
+      : query
   if (q.plate || codes.length === 0) {
     const involved = sql<boolean>`EXISTS (SELECT 1 FROM loop_checkpoints WHERE loop_checkpoints.loop_id = loops.id AND loop_checkpoints.checkpoint_code IN (SELECT value FROM json_each(${jsonList(codes)})))`
-    return atCheckpoint(filteredLoops(db, q)).where(involved).orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+    return atCheckpoint(filteredLoops(db, q))
+      .where(involved)
+      .orderBy('opened_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
   }
   const openOnly = q.state !== undefined && q.state !== 'closed' && q.state !== 'alerting'
   const side = (checkpoint: string, i: number) => {
@@ -170,11 +213,24 @@ function involvedLoopsQuery(db: Kysely<Database>, q: LoopFilter, codes: readonly
       .where('lc.checkpoint_code', '=', checkpoint)
     if (openOnly) query = query.where('lc.open', '=', 1)
     query = atCheckpoint(withFilters(query, q, 'lc'))
-    return db.selectFrom(query.orderBy('lc.opened_at', 'desc').orderBy('lc.loop_id', 'desc').limit(q.limit + 1).as(`at_${i}`)).selectAll()
+    return db
+      .selectFrom(
+        query
+          .orderBy('lc.opened_at', 'desc')
+          .orderBy('lc.loop_id', 'desc')
+          .limit(q.limit + 1)
+          .as(`at_${i}`),
+      )
+      .selectAll()
   }
   const sides = codes.map(side)
   const all = sides.slice(1).reduce((union, next) => union.union(next), sides[0])
-  return db.selectFrom(all.as('page')).selectAll().orderBy('opened_at', 'desc').orderBy('id', 'desc').limit(q.limit + 1)
+  return db
+    .selectFrom(all.as('page'))
+    .selectAll()
+    .orderBy('opened_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(q.limit + 1)
 }
 
 /**
@@ -182,16 +238,25 @@ function involvedLoopsQuery(db: Kysely<Database>, q: LoopFilter, codes: readonly
  * query (the list walks indexes side by side instead, which a count cannot). Bounded like the page
  * by the open-loop, plate and checkpoint indexes when those filters are given.
  */
-export async function countLoops(db: Kysely<Database>, q: Omit<LoopFilter, 'limit'>): Promise<number> {
+export async function countLoops(
+  db: Kysely<Database>,
+  q: Omit<LoopFilter, 'limit'>,
+): Promise<number> {
   const code = q.checkpoint?.toUpperCase()
   let query = filteredLoops(db, { ...q, limit: 0 })
-  if (code) query = query.where(sql<boolean>`(loops.entry_checkpoint_code = ${code} OR loops.last_checkpoint_code = ${code})`)
+  if (code)
+    query = query.where(
+      sql<boolean>`(loops.entry_checkpoint_code = ${code} OR loops.last_checkpoint_code = ${code})`,
+    )
   if (q.involving && !(code && q.involving.includes(code))) {
     query = query.where(
       sql<boolean>`EXISTS (SELECT 1 FROM loop_checkpoints WHERE loop_checkpoints.loop_id = loops.id AND loop_checkpoints.checkpoint_code IN (SELECT value FROM json_each(${jsonList(q.involving)})))`,
     )
   }
-  const row = await query.clearSelect().select(sql<number>`count(*)`.as('total')).executeTakeFirst()
+  const row = await query
+    .clearSelect()
+    .select(sql<number>`count(*)`.as('total'))
+    .executeTakeFirst()
   return Number(row?.total ?? 0)
 }
 
@@ -205,7 +270,11 @@ function filteredLoops(db: Kysely<Database>, q: LoopFilter) {
  * cursor go on `timeTable`'s `opened_at` (the loop's own, or its copy in `loop_checkpoints`, so a
  * walk of that index can stop early).
  */
-function withFilters<Q extends SelectQueryBuilder<any, any, LoopRow>>(query: Q, q: LoopFilter, timeTable: 'loops' | 'lc'): Q {
+function withFilters<Q extends SelectQueryBuilder<any, any, LoopRow>>(
+  query: Q,
+  q: LoopFilter,
+  timeTable: 'loops' | 'lc',
+): Q {
   const opened = sql.ref(`${timeTable}.opened_at`)
   const id = sql.ref(timeTable === 'loops' ? 'loops.id' : 'lc.loop_id')
   let out = query as SelectQueryBuilder<Database, 'loops', LoopRow>
@@ -222,7 +291,9 @@ function withFilters<Q extends SelectQueryBuilder<any, any, LoopRow>>(query: Q, 
   if (q.before) {
     const [openedAt, loopId] = q.before.split('|')
     // The first term bounds the index walk; the second breaks ties in opened_at by id.
-    out = out.where(sql<boolean>`${opened} <= ${openedAt}`).where(sql<boolean>`(${opened} < ${openedAt} OR ${id} < ${loopId})`)
+    out = out
+      .where(sql<boolean>`${opened} <= ${openedAt}`)
+      .where(sql<boolean>`(${opened} < ${openedAt} OR ${id} < ${loopId})`)
   }
   return out as unknown as Q
 }

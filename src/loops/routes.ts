@@ -14,7 +14,15 @@ import { Plate } from '../applications/schemas.ts'
 import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
 import { EventResult, EventsBody } from './event-schemas.ts'
 import { ingestEvents } from './ingest-events.ts'
-import { countLoops, eventView, findLoop, findOpenLoop, listLoopsQuery, loopEventPage, loopView } from './loops.repository.ts'
+import {
+  countLoops,
+  eventView,
+  findLoop,
+  findOpenLoop,
+  listLoopsQuery,
+  loopEventPage,
+  loopView,
+} from './loops.repository.ts'
 import { alertsOfLoop, alertView } from '../alerts/alerts.repository.ts'
 import { AlertSchema } from '../alerts/alert-schema.ts'
 import { settleLoop } from './loop-change.ts'
@@ -55,13 +63,20 @@ const EventSchema = z
     data: z.unknown(),
     recorded_by: z.string(),
     received_at: z.string(),
-    flag: z.string().nullable().openapi({ description: 'why the event made no sense where it fell, if it did' }),
-    late: z.boolean().openapi({ description: 'its device time was more than 24 h before the server received it' }),
+    flag: z
+      .string()
+      .nullable()
+      .openapi({ description: 'why the event made no sense where it fell, if it did' }),
+    late: z
+      .boolean()
+      .openapi({ description: 'its device time was more than 24 h before the server received it' }),
   })
   .openapi('LoopEvent')
 
 const LoopDetail = LoopSchema.extend({
-  events: z.array(EventSchema).openapi({ description: 'one page of events: `events_limit` from `events_offset`' }),
+  events: z
+    .array(EventSchema)
+    .openapi({ description: 'one page of events: `events_limit` from `events_offset`' }),
   events_total: z.number().openapi({ description: 'all the events of the loop' }),
   events_limit: z.number(),
   events_offset: z.number(),
@@ -74,13 +89,20 @@ const EventPage = z.object({
 })
 
 const ListQuery = z.object({
-  state: z.enum([...LOOP_STATES, 'open', 'alerting']).optional().openapi({ description: 'a state, `open` (not closed) or `alerting`' }),
+  state: z
+    .enum([...LOOP_STATES, 'open', 'alerting'])
+    .optional()
+    .openapi({ description: 'a state, `open` (not closed) or `alerting`' }),
   checkpoint: z.string().max(32).optional().openapi({ description: 'entry or last checkpoint' }),
   plate: Plate.optional(),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened at or after' }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened before' }),
   ...pageParams({ limit: 100, max: 500 }),
-  before: z.string().max(100).optional().openapi({ description: 'cursor: the `opened_at|id` of the last loop of the previous page' }),
+  before: z
+    .string()
+    .max(100)
+    .optional()
+    .openapi({ description: 'cursor: the `opened_at|id` of the last loop of the previous page' }),
 })
 
 const ManualLoopBody = z
@@ -93,10 +115,14 @@ const ManualLoopBody = z
   .openapi('ManualLoopRequest')
 
 const arrivalIdReused = (id: string) =>
-  conflict('id_reused', `event ${id} is already stored; the arrival event of a new loop needs a new id`)
+  conflict(
+    'id_reused',
+    `event ${id} is already stored; the arrival event of a new loop needs a new id`,
+  )
 
 /** The unique key of `loop_events.id`, as better-sqlite3 and D1 both word it. */
-const isEventIdTaken = (error: unknown) => error instanceof Error && error.message.includes('UNIQUE constraint failed: loop_events.id')
+const isEventIdTaken = (error: unknown) =>
+  error instanceof Error && error.message.includes('UNIQUE constraint failed: loop_events.id')
 
 const NoteBody = z.object({ note: z.string().trim().min(2).max(1000) }).openapi('NoteRequest')
 
@@ -120,20 +146,33 @@ export function loopRoutes(deps: Deps) {
       path: '/loops',
       tags: ['loops'],
       summary: 'Loops, newest first, by state, checkpoint, plate and time',
-      description: 'Checkpoint staff see only the loops that involve one of their checkpoints (entry, an event recorded there, or the release destination).',
+      description:
+        'Checkpoint staff see only the loops that involve one of their checkpoints (entry, an event recorded there, or the release destination).',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { query: ListQuery },
-      responses: { 200: pagedResponse(LoopSchema, 'loops; `X-Next-Cursor` also names the next page, for `before`'), ...commonErrors },
+      responses: {
+        200: pagedResponse(
+          LoopSchema,
+          'loops; `X-Next-Cursor` also names the next page, for `before`',
+        ),
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const q = c.req.valid('query')
       if (q.before) {
         const [openedAt, id] = q.before.split('|')
-        if (!openedAt || !id) throw badRequest('invalid_cursor', 'before must be `opened_at|id`', [{ field: 'before', message: 'bad cursor' }])
+        if (!openedAt || !id)
+          throw badRequest('invalid_cursor', 'before must be `opened_at|id`', [
+            { field: 'before', message: 'bad cursor' },
+          ])
       }
       const principal = c.get('principal')!
-      const filter = { ...q, ...(isCoordinator(principal) ? {} : { involving: principal.checkpointCodes }) }
+      const filter = {
+        ...q,
+        ...(isCoordinator(principal) ? {} : { involving: principal.checkpointCodes }),
+      }
       // The list walks its indexes newest first to the end of this page, and one loop further to
       // know whether more remain; only then are all the matches counted.
       const end = q.offset + q.limit
@@ -154,7 +193,8 @@ export function loopRoutes(deps: Deps) {
       path: '/loops/{id}',
       tags: ['loops'],
       summary: 'One loop with a page of its events (device-time order) and its alerts',
-      description: 'Checkpoint staff get 404 for a loop that involves none of their checkpoints, as for an unknown loop.',
+      description:
+        'Checkpoint staff get 404 for a loop that involves none of their checkpoints, as for an unknown loop.',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { params: z.object({ id: z.string().min(1).max(64) }), query: EventPage },
@@ -167,7 +207,10 @@ export function loopRoutes(deps: Deps) {
       // Reading a loop also opens any alert that fell due since the last sweep.
       const now = deps.clock().toISOString()
       const due = (at: string | null) => at !== null && at < now
-      if (loop.dirty || (!loop.closed_at && (due(loop.result_due_at) || due(loop.destination_due_at)))) {
+      if (
+        loop.dirty ||
+        (!loop.closed_at && (due(loop.result_due_at) || due(loop.destination_due_at)))
+      ) {
         loop = (await settleLoop(deps, id))!.loop
       }
       const [{ events, total }, alerts] = await Promise.all([
@@ -175,7 +218,14 @@ export function loopRoutes(deps: Deps) {
         alertsOfLoop(db, id),
       ])
       return c.json(
-        { ...loopView(loop), events: events.map(eventView), events_total: total, events_limit: page.events_limit, events_offset: page.events_offset, alerts: alerts.map(alertView) },
+        {
+          ...loopView(loop),
+          events: events.map(eventView),
+          events_total: total,
+          events_limit: page.events_limit,
+          events_offset: page.events_offset,
+          alerts: alerts.map(alertView),
+        },
         200,
       )
     },
@@ -190,34 +240,102 @@ export function loopRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(ManualLoopBody),
-      responses: { 201: jsonResponse(z.object({ verdict: z.literal('invalid'), reasons: z.array(z.string()), action: z.literal('control_on_site'), loop: LoopSchema }), 'opened'), ...commonErrors },
+      responses: {
+        201: jsonResponse(
+          z.object({
+            verdict: z.literal('invalid'),
+            reasons: z.array(z.string()),
+            action: z.literal('control_on_site'),
+            loop: LoopSchema,
+          }),
+          'opened',
+        ),
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const principal = c.get('principal')!
       const body = c.req.valid('json')
       assertWorksAt(principal, body.checkpoint_code)
-      const checkpoint = await db.selectFrom('checkpoints').select('code').where('code', '=', body.checkpoint_code).executeTakeFirst()
-      if (!checkpoint) throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`)
+      const checkpoint = await db
+        .selectFrom('checkpoints')
+        .select('code')
+        .where('code', '=', body.checkpoint_code)
+        .executeTakeFirst()
+      if (!checkpoint)
+        throw badRequest('unknown_checkpoint', `no checkpoint ${body.checkpoint_code}`)
       const open = await findOpenLoop(db, body.plate)
-      if (open) throw conflict('loop_open', `vehicle ${body.plate} already has an open loop`, { loop_id: open.id })
-      if (body.id && (await db.selectFrom('loop_events').select('id').where('id', '=', body.id).executeTakeFirst())) throw arrivalIdReused(body.id)
+      if (open)
+        throw conflict('loop_open', `vehicle ${body.plate} already has an open loop`, {
+          loop_id: open.id,
+        })
+      if (
+        body.id &&
+        (await db
+          .selectFrom('loop_events')
+          .select('id')
+          .where('id', '=', body.id)
+          .executeTakeFirst())
+      )
+        throw arrivalIdReused(body.id)
       const now = deps.clock()
       const at = now.toISOString()
       const id = crypto.randomUUID()
       const actor = actorOf(principal)
       await store
         .atomic([
-          abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`, 'loop_open', 'this vehicle already has an open loop'),
-          db.insertInto('loops').values({ id, plate: body.plate, pass_number: null, enterprise_id: null, entry_checkpoint_code: checkpoint.code, opened_at: at, opened_by: actor, manual: 1, state: 'arrived', alerting: 0, flagged_events: 0, last_checkpoint_code: checkpoint.code, dirty: 1, updated_at: at }),
-          db.insertInto('loop_events').values({ id: body.id ?? crypto.randomUUID(), loop_id: id, kind: 'arrived', at, checkpoint_code: checkpoint.code, data: JSON.stringify({ manual: true, note: body.note ?? null }), recorded_by: actor, received_at: at }),
-          auditEntry(now, { actor, action: 'loop.open_manual', subject: `loop:${id}`, after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null } }),
+          abortUnless(
+            sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${body.plate} AND closed_at IS NULL)`,
+            'loop_open',
+            'this vehicle already has an open loop',
+          ),
+          db.insertInto('loops').values({
+            id,
+            plate: body.plate,
+            pass_number: null,
+            enterprise_id: null,
+            entry_checkpoint_code: checkpoint.code,
+            opened_at: at,
+            opened_by: actor,
+            manual: 1,
+            state: 'arrived',
+            alerting: 0,
+            flagged_events: 0,
+            last_checkpoint_code: checkpoint.code,
+            dirty: 1,
+            updated_at: at,
+          }),
+          db.insertInto('loop_events').values({
+            id: body.id ?? crypto.randomUUID(),
+            loop_id: id,
+            kind: 'arrived',
+            at,
+            checkpoint_code: checkpoint.code,
+            data: JSON.stringify({ manual: true, note: body.note ?? null }),
+            recorded_by: actor,
+            received_at: at,
+          }),
+          auditEntry(now, {
+            actor,
+            action: 'loop.open_manual',
+            subject: `loop:${id}`,
+            after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null },
+          }),
         ])
         .catch((error: unknown) => {
           // Another request stored an event with this id between the check above and this write.
           throw body.id && isEventIdTaken(error) ? arrivalIdReused(body.id) : error
         })
       const loop = (await settleLoop(deps, id))!.loop
-      return c.json({ verdict: 'invalid' as const, reasons: ['no_pass'], action: 'control_on_site' as const, loop: loopView(loop) }, 201)
+      return c.json(
+        {
+          verdict: 'invalid' as const,
+          reasons: ['no_pass'],
+          action: 'control_on_site' as const,
+          loop: loopView(loop),
+        },
+        201,
+      )
     },
   )
 
@@ -245,11 +363,26 @@ export function loopRoutes(deps: Deps) {
       // A `coordinator_closed` event, so the loop follows from its events: anything dated after it
       // is flagged and changes nothing, while results still raise their alerts (fold.ts).
       // `closed_by` keeps the row closed whatever later events say (loopProjection).
-      const closed = await recordCoordinatorEvent(deps, loop, { kind: 'coordinator_closed', data: { note }, actor }, [
-        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
-        db.updateTable('loops').set({ closed_by: actor, closed_note: note }).where('id', '=', id),
-        auditEntry(now, { actor, action: 'loop.close', subject: `loop:${id}`, before: { state: loop.state }, after: { state: 'closed', note } }),
-      ])
+      const closed = await recordCoordinatorEvent(
+        deps,
+        loop,
+        { kind: 'coordinator_closed', data: { note }, actor },
+        [
+          abortUnless(
+            sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`,
+            'loop_closed',
+            'the loop is already closed',
+          ),
+          db.updateTable('loops').set({ closed_by: actor, closed_note: note }).where('id', '=', id),
+          auditEntry(now, {
+            actor,
+            action: 'loop.close',
+            subject: `loop:${id}`,
+            before: { state: loop.state },
+            after: { state: 'closed', note },
+          }),
+        ],
+      )
       return c.json(loopView(closed), 200)
     },
   )
@@ -259,13 +392,17 @@ export function loopRoutes(deps: Deps) {
       method: 'post',
       path: '/loops/{id}/deadline',
       tags: ['loops'],
-      summary: 'Set a released vehicle’s deadline to reach its destination (coordinator, with a note)',
+      summary:
+        'Set a released vehicle’s deadline to reach its destination (coordinator, with a note)',
       description:
         'Devices may set a release deadline at most MAX_RELEASE_DEADLINE_HOURS after the release; a coordinator may set any time in the next 7 days. Recorded as a `deadline_set` loop event and audited; a missed new deadline opens a new `destination_overdue` alert.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: z.object({ id: z.string().min(1).max(64) }), ...jsonBody(DeadlineBody) },
-      responses: { 200: jsonResponse(LoopSchema, 'the loop with its new deadline'), ...commonErrors },
+      responses: {
+        200: jsonResponse(LoopSchema, 'the loop with its new deadline'),
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid('param')
@@ -273,17 +410,42 @@ export function loopRoutes(deps: Deps) {
       const loop = await findLoop(db, id)
       if (!loop) throw notFound('loop')
       if (loop.closed_at) throw conflict('loop_closed', 'the loop is already closed')
-      if (!loop.released_at) throw conflict('not_released', 'the vehicle has not been released: there is no deadline to move')
+      if (!loop.released_at)
+        throw conflict(
+          'not_released',
+          'the vehicle has not been released: there is no deadline to move',
+        )
       const now = deps.clock()
       const at = Date.parse(deadline)
-      if (at <= now.getTime()) throw badRequest('deadline_in_past', 'the deadline must lie ahead', [{ field: 'deadline', message: 'must lie ahead' }])
-      if (at > now.getTime() + MAX_COORDINATOR_DEADLINE_MS) throw badRequest('deadline_too_far', 'the deadline may lie at most 7 days ahead', [{ field: 'deadline', message: 'at most 7 days ahead' }])
+      if (at <= now.getTime())
+        throw badRequest('deadline_in_past', 'the deadline must lie ahead', [
+          { field: 'deadline', message: 'must lie ahead' },
+        ])
+      if (at > now.getTime() + MAX_COORDINATOR_DEADLINE_MS)
+        throw badRequest('deadline_too_far', 'the deadline may lie at most 7 days ahead', [
+          { field: 'deadline', message: 'at most 7 days ahead' },
+        ])
       const actor = actorOf(c.get('principal'))
       const iso = new Date(at).toISOString()
-      const updated = await recordCoordinatorEvent(deps, loop, { kind: 'deadline_set', data: { deadline: iso, note }, actor }, [
-        abortUnless(sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`, 'loop_closed', 'the loop is already closed'),
-        auditEntry(now, { actor, action: 'loop.deadline', subject: `loop:${id}`, before: { deadline: loop.release_deadline }, after: { deadline: iso, note } }),
-      ])
+      const updated = await recordCoordinatorEvent(
+        deps,
+        loop,
+        { kind: 'deadline_set', data: { deadline: iso, note }, actor },
+        [
+          abortUnless(
+            sql`(SELECT closed_at FROM loops WHERE id = ${id}) IS NULL`,
+            'loop_closed',
+            'the loop is already closed',
+          ),
+          auditEntry(now, {
+            actor,
+            action: 'loop.deadline',
+            subject: `loop:${id}`,
+            before: { deadline: loop.release_deadline },
+            after: { deadline: iso, note },
+          }),
+        ],
+      )
       return c.json(loopView(updated), 200)
     },
   )
@@ -299,9 +461,19 @@ export function loopRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(EventsBody),
-      responses: { 200: jsonResponse(z.object({ results: z.array(EventResult) }), 'one result per event, in order'), ...commonErrors },
+      responses: {
+        200: jsonResponse(
+          z.object({ results: z.array(EventResult) }),
+          'one result per event, in order',
+        ),
+        ...commonErrors,
+      },
     }),
-    async (c) => c.json({ results: await ingestEvents(deps, c.get('principal')!, c.req.valid('json').events) }, 200),
+    async (c) =>
+      c.json(
+        { results: await ingestEvents(deps, c.get('principal')!, c.req.valid('json').events) },
+        200,
+      ),
   )
 
   return app

@@ -34,7 +34,11 @@ export async function sweepLoops(deps: Deps, limit = 500): Promise<number> {
     .execute()
   for (const { id } of rows) {
     // One loop that cannot be settled must not stop the alerts of the others.
-    await settleLoop(deps, id).catch((error) => console.error(JSON.stringify({ level: 'error', job: 'sweep', loop_id: id, error: String(error) })))
+    await settleLoop(deps, id).catch((error) =>
+      console.error(
+        JSON.stringify({ level: 'error', job: 'sweep', loop_id: id, error: String(error) }),
+      ),
+    )
   }
   return rows.length
 }

@@ -36,7 +36,10 @@ export function approveRoute(deps: Deps) {
         'The body is optional.',
       security: bearer,
       middleware: [allow('coordinator'), emptyBodyAsEmptyObject()],
-      request: { params: IdParam, body: { content: { 'application/json': { schema: ApproveBody } }, required: false } },
+      request: {
+        params: IdParam,
+        body: { content: { 'application/json': { schema: ApproveBody } }, required: false },
+      },
       responses: { 201: jsonResponse(PassSchema, 'the new pass'), ...commonErrors },
     }),
     async (c) => {
@@ -44,18 +47,33 @@ export function approveRoute(deps: Deps) {
       const choice: ApproveBody = c.req.valid('json') ?? {}
       const application = await findApplication(store.db, c.req.valid('param').id)
       if (!application) throw notFound('application')
-      if (application.status !== 'submitted') throw conflict('application_not_submitted', `the application is ${application.status}`)
+      if (application.status !== 'submitted')
+        throw conflict('application_not_submitted', `the application is ${application.status}`)
       const enterprise = await findEnterprise(store.db, application.enterprise_id)
       if (enterprise?.whitelist_status !== 'active') {
-        throw conflict('enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist')
+        throw conflict(
+          'enterprise_not_whitelisted',
+          'the enterprise is no longer active on the whitelist',
+        )
       }
       if (new Date(application.valid_until).getTime() <= deps.clock().getTime()) {
-        throw conflict('application_expired', 'the validity asked for has already ended; the enterprise must apply again')
+        throw conflict(
+          'application_expired',
+          'the validity asked for has already ended; the enterprise must apply again',
+        )
       }
       await checkDestination(store.db, application)
       if (application.destination_station_code) {
-        const station = await store.db.selectFrom('stations').select('is_open').where('code', '=', application.destination_station_code).executeTakeFirst()
-        if (!station?.is_open) throw conflict('station_closed', `station ${application.destination_station_code} is closed`)
+        const station = await store.db
+          .selectFrom('stations')
+          .select('is_open')
+          .where('code', '=', application.destination_station_code)
+          .executeTakeFirst()
+        if (!station?.is_open)
+          throw conflict(
+            'station_closed',
+            `station ${application.destination_station_code} is closed`,
+          )
       }
       const pass = await issuePass(deps, application, actorOf(c.get('principal')), {
         confirmOtherFirm: choice.confirm_other_firm === true,

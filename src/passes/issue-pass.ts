@@ -28,7 +28,10 @@ const NO_OVERRIDE: ApprovalChoice = { confirmOtherFirm: false, note: null }
 async function planIssue(deps: Deps, application: ApplicationRow, choice: ApprovalChoice) {
   const db = deps.store.db
   if ((await lastSerial(db, deps.config.ISSUER_CODE)) >= MAX_PASS_SERIAL) {
-    throw conflict('serials_exhausted', `issuer ${deps.config.ISSUER_CODE} has given its last pass serial (${MAX_PASS_SERIAL}); no pass can be numbered`)
+    throw conflict(
+      'serials_exhausted',
+      `issuer ${deps.config.ISSUER_CODE} has given its last pass serial (${MAX_PASS_SERIAL}); no pass can be numbered`,
+    )
   }
   const plan = planSupersession({
     enterpriseId: application.enterprise_id,
@@ -51,7 +54,12 @@ async function planIssue(deps: Deps, application: ApplicationRow, choice: Approv
  * what was checked before it, so two approvals racing for one plate cannot both slip through.
  * Then the token is signed from the stored row.
  */
-export async function issuePass(deps: Deps, application: ApplicationRow, actor: string, choice: ApprovalChoice = NO_OVERRIDE): Promise<PassRow> {
+export async function issuePass(
+  deps: Deps,
+  application: ApplicationRow,
+  actor: string,
+  choice: ApprovalChoice = NO_OVERRIDE,
+): Promise<PassRow> {
   const plan = await planIssue(deps, application, choice)
   try {
     await writeApproval(deps, application, actor, choice, plan)
@@ -59,7 +67,11 @@ export async function issuePass(deps: Deps, application: ApplicationRow, actor: 
     if (error instanceof GuardFailed) await explainRefusal(deps, application, choice)
     throw error
   }
-  const pass = await deps.store.db.selectFrom('passes').selectAll().where('application_id', '=', application.id).executeTakeFirstOrThrow()
+  const pass = await deps.store.db
+    .selectFrom('passes')
+    .selectAll()
+    .where('application_id', '=', application.id)
+    .executeTakeFirstOrThrow()
   return ensureToken(deps, pass)
 }
 
@@ -70,18 +82,40 @@ export async function issuePass(deps: Deps, application: ApplicationRow, actor: 
  */
 async function explainRefusal(deps: Deps, application: ApplicationRow, choice: ApprovalChoice) {
   const db = deps.store.db
-  const current = await db.selectFrom('applications').select('status').where('id', '=', application.id).executeTakeFirst()
-  if (current?.status !== 'submitted') throw conflict('application_not_submitted', `the application is ${current?.status ?? 'gone'}`)
-  const firm = await db.selectFrom('enterprises').select('whitelist_status').where('id', '=', application.enterprise_id).executeTakeFirst()
-  if (firm?.whitelist_status !== 'active') throw conflict('enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist')
+  const current = await db
+    .selectFrom('applications')
+    .select('status')
+    .where('id', '=', application.id)
+    .executeTakeFirst()
+  if (current?.status !== 'submitted')
+    throw conflict('application_not_submitted', `the application is ${current?.status ?? 'gone'}`)
+  const firm = await db
+    .selectFrom('enterprises')
+    .select('whitelist_status')
+    .where('id', '=', application.enterprise_id)
+    .executeTakeFirst()
+  if (firm?.whitelist_status !== 'active')
+    throw conflict(
+      'enterprise_not_whitelisted',
+      'the enterprise is no longer active on the whitelist',
+    )
   await planIssue(deps, application, choice)
   // What is left: the coordinator confirmed other firms' passes, and another one appeared since.
-  throw conflict('plate_held_by_other_firm', 'another enterprise’s pass for this plate was issued meanwhile; review it and approve again')
+  throw conflict(
+    'plate_held_by_other_firm',
+    'another enterprise’s pass for this plate was issued meanwhile; review it and approve again',
+  )
 }
 
 type Plan = Extract<Awaited<ReturnType<typeof planIssue>>, { problem: null }>
 
-async function writeApproval(deps: Deps, application: ApplicationRow, actor: string, choice: ApprovalChoice, plan: Plan) {
+async function writeApproval(
+  deps: Deps,
+  application: ApplicationRow,
+  actor: string,
+  choice: ApprovalChoice,
+  plan: Plan,
+) {
   const { store, config } = deps
   const db = store.db
   const now = deps.clock().toISOString()
@@ -91,8 +125,14 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
   const firm = application.enterprise_id
   const newNumber = sql<string>`(SELECT number FROM passes WHERE application_id = ${appId})`
   const confirmed = plan.otherFirms.map((p) => p.number)
-  const override = choice.confirmOtherFirm && confirmed.length > 0 ? { superseded_other_firm_passes: confirmed, note: choice.note } : {}
-  const auditTemplate = JSON.stringify({ ...passAuditView({ ...application, number: '', status: 'active' }), ...override })
+  const override =
+    choice.confirmOtherFirm && confirmed.length > 0
+      ? { superseded_other_firm_passes: confirmed, note: choice.note }
+      : {}
+  const auditTemplate = JSON.stringify({
+    ...passAuditView({ ...application, number: '', status: 'active' }),
+    ...override,
+  })
   /** The plate's current passes that the new window overlaps: the ones it replaces. */
   const overlapping = sql`plate = ${application.plate} AND status = 'active' AND application_id != ${appId}
     AND valid_until > ${now} AND valid_from < ${application.valid_until} AND valid_until > ${application.valid_from}`
@@ -104,9 +144,21 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
     ELSE json_object('status', 'superseded', 'superseded_by', ${newNumber}, 'reason', ${reason}, 'other_firm_confirmed', json('true'), 'note', ${choice.note}) END`
 
   await store.atomic([
-    abortUnless(sql`(SELECT status FROM applications WHERE id = ${appId}) = 'submitted'`, 'application_not_submitted', 'the application was decided meanwhile'),
-    abortUnless(sql`(SELECT whitelist_status FROM enterprises WHERE id = ${firm}) = 'active'`, 'enterprise_not_whitelisted', 'the enterprise is no longer active on the whitelist'),
-    abortUnless(sql`(SELECT COALESCE(MAX(serial), 0) FROM passes WHERE issuer_code = ${issuer}) < ${MAX_PASS_SERIAL}`, 'serials_exhausted', 'this issuer has given its last pass serial (999999)'),
+    abortUnless(
+      sql`(SELECT status FROM applications WHERE id = ${appId}) = 'submitted'`,
+      'application_not_submitted',
+      'the application was decided meanwhile',
+    ),
+    abortUnless(
+      sql`(SELECT whitelist_status FROM enterprises WHERE id = ${firm}) = 'active'`,
+      'enterprise_not_whitelisted',
+      'the enterprise is no longer active on the whitelist',
+    ),
+    abortUnless(
+      sql`(SELECT COALESCE(MAX(serial), 0) FROM passes WHERE issuer_code = ${issuer}) < ${MAX_PASS_SERIAL}`,
+      'serials_exhausted',
+      'this issuer has given its last pass serial (999999)',
+    ),
     // Only the other firms' passes the coordinator confirmed may go; one that appeared since is refused.
     abortUnless(
       sql`NOT EXISTS (SELECT 1 FROM passes WHERE ${overlapping} AND enterprise_id != ${firm}
@@ -115,7 +167,15 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
       'another enterprise holds a valid pass for this plate',
     ),
     // A pass starting later replaces nothing: it must not overlap a current pass (the plan saw none).
-    ...(plan.startsNow ? [] : [abortUnless(sql`NOT EXISTS (SELECT 1 FROM passes WHERE ${overlapping})`, 'overlaps_current_pass', 'the new pass starts later but overlaps the vehicle’s current pass')]),
+    ...(plan.startsNow
+      ? []
+      : [
+          abortUnless(
+            sql`NOT EXISTS (SELECT 1 FROM passes WHERE ${overlapping})`,
+            'overlaps_current_pass',
+            'the new pass starts later but overlaps the vehicle’s current pass',
+          ),
+        ]),
     sql`INSERT INTO passes (number, issuer_code, serial, application_id, enterprise_id, plate, cargo_category,
           origin_region_code, destination_station_code, destination_region_code, destination_address, route,
           valid_from, valid_until, status, kid, issued_by, issued_at)
@@ -123,7 +183,9 @@ async function writeApproval(deps: Deps, application: ApplicationRow, actor: str
           ${application.plate}, ${application.cargo_category}, ${application.origin_region_code},
           ${application.destination_station_code}, ${application.destination_region_code}, ${application.destination_address},
           ${application.route}, ${application.valid_from}, ${application.valid_until}, 'active', ${keys.current.kid}, ${actor}, ${now}
-        FROM (SELECT COALESCE(MAX(serial), 0) + 1 AS serial FROM passes WHERE issuer_code = ${issuer}) AS next`.compile(db),
+        FROM (SELECT COALESCE(MAX(serial), 0) + 1 AS serial FROM passes WHERE issuer_code = ${issuer}) AS next`.compile(
+      db,
+    ),
     sql`INSERT INTO pass_status_changes (pass_number, status, reason, actor, at)
         SELECT number, 'superseded', ${reason}, ${actor}, ${now}
         FROM passes WHERE ${overlapping}`.compile(db),
@@ -146,7 +208,8 @@ export async function ensureToken<Row extends PassRow>(deps: Deps, pass: Row): P
   if (pass.token) return pass
   const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
   const key = keys.byKid.get(pass.kid)
-  if (!key) throw new Error(`signing key ${pass.kid} of pass ${pass.number} is no longer configured`)
+  if (!key)
+    throw new Error(`signing key ${pass.kid} of pass ${pass.number} is no longer configured`)
   const token = await signPassToken(
     {
       number: pass.number,
@@ -158,6 +221,11 @@ export async function ensureToken<Row extends PassRow>(deps: Deps, pass: Row): P
     },
     key,
   )
-  await deps.store.db.updateTable('passes').set({ token }).where('number', '=', pass.number).where('token', 'is', null).execute()
+  await deps.store.db
+    .updateTable('passes')
+    .set({ token })
+    .where('number', '=', pass.number)
+    .where('token', 'is', null)
+    .execute()
   return { ...pass, token }
 }

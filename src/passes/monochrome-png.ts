@@ -8,14 +8,24 @@ export const scanlineLength = (width: number) => 1 + Math.ceil(width / 8)
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]
 
 /** `scanlines`: `height` rows of `scanlineLength(width)` bytes; a pixel bit 1 is white, 0 black. */
-export async function encodeMonochromePng(width: number, height: number, scanlines: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>> {
-  if (scanlines.length !== height * scanlineLength(width)) throw new Error('scanlines do not match the image size')
+export async function encodeMonochromePng(
+  width: number,
+  height: number,
+  scanlines: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (scanlines.length !== height * scanlineLength(width))
+    throw new Error('scanlines do not match the image size')
   const header = new Uint8Array(13)
   const view = new DataView(header.buffer)
   view.setUint32(0, width)
   view.setUint32(4, height)
   header[8] = 1 // bit depth; colour type 0 (greyscale), compression, filter and interlace 0
-  const parts = [Uint8Array.from(SIGNATURE), chunk('IHDR', header), chunk('IDAT', await zlibDeflate(scanlines)), chunk('IEND', new Uint8Array(0))]
+  const parts = [
+    Uint8Array.from(SIGNATURE),
+    chunk('IHDR', header),
+    chunk('IDAT', await zlibDeflate(scanlines)),
+    chunk('IEND', new Uint8Array(0)),
+  ]
   const png = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
   for (const part of parts) {

@@ -20,28 +20,44 @@ function passesWithSuccessor(db: Kysely<Database>) {
     .selectFrom('passes')
     .selectAll('passes')
     .select((eb) =>
-      eb.selectFrom('passes as successor').select('successor.enterprise_id').whereRef('successor.number', '=', 'passes.superseded_by').as('successor_enterprise_id'),
+      eb
+        .selectFrom('passes as successor')
+        .select('successor.enterprise_id')
+        .whereRef('successor.number', '=', 'passes.superseded_by')
+        .as('successor_enterprise_id'),
     )
 }
 
-export function findPass(db: Kysely<Database>, number: string): Promise<PassWithSuccessor | undefined> {
+export function findPass(
+  db: Kysely<Database>,
+  number: string,
+): Promise<PassWithSuccessor | undefined> {
   return passesWithSuccessor(db).where('number', '=', number).executeTakeFirst()
 }
 
 /** The highest serial this issuer has given, 0 before the first pass. */
 export async function lastSerial(db: Kysely<Database>, issuerCode: string): Promise<number> {
-  const row = await db.selectFrom('passes').select((eb) => eb.fn.max('serial').as('serial')).where('issuer_code', '=', issuerCode).executeTakeFirst()
+  const row = await db
+    .selectFrom('passes')
+    .select((eb) => eb.fn.max('serial').as('serial'))
+    .where('issuer_code', '=', issuerCode)
+    .executeTakeFirst()
   return Number(row?.serial ?? 0)
 }
 
 /** The passes matching `filter`, newest first: the API pages and counts this one query. */
-export function passesQuery(db: Kysely<Database>, filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date }) {
+export function passesQuery(
+  db: Kysely<Database>,
+  filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date },
+) {
   let query = passesWithSuccessor(db)
   const now = filter.now.toISOString()
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
   if (filter.plate) query = query.where('plate', '=', filter.plate)
-  if (filter.status === 'expired') query = query.where('status', '=', 'active').where('valid_until', '<', now)
-  else if (filter.status === 'active') query = query.where('status', '=', 'active').where('valid_until', '>=', now)
+  if (filter.status === 'expired')
+    query = query.where('status', '=', 'active').where('valid_until', '<', now)
+  else if (filter.status === 'active')
+    query = query.where('status', '=', 'active').where('valid_until', '>=', now)
   else if (filter.status) query = query.where('status', '=', filter.status)
   return query.orderBy('issued_at', 'desc').orderBy('number', 'desc')
 }
@@ -80,15 +96,25 @@ export interface PassViewer {
   enterpriseId: string | null
 }
 
-export const passViewerOf = (principal: Principal): PassViewer => ({ coordinator: isCoordinator(principal), enterpriseId: principal.enterpriseId })
+export const passViewerOf = (principal: Principal): PassViewer => ({
+  coordinator: isCoordinator(principal),
+  enterpriseId: principal.enterpriseId,
+})
 
 /** The pass-visibility rule: coordinators may see every pass, a firm only its own. */
 function mayViewPass(viewer: PassViewer, row: Pick<PassRow, 'enterprise_id'>): boolean {
-  return viewer.coordinator || (viewer.enterpriseId !== null && row.enterprise_id === viewer.enterpriseId)
+  return (
+    viewer.coordinator ||
+    (viewer.enterpriseId !== null && row.enterprise_id === viewer.enterpriseId)
+  )
 }
 
 /** The pass, if `viewer` may see it (else undefined, as for an unknown number). */
-export async function findVisiblePass(db: Kysely<Database>, viewer: PassViewer, number: string): Promise<PassWithSuccessor | undefined> {
+export async function findVisiblePass(
+  db: Kysely<Database>,
+  viewer: PassViewer,
+  number: string,
+): Promise<PassWithSuccessor | undefined> {
   const row = await findPass(db, number)
   return row && mayViewPass(viewer, row) ? row : undefined
 }
@@ -97,10 +123,18 @@ export async function findVisiblePass(db: Kysely<Database>, viewer: PassViewer, 
  * The passes matching `filter` that `viewer` may see, newest first: a coordinator may narrow to one
  * firm, a firm always gets its own whatever it asks.
  */
-export function visiblePassesQuery(db: Kysely<Database>, viewer: PassViewer, filter: Parameters<typeof passesQuery>[1]) {
+export function visiblePassesQuery(
+  db: Kysely<Database>,
+  viewer: PassViewer,
+  filter: Parameters<typeof passesQuery>[1],
+) {
   if (viewer.coordinator) return passesQuery(db, filter)
   // An account bound to no firm (none should exist) matches no pass rather than every pass.
-  return passesQuery(db, { ...filter, enterpriseId: undefined }).where('enterprise_id', '=', viewer.enterpriseId ?? '')
+  return passesQuery(db, { ...filter, enterpriseId: undefined }).where(
+    'enterprise_id',
+    '=',
+    viewer.enterpriseId ?? '',
+  )
 }
 
 /**
@@ -116,11 +150,27 @@ export function passViewFor(viewer: PassViewer, row: PassWithSuccessor, now: Dat
 }
 
 function successorHiddenFrom(viewer: PassViewer, row: PassWithSuccessor): boolean {
-  return !viewer.coordinator && row.superseded_by !== null && row.successor_enterprise_id !== viewer.enterpriseId
+  return (
+    !viewer.coordinator &&
+    row.superseded_by !== null &&
+    row.successor_enterprise_id !== viewer.enterpriseId
+  )
 }
 
 /** What the audit log keeps of a pass: no crew at all. */
-export function passAuditView(row: Pick<ApplicationRow, 'plate' | 'enterprise_id' | 'valid_from' | 'valid_until' | 'origin_region_code' | 'destination_station_code' | 'destination_region_code' | 'destination_address'> & { number: string; status: string }) {
+export function passAuditView(
+  row: Pick<
+    ApplicationRow,
+    | 'plate'
+    | 'enterprise_id'
+    | 'valid_from'
+    | 'valid_until'
+    | 'origin_region_code'
+    | 'destination_station_code'
+    | 'destination_region_code'
+    | 'destination_address'
+  > & { number: string; status: string },
+) {
   return {
     number: row.number,
     status: row.status,

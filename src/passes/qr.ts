@@ -17,7 +17,9 @@ const UNNAMED_ACCOUNT = ''
  * `too_many_requests` when that account already has too many images waiting.
  */
 export function qrSvg(text: string, account = UNNAMED_ACCOUNT): Promise<string> {
-  return remembered(`svg ${text}`, () => qrDrawing.inTurn(account, () => QRCode.toString(text, { ...OPTIONS, type: 'svg' })))
+  return remembered(`svg ${text}`, () =>
+    qrDrawing.inTurn(account, () => QRCode.toString(text, { ...OPTIONS, type: 'svg' })),
+  )
 }
 
 /**
@@ -25,12 +27,21 @@ export function qrSvg(text: string, account = UNNAMED_ACCOUNT): Promise<string> 
  * `account`'s turn (429 as for qrSvg). The caller bounds `width` (QR_MAX_WIDTH): the work grows
  * with its square.
  */
-export function qrPng(text: string, width = 512, account = UNNAMED_ACCOUNT): Promise<Uint8Array<ArrayBuffer>> {
-  return remembered(`png ${width} ${text}`, () => qrDrawing.inTurn(account, () => renderPng(text, width)))
+export function qrPng(
+  text: string,
+  width = 512,
+  account = UNNAMED_ACCOUNT,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return remembered(`png ${width} ${text}`, () =>
+    qrDrawing.inTurn(account, () => renderPng(text, width)),
+  )
 }
 
 /** Headers for a QR image of a token: never cached by shared caches (it is a credential). */
-export const QR_SVG_HEADERS = { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'private, no-store' }
+export const QR_SVG_HEADERS = {
+  'content-type': 'image/svg+xml; charset=utf-8',
+  'cache-control': 'private, no-store',
+}
 
 // Rendered images (and the module matrices they are drawn from), newest use last. A token never
 // changes, so neither does its image: a client asking again for the same pass (a page reloaded, a
@@ -66,7 +77,11 @@ function remembered<T>(key: string, render: () => Promise<T>): Promise<T> {
  * unbounded pile of requests here; the bound is high enough for a client fetching a batch in
  * parallel (its own last image then waits about waitingPerAccount / atOnce drawings).
  */
-export function drawingTurns(options: { atOnce: number; waitingPerAccount: number; retryAfterSeconds: number }) {
+export function drawingTurns(options: {
+  atOnce: number
+  waitingPerAccount: number
+  retryAfterSeconds: number
+}) {
   let drawing = 0
   // Each account's waiting images, oldest first. The map's order is the rotation: an account
   // served goes to the back if it has more waiting.
@@ -84,7 +99,8 @@ export function drawingTurns(options: { atOnce: number; waitingPerAccount: numbe
 
   function waitInLine(account: string): Promise<void> {
     const line = lines.get(account) ?? []
-    if (line.length >= options.waitingPerAccount) throw tooManyWaiting(options.waitingPerAccount, options.retryAfterSeconds)
+    if (line.length >= options.waitingPerAccount)
+      throw tooManyWaiting(options.waitingPerAccount, options.retryAfterSeconds)
     lines.set(account, line)
     return new Promise<void>((resolve) => line.push(resolve))
   }
@@ -131,12 +147,16 @@ export const qrDrawing = drawingTurns({ atOnce: 2, waitingPerAccount: 32, retryA
  * writer fills an RGBA buffer pixel by pixel on the main thread, about 100 ms at 1024 px.
  */
 async function renderPng(text: string, width: number): Promise<Uint8Array<ArrayBuffer>> {
-  const { size, data } = await remembered(`modules ${text}`, async () => QRCode.create(text, OPTIONS).modules)
+  const { size, data } = await remembered(
+    `modules ${text}`,
+    async () => QRCode.create(text, OPTIONS).modules,
+  )
   const modules = size + 2 * OPTIONS.margin
   const scale = width >= modules ? width / modules : 4
   const side = Math.floor(modules * scale)
   const margin = OPTIONS.margin * scale
-  const moduleAt = (pixel: number) => (pixel >= margin && pixel < side - margin ? Math.floor((pixel - margin) / scale) : -1)
+  const moduleAt = (pixel: number) =>
+    pixel >= margin && pixel < side - margin ? Math.floor((pixel - margin) / scale) : -1
   const columns = Int32Array.from({ length: side }, (_, x) => moduleAt(x))
   const rowBytes = scanlineLength(side)
   const scanlines = new Uint8Array(rowBytes * side)

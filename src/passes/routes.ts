@@ -3,7 +3,14 @@ import { sql } from 'kysely'
 import type { Deps } from '../app-env.ts'
 import { conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
-import { ErrorSchema, bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
+import {
+  ErrorSchema,
+  bearer,
+  commonErrors,
+  createRouter,
+  jsonBody,
+  jsonResponse,
+} from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import type { Principal } from '../auth/principal.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
@@ -12,7 +19,16 @@ import { abortUnless } from '../db/guard.ts'
 import { ReasonBody } from '../applications/schemas.ts'
 import { Plate } from '../applications/schemas.ts'
 import { ensureToken } from './issue-pass.ts'
-import { findPass, findVisiblePass, passAuditView, passView, passViewerOf, passViewFor, visiblePassesQuery, type PassWithSuccessor } from './passes.repository.ts'
+import {
+  findPass,
+  findVisiblePass,
+  passAuditView,
+  passView,
+  passViewerOf,
+  passViewFor,
+  visiblePassesQuery,
+  type PassWithSuccessor,
+} from './passes.repository.ts'
 import { applicationCrew } from '../applications/applications.repository.ts'
 import type { PassRow } from './passes.table.ts'
 import { PassNumber, PassSchema } from './schemas.ts'
@@ -26,7 +42,14 @@ export function passRoutes(deps: Deps) {
   // A PNG costs work in the square of its width: a larger width is refused (400), not drawn or
   // silently shrunk, so the client learns the limit instead of printing a smaller code.
   const maxWidth = deps.config.QR_MAX_WIDTH
-  const PngQuery = z.object({ width: z.coerce.number().int().min(Math.min(128, maxWidth)).max(maxWidth).default(Math.min(512, maxWidth)) })
+  const PngQuery = z.object({
+    width: z.coerce
+      .number()
+      .int()
+      .min(Math.min(128, maxWidth))
+      .max(maxWidth)
+      .default(Math.min(512, maxWidth)),
+  })
 
   /** The pass with its token, if the caller may see it: coordinators all, an enterprise its own (else 404). */
   async function visiblePass(principal: Principal, number: string): Promise<PassWithSuccessor> {
@@ -37,7 +60,12 @@ export function passRoutes(deps: Deps) {
 
   const viewer = passViewerOf
 
-  const busy = { 429: jsonResponse(ErrorSchema, 'too many images of your account wait to be drawn: ask again after Retry-After') }
+  const busy = {
+    429: jsonResponse(
+      ErrorSchema,
+      'too many images of your account wait to be drawn: ask again after Retry-After',
+    ),
+  }
 
   const crewOf = (row: PassRow) => applicationCrew(store.db, row.application_id)
 
@@ -63,8 +91,19 @@ export function passRoutes(deps: Deps) {
       const principal = c.get('principal')!
       const query = c.req.valid('query')
       const now = deps.clock()
-      const { rows, total } = await readPage(visiblePassesQuery(store.db, viewer(principal), { ...query, enterpriseId: query.enterprise_id, now }), query)
-      return c.json(rows.map((row) => passViewFor(viewer(principal), row, now)), 200, pageHeaders(c, query, total))
+      const { rows, total } = await readPage(
+        visiblePassesQuery(store.db, viewer(principal), {
+          ...query,
+          enterpriseId: query.enterprise_id,
+          now,
+        }),
+        query,
+      )
+      return c.json(
+        rows.map((row) => passViewFor(viewer(principal), row, now)),
+        200,
+        pageHeaders(c, query, total),
+      )
     },
   )
 
@@ -95,7 +134,11 @@ export function passRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam },
-      responses: { 200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } }, ...commonErrors, ...busy },
+      responses: {
+        200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } },
+        ...commonErrors,
+        ...busy,
+      },
     }),
     async (c) => {
       const principal = c.get('principal')!
@@ -109,11 +152,16 @@ export function passRoutes(deps: Deps) {
       method: 'get',
       path: '/passes/{number}/qr.png',
       tags: ['passes'],
-      summary: 'The pass QR code (PNG), `width` pixels square, at most QR_MAX_WIDTH (400 beyond it); 429 with Retry-After while 32 images of the account wait to be drawn',
+      summary:
+        'The pass QR code (PNG), `width` pixels square, at most QR_MAX_WIDTH (400 beyond it); 429 with Retry-After while 32 images of the account wait to be drawn',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam, query: PngQuery },
-      responses: { 200: { description: 'PNG image', content: { 'image/png': { schema: z.string() } } }, ...commonErrors, ...busy },
+      responses: {
+        200: { description: 'PNG image', content: { 'image/png': { schema: z.string() } } },
+        ...commonErrors,
+        ...busy,
+      },
     }),
     async (c) => {
       const principal = c.get('principal')!
@@ -129,7 +177,8 @@ export function passRoutes(deps: Deps) {
       method: 'post',
       path: '/passes/{number}/revoke',
       tags: ['passes'],
-      summary: 'Revoke a pass with a reason: refused at once online, offline with the next revocation list',
+      summary:
+        'Revoke a pass with a reason: refused at once online, offline with the next revocation list',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: NumberParam, ...jsonBody(ReasonBody) },
@@ -140,16 +189,37 @@ export function passRoutes(deps: Deps) {
       const { reason } = c.req.valid('json')
       const row = await findPass(store.db, number)
       if (!row) throw notFound('pass')
-      if (row.status !== 'active') throw conflict('pass_not_active', `the pass is already ${row.status}`)
+      if (row.status !== 'active')
+        throw conflict('pass_not_active', `the pass is already ${row.status}`)
       const now = deps.clock()
       const at = now.toISOString()
       const actor = actorOf(c.get('principal'))
-      const after: PassRow = { ...row, status: 'revoked', status_reason: reason, status_changed_at: at }
+      const after: PassRow = {
+        ...row,
+        status: 'revoked',
+        status_reason: reason,
+        status_changed_at: at,
+      }
       await store.atomic([
-        abortUnless(sql`(SELECT status FROM passes WHERE number = ${number}) = 'active'`, 'pass_not_active', 'the pass was revoked or replaced meanwhile'),
-        store.db.updateTable('passes').set({ status: 'revoked', status_reason: reason, status_changed_at: at }).where('number', '=', number),
-        store.db.insertInto('pass_status_changes').values({ pass_number: number, status: 'revoked', reason, actor, at }),
-        auditEntry(now, { actor, action: 'pass.revoke', subject: `pass:${number}`, before: passAuditView({ ...row }), after: { ...passAuditView(after), reason } }),
+        abortUnless(
+          sql`(SELECT status FROM passes WHERE number = ${number}) = 'active'`,
+          'pass_not_active',
+          'the pass was revoked or replaced meanwhile',
+        ),
+        store.db
+          .updateTable('passes')
+          .set({ status: 'revoked', status_reason: reason, status_changed_at: at })
+          .where('number', '=', number),
+        store.db
+          .insertInto('pass_status_changes')
+          .values({ pass_number: number, status: 'revoked', reason, actor, at }),
+        auditEntry(now, {
+          actor,
+          action: 'pass.revoke',
+          subject: `pass:${number}`,
+          before: passAuditView({ ...row }),
+          after: { ...passAuditView(after), reason },
+        }),
       ])
       return c.json(passView(await ensureToken(deps, after), now), 200)
     },

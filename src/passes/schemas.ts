@@ -2,7 +2,10 @@ import { z } from '@hono/zod-openapi'
 import { CrewMember, DestinationView } from '../applications/schemas.ts'
 import { CARGO_CATEGORIES } from '../applications/rules.ts'
 
-export const PassNumber = z.string().regex(/^\d{12}$/, '12 digits').openapi({ example: '330100000001' })
+export const PassNumber = z
+  .string()
+  .regex(/^\d{12}$/, '12 digits')
+  .openapi({ example: '330100000001' })
 
 export const PassSchema = z
   .object({

@@ -17,14 +17,21 @@ function importKey(base64Key: string): Promise<CryptoKey> {
 }
 
 const toBase64Url = (bytes: Uint8Array) =>
-  btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '')
+  btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replace(/=+$/, '')
 const fromBase64Url = (text: string) =>
   Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0))
 
 export async function encryptPersonal(base64Key: string, plaintext: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12))
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, await importKey(base64Key), new TextEncoder().encode(plaintext)),
+    await crypto.subtle.encrypt(
+      { name: 'AES-GCM', iv },
+      await importKey(base64Key),
+      new TextEncoder().encode(plaintext),
+    ),
   )
   const out = new Uint8Array(iv.length + sealed.length)
   out.set(iv)
@@ -97,7 +104,7 @@ function maskDigitRun(run: string): string {
   const groups = parts.filter((_, i) => i % 2 === 0)
   const separators = parts.filter((_, i) => i % 2 === 1)
   let out = ''
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     let joined = ''
     let match: { end: number; masked: string } | undefined
     for (let j = i; j < groups.length && joined.length < 18; j++) {
@@ -110,7 +117,11 @@ function maskDigitRun(run: string): string {
       if (mobile) match = { end: j, masked: `${mobile[1] ?? ''}${maskPhone(mobile[2])}` }
     }
     const end = match?.end ?? i
-    out += match ? match.masked : groups[i].replace(ID_LIKE, (id) => maskIdNumber(id.toUpperCase())).replace(MOBILE_LIKE, maskPhone)
+    out += match
+      ? match.masked
+      : groups[i]
+          .replace(ID_LIKE, (id) => maskIdNumber(id.toUpperCase()))
+          .replace(MOBILE_LIKE, maskPhone)
     if (end < separators.length) out += separators[end]
     i = end + 1
   }
@@ -119,7 +130,13 @@ function maskDigitRun(run: string): string {
 
 /** A keyed digest, for counting by a value (a typed user name) without storing the value. */
 export async function keyedDigest(secret: string, value: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign'])
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
   const mac = await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(value))
   return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('')
 }

@@ -24,15 +24,36 @@ const TESTS = ['pcr', 'antigen', 'certificate'] as const
 
 export function encodeReceiptPayload(c: ReceiptClaims): string {
   const minutes = (d: Date) => Math.floor(d.getTime() / MINUTE)
-  return ['R1', c.issuer, c.plate, c.passNumber ?? '', c.test, minutes(c.sampledAt), c.result, minutes(c.expiresAt)].join('|')
+  return [
+    'R1',
+    c.issuer,
+    c.plate,
+    c.passNumber ?? '',
+    c.test,
+    minutes(c.sampledAt),
+    c.result,
+    minutes(c.expiresAt),
+  ].join('|')
 }
 
 export function decodeReceiptPayload(payload: string): ReceiptClaims | null {
   const parts = payload.split('|')
   if (parts.length !== 8 || parts[0] !== 'R1') return null
   const [, issuer, plate, passNumber, test, sampled, result, expires] = parts
-  if (!/^\d{6}$/.test(issuer) || !plate || plate.length > 10 || (passNumber && !/^\d{12}$/.test(passNumber))) return null
-  if (!(TESTS as readonly string[]).includes(test) || result !== 'negative' || !/^\d{1,10}$/.test(sampled) || !/^\d{1,10}$/.test(expires)) return null
+  if (
+    !/^\d{6}$/.test(issuer) ||
+    !plate ||
+    plate.length > 10 ||
+    (passNumber && !/^\d{12}$/.test(passNumber))
+  )
+    return null
+  if (
+    !(TESTS as readonly string[]).includes(test) ||
+    result !== 'negative' ||
+    !/^\d{1,10}$/.test(sampled) ||
+    !/^\d{1,10}$/.test(expires)
+  )
+    return null
   return {
     issuer,
     plate,
@@ -61,7 +82,12 @@ export async function checkReceipt(
   now: Date,
   check?: SignatureCheck,
 ): Promise<{ status: ReceiptStatus; claims?: ReceiptClaims }> {
-  const verified = await verifyCompact(token, resolveKey, (payload) => decodeReceiptPayload(payload)?.issuer ?? null, check)
+  const verified = await verifyCompact(
+    token,
+    resolveKey,
+    (payload) => decodeReceiptPayload(payload)?.issuer ?? null,
+    check,
+  )
   if (!verified.ok) return { status: 'receipt_invalid' }
   const claims = decodeReceiptPayload(verified.payload)!
   if (now.getTime() > claims.expiresAt.getTime()) return { status: 'receipt_expired', claims }

@@ -16,7 +16,9 @@ import { signReceipt } from './receipt-token.ts'
 
 const Receipt = z
   .object({
-    token: z.string().openapi({ description: 'compact JWS (EdDSA): R1|issuer|plate|pass|test|sampled|negative|expires' }),
+    token: z.string().openapi({
+      description: 'compact JWS (EdDSA): R1|issuer|plate|pass|test|sampled|negative|expires',
+    }),
     expires_at: z.string(),
     test: z.enum(['pcr', 'antigen', 'certificate']),
     sampled_at: z.string(),
@@ -35,13 +37,22 @@ export function receiptRoutes(deps: Deps) {
   /** Signs the receipt for a loop's negative result, or says why there is none. */
   async function issueReceipt(c: Context<AppEnv>, loopId: string) {
     const loop = await findLoopFor(deps, c.get('principal')!, loopId)
-    const facts = foldLoop((await loopEvents(db, loopId)).map(toFoldEvent), deps.config.RELEASE_DEADLINE_HOURS)
+    const facts = foldLoop(
+      (await loopEvents(db, loopId)).map(toFoldEvent),
+      deps.config.RELEASE_DEADLINE_HOURS,
+    )
     const now = deps.clock()
     const decision = receiptBasis(facts, now)
     if (!decision.ok) throw conflict(decision.code, decision.message)
     const basis = decision.basis
     const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
-    const claims = { issuer: deps.config.ISSUER_CODE, plate: loop.plate, passNumber: loop.pass_number, result: 'negative' as const, ...basis }
+    const claims = {
+      issuer: deps.config.ISSUER_CODE,
+      plate: loop.plate,
+      passNumber: loop.pass_number,
+      result: 'negative' as const,
+      ...basis,
+    }
     const token = await signReceipt(claims, keys.current)
     const receipt = {
       token,
@@ -52,7 +63,16 @@ export function receiptRoutes(deps: Deps) {
       pass_number: loop.pass_number,
     }
     await store.atomic([
-      auditEntry(now, { actor: actorOf(c.get('principal')), action: 'receipt.issue', subject: `loop:${loopId}`, after: { test: receipt.test, sampled_at: receipt.sampled_at, expires_at: receipt.expires_at } }),
+      auditEntry(now, {
+        actor: actorOf(c.get('principal')),
+        action: 'receipt.issue',
+        subject: `loop:${loopId}`,
+        after: {
+          test: receipt.test,
+          sampled_at: receipt.sampled_at,
+          expires_at: receipt.expires_at,
+        },
+      }),
     ])
     return receipt
   }
@@ -63,7 +83,8 @@ export function receiptRoutes(deps: Deps) {
       path: '/loops/{id}/receipt',
       tags: ['loops'],
       summary: 'A signed test receipt for the driver: released without a new test until it expires',
-      description: 'Only from a negative result of a sample taken on this loop (after any retest ordered), or a checked certificate with its own sample time; never while a positive result stands. 409 `no_negative_result` otherwise; 409 `receipt_expired` 48 h after sampling; 409 `sample_in_future` for a sample dated ahead of the server. Checkpoint staff: only for loops that involve their checkpoints (else 404).',
+      description:
+        'Only from a negative result of a sample taken on this loop (after any retest ordered), or a checked certificate with its own sample time; never while a positive result stands. 409 `no_negative_result` otherwise; 409 `receipt_expired` 48 h after sampling; 409 `sample_in_future` for a sample dated ahead of the server. Checkpoint staff: only for loops that involve their checkpoints (else 404).',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { params: IdParam },
@@ -81,7 +102,10 @@ export function receiptRoutes(deps: Deps) {
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { params: IdParam },
-      responses: { 200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } }, ...commonErrors },
+      responses: {
+        200: { description: 'SVG image', content: { 'image/svg+xml': { schema: z.string() } } },
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const receipt = await issueReceipt(c, c.req.valid('param').id)

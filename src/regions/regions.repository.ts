@@ -26,7 +26,11 @@ export function regionsQuery(db: Kysely<Database>, filter: Omit<RegionFilter, 'l
   if (filter.q) {
     const q = filter.q.replace(/[%_]/g, '')
     query = query.where((eb) =>
-      eb.or([eb('code', 'like', `${q}%`), eb('name', 'like', `%${q}%`), eb('city_name', 'like', `%${q}%`)]),
+      eb.or([
+        eb('code', 'like', `${q}%`),
+        eb('name', 'like', `%${q}%`),
+        eb('city_name', 'like', `%${q}%`),
+      ]),
     )
   }
   return query.orderBy('code')

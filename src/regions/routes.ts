@@ -33,7 +33,9 @@ const RiskChange = z.object({
   at: z.string(),
 })
 
-const RegionWithHistory = Region.extend({ risk_history: z.array(RiskChange) }).openapi('RegionWithHistory')
+const RegionWithHistory = Region.extend({ risk_history: z.array(RiskChange) }).openapi(
+  'RegionWithHistory',
+)
 
 const RiskBody = z
   .object({ level: z.enum(RISK_LEVELS), reason: z.string().trim().min(2).max(500) })
@@ -42,7 +44,11 @@ const RiskBody = z
 const ListQuery = z.object({
   risk: z.enum(RISK_LEVELS).optional(),
   q: z.string().max(40).optional().openapi({ description: 'code prefix or part of a name' }),
-  province: z.string().regex(/^\d{2}(\d{4})?$/).optional().openapi({ description: '2-digit province code' }),
+  province: z
+    .string()
+    .regex(/^\d{2}(\d{4})?$/)
+    .optional()
+    .openapi({ description: '2-digit province code' }),
   ...pageParams({ limit: 500, max: 5000 }),
 })
 
@@ -87,7 +93,13 @@ export function regionRoutes(deps: Deps) {
       return c.json(
         {
           ...regionView(region),
-          risk_history: history.map(({ previous_level, level, reason, actor, at }) => ({ previous_level, level, reason, actor, at })),
+          risk_history: history.map(({ previous_level, level, reason, actor, at }) => ({
+            previous_level,
+            level,
+            reason,
+            actor,
+            at,
+          })),
         },
         200,
       )
@@ -113,13 +125,28 @@ export function regionRoutes(deps: Deps) {
       if (!region) throw notFound(`region ${code}`)
       const now = deps.clock().toISOString()
       const actor = actorOf(principal)
-      const after = { ...region, risk_level: level, risk_reason: reason, risk_changed_at: now, risk_changed_by: actor }
+      const after = {
+        ...region,
+        risk_level: level,
+        risk_reason: reason,
+        risk_changed_at: now,
+        risk_changed_by: actor,
+      }
       await store.atomic([
         // The history row records the level this change replaced; refuse if it moved meanwhile.
-        abortUnless(sql`(SELECT risk_level FROM regions WHERE code = ${code}) = ${region.risk_level}`, 'region_changed', 'the record changed; try again'),
+        abortUnless(
+          sql`(SELECT risk_level FROM regions WHERE code = ${code}) = ${region.risk_level}`,
+          'region_changed',
+          'the record changed; try again',
+        ),
         store.db
           .updateTable('regions')
-          .set({ risk_level: level, risk_reason: reason, risk_changed_at: now, risk_changed_by: actor })
+          .set({
+            risk_level: level,
+            risk_reason: reason,
+            risk_changed_at: now,
+            risk_changed_by: actor,
+          })
           .where('code', '=', code),
         store.db.insertInto('region_risk_changes').values({
           region_code: code,

@@ -16,5 +16,9 @@ export function expectsArrival(
   passDestination: string,
 ): boolean {
   if (involvedCheckpoints(loop, eventCheckpoints).has(checkpoint.code)) return true
-  return loop.destination_code === null && checkpoint.stationCode !== null && checkpoint.stationCode === passDestination
+  return (
+    loop.destination_code === null &&
+    checkpoint.stationCode !== null &&
+    checkpoint.stationCode === passDestination
+  )
 }

@@ -73,13 +73,22 @@ export function decideVerdict(facts: ScanFacts): Verdict {
     if (facts.passStatus === 'revoked') reasons.push('revoked')
     if (facts.passStatus === 'superseded') reasons.push('superseded')
     if (facts.enterpriseWhitelisted === false) reasons.push('enterprise_not_whitelisted')
-    if (facts.observedPlate && facts.passPlate && facts.observedPlate !== facts.passPlate) reasons.push('plate_mismatch')
+    if (facts.observedPlate && facts.passPlate && facts.observedPlate !== facts.passPlate)
+      reasons.push('plate_mismatch')
     if (facts.loopAlreadyOpen) reasons.push('loop_open')
   }
-  const warnings: ScanWarning[] = facts.manualLoopOpen && !facts.tokenProblem ? ['manual_loop_open'] : []
+  const warnings: ScanWarning[] =
+    facts.manualLoopOpen && !facts.tokenProblem ? ['manual_loop_open'] : []
   const passStatus = passStatusOf(reasons)
-  if (reasons.length > 0) return { verdict: 'invalid', passStatus, reasons, action: 'control_on_site', warnings }
-  return { verdict: 'valid', passStatus, reasons, action: facts.recentNegative ? 'release' : 'sample_then_release', warnings }
+  if (reasons.length > 0)
+    return { verdict: 'invalid', passStatus, reasons, action: 'control_on_site', warnings }
+  return {
+    verdict: 'valid',
+    passStatus,
+    reasons,
+    action: facts.recentNegative ? 'release' : 'sample_then_release',
+    warnings,
+  }
 }
 
 /**

@@ -22,7 +22,12 @@ import { ensureToken } from '../passes/issue-pass.ts'
 import { decideVerdict, type ScanFacts } from './decide-verdict.ts'
 import { FUTURE_LIMIT_MS, placeScanTime } from './scan-time.ts'
 import { normaliseScanRequest, scanRequestHash, storedRawRequest } from './scan-request.ts'
-import { findPassByNumber, readPassAndPlate, readScanStart, type ScanStart } from './scans.repository.ts'
+import {
+  findPassByNumber,
+  readPassAndPlate,
+  readScanStart,
+  type ScanStart,
+} from './scans.repository.ts'
 import { decideLoopStep, type LoopStep } from './scan-loop-step.ts'
 import { scanAnswer, type LoopAnswer, type ScanOutcome } from './scan-answer.ts'
 import { checkReceipt, type ReceiptClaims, type ReceiptStatus } from '../receipts/receipt-token.ts'
@@ -79,7 +84,13 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
  * Read top to bottom as a check-in: gather the facts → `decideVerdict` → `decideLoopStep` →
  * `planScanWrites` → `scanAnswer`, stored with the scan in the same atomic write.
  */
-export async function recordScan(deps: Deps, verifier: Verifier, principal: Principal, input: ScanInput, attempt = 0): Promise<string> {
+export async function recordScan(
+  deps: Deps,
+  verifier: Verifier,
+  principal: Principal,
+  input: ScanInput,
+  attempt = 0,
+): Promise<string> {
   const request = normaliseScanRequest(input)
   const [start, requestHash] = await Promise.all([
     readScanStart(deps.store.db, input.id, input.checkpoint_code),
@@ -108,7 +119,14 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
   }
   // Stored with the scan, so a retry after a lost answer gets the same answer in full; and sent as is.
   const answer = JSON.stringify(scanAnswer(outcome))
-  plan.add('scan', scanRecord(deps, principal, scan, outcome, { answer, raw: storedRawRequest(request, RAW_LIMIT), requestHash }))
+  plan.add(
+    'scan',
+    scanRecord(deps, principal, scan, outcome, {
+      answer,
+      raw: storedRawRequest(request, RAW_LIMIT),
+      requestHash,
+    }),
+  )
 
   let results: PlanResults
   try {
@@ -119,7 +137,8 @@ export async function recordScan(deps: Deps, verifier: Verifier, principal: Prin
     // moment ago (as a scan or a loop event): decide again against what is there now — the
     // first read then finds a stored scan or a taken event id.
     const failure = constraintFailure(error)
-    if (attempt === 0 && (error instanceof GuardFailed || failure)) return recordScan(deps, verifier, principal, input, 1)
+    if (attempt === 0 && (error instanceof GuardFailed || failure))
+      return recordScan(deps, verifier, principal, input, 1)
     if (failure === 'id') throw idReused(input.id)
     throw error
   }
@@ -141,19 +160,28 @@ interface ScanContext {
 }
 
 /** The request's checks before anything is gathered: the caller's checkpoint, the id, the time. */
-function checkScanRequest(deps: Deps, principal: Principal, input: ScanInput, start: ScanStart): ScanContext {
+function checkScanRequest(
+  deps: Deps,
+  principal: Principal,
+  input: ScanInput,
+  start: ScanStart,
+): ScanContext {
   assertWorksAt(principal, input.checkpoint_code)
   if (start.event_id_taken) throw idReused(input.id)
   if (!start.code || !start.kind) {
-    throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [{ field: 'checkpoint_code', message: 'no such checkpoint' }])
+    throw badRequest('unknown_checkpoint', `no checkpoint ${input.checkpoint_code}`, [
+      { field: 'checkpoint_code', message: 'no such checkpoint' },
+    ])
   }
   const now = deps.clock()
   const scannedAt = input.scanned_at ? new Date(input.scanned_at) : now
   const timing = placeScanTime(scannedAt, now)
   if (timing === 'future') {
-    throw badRequest('scanned_at_in_future', `scanned_at is more than ${FUTURE_LIMIT_MS / 60_000} minutes ahead of the server clock: check the date, time and time zone of the phone, then scan again`, [
-      { field: 'scanned_at', message: 'ahead of the server clock' },
-    ])
+    throw badRequest(
+      'scanned_at_in_future',
+      `scanned_at is more than ${FUTURE_LIMIT_MS / 60_000} minutes ahead of the server clock: check the date, time and time zone of the phone, then scan again`,
+      [{ field: 'scanned_at', message: 'ahead of the server clock' }],
+    )
   }
   return {
     id: input.id,
@@ -162,7 +190,9 @@ function checkScanRequest(deps: Deps, principal: Principal, input: ScanInput, st
     scannedAt,
     now,
     late: timing === 'late',
-    observedPlate: input.observed_plate ? (parsePlate(input.observed_plate) ?? maskPersonalText(normalisePlate(input.observed_plate))) : null,
+    observedPlate: input.observed_plate
+      ? (parsePlate(input.observed_plate) ?? maskPersonalText(normalisePlate(input.observed_plate)))
+      : null,
   }
 }
 
@@ -183,12 +213,29 @@ interface GatheredFacts {
 }
 
 /** Verifies the pass and the receipt, and reads the pass, the plate's loops and the report. */
-async function gatherScanFacts(deps: Deps, verifier: Verifier, input: ScanInput, scan: ScanContext): Promise<GatheredFacts> {
+async function gatherScanFacts(
+  deps: Deps,
+  verifier: Verifier,
+  input: ScanInput,
+  scan: ScanContext,
+): Promise<GatheredFacts> {
   const { config } = deps
   const db = deps.store.db
   const token = input.token ?? (await passTokenByNumber(deps, input.pass_number ?? ''))
-  const checked = await verifyPassToken(token, verifier.resolveKey, scan.scannedAt, config.CLOCK_SKEW_SECONDS * 1000, verifier.check)
-  const gathered: GatheredFacts = { facts: {}, enterpriseId: null, plateSeenUntil: null, passLoopEvents: [], passLoopCheckpoints: [] }
+  const checked = await verifyPassToken(
+    token,
+    verifier.resolveKey,
+    scan.scannedAt,
+    config.CLOCK_SKEW_SECONDS * 1000,
+    verifier.check,
+  )
+  const gathered: GatheredFacts = {
+    facts: {},
+    enterpriseId: null,
+    plateSeenUntil: null,
+    passLoopEvents: [],
+    passLoopCheckpoints: [],
+  }
   const { facts } = gathered
   if (!checked.ok) facts.tokenProblem = checked.problem
   else {
@@ -197,7 +244,12 @@ async function gatherScanFacts(deps: Deps, verifier: Verifier, input: ScanInput,
     facts.passPlate = claims.plate
     facts.observedPlate = scan.observedPlate
     const ownPass = issuerOf(claims.number) === config.ISSUER_CODE
-    const found = await readPassAndPlate(db, ownPass ? claims.number : null, claims.plate, scan.entry)
+    const found = await readPassAndPlate(
+      db,
+      ownPass ? claims.number : null,
+      claims.plate,
+      scan.entry,
+    )
     if (found.pass) {
       facts.passStatus = found.pass.status
       gathered.enterpriseId = found.pass.enterprise_id
@@ -209,21 +261,33 @@ async function gatherScanFacts(deps: Deps, verifier: Verifier, input: ScanInput,
     facts.manualLoopOpen = found.manualLoop !== undefined
     if (scan.entry) facts.loopAlreadyOpen = found.passLoop !== undefined
     const passLoop = found.passLoop
-    if (passLoop && scan.entry) gathered.passLoopCheckpoints = await eventCheckpoints(db, passLoop.id)
+    if (passLoop && scan.entry)
+      gathered.passLoopCheckpoints = await eventCheckpoints(db, passLoop.id)
     else if (passLoop) {
       gathered.passLoopEvents = await loopEvents(db, passLoop.id)
       gathered.passLoopCheckpoints = gathered.passLoopEvents.map((e) => e.checkpoint_code)
       // Only the pass's own loop vouches for a result: anyone may write to a loop opened by hand.
-      if (passLoop.negative_since) facts.recentNegative = scan.scannedAt.getTime() - Date.parse(passLoop.negative_since) < NEGATIVE_VALID_MS
+      if (passLoop.negative_since)
+        facts.recentNegative =
+          scan.scannedAt.getTime() - Date.parse(passLoop.negative_since) < NEGATIVE_VALID_MS
     }
   }
   const plate = gathered.claims?.plate ?? scan.observedPlate
   if (input.receipt) {
-    gathered.receipt = await checkReceipt(input.receipt, verifier.resolveKey, plate ?? '', scan.scannedAt, verifier.check)
+    gathered.receipt = await checkReceipt(
+      input.receipt,
+      verifier.resolveKey,
+      plate ?? '',
+      scan.scannedAt,
+      verifier.check,
+    )
     if (gathered.receipt.status === 'valid') facts.recentNegative = true
   }
   if (scan.entry && plate) {
-    gathered.report = await findMatchingReport(db, plate, scan.checkpoint.code, scan.scannedAt, { passNumber: gathered.claims?.number ?? null, enterpriseId: gathered.enterpriseId })
+    gathered.report = await findMatchingReport(db, plate, scan.checkpoint.code, scan.scannedAt, {
+      passNumber: gathered.claims?.number ?? null,
+      enterpriseId: gathered.enterpriseId,
+    })
   }
   return gathered
 }
@@ -234,18 +298,43 @@ async function gatherScanFacts(deps: Deps, verifier: Verifier, input: ScanInput,
  * plate opened or closed since the read; or `destination_arrived` on the pass loop. Each folded
  * with the loop's events, so the projection commits with them. Also the loop the answer names.
  */
-function planScanWrites(deps: Deps, principal: Principal, scan: ScanContext, gathered: GatheredFacts, step: LoopStep): { plan: WritePlan; loop?: LoopAnswer } {
+function planScanWrites(
+  deps: Deps,
+  principal: Principal,
+  scan: ScanContext,
+  gathered: GatheredFacts,
+  step: LoopStep,
+): { plan: WritePlan; loop?: LoopAnswer } {
   const plan = writePlan()
   const { claims, passLoop } = gathered
   if (step === 'none') {
     // loop_open, or a scan that may not attach: point staff at the loop only if it is theirs.
     const named = passLoop && involves(principal, passLoop, gathered.passLoopCheckpoints)
-    return { plan, loop: named ? { id: passLoop.id, state: passLoop.state, alerting: passLoop.alerting === 1 } : undefined }
+    return {
+      plan,
+      loop: named
+        ? { id: passLoop.id, state: passLoop.state, alerting: passLoop.alerting === 1 }
+        : undefined,
+    }
   }
   const actor = actorOf(principal)
   const at = scan.scannedAt.toISOString()
-  const loop = step === 'open' ? newLoop(claims!, gathered.enterpriseId, scan.checkpoint.code, scan.scannedAt, scan.now, actor) : passLoop!
-  const event = (kind: LoopEventRow['kind'], id: string, data: Record<string, unknown>): LoopEventRow => ({
+  const loop =
+    step === 'open'
+      ? newLoop(
+          claims!,
+          gathered.enterpriseId,
+          scan.checkpoint.code,
+          scan.scannedAt,
+          scan.now,
+          actor,
+        )
+      : passLoop!
+  const event = (
+    kind: LoopEventRow['kind'],
+    id: string,
+    data: Record<string, unknown>,
+  ): LoopEventRow => ({
     id,
     loop_id: loop.id,
     kind,
@@ -256,30 +345,62 @@ function planScanWrites(deps: Deps, principal: Principal, scan: ScanContext, gat
     received_at: scan.now.toISOString(),
     flag: null,
   })
-  const added = [event(step === 'open' ? 'arrived' : 'destination_arrived', scan.id, { scan_id: scan.id, pass_number: claims!.number })]
+  const added = [
+    event(step === 'open' ? 'arrived' : 'destination_arrived', scan.id, {
+      scan_id: scan.id,
+      pass_number: claims!.number,
+    }),
+  ]
   const receipt = gathered.receipt
   if (step === 'open' && receipt?.status === 'valid' && receipt.claims) {
     const r = receipt.claims
-    added.push(event('certificate_checked', crypto.randomUUID(), { receipt: true, test: r.test, sampled_at: r.sampledAt.toISOString(), issuer: r.issuer, scan_id: scan.id }))
+    added.push(
+      event('certificate_checked', crypto.randomUUID(), {
+        receipt: true,
+        test: r.test,
+        sampled_at: r.sampledAt.toISOString(),
+        issuer: r.issuer,
+        scan_id: scan.id,
+      }),
+    )
   }
   if (step === 'open') {
     // A loop of the plate opened or closed after this scan's time since it was read: decide again.
     plan.add('guard', [
-      abortUnless(sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${claims!.plate} AND manual = 0 AND (opened_at > ${at} OR closed_at > ${at}))`, 'loop_changed', 'the vehicle’s loop changed while the scan was recorded; scan again'),
+      abortUnless(
+        sql`NOT EXISTS (SELECT 1 FROM loops WHERE plate = ${claims!.plate} AND manual = 0 AND (opened_at > ${at} OR closed_at > ${at}))`,
+        'loop_changed',
+        'the vehicle’s loop changed while the scan was recorded; scan again',
+      ),
     ])
   }
-  const planned = planLoopChange(deps, plan, { loop, stored: gathered.passLoopEvents, added, fresh: step === 'open' })
+  const planned = planLoopChange(deps, plan, {
+    loop,
+    stored: gathered.passLoopEvents,
+    added,
+    fresh: step === 'open',
+  })
   const report = gathered.report
   if (step === 'open' && report) {
     plan.add('report', [
-      deps.store.db.updateTable('arrival_reports').set({ arrived_at: at, arrived_loop_id: loop.id, arrived_scan_id: scan.id }).where('id', '=', report.id).where('arrived_at', 'is', null),
+      deps.store.db
+        .updateTable('arrival_reports')
+        .set({ arrived_at: at, arrived_loop_id: loop.id, arrived_scan_id: scan.id })
+        .where('id', '=', report.id)
+        .where('arrived_at', 'is', null),
     ])
   }
   return { plan, loop: { id: loop.id, state: planned.state, alerting: planned.alerting } }
 }
 
 /** The scan row and its audit entry. */
-function scanRecord(deps: Deps, principal: Principal, scan: ScanContext, o: ScanOutcome, stored: { answer: string; raw: string; requestHash: string }) {
+function scanRecord(
+  deps: Deps,
+  principal: Principal,
+  scan: ScanContext,
+  o: ScanOutcome,
+  stored: { answer: string; raw: string; requestHash: string },
+) {
   const { decision, claims } = o
   const loopId = o.loop?.id ?? null
   return [
@@ -307,12 +428,24 @@ function scanRecord(deps: Deps, principal: Principal, scan: ScanContext, o: Scan
       actor: actorOf(principal),
       action: 'scan',
       subject: `scan:${o.id}`,
-      after: { checkpoint: o.checkpoint.code, pass_number: claims?.number ?? null, verdict: decision.verdict, reasons: decision.reasons, loop_id: loopId, ...(o.flags.length ? { flags: o.flags } : {}), ...(o.late ? { late: o.late } : {}) },
+      after: {
+        checkpoint: o.checkpoint.code,
+        pass_number: claims?.number ?? null,
+        verdict: decision.verdict,
+        reasons: decision.reasons,
+        loop_id: loopId,
+        ...(o.flags.length ? { flags: o.flags } : {}),
+        ...(o.late ? { late: o.late } : {}),
+      },
     }),
   ]
 }
 
-const idReused = (id: string) => conflict('id_reused', `id ${id} was already used for a different scan or loop event: send this scan with a new id`)
+const idReused = (id: string) =>
+  conflict(
+    'id_reused',
+    `id ${id} was already used for a different scan or loop event: send this scan with a new id`,
+  )
 
 /**
  * Which constraint a failed write broke, by SQLite's extended result code (better-sqlite3 sets
@@ -334,12 +467,24 @@ export function constraintFailure(error: unknown): 'id' | 'unique' | 'constraint
  * a device never takes a stored answer for the scan it just made. Scans stored before requests
  * were hashed are compared by checkpoint only.
  */
-function storedAnswer(principal: Principal, id: string, found: ScanStart, requestHash: string): string {
+function storedAnswer(
+  principal: Principal,
+  id: string,
+  found: ScanStart,
+  requestHash: string,
+): string {
   if (!worksAt(principal, found.stored_checkpoint ?? '')) {
-    throw new ApiError(403, 'checkpoint_not_yours', `scan ${id} was made at a checkpoint your account does not work at`)
+    throw new ApiError(
+      403,
+      'checkpoint_not_yours',
+      `scan ${id} was made at a checkpoint your account does not work at`,
+    )
   }
   if (found.stored_hash !== null && found.stored_hash !== requestHash) {
-    throw conflict('id_reused', `scan id ${id} was already used for a different scan: send this scan with a new id`)
+    throw conflict(
+      'id_reused',
+      `scan id ${id} was already used for a different scan: send this scan with a new id`,
+    )
   }
   return found.stored!
 }
@@ -353,7 +498,14 @@ async function passTokenByNumber(deps: Deps, number: string): Promise<string> {
   return row ? ((await ensureToken(deps, row)).token ?? '') : ''
 }
 
-function newLoop(claims: PassClaims, enterpriseId: string | null, checkpointCode: string, at: Date, now: Date, actor: string): LoopRow {
+function newLoop(
+  claims: PassClaims,
+  enterpriseId: string | null,
+  checkpointCode: string,
+  at: Date,
+  now: Date,
+  actor: string,
+): LoopRow {
   return {
     id: crypto.randomUUID(),
     plate: claims.plate,

@@ -11,32 +11,60 @@ import { ArrivalReport } from '../arrivals/schemas.ts'
 
 const ScanBody = z
   .object({
-    id: z.uuid().openapi({ description: 'made by the device; a retry with the same id and the same request answers the same (only at a checkpoint of the first scan: else 403 `checkpoint_not_yours`); another request with a used id is 409 `id_reused`' }),
+    id: z.uuid().openapi({
+      description:
+        'made by the device; a retry with the same id and the same request answers the same (only at a checkpoint of the first scan: else 403 `checkpoint_not_yours`); another request with a used id is 409 `id_reused`',
+    }),
     // Any text up to 4 KB: a token that is not a pass is an answer (`malformed`), not a 400.
     token: z.string().max(4096).optional(),
-    pass_number: z.string().regex(/^\d{12}$/, '12 digits').optional().openapi({ description: 'typed by hand when the QR cannot be read: the stored token of this issuer’s pass is checked' }),
+    pass_number: z
+      .string()
+      .regex(/^\d{12}$/, '12 digits')
+      .optional()
+      .openapi({
+        description:
+          'typed by hand when the QR cannot be read: the stored token of this issuer’s pass is checked',
+      }),
     checkpoint_code: ReferenceCode,
     observed_plate: z.string().max(20).nullish(),
-    scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({ description: 'device time; default: now. More than 5 minutes ahead of the server: 400 `scanned_at_in_future`; more than 24 h back: accepted, marked `late`' }),
-    receipt: z.string().max(4096).nullish().openapi({ description: 'a test receipt token shown beside the pass' }),
+    scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({
+      description:
+        'device time; default: now. More than 5 minutes ahead of the server: 400 `scanned_at_in_future`; more than 24 h back: accepted, marked `late`',
+    }),
+    receipt: z
+      .string()
+      .max(4096)
+      .nullish()
+      .openapi({ description: 'a test receipt token shown beside the pass' }),
   })
-  .refine((b) => b.token !== undefined || b.pass_number !== undefined, { message: 'send the token or a pass_number', path: ['token'] })
+  .refine((b) => b.token !== undefined || b.pass_number !== undefined, {
+    message: 'send the token or a pass_number',
+    path: ['token'],
+  })
   .openapi('ScanRequest')
 
 const ScanAnswer = z
   .object({
     id: z.string(),
-    verdict: z.enum(['valid', 'invalid']).openapi({ description: 'the entry decision: every reason counts, `loop_open` too' }),
-    pass_status: z.enum(['valid', 'invalid']).openapi({ description: 'the pass itself (signature, window, revocation, supersession, whitelist, plate), apart from the entry decision: a valid pass meeting an open loop is `valid` here' }),
+    verdict: z
+      .enum(['valid', 'invalid'])
+      .openapi({ description: 'the entry decision: every reason counts, `loop_open` too' }),
+    pass_status: z.enum(['valid', 'invalid']).openapi({
+      description:
+        'the pass itself (signature, window, revocation, supersession, whitelist, plate), apart from the entry decision: a valid pass meeting an open loop is `valid` here',
+    }),
     reasons: z.array(z.enum(VERDICT_REASONS)),
     action: z.enum(ACTIONS),
-    late: z.boolean().openapi({ description: 'the device time was more than 24 h before the server received the scan' }),
+    late: z.boolean().openapi({
+      description: 'the device time was more than 24 h before the server received the scan',
+    }),
     flags: z.array(z.string()).optional().openapi({
       description:
         '`no_open_loop`: seen at a station or destination without an open loop; `unexpected_destination`: seen at a station or destination that the open loop neither involves nor expects (not its release destination, nor — before release — the pass’s destination station): the arrival is not recorded there; `loop_not_opened`: a valid entry scan that opened no loop, because its pass is no longer valid now, for a late scan its device time lies outside the pass window, or its device time lies before the plate’s latest loop opened or closed',
     }),
     warnings: z.array(z.enum(SCAN_WARNINGS)).optional().openapi({
-      description: '`manual_loop_open`: the vehicle also has a loop opened by hand without a pass (`manual_loop` names it); it never holds the pass, and the pass never joins it: the pass goes on in its own loop',
+      description:
+        '`manual_loop_open`: the vehicle also has a loop opened by hand without a pass (`manual_loop` names it); it never holds the pass, and the pass never joins it: the pass goes on in its own loop',
     }),
     checkpoint: z.object({ code: z.string(), kind: z.string() }),
     scanned_at: z.string(),
@@ -53,8 +81,17 @@ const ScanAnswer = z
         enterprise_id: z.string().optional(),
       })
       .optional(),
-    loop: z.object({ id: z.string(), state: z.string(), alerting: z.boolean() }).optional().openapi({ description: 'the pass’s loop this scan opened or joined; or the open loop it met, only when that loop involves one of your checkpoints' }),
-    manual_loop: z.object({ id: z.string(), checkpoint_code: z.string() }).optional().openapi({ description: 'with the `manual_loop_open` warning: the loop opened by hand for this plate, and where' }),
+    loop: z
+      .object({ id: z.string(), state: z.string(), alerting: z.boolean() })
+      .optional()
+      .openapi({
+        description:
+          'the pass’s loop this scan opened or joined; or the open loop it met, only when that loop involves one of your checkpoints',
+      }),
+    manual_loop: z.object({ id: z.string(), checkpoint_code: z.string() }).optional().openapi({
+      description:
+        'with the `manual_loop_open` warning: the loop opened by hand for this plate, and where',
+    }),
     receipt: z
       .object({
         status: z.enum(['valid', 'receipt_invalid', 'receipt_expired', 'receipt_mismatch']),
@@ -64,8 +101,12 @@ const ScanAnswer = z
         issuer_code: z.string().optional(),
       })
       .optional()
-      .openapi({ description: 'present when a receipt was shown; never turns a valid pass invalid' }),
-    arrival_report: ArrivalReport.optional().openapi({ description: 'the matching pre-arrival report, for information' }),
+      .openapi({
+        description: 'present when a receipt was shown; never turns a valid pass invalid',
+      }),
+    arrival_report: ArrivalReport.optional().openapi({
+      description: 'the matching pre-arrival report, for information',
+    }),
   })
   .openapi('ScanAnswer')
 
@@ -75,7 +116,11 @@ const ScanAnswer = z
  * ScanAnswer by the compiler, so this is the one place that says it is one; the scan tests read it.
  */
 const encodedScanAnswer = (c: Context, json: string) =>
-  c.body(json, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<z.input<typeof ScanAnswer>, 200, 'json'>
+  c.body(json, 200, { 'content-type': 'application/json' }) as unknown as TypedResponse<
+    z.input<typeof ScanAnswer>,
+    200,
+    'json'
+  >
 
 export function scanRoutes(deps: Deps, verifier: Verifier) {
   const app = createRouter()
@@ -92,7 +137,11 @@ export function scanRoutes(deps: Deps, verifier: Verifier) {
       request: jsonBody(ScanBody),
       responses: { 200: jsonResponse(ScanAnswer, 'the verdict'), ...commonErrors },
     }),
-    async (c) => encodedScanAnswer(c, await recordScan(deps, verifier, c.get('principal')!, c.req.valid('json'))),
+    async (c) =>
+      encodedScanAnswer(
+        c,
+        await recordScan(deps, verifier, c.get('principal')!, c.req.valid('json')),
+      ),
   )
   return app
 }

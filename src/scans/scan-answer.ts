@@ -67,7 +67,13 @@ export function scanAnswer(o: ScanOutcome) {
     ...(report
       ? {
           arrival_report: reportView(
-            o.reportArrived ? { ...report, arrived_at: o.scannedAt.toISOString(), arrived_loop_id: o.loop?.id ?? null } : report,
+            o.reportArrived
+              ? {
+                  ...report,
+                  arrived_at: o.scannedAt.toISOString(),
+                  arrived_loop_id: o.loop?.id ?? null,
+                }
+              : report,
             o.now,
           ),
         }
@@ -92,7 +98,9 @@ export function scanAnswer(o: ScanOutcome) {
     ...(o.loop ? { loop: o.loop } : {}),
     // Where the manual loop was opened, and its id, so staff can call that checkpoint; nothing else.
     ...(o.manualLoop && decision.warnings.includes('manual_loop_open')
-      ? { manual_loop: { id: o.manualLoop.id, checkpoint_code: o.manualLoop.entry_checkpoint_code } }
+      ? {
+          manual_loop: { id: o.manualLoop.id, checkpoint_code: o.manualLoop.entry_checkpoint_code },
+        }
       : {}),
   }
 }

@@ -37,10 +37,14 @@ export function decideLoopStep(s: LoopStepInput): { step: LoopStep; flags: strin
   if (!s.claims || s.verdict !== 'valid') return { step: 'none', flags }
   if (s.entry) {
     const plateSeenUntil = s.plateSeenUntil ? new Date(s.plateSeenUntil) : null
-    if (mayOpenLoop({ at: s.scannedAt, now: s.now, late: s.late, plateSeenUntil }, s.claims, s.skewMs)) return { step: 'open', flags }
+    if (
+      mayOpenLoop({ at: s.scannedAt, now: s.now, late: s.late, plateSeenUntil }, s.claims, s.skewMs)
+    )
+      return { step: 'open', flags }
     return { step: 'none', flags: [...flags, 'loop_not_opened'] }
   }
   if (!s.passLoop) return { step: 'none', flags }
-  if (expectsArrival(s.checkpoint, s.passLoop, s.passLoopCheckpoints, s.claims.destination)) return { step: 'arrive', flags }
+  if (expectsArrival(s.checkpoint, s.passLoop, s.passLoopCheckpoints, s.claims.destination))
+    return { step: 'arrive', flags }
   return { step: 'none', flags: [...flags, 'unexpected_destination'] }
 }

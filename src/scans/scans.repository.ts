@@ -26,17 +26,27 @@ const scanStartQuery = precompiled(['id', 'code'], (db, a: { id: string; code: s
     SELECT scans.response AS stored, scans.checkpoint_code AS stored_checkpoint, scans.request_hash AS stored_hash,
       EXISTS (SELECT 1 FROM loop_events WHERE loop_events.id = ${a.id}) AS event_id_taken,
       checkpoints.code, checkpoints.kind, checkpoints.station_code
-    FROM (SELECT 1) LEFT JOIN scans ON scans.id = ${a.id} LEFT JOIN checkpoints ON checkpoints.code = ${a.code}`.compile(db),
+    FROM (SELECT 1) LEFT JOIN scans ON scans.id = ${a.id} LEFT JOIN checkpoints ON checkpoints.code = ${a.code}`.compile(
+    db,
+  ),
 )
 
 /** What every scan starts with: a stored scan of this id, whether a loop event has it, the checkpoint. */
-export async function readScanStart(db: Kysely<Database>, id: string, checkpointCode: string): Promise<ScanStart> {
+export async function readScanStart(
+  db: Kysely<Database>,
+  id: string,
+  checkpointCode: string,
+): Promise<ScanStart> {
   return (await firstRow(db, scanStartQuery({ id, code: checkpointCode })))!
 }
 
 export interface PassAndPlate {
   /** The pass as this issuer stored it, with its firm's whitelist state; absent for another issuer's. */
-  pass?: { status: PassRow['status']; enterprise_id: string | null; whitelist_status: string | null }
+  pass?: {
+    status: PassRow['status']
+    enterprise_id: string | null
+    whitelist_status: string | null
+  }
   /** The plate's open loops: its pass loop and one opened by hand (they may be open side by side). */
   passLoop?: LoopRow
   manualLoop?: LoopRow
@@ -55,8 +65,10 @@ type PassAndPlateRow = Partial<LoopRow> & {
 // One statement for what a verified pass brings in: the stored pass and its firm, the plate's open
 // loops (pass loop first), and at an entry the plate's latest pass loop time. One row per open
 // loop, or one row with no loop.
-const passAndPlateQuery = precompiled(['number', 'plate', 'entry'], (db, a: { number: string | null; plate: string; entry: number }) =>
-  sql<PassAndPlateRow>`
+const passAndPlateQuery = precompiled(
+  ['number', 'plate', 'entry'],
+  (db, a: { number: string | null; plate: string; entry: number }) =>
+    sql<PassAndPlateRow>`
     SELECT loops.*,
       passes.number IS NOT NULL AS scan_pass_found, passes.status AS scan_pass_status,
       passes.enterprise_id AS scan_pass_enterprise_id, enterprises.whitelist_status AS scan_firm_whitelist_status,
@@ -73,12 +85,25 @@ const passAndPlateQuery = precompiled(['number', 'plate', 'entry'], (db, a: { nu
  * `entry`: also the plate's latest pass loop time. The loop is always the pass's plate's, never the
  * plate staff typed.
  */
-export async function readPassAndPlate(db: Kysely<Database>, number: string | null, plate: string, entry: boolean): Promise<PassAndPlate> {
+export async function readPassAndPlate(
+  db: Kysely<Database>,
+  number: string | null,
+  plate: string,
+  entry: boolean,
+): Promise<PassAndPlate> {
   const found = await rows(db, passAndPlateQuery({ number, plate, entry: entry ? 1 : 0 }))
   const first = found[0]
   const loops = found.filter((row) => row.id != null).map(asLoop)
   return {
-    ...(first?.scan_pass_found ? { pass: { status: first.scan_pass_status!, enterprise_id: first.scan_pass_enterprise_id, whitelist_status: first.scan_firm_whitelist_status } } : {}),
+    ...(first?.scan_pass_found
+      ? {
+          pass: {
+            status: first.scan_pass_status!,
+            enterprise_id: first.scan_pass_enterprise_id,
+            whitelist_status: first.scan_firm_whitelist_status,
+          },
+        }
+      : {}),
     passLoop: loops.find((l) => l.manual === 0),
     manualLoop: loops.find((l) => l.manual === 1),
     plateSeenUntil: first?.scan_plate_seen_until ?? null,
@@ -86,13 +111,25 @@ export async function readPassAndPlate(db: Kysely<Database>, number: string | nu
 }
 
 function asLoop(row: PassAndPlateRow): LoopRow {
-  const { scan_pass_found, scan_pass_status, scan_pass_enterprise_id, scan_firm_whitelist_status, scan_plate_seen_until, ...loop } = row
+  const {
+    scan_pass_found,
+    scan_pass_status,
+    scan_pass_enterprise_id,
+    scan_firm_whitelist_status,
+    scan_plate_seen_until,
+    ...loop
+  } = row
   return loop as LoopRow
 }
 
-const passByNumber = precompiled(['number'], (db, a: { number: string }) => db.selectFrom('passes').selectAll().where('number', '=', a.number))
+const passByNumber = precompiled(['number'], (db, a: { number: string }) =>
+  db.selectFrom('passes').selectAll().where('number', '=', a.number),
+)
 
 /** One of this issuer's passes by its number (typed when the QR cannot be read). */
-export function findPassByNumber(db: Kysely<Database>, number: string): Promise<PassRow | undefined> {
+export function findPassByNumber(
+  db: Kysely<Database>,
+  number: string,
+): Promise<PassRow | undefined> {
   return firstRow(db, passByNumber({ number }))
 }

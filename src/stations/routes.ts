@@ -75,15 +75,31 @@ export function stationRoutes(deps: Deps) {
     async (c) => {
       const body = c.req.valid('json')
       if (!(await findRegion(store.db, body.region_code))) {
-        throw badRequest('unknown_region', `region ${body.region_code} does not exist`, [{ field: 'region_code', message: 'no such region' }])
+        throw badRequest('unknown_region', `region ${body.region_code} does not exist`, [
+          { field: 'region_code', message: 'no such region' },
+        ])
       }
-      if (await find(body.code)) throw conflict('station_exists', `station ${body.code} already exists`)
+      if (await find(body.code))
+        throw conflict('station_exists', `station ${body.code} already exists`)
       const now = deps.clock()
-      const row: StationRow = { ...body, is_open: body.is_open ? 1 : 0, created_at: now.toISOString() }
+      const row: StationRow = {
+        ...body,
+        is_open: body.is_open ? 1 : 0,
+        created_at: now.toISOString(),
+      }
       await store.atomic([
-        abortUnless(sql`NOT EXISTS (SELECT 1 FROM stations WHERE code = ${row.code})`, 'station_exists', 'a station with this code already exists'),
+        abortUnless(
+          sql`NOT EXISTS (SELECT 1 FROM stations WHERE code = ${row.code})`,
+          'station_exists',
+          'a station with this code already exists',
+        ),
         store.db.insertInto('stations').values(row),
-        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'station.create', subject: `station:${row.code}`, after: stationView(row) }),
+        auditEntry(now, {
+          actor: actorOf(c.get('principal')),
+          action: 'station.create',
+          subject: `station:${row.code}`,
+          after: stationView(row),
+        }),
       ])
       return c.json(stationView(row), 201)
     },
@@ -105,13 +121,26 @@ export function stationRoutes(deps: Deps) {
       const patch = c.req.valid('json')
       const before = await find(code)
       if (!before) throw notFound(`station ${code}`)
-      if (Object.values(patch).every((v) => v === undefined)) throw badRequest('nothing_to_change', 'send at least one field to change')
-      const changes = { ...patch, is_open: patch.is_open === undefined ? undefined : patch.is_open ? 1 : 0 }
-      const after: StationRow = { ...before, ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) }
+      if (Object.values(patch).every((v) => v === undefined))
+        throw badRequest('nothing_to_change', 'send at least one field to change')
+      const changes = {
+        ...patch,
+        is_open: patch.is_open === undefined ? undefined : patch.is_open ? 1 : 0,
+      }
+      const after: StationRow = {
+        ...before,
+        ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
+      }
       const now = deps.clock()
       await store.atomic([
         store.db.updateTable('stations').set(after).where('code', '=', code),
-        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'station.update', subject: `station:${code}`, before: stationView(before), after: stationView(after) }),
+        auditEntry(now, {
+          actor: actorOf(c.get('principal')),
+          action: 'station.update',
+          subject: `station:${code}`,
+          before: stationView(before),
+          after: stationView(after),
+        }),
       ])
       return c.json(stationView(after), 200)
     },
@@ -125,13 +154,22 @@ export function stationRoutes(deps: Deps) {
       summary: 'Transfer stations',
       security: bearer,
       middleware: [signedIn()],
-      request: { query: z.object({ region: RegionCode.optional(), open: z.enum(['true', 'false']).optional(), ...pageParams({ limit: 1000, max: 1000 }) }) },
+      request: {
+        query: z.object({
+          region: RegionCode.optional(),
+          open: z.enum(['true', 'false']).optional(),
+          ...pageParams({ limit: 1000, max: 1000 }),
+        }),
+      },
       responses: { 200: pagedResponse(Station, 'stations by code'), ...commonErrors },
     }),
     async (c) => {
       const { region, open, ...page } = c.req.valid('query')
       // A few hundred at most: read whole and paged here, the count from the same rows.
-      const all = await listStations(store.db, { region, open: open === undefined ? undefined : open === 'true' })
+      const all = await listStations(store.db, {
+        region,
+        open: open === undefined ? undefined : open === 'true',
+      })
       const { rows, total } = slicePage(all, page)
       return c.json(rows.map(stationView), 200, pageHeaders(c, page, total))
     },

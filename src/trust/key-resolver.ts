@@ -20,7 +20,10 @@ export interface Verifier {
  */
 export function createVerifier(deps: Deps): Verifier {
   const own = new Map<string, Promise<CryptoKey | Uint8Array>>()
-  let trusted = new Map<string, { at: number; keys: Promise<Map<string, CryptoKey | Uint8Array>> }>()
+  let trusted = new Map<
+    string,
+    { at: number; keys: Promise<Map<string, CryptoKey | Uint8Array>> }
+  >()
 
   async function ownKey(kid: string) {
     const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
@@ -35,7 +38,11 @@ export function createVerifier(deps: Deps): Verifier {
   }
 
   async function loadTrusted(issuer: string) {
-    const row = await deps.store.db.selectFrom('trusted_issuers').select('jwks').where('issuer_code', '=', issuer).executeTakeFirst()
+    const row = await deps.store.db
+      .selectFrom('trusted_issuers')
+      .select('jwks')
+      .where('issuer_code', '=', issuer)
+      .executeTakeFirst()
     const keys = new Map<string, CryptoKey | Uint8Array>()
     if (!row) return keys
     for (const jwk of (JSON.parse(row.jwks) as { keys: JWK[] }).keys) {

@@ -10,9 +10,12 @@ export const nodeEd25519Check: SignatureCheck = (key, signature, signed) => {
   let keyObject = keyObjects.get(key)
   if (!keyObject) keyObjects.set(key, (keyObject = KeyObject.from(key)))
   // As WebCrypto's verify with the Ed25519 algorithm would: no other kind of key can pass.
-  if (keyObject.type !== 'public' || keyObject.asymmetricKeyType !== 'ed25519') return Promise.resolve(false)
+  if (keyObject.type !== 'public' || keyObject.asymmetricKeyType !== 'ed25519')
+    return Promise.resolve(false)
   const publicKey = keyObject
   return new Promise((resolve, reject) =>
-    verify(null, signed, publicKey, signature, (error, valid) => (error ? reject(error) : resolve(valid))),
+    verify(null, signed, publicKey, signature, (error, valid) =>
+      error ? reject(error) : resolve(valid),
+    ),
   )
 }

@@ -35,7 +35,13 @@ const TrustedIssuerBody = z
   .openapi('TrustedIssuerRequest')
 
 const TrustedIssuer = z
-  .object({ issuer_code: z.string(), name: z.string(), jwks: Jwks, added_by: z.string(), added_at: z.string() })
+  .object({
+    issuer_code: z.string(),
+    name: z.string(),
+    jwks: Jwks,
+    added_by: z.string(),
+    added_at: z.string(),
+  })
   .openapi('TrustedIssuer')
 
 const Revocations = z
@@ -45,7 +51,9 @@ const Revocations = z
     generated_at: z.string(),
     revoked: z.array(z.string()),
     superseded: z.array(z.string()),
-    token: z.string().openapi({ description: 'compact JWS (EdDSA) over the same list, for offline scanners' }),
+    token: z
+      .string()
+      .openapi({ description: 'compact JWS (EdDSA) over the same list, for offline scanners' }),
   })
   .openapi('RevocationList')
 
@@ -73,7 +81,13 @@ export function jwksRoute(deps: Deps) {
 export function trustRoutes(deps: Deps, verifier: Verifier) {
   const { store } = deps
   const app = createRouter()
-  const view = (row: { issuer_code: string; name: string; jwks: string; added_by: string; added_at: string }) => ({ ...row, jwks: JSON.parse(row.jwks) })
+  const view = (row: {
+    issuer_code: string
+    name: string
+    jwks: string
+    added_by: string
+    added_at: string
+  }) => ({ ...row, jwks: JSON.parse(row.jwks) })
 
   app.openapi(
     createRoute({
@@ -84,11 +98,17 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       security: bearer,
       middleware: [signedIn()],
       request: { query: z.object(pageParams({ limit: 1000, max: 1000 })) },
-      responses: { 200: pagedResponse(TrustedIssuer, 'trust list by issuer code'), ...commonErrors },
+      responses: {
+        200: pagedResponse(TrustedIssuer, 'trust list by issuer code'),
+        ...commonErrors,
+      },
     }),
     async (c) => {
       const page = c.req.valid('query')
-      const { rows, total } = await readPage(store.db.selectFrom('trusted_issuers').selectAll().orderBy('issuer_code'), page)
+      const { rows, total } = await readPage(
+        store.db.selectFrom('trusted_issuers').selectAll().orderBy('issuer_code'),
+        page,
+      )
       return c.json(rows.map(view), 200, pageHeaders(c, page, total))
     },
   )
@@ -107,15 +127,38 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
     async (c) => {
       const body = c.req.valid('json')
       if (body.issuer_code === deps.config.ISSUER_CODE) {
-        throw badRequest('own_issuer', 'this is this deployment’s own issuer code; its keys come from its configuration', [{ field: 'issuer_code', message: 'own issuer' }])
+        throw badRequest(
+          'own_issuer',
+          'this is this deployment’s own issuer code; its keys come from its configuration',
+          [{ field: 'issuer_code', message: 'own issuer' }],
+        )
       }
-      const exists = await store.db.selectFrom('trusted_issuers').select('issuer_code').where('issuer_code', '=', body.issuer_code).executeTakeFirst()
-      if (exists) throw conflict('issuer_exists', `issuer ${body.issuer_code} is already trusted; remove it first to replace its keys`)
+      const exists = await store.db
+        .selectFrom('trusted_issuers')
+        .select('issuer_code')
+        .where('issuer_code', '=', body.issuer_code)
+        .executeTakeFirst()
+      if (exists)
+        throw conflict(
+          'issuer_exists',
+          `issuer ${body.issuer_code} is already trusted; remove it first to replace its keys`,
+        )
       const now = deps.clock()
-      const row = { issuer_code: body.issuer_code, name: body.name, jwks: JSON.stringify(body.jwks), added_by: actorOf(c.get('principal')), added_at: now.toISOString() }
+      const row = {
+        issuer_code: body.issuer_code,
+        name: body.name,
+        jwks: JSON.stringify(body.jwks),
+        added_by: actorOf(c.get('principal')),
+        added_at: now.toISOString(),
+      }
       await store.atomic([
         store.db.insertInto('trusted_issuers').values(row),
-        auditEntry(now, { actor: row.added_by, action: 'trust.add', subject: `issuer:${row.issuer_code}`, after: view(row) }),
+        auditEntry(now, {
+          actor: row.added_by,
+          action: 'trust.add',
+          subject: `issuer:${row.issuer_code}`,
+          after: view(row),
+        }),
       ])
       verifier.invalidate()
       return c.json(view(row), 201)
@@ -135,12 +178,21 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
     }),
     async (c) => {
       const { code } = c.req.valid('param')
-      const row = await store.db.selectFrom('trusted_issuers').selectAll().where('issuer_code', '=', code).executeTakeFirst()
+      const row = await store.db
+        .selectFrom('trusted_issuers')
+        .selectAll()
+        .where('issuer_code', '=', code)
+        .executeTakeFirst()
       if (!row) throw notFound('trusted issuer')
       const now = deps.clock()
       await store.atomic([
         store.db.deleteFrom('trusted_issuers').where('issuer_code', '=', code),
-        auditEntry(now, { actor: actorOf(c.get('principal')), action: 'trust.remove', subject: `issuer:${code}`, before: view(row) }),
+        auditEntry(now, {
+          actor: actorOf(c.get('principal')),
+          action: 'trust.remove',
+          subject: `issuer:${code}`,
+          before: view(row),
+        }),
       ])
       verifier.invalidate()
       return c.json(view(row), 200)
@@ -169,7 +221,10 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
           .where('valid_until', '>=', new Date(now.getTime() - 86_400_000).toISOString())
           .orderBy('number')
           .execute(),
-        store.db.selectFrom('pass_status_changes').select((eb) => eb.fn.max('id').as('v')).executeTakeFirst(),
+        store.db
+          .selectFrom('pass_status_changes')
+          .select((eb) => eb.fn.max('id').as('v'))
+          .executeTakeFirst(),
       ])
       const document = {
         issuer_code: deps.config.ISSUER_CODE,
@@ -179,7 +234,10 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
         superseded: rows.filter((r) => r.status === 'superseded').map((r) => r.number),
       }
       const keys = await loadSigningKeys(deps.config.SIGNING_KEYS)
-      const token = await signCompact(JSON.stringify({ typ: 'revocations', ...document }), keys.current)
+      const token = await signCompact(
+        JSON.stringify({ typ: 'revocations', ...document }),
+        keys.current,
+      )
       return c.json({ ...document, token }, 200)
     },
   )

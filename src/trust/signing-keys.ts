@@ -39,7 +39,8 @@ export function loadSigningKeys(json: string): Promise<SigningKeys> {
 
 async function parseSigningKeys(json: string): Promise<SigningKeys> {
   const jwks = JSON.parse(json) as JWK[]
-  if (!Array.isArray(jwks) || jwks.length === 0) throw new Error('SIGNING_KEYS must be a non-empty JSON array of JWKs')
+  if (!Array.isArray(jwks) || jwks.length === 0)
+    throw new Error('SIGNING_KEYS must be a non-empty JSON array of JWKs')
   const all = await Promise.all(
     jwks.map(async (jwk): Promise<SigningKey> => {
       if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || !jwk.d || !jwk.x || !jwk.kid) {

@@ -19,7 +19,12 @@ import { applyPage, passPage, passesPage } from './pages/enterprise.tsx'
 import { arrivalsPage, scanPage } from './pages/checkpoint.tsx'
 import * as coordinator from './pages/coordinator.tsx'
 
-const HOME: Record<Role, string> = { enterprise: '/ui/passes', checkpoint: '/ui/scan', coordinator: '/ui/queue', admin: '/ui/queue' }
+const HOME: Record<Role, string> = {
+  enterprise: '/ui/passes',
+  checkpoint: '/ui/scan',
+  coordinator: '/ui/queue',
+  admin: '/ui/queue',
+}
 
 /** The web pages, rendered on the server with hono/jsx; small scripts in client/ do the rest. */
 export function uiRoutes(deps: Deps) {
@@ -39,17 +44,27 @@ export function uiRoutes(deps: Deps) {
 
   function context(c: Context<AppEnv>): PageContext {
     const asked = c.req.query('lang')
-    if (asked) setCookie(c, 'tx_lang', pickLang(asked), { path: '/', sameSite: 'Lax', maxAge: 365 * 86400 })
-    return { lang: pickLang(asked ?? getCookie(c, 'tx_lang')), principal: c.get('principal'), path: c.req.path }
+    if (asked)
+      setCookie(c, 'tx_lang', pickLang(asked), { path: '/', sameSite: 'Lax', maxAge: 365 * 86400 })
+    return {
+      lang: pickLang(asked ?? getCookie(c, 'tx_lang')),
+      principal: c.get('principal'),
+      path: c.req.path,
+    }
   }
 
   /** A page for `roles`: signed-out visitors go to sign-in and come back; other roles get 403. */
-  function page(path: string, roles: Role[], render: (ctx: PageContext, c: Context<AppEnv>) => Promise<unknown> | unknown) {
+  function page(
+    path: string,
+    roles: Role[],
+    render: (ctx: PageContext, c: Context<AppEnv>) => Promise<unknown> | unknown,
+  ) {
     app.get(path, async (c) => {
       const ctx = context(c)
       const principal = ctx.principal
       if (!principal) return c.redirect(`/ui/login?next=${encodeURIComponent(c.req.path)}`)
-      if (!roles.some((role) => hasRole(principal, role))) return c.html(message(ctx, '403', MESSAGES[ctx.lang].home), 403)
+      if (!roles.some((role) => hasRole(principal, role)))
+        return c.html(message(ctx, '403', MESSAGES[ctx.lang].home), 403)
       const body = await render(ctx, c)
       if (body === null) return c.html(message(ctx, '404', MESSAGES[ctx.lang].none), 404)
       return c.html(body as string)
@@ -60,7 +75,9 @@ export function uiRoutes(deps: Deps) {
     <Layout ctx={ctx} title={title}>
       <h1>{title}</h1>
       <p>{text}</p>
-      <p><a href="/ui">{MESSAGES[ctx.lang].home}</a></p>
+      <p>
+        <a href="/ui">{MESSAGES[ctx.lang].home}</a>
+      </p>
     </Layout>
   )
 
@@ -70,22 +87,44 @@ export function uiRoutes(deps: Deps) {
       <Layout ctx={ctx} title={t.signIn}>
         <h1>{t.signIn}</h1>
         <form method="post" action="/ui/login" style="max-width:24rem">
-          {failed ? <p class="errors" role="alert">{typeof failed === 'string' ? failed : t.wrongLogin}</p> : null}
+          {failed ? (
+            <p class="errors" role="alert">
+              {typeof failed === 'string' ? failed : t.wrongLogin}
+            </p>
+          ) : null}
           <input type="hidden" name="next" value={next} />
           <label for="username">{t.username}</label>
           <input id="username" name="username" autocomplete="username" required autofocus />
           <label for="password">{t.password}</label>
-          <input id="password" name="password" type="password" autocomplete="current-password" required />
-          <p><button type="submit" class="big">{t.signIn}</button></p>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+          />
+          <p>
+            <button type="submit" class="big">
+              {t.signIn}
+            </button>
+          </p>
         </form>
       </Layout>
     )
   }
 
   /** HttpOnly, SameSite=Strict, and Secure whenever the browser came over HTTPS (also through a trusted proxy). */
-  const cookieOptions = (c: Context<AppEnv>) => ({ path: '/', httpOnly: true, sameSite: 'Strict' as const, secure: requestIsHttps(deps, c) })
+  const cookieOptions = (c: Context<AppEnv>) => ({
+    path: '/',
+    httpOnly: true,
+    sameSite: 'Strict' as const,
+    secure: requestIsHttps(deps, c),
+  })
   const setSession = (c: Context<AppEnv>, token: string) =>
-    setCookie(c, SESSION_COOKIE, token, { ...cookieOptions(c), maxAge: deps.config.LOGIN_TOKEN_TTL_SECONDS })
+    setCookie(c, SESSION_COOKIE, token, {
+      ...cookieOptions(c),
+      maxAge: deps.config.LOGIN_TOKEN_TTL_SECONDS,
+    })
   /** Forms that sign in or act on the session are refused when the browser says another site sent them. */
   const crossOrigin = (c: Context<AppEnv>) => requestOrigin(deps, c) === 'cross'
   const refuseCrossOrigin = (c: Context<AppEnv>) => {
@@ -94,19 +133,33 @@ export function uiRoutes(deps: Deps) {
   }
 
   // `next` is only ever a page of ours (see safeNextPath); anything else is ignored, not followed.
-  app.get('/ui/login', (c) => c.html(loginPage(context(c), safeNextPath(c.req.query('next')) ?? '/ui', false)))
+  app.get('/ui/login', (c) =>
+    c.html(loginPage(context(c), safeNextPath(c.req.query('next')) ?? '/ui', false)),
+  )
   app.post('/ui/login', async (c) => {
     if (crossOrigin(c)) return refuseCrossOrigin(c)
     const form = await c.req.parseBody()
     const ctx = context(c)
     const next = safeNextPath(form.next) ?? '/ui'
     try {
-      const { token, role } = await signIn(deps, String(form.username ?? ''), String(form.password ?? ''), requestClientAddress(deps, c))
+      const { token, role } = await signIn(
+        deps,
+        String(form.username ?? ''),
+        String(form.password ?? ''),
+        requestClientAddress(deps, c),
+      )
       setSession(c, token)
       return c.redirect(next === '/ui' ? HOME[role] : next, 303)
     } catch (error) {
       if (!(error instanceof ApiError)) throw error
-      return c.html(loginPage(ctx, next, error.code === 'too_many_attempts' ? throttledText(ctx.lang, error) : true), error.status === 429 ? 429 : 401)
+      return c.html(
+        loginPage(
+          ctx,
+          next,
+          error.code === 'too_many_attempts' ? throttledText(ctx.lang, error) : true,
+        ),
+        error.status === 429 ? 429 : 401,
+      )
     }
   })
   // Sign-out revokes the account's tokens (not only this browser's cookie), then drops the cookie.
@@ -123,19 +176,47 @@ export function uiRoutes(deps: Deps) {
     return (
       <Layout ctx={ctx} title={t.changePassword}>
         <h1>{t.changePassword}</h1>
-        {changed ? <p class="notice" role="status">{t.passwordChanged}</p> : null}
+        {changed ? (
+          <p class="notice" role="status">
+            {t.passwordChanged}
+          </p>
+        ) : null}
         <form method="post" action="/ui/password" style="max-width:24rem">
-          {problem ? <p class="errors" role="alert">{problem}</p> : null}
+          {problem ? (
+            <p class="errors" role="alert">
+              {problem}
+            </p>
+          ) : null}
           <label for="current_password">{t.currentPassword}</label>
-          <input id="current_password" name="current_password" type="password" autocomplete="current-password" required />
+          <input
+            id="current_password"
+            name="current_password"
+            type="password"
+            autocomplete="current-password"
+            required
+          />
           <label for="new_password">{t.newPassword}</label>
-          <input id="new_password" name="new_password" type="password" autocomplete="new-password" minlength={8} required />
-          <p><button type="submit" class="big">{t.changePassword}</button></p>
+          <input
+            id="new_password"
+            name="new_password"
+            type="password"
+            autocomplete="new-password"
+            minlength={8}
+            required
+          />
+          <p>
+            <button type="submit" class="big">
+              {t.changePassword}
+            </button>
+          </p>
         </form>
       </Layout>
     )
   }
-  const PASSWORD_PROBLEMS: Record<string, 'wrongPassword' | 'passwordUnchanged' | 'tooManyAttempts'> = {
+  const PASSWORD_PROBLEMS: Record<
+    string,
+    'wrongPassword' | 'passwordUnchanged' | 'tooManyAttempts'
+  > = {
     wrong_password: 'wrongPassword',
     password_unchanged: 'passwordUnchanged',
     too_many_attempts: 'tooManyAttempts',
@@ -149,9 +230,16 @@ export function uiRoutes(deps: Deps) {
     const current = String(form.current_password ?? '')
     const next = String(form.new_password ?? '')
     const t = MESSAGES[ctx.lang]
-    if (next.length < 8 || next.length > 256) return c.html(passwordPage(ctx, t.passwordTooShort, false), 400)
+    if (next.length < 8 || next.length > 256)
+      return c.html(passwordPage(ctx, t.passwordTooShort, false), 400)
     try {
-      const { token } = await changePassword(deps, principal, current, next, requestClientAddress(deps, c))
+      const { token } = await changePassword(
+        deps,
+        principal,
+        current,
+        next,
+        requestClientAddress(deps, c),
+      )
       setSession(c, token)
       return c.redirect('/ui/password?changed=1', 303)
     } catch (error) {
@@ -164,21 +252,31 @@ export function uiRoutes(deps: Deps) {
     return c.redirect(principal ? HOME[principal.role] : '/ui/login')
   })
 
-  page('/ui/password', ['admin', 'coordinator', 'enterprise', 'checkpoint'], (ctx, c) => passwordPage(ctx, null, c.req.query('changed') === '1'))
+  page('/ui/password', ['admin', 'coordinator', 'enterprise', 'checkpoint'], (ctx, c) =>
+    passwordPage(ctx, null, c.req.query('changed') === '1'),
+  )
   page('/ui/apply', ['enterprise'], (ctx) => applyPage(deps, ctx))
   page('/ui/passes', ['enterprise'], (ctx) => passesPage(deps, ctx))
-  page('/ui/passes/:number', ['enterprise', 'coordinator'], (ctx, c) => passPage(deps, ctx, c.req.param('number') ?? ''))
+  page('/ui/passes/:number', ['enterprise', 'coordinator'], (ctx, c) =>
+    passPage(deps, ctx, c.req.param('number') ?? ''),
+  )
   page('/ui/scan', ['checkpoint'], (ctx) => scanPage(deps, ctx))
   page('/ui/arrivals', ['checkpoint', 'coordinator'], (ctx) => arrivalsPage(deps, ctx))
   page('/ui/queue', ['coordinator'], (ctx) => coordinator.queuePage(deps, ctx))
   page('/ui/enterprises', ['coordinator'], (ctx) => coordinator.enterprisesPage(deps, ctx))
-  page('/ui/enterprises/:id', ['coordinator'], (ctx, c) => coordinator.enterprisePage(deps, ctx, c.req.param('id') ?? ''))
+  page('/ui/enterprises/:id', ['coordinator'], (ctx, c) =>
+    coordinator.enterprisePage(deps, ctx, c.req.param('id') ?? ''),
+  )
   page('/ui/regions', ['coordinator'], (ctx) => coordinator.regionsPage(deps, ctx))
   page('/ui/loops', ['coordinator'], (ctx) => coordinator.loopsPage(deps, ctx))
-  page('/ui/loops/:id', ['coordinator', 'checkpoint'], (ctx, c) => coordinator.loopPage(deps, ctx, c.req.param('id') ?? ''))
+  page('/ui/loops/:id', ['coordinator', 'checkpoint'], (ctx, c) =>
+    coordinator.loopPage(deps, ctx, c.req.param('id') ?? ''),
+  )
   page('/ui/alerts', ['coordinator'], (ctx) => coordinator.alertsPage(deps, ctx))
   page('/ui/audit', ['coordinator'], (ctx) => coordinator.auditPage(deps, ctx))
-  page('/ui/audit/:id', ['coordinator'], (ctx, c) => coordinator.auditReportPage(deps, ctx, c.req.param('id') ?? ''))
+  page('/ui/audit/:id', ['coordinator'], (ctx, c) =>
+    coordinator.auditReportPage(deps, ctx, c.req.param('id') ?? ''),
+  )
 
   for (const [name, source] of Object.entries(ASSETS)) {
     const path = name === 'sw' ? '/ui/sw.js' : `/ui/assets/${name}.js`
@@ -200,5 +298,8 @@ function throttledText(lang: Lang, error: ApiError): string {
   const limit = (error.details as { limit?: string } | undefined)?.limit
   const seconds = error.headers?.['retry-after'] ?? error.headers?.['Retry-After']
   if (!seconds || (limit !== 'address' && limit !== 'account')) return t.tooManyAttempts
-  return (limit === 'address' ? t.tooManyAttemptsAddress : t.tooManyAttemptsAccount).replace('{s}', seconds)
+  return (limit === 'address' ? t.tooManyAttemptsAddress : t.tooManyAttemptsAccount).replace(
+    '{s}',
+    seconds,
+  )
 }

@@ -6,7 +6,10 @@ export const PROVINCE_CHARACTERS = '京津沪渝冀豫云辽黑湘皖鲁新苏�
 
 const LETTER = 'A-HJ-NP-Z'
 const ALNUM = `${LETTER}0-9`
-const ORDINARY = new RegExp(`^[${PROVINCE_CHARACTERS}][${LETTER}][${ALNUM}]{4}[${ALNUM}挂学警港澳]$`, 'u')
+const ORDINARY = new RegExp(
+  `^[${PROVINCE_CHARACTERS}][${LETTER}][${ALNUM}]{4}[${ALNUM}挂学警港澳]$`,
+  'u',
+)
 // Small new-energy cars: D/F then five; large new-energy vehicles: five digits then D/F.
 const NEW_ENERGY = new RegExp(
   `^[${PROVINCE_CHARACTERS}][${LETTER}](?:[DF][${ALNUM}][0-9]{4}|[0-9]{5}[DF])$`,
@@ -17,7 +20,8 @@ const NEW_ENERGY = new RegExp(
 // `－`, the ideographic space, half-width `･`): spaces, dots of every kind (`·` `•` `・` `‧` `∙`
 // `⋅`), dashes (`‐`…`―`, `−`, `ー`), underscores; and invisible characters (zero-width spaces
 // and joiners, soft hyphens) that a paste can carry. No plate character is among them.
-const SEPARATORS = /[\s.·•・‧∙⋅\-\u2010-\u2015\u2212\u30FC_\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
+const SEPARATORS =
+  /[\s.·•・‧∙⋅\-\u2010-\u2015\u2212\u30FC_\u00AD\u180E\u200B-\u200F\u2060-\u2064\uFEFF]/g
 
 /**
  * Upper case, without the separators people type (`浙a·12345`, `浙Ａ・１２３４５` → `浙A12345`).

@@ -13,17 +13,27 @@ beforeEach(async () => {
 })
 
 const MINUTE = 60_000
-const loop = async () => (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json
-const eventsOf = (l: { events: { kind: string; at: string; flag: string | null }[] }, kind: string) => l.events.filter((e) => e.kind === kind)
+const loop = async () =>
+  (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json
+const eventsOf = (
+  l: { events: { kind: string; at: string; flag: string | null }[] },
+  kind: string,
+) => l.events.filter((e) => e.kind === kind)
 
 describe('a coordinator’s decision is dated after everything it settles', () => {
   it('a retest ordered on a positive dated ahead of the server is not lost', async () => {
-    await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'DT-1', tests: ['pcr'] }), event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' })])
+    await sendEvents(t, [
+      event(t, loopId, 'sampled', { tube_code: 'DT-1', tests: ['pcr'] }),
+      event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }),
+    ])
     // The lab's clock runs 4 minutes ahead: allowed (at most 5).
     const ahead = new Date(t.clock().getTime() + 4 * MINUTE).toISOString()
     await sendEvents(t, [event(t, loopId, 'pcr_result', { result: 'positive' }, ahead)])
     const [alert] = (await loop()).alerts
-    const res = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: { note: '复检', outcome: 'retest_ordered' } })
+    const res = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, {
+      as: 'coordinator',
+      body: { note: '复检', outcome: 'retest_ordered' },
+    })
     expect(res.status).toBe(200)
 
     const l = await loop()
@@ -33,7 +43,11 @@ describe('a coordinator’s decision is dated after everything it settles', () =
     expect(l.alerting).toBe(false)
     // The new round: a sample taken after the decision clears the loop.
     t.clock.advance(5 * MINUTE)
-    await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'DT-2', tests: ['pcr'] }), event(t, loopId, 'pcr_result', { result: 'negative' }), event(t, loopId, 'departed')])
+    await sendEvents(t, [
+      event(t, loopId, 'sampled', { tube_code: 'DT-2', tests: ['pcr'] }),
+      event(t, loopId, 'pcr_result', { result: 'negative' }),
+      event(t, loopId, 'departed'),
+    ])
     expect((await loop()).state).toBe('closed')
   })
 
@@ -42,7 +56,10 @@ describe('a coordinator’s decision is dated after everything it settles', () =
     const ahead = new Date(t.clock().getTime() + 3 * MINUTE).toISOString()
     await sendEvents(t, [event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }, ahead)])
     const deadline = new Date(t.clock().getTime() + 48 * 60 * MINUTE).toISOString()
-    const res = await t.call('POST', `/api/v1/loops/${loopId}/deadline`, { as: 'coordinator', body: { deadline, note: '路况' } })
+    const res = await t.call('POST', `/api/v1/loops/${loopId}/deadline`, {
+      as: 'coordinator',
+      body: { deadline, note: '路况' },
+    })
     expect(res.status).toBe(200)
     expect(res.json.release_deadline).toBe(deadline)
     expect(eventsOf(await loop(), 'deadline_set')[0].flag).toBeNull()
@@ -50,9 +67,20 @@ describe('a coordinator’s decision is dated after everything it settles', () =
 
   it('is refused (409, nothing stored) when the loop’s events would flag it', async () => {
     const row = (await findLoop(t.store.db, loopId))!
-    const audited = () => t.sqlite.prepare(`SELECT count(*) FROM audit_log WHERE action = 'test.decision'`).pluck().get()
-    const before = [auditEntry(t.clock(), { actor: 'test', action: 'test.decision', subject: `loop:${loopId}` })]
-    const refused = recordCoordinatorEvent({ store: t.store, config: t.config, clock: t.clock }, row, { kind: 'retest_ordered', data: { note: 'no positive here' }, actor: 'coordinator:test' }, before)
+    const audited = () =>
+      t.sqlite
+        .prepare(`SELECT count(*) FROM audit_log WHERE action = 'test.decision'`)
+        .pluck()
+        .get()
+    const before = [
+      auditEntry(t.clock(), { actor: 'test', action: 'test.decision', subject: `loop:${loopId}` }),
+    ]
+    const refused = recordCoordinatorEvent(
+      { store: t.store, config: t.config, clock: t.clock },
+      row,
+      { kind: 'retest_ordered', data: { note: 'no positive here' }, actor: 'coordinator:test' },
+      before,
+    )
     await expect(refused).rejects.toMatchObject({ status: 409, code: 'no_positive_result' })
     expect(eventsOf(await loop(), 'retest_ordered')).toEqual([])
     expect(audited()).toBe(0)

@@ -7,7 +7,13 @@ describe('alerts list query plan', () => {
     const t = await buildTestApp({ seed: false })
     // The query the API's list and the coordinators' alert page both run.
     const compiled = alertsQuery(t.store.db, filter).limit(200).compile()
-    return (t.sqlite.prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`).all(...(compiled.parameters as unknown[])) as { detail: string }[]).map((r) => r.detail).join(' | ')
+    return (
+      t.sqlite
+        .prepare(`EXPLAIN QUERY PLAN ${compiled.sql}`)
+        .all(...(compiled.parameters as unknown[])) as { detail: string }[]
+    )
+      .map((r) => r.detail)
+      .join(' | ')
   }
 
   it('reads one status most urgent first straight off an index, without sorting every alert', async () => {

@@ -14,7 +14,12 @@ const apply = (body: unknown, as: 'enterprise' | { token: string } = 'enterprise
 async function enterpriseToken(enterpriseId: string, username: string) {
   const res = await t.call('POST', '/api/v1/accounts', {
     as: 'admin',
-    body: { username, password: 'firm-password-1', role: 'enterprise', enterprise_id: enterpriseId },
+    body: {
+      username,
+      password: 'firm-password-1',
+      role: 'enterprise',
+      enterprise_id: enterpriseId,
+    },
   })
   expect(res.status).toBe(201)
   return { token: await t.login(username, 'firm-password-1') }
@@ -24,16 +29,35 @@ describe('applying for a pass', () => {
   it('stores a submitted application with the plate normalised and crew masked', async () => {
     const res = await apply(applicationBody({ plate: ' 沪a·12345d ' }))
     expect(res.status).toBe(201)
-    expect(res.json).toMatchObject({ status: 'submitted', plate: '沪A12345D', enterprise_id: 'demo-ent-1', destination: { station_code: 'HZ-XS-01', region_code: '330109' } })
-    expect(res.json.crew).toEqual([{ name: '张三', id_number: '330702********1239', phone: '138****5678' }])
+    expect(res.json).toMatchObject({
+      status: 'submitted',
+      plate: '沪A12345D',
+      enterprise_id: 'demo-ent-1',
+      destination: { station_code: 'HZ-XS-01', region_code: '330109' },
+    })
+    expect(res.json.crew).toEqual([
+      { name: '张三', id_number: '330702********1239', phone: '138****5678' },
+    ])
   })
 
   const invalid: [string, Record<string, unknown>, string][] = [
     ['a malformed plate', { plate: '沪I12345' }, 'plate'],
     ['no crew', { crew: [] }, 'crew'],
-    ['four crew members', { crew: Array(4).fill({ name: '李四', id_number: residentId(), phone: '13900001111' }) }, 'crew'],
-    ['a wrong ID check digit', { crew: [{ name: '李四', id_number: '330702198503121230', phone: '13900001111' }] }, 'crew.0.id_number'],
-    ['a 10-digit phone', { crew: [{ name: '李四', id_number: residentId(), phone: '1390000111' }] }, 'crew.0.phone'],
+    [
+      'four crew members',
+      { crew: Array(4).fill({ name: '李四', id_number: residentId(), phone: '13900001111' }) },
+      'crew',
+    ],
+    [
+      'a wrong ID check digit',
+      { crew: [{ name: '李四', id_number: '330702198503121230', phone: '13900001111' }] },
+      'crew.0.id_number',
+    ],
+    [
+      'a 10-digit phone',
+      { crew: [{ name: '李四', id_number: residentId(), phone: '1390000111' }] },
+      'crew.0.phone',
+    ],
     ['an unknown cargo category', { cargo_category: 'fireworks' }, 'cargo_category'],
     ['a bad origin code', { origin_region_code: '31011' }, 'origin_region_code'],
     ['a destination of neither kind', { destination: { address: 'somewhere' } }, 'destination'],
@@ -49,33 +73,68 @@ describe('applying for a pass', () => {
   }
 
   it('refuses an origin or destination region or station that does not exist', async () => {
-    expect((await apply(applicationBody({ origin_region_code: '999999' }))).json.error.code).toBe('unknown_region')
-    expect((await apply(applicationBody({ destination: { station_code: 'NOPE' } }))).json.error.code).toBe('unknown_station')
-    const site = await apply(applicationBody({ origin_region_code: '320583', destination: { region_code: '999998', address: '某路 1 号' } }))
+    expect((await apply(applicationBody({ origin_region_code: '999999' }))).json.error.code).toBe(
+      'unknown_region',
+    )
+    expect(
+      (await apply(applicationBody({ destination: { station_code: 'NOPE' } }))).json.error.code,
+    ).toBe('unknown_station')
+    const site = await apply(
+      applicationBody({
+        origin_region_code: '320583',
+        destination: { region_code: '999998', address: '某路 1 号' },
+      }),
+    )
     expect([site.status, site.json.error.code]).toEqual([400, 'unknown_region'])
   })
 
   it('refuses a window longer than 30 days, ending in the past or starting before today', async () => {
     const long = await apply(applicationBody({ valid_until: '2026-12-30T16:01:00+08:00' }))
-    expect([long.status, long.json.error.code, long.json.error.details[0].field]).toEqual([400, 'invalid_validity', 'valid_until'])
-    expect((await apply(applicationBody({ valid_from: '2026-11-28T08:00:00+08:00' }))).json.error.details[0].field).toBe('valid_from')
-    expect((await apply(applicationBody({ valid_from: '2026-11-29T01:00:00+08:00', valid_until: '2026-11-29T10:00:00+08:00' }))).status).toBe(400)
+    expect([long.status, long.json.error.code, long.json.error.details[0].field]).toEqual([
+      400,
+      'invalid_validity',
+      'valid_until',
+    ])
+    expect(
+      (await apply(applicationBody({ valid_from: '2026-11-28T08:00:00+08:00' }))).json.error
+        .details[0].field,
+    ).toBe('valid_from')
+    expect(
+      (
+        await apply(
+          applicationBody({
+            valid_from: '2026-11-29T01:00:00+08:00',
+            valid_until: '2026-11-29T10:00:00+08:00',
+          }),
+        )
+      ).status,
+    ).toBe(400)
     // Earlier today is fine.
-    expect((await apply(applicationBody({ valid_from: '2026-11-29T00:10:00+08:00' }))).status).toBe(201)
+    expect((await apply(applicationBody({ valid_from: '2026-11-29T00:10:00+08:00' }))).status).toBe(
+      201,
+    )
   })
 
   it('sends a high-risk origin to a transfer station (409), lets a medium one go to the firm’s site', async () => {
     const site = { region_code: '330108', address: '滨江区江南大道 100 号' }
     const high = await apply(applicationBody({ destination: site }))
     expect([high.status, high.json.error.code]).toEqual([409, 'transfer_station_required'])
-    expect((await apply(applicationBody({ origin_region_code: '320583', destination: site }))).status).toBe(201)
+    expect(
+      (await apply(applicationBody({ origin_region_code: '320583', destination: site }))).status,
+    ).toBe(201)
   })
 
   it('refuses a closed station', async () => {
-    await t.call('PATCH', '/api/v1/stations/HZ-YH-01', { as: 'coordinator', body: { is_open: false } })
+    await t.call('PATCH', '/api/v1/stations/HZ-YH-01', {
+      as: 'coordinator',
+      body: { is_open: false },
+    })
     const res = await apply(applicationBody({ destination: { station_code: 'HZ-YH-01' } }))
     expect([res.status, res.json.error.code]).toEqual([409, 'station_closed'])
-    await t.call('PATCH', '/api/v1/stations/HZ-YH-01', { as: 'coordinator', body: { is_open: true } })
+    await t.call('PATCH', '/api/v1/stations/HZ-YH-01', {
+      as: 'coordinator',
+      body: { is_open: true },
+    })
   })
 
   it('is open only to enterprises active on the whitelist', async () => {
@@ -86,7 +145,10 @@ describe('applying for a pass', () => {
       expect([res.status, res.json.error.code]).toEqual([409, 'enterprise_not_whitelisted'])
     }
     for (const role of ['coordinator', 'checkpoint'] as const) {
-      expect((await t.call('POST', '/api/v1/applications', { as: role, body: applicationBody() })).status).toBe(403)
+      expect(
+        (await t.call('POST', '/api/v1/applications', { as: role, body: applicationBody() }))
+          .status,
+      ).toBe(403)
     }
   })
 })
@@ -96,34 +158,86 @@ describe('deciding applications', () => {
     const firm = await enterpriseToken('demo-ent-3', 'firm-three')
     const submitted = await apply(applicationBody({ plate: '浙A55555' }), firm)
     expect(submitted.status).toBe(201)
-    await t.call('POST', '/api/v1/enterprises/demo-ent-3/whitelist', { as: 'coordinator', body: { status: 'suspended', reason: '抽查未闭环' } })
-    const res = await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, { as: 'coordinator' })
+    await t.call('POST', '/api/v1/enterprises/demo-ent-3/whitelist', {
+      as: 'coordinator',
+      body: { status: 'suspended', reason: '抽查未闭环' },
+    })
+    const res = await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, {
+      as: 'coordinator',
+    })
     expect([res.status, res.json.error.code]).toEqual([409, 'enterprise_not_whitelisted'])
-    await t.call('POST', '/api/v1/enterprises/demo-ent-3/whitelist', { as: 'coordinator', body: { status: 'active', reason: '整改完成' } })
-    expect((await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, { as: 'coordinator' })).status).toBe(201)
+    await t.call('POST', '/api/v1/enterprises/demo-ent-3/whitelist', {
+      as: 'coordinator',
+      body: { status: 'active', reason: '整改完成' },
+    })
+    expect(
+      (
+        await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, {
+          as: 'coordinator',
+        })
+      ).status,
+    ).toBe(201)
   })
 
   it('re-checks the routing rule at approval when the origin became high-risk', async () => {
-    const submitted = await apply(applicationBody({ origin_region_code: '440305', destination: { region_code: '330108', address: '江南大道 1 号' } }))
+    const submitted = await apply(
+      applicationBody({
+        origin_region_code: '440305',
+        destination: { region_code: '330108', address: '江南大道 1 号' },
+      }),
+    )
     expect(submitted.status).toBe(201)
-    await t.call('PUT', '/api/v1/regions/440305/risk', { as: 'coordinator', body: { level: 'high', reason: '新增病例' } })
-    const res = await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, { as: 'coordinator' })
+    await t.call('PUT', '/api/v1/regions/440305/risk', {
+      as: 'coordinator',
+      body: { level: 'high', reason: '新增病例' },
+    })
+    const res = await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, {
+      as: 'coordinator',
+    })
     expect([res.status, res.json.error.code]).toEqual([409, 'transfer_station_required'])
   })
 
   it('rejects with a reason, once', async () => {
     const submitted = await apply(applicationBody({ plate: '浙A66666' }))
-    const rejected = await t.call('POST', `/api/v1/applications/${submitted.json.id}/reject`, { as: 'coordinator', body: { reason: '路线不符' } })
-    expect(rejected.json).toMatchObject({ status: 'rejected', decision_reason: '路线不符', pass_number: null })
-    expect((await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, { as: 'coordinator' })).status).toBe(409)
-    expect((await t.call('POST', `/api/v1/applications/${submitted.json.id}/reject`, { as: 'coordinator', body: {} })).status).toBe(400)
+    const rejected = await t.call('POST', `/api/v1/applications/${submitted.json.id}/reject`, {
+      as: 'coordinator',
+      body: { reason: '路线不符' },
+    })
+    expect(rejected.json).toMatchObject({
+      status: 'rejected',
+      decision_reason: '路线不符',
+      pass_number: null,
+    })
+    expect(
+      (
+        await t.call('POST', `/api/v1/applications/${submitted.json.id}/approve`, {
+          as: 'coordinator',
+        })
+      ).status,
+    ).toBe(409)
+    expect(
+      (
+        await t.call('POST', `/api/v1/applications/${submitted.json.id}/reject`, {
+          as: 'coordinator',
+          body: {},
+        })
+      ).status,
+    ).toBe(400)
   })
 
   it('lets the applicant withdraw its own submitted application', async () => {
     const submitted = await apply(applicationBody({ plate: '浙A77777' }))
-    const res = await t.call('POST', `/api/v1/applications/${submitted.json.id}/withdraw`, { as: 'enterprise' })
+    const res = await t.call('POST', `/api/v1/applications/${submitted.json.id}/withdraw`, {
+      as: 'enterprise',
+    })
     expect(res.json.status).toBe('withdrawn')
-    expect((await t.call('POST', `/api/v1/applications/${submitted.json.id}/withdraw`, { as: 'enterprise' })).status).toBe(409)
+    expect(
+      (
+        await t.call('POST', `/api/v1/applications/${submitted.json.id}/withdraw`, {
+          as: 'enterprise',
+        })
+      ).status,
+    ).toBe(409)
   })
 
   it('shows an enterprise only its own applications; another firm’s answers 404', async () => {
@@ -132,9 +246,15 @@ describe('deciding applications', () => {
     const theirs = await apply(applicationBody({ plate: '浙A99999' }), other)
     const list = await t.call('GET', '/api/v1/applications', { as: other })
     expect(list.json.map((a: { id: string }) => a.id)).toEqual([theirs.json.id])
-    expect((await t.call('GET', `/api/v1/applications/${mine.json.id}`, { as: other })).status).toBe(404)
-    expect((await t.call('POST', `/api/v1/applications/${mine.json.id}/withdraw`, { as: other })).status).toBe(404)
+    expect(
+      (await t.call('GET', `/api/v1/applications/${mine.json.id}`, { as: other })).status,
+    ).toBe(404)
+    expect(
+      (await t.call('POST', `/api/v1/applications/${mine.json.id}/withdraw`, { as: other })).status,
+    ).toBe(404)
     const all = await t.call('GET', '/api/v1/applications?status=submitted', { as: 'coordinator' })
-    expect(all.json.map((a: { id: string }) => a.id)).toEqual(expect.arrayContaining([mine.json.id, theirs.json.id]))
+    expect(all.json.map((a: { id: string }) => a.id)).toEqual(
+      expect.arrayContaining([mine.json.id, theirs.json.id]),
+    )
   })
 })

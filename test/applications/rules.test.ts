@@ -20,24 +20,52 @@ describe('the validity window', () => {
   const now = new Date('2026-11-29T08:00:00Z') // 16:00 in China
   const at = (iso: string) => new Date(iso)
   it('accepts a window that started earlier today, China time', () => {
-    expect(validityProblem(at('2026-11-29T00:30:00+08:00'), at('2026-12-10T00:00:00+08:00'), now, 30, 30)).toBeNull()
+    expect(
+      validityProblem(
+        at('2026-11-29T00:30:00+08:00'),
+        at('2026-12-10T00:00:00+08:00'),
+        now,
+        30,
+        30,
+      ),
+    ).toBeNull()
   })
   it('refuses a start before today', () => {
-    expect(validityProblem(at('2026-11-28T23:59:00+08:00'), at('2026-12-10T00:00:00+08:00'), now, 30, 30)?.field).toBe('valid_from')
+    expect(
+      validityProblem(at('2026-11-28T23:59:00+08:00'), at('2026-12-10T00:00:00+08:00'), now, 30, 30)
+        ?.field,
+    ).toBe('valid_from')
   })
   it('refuses an end in the past or before the start', () => {
-    expect(validityProblem(at('2026-11-29T09:00:00+08:00'), at('2026-11-29T10:00:00+08:00'), now, 30, 30)?.message).toMatch(/future/)
-    expect(validityProblem(at('2026-12-02T00:00:00+08:00'), at('2026-12-01T00:00:00+08:00'), now, 30, 30)?.message).toMatch(/after valid_from/)
+    expect(
+      validityProblem(at('2026-11-29T09:00:00+08:00'), at('2026-11-29T10:00:00+08:00'), now, 30, 30)
+        ?.message,
+    ).toMatch(/future/)
+    expect(
+      validityProblem(at('2026-12-02T00:00:00+08:00'), at('2026-12-01T00:00:00+08:00'), now, 30, 30)
+        ?.message,
+    ).toMatch(/after valid_from/)
   })
   it('allows exactly the maximum length and no more', () => {
     const from = at('2026-11-30T00:00:00+08:00')
-    expect(validityProblem(from, new Date(from.getTime() + 30 * 86_400_000), now, 30, 30)).toBeNull()
-    expect(validityProblem(from, new Date(from.getTime() + 30 * 86_400_000 + 60_000), now, 30, 30)?.message).toMatch(/30 days/)
-    expect(validityProblem(from, new Date(from.getTime() + 8 * 86_400_000), now, 7, 30)?.message).toMatch(/7 days/)
+    expect(
+      validityProblem(from, new Date(from.getTime() + 30 * 86_400_000), now, 30, 30),
+    ).toBeNull()
+    expect(
+      validityProblem(from, new Date(from.getTime() + 30 * 86_400_000 + 60_000), now, 30, 30)
+        ?.message,
+    ).toMatch(/30 days/)
+    expect(
+      validityProblem(from, new Date(from.getTime() + 8 * 86_400_000), now, 7, 30)?.message,
+    ).toMatch(/7 days/)
   })
   it('counts the day in China time, not UTC', () => {
-    expect(startOfChinaDay(new Date('2026-11-29T17:00:00Z')).toISOString()).toBe('2026-11-29T16:00:00.000Z')
-    expect(startOfChinaDay(new Date('2026-11-29T15:59:00Z')).toISOString()).toBe('2026-11-28T16:00:00.000Z')
+    expect(startOfChinaDay(new Date('2026-11-29T17:00:00Z')).toISOString()).toBe(
+      '2026-11-29T16:00:00.000Z',
+    )
+    expect(startOfChinaDay(new Date('2026-11-29T15:59:00Z')).toISOString()).toBe(
+      '2026-11-28T16:00:00.000Z',
+    )
   })
 })
 

@@ -45,7 +45,9 @@ describe('the folders of src/', () => {
   const edges = folderImports()
 
   it('finds the feature folders it checks (the scan itself works)', () => {
-    expect([...edges.keys()]).toEqual(expect.arrayContaining(['loops', 'scans', 'passes', 'alerts', 'ui']))
+    expect([...edges.keys()]).toEqual(
+      expect.arrayContaining(['loops', 'scans', 'passes', 'alerts', 'ui']),
+    )
   })
 
   it('never import each other in both directions', () => {
@@ -53,7 +55,8 @@ describe('the folders of src/', () => {
     for (const [from, targets] of edges) {
       for (const [to, files] of targets) {
         const back = edges.get(to)?.get(from)
-        if (back && from < to) pairs.push(`${from} ↔ ${to}: ${files.join(', ')} / ${back.join(', ')}`)
+        if (back && from < to)
+          pairs.push(`${from} ↔ ${to}: ${files.join(', ')} / ${back.join(', ')}`)
       }
     }
     expect(pairs).toEqual([])

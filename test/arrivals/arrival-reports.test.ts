@@ -22,20 +22,37 @@ const body = (overrides: Record<string, unknown> = {}) => ({
   crew,
   ...overrides,
 })
-const file = (overrides: Record<string, unknown> = {}, as: 'enterprise' | { token: string } = 'enterprise') =>
-  t.call('POST', '/api/v1/arrival-reports', { as, body: body(overrides) })
+const file = (
+  overrides: Record<string, unknown> = {},
+  as: 'enterprise' | { token: string } = 'enterprise',
+) => t.call('POST', '/api/v1/arrival-reports', { as, body: body(overrides) })
 
 describe('filing a pre-arrival report', () => {
   it('accepts a report 24 h ahead, not late, crew masked', async () => {
     const res = await file()
     expect(res.status).toBe(201)
-    expect(res.json).toMatchObject({ status: 'expected', reported_late: false, plate: '沪A12345D', checkpoint_code: 'HZ-G60-XS', enterprise_id: 'demo-ent-1' })
-    expect(res.json.crew).toEqual([{ name: '孙八', id_number: `330702********${crew[0].id_number.slice(-4)}`, phone: '135****7777' }])
+    expect(res.json).toMatchObject({
+      status: 'expected',
+      reported_late: false,
+      plate: '沪A12345D',
+      checkpoint_code: 'HZ-G60-XS',
+      enterprise_id: 'demo-ent-1',
+    })
+    expect(res.json.crew).toEqual([
+      {
+        name: '孙八',
+        id_number: `330702********${crew[0].id_number.slice(-4)}`,
+        phone: '135****7777',
+      },
+    ])
     expect(res.text).not.toContain(crew[0].id_number)
   })
 
   it('accepts a report filed less than 24 h ahead and marks it late', async () => {
-    const res = await file({ expected_from: '2026-11-30T10:00:00+08:00', expected_until: '2026-11-30T14:00:00+08:00' })
+    const res = await file({
+      expected_from: '2026-11-30T10:00:00+08:00',
+      expected_until: '2026-11-30T14:00:00+08:00',
+    })
     expect([res.status, res.json.reported_late]).toEqual([201, true])
   })
 
@@ -47,14 +64,34 @@ describe('filing a pre-arrival report', () => {
   })
 
   const bad: [string, Record<string, unknown>, number, string][] = [
-    ['a window that ends before it starts', { expected_until: '2026-11-30T17:00:00+08:00' }, 400, 'invalid_window'],
-    ['a window in the past', { expected_from: '2026-11-28T10:00:00+08:00', expected_until: '2026-11-28T12:00:00+08:00' }, 400, 'invalid_window'],
+    [
+      'a window that ends before it starts',
+      { expected_until: '2026-11-30T17:00:00+08:00' },
+      400,
+      'invalid_window',
+    ],
+    [
+      'a window in the past',
+      { expected_from: '2026-11-28T10:00:00+08:00', expected_until: '2026-11-28T12:00:00+08:00' },
+      400,
+      'invalid_window',
+    ],
     ['a window over 72 h', { expected_until: '2026-12-04T18:00:00+08:00' }, 400, 'invalid_window'],
     ['an unknown checkpoint', { checkpoint_code: 'NOPE-1' }, 400, 'unknown_checkpoint'],
-    ['a checkpoint that is not an entry', { checkpoint_code: 'HZ-TS-XS' }, 400, 'not_an_entry_checkpoint'],
+    [
+      'a checkpoint that is not an entry',
+      { checkpoint_code: 'HZ-TS-XS' },
+      400,
+      'not_an_entry_checkpoint',
+    ],
     ['a bad plate', { plate: '沪O12345' }, 400, 'invalid_input'],
     ['no crew', { crew: [] }, 400, 'invalid_input'],
-    ['a bad ID number', { crew: [{ name: '某', id_number: wrongCheck, phone: '13566667777' }] }, 400, 'invalid_input'],
+    [
+      'a bad ID number',
+      { crew: [{ name: '某', id_number: wrongCheck, phone: '13566667777' }] },
+      400,
+      'invalid_input',
+    ],
     ['a pass that does not exist', { pass_number: '330100999999' }, 400, 'plate_not_yours'],
     ['a plate it holds no pass for', { plate: '浙A99999' }, 400, 'plate_not_yours'],
   ]
@@ -68,15 +105,29 @@ describe('filing a pre-arrival report', () => {
   it('names only the firm’s own passes, for the same vehicle', async () => {
     const pass = await issuePass(t, { plate: '浙A31313' })
     expect((await file({ plate: '浙A31313', pass_number: pass.number })).status).toBe(201)
-    expect((await file({ plate: '浙A99999', pass_number: pass.number })).json.error.code).toBe('plate_not_yours')
-    await t.call('POST', '/api/v1/accounts', { as: 'admin', body: { username: 'other', password: 'other-password', role: 'enterprise', enterprise_id: 'demo-ent-2' } })
+    expect((await file({ plate: '浙A99999', pass_number: pass.number })).json.error.code).toBe(
+      'plate_not_yours',
+    )
+    await t.call('POST', '/api/v1/accounts', {
+      as: 'admin',
+      body: {
+        username: 'other',
+        password: 'other-password',
+        role: 'enterprise',
+        enterprise_id: 'demo-ent-2',
+      },
+    })
     const other = { token: await t.login('other', 'other-password') }
-    expect((await file({ plate: '浙A31313', pass_number: pass.number }, other)).json.error.code).toBe('plate_not_yours')
+    expect(
+      (await file({ plate: '浙A31313', pass_number: pass.number }, other)).json.error.code,
+    ).toBe('plate_not_yours')
   })
 
   it('is for enterprises to file', async () => {
     for (const role of ['coordinator', 'checkpoint'] as const) {
-      expect((await t.call('POST', '/api/v1/arrival-reports', { as: role, body: body() })).status).toBe(403)
+      expect(
+        (await t.call('POST', '/api/v1/arrival-reports', { as: role, body: body() })).status,
+      ).toBe(403)
     }
   })
 })
@@ -88,11 +139,32 @@ describe('expected arrivals', () => {
     await file({ plate: '浙A70707', checkpoint_code: 'HZ-G92-YH' })
     const mine = (await t.call('GET', '/api/v1/arrival-reports', { as: 'checkpoint' })).json
     expect(mine.map((r: { checkpoint_code: string }) => r.checkpoint_code)).toEqual(['HZ-G60-XS'])
-    expect((await t.call('GET', '/api/v1/arrival-reports?checkpoint=HZ-G92-YH', { as: 'checkpoint' })).status).toBe(403)
-    expect((await t.call('GET', '/api/v1/arrival-reports', { as: 'coordinator' })).json).toHaveLength(2)
-    await t.call('POST', '/api/v1/accounts', { as: 'admin', body: { username: 'other', password: 'other-password', role: 'enterprise', enterprise_id: 'demo-ent-2' } })
-    expect((await t.call('GET', '/api/v1/arrival-reports', { as: { token: await t.login('other', 'other-password') } })).json).toEqual([])
-    expect((await t.call('GET', '/api/v1/arrival-reports', { as: 'enterprise' })).json).toHaveLength(2)
+    expect(
+      (await t.call('GET', '/api/v1/arrival-reports?checkpoint=HZ-G92-YH', { as: 'checkpoint' }))
+        .status,
+    ).toBe(403)
+    expect(
+      (await t.call('GET', '/api/v1/arrival-reports', { as: 'coordinator' })).json,
+    ).toHaveLength(2)
+    await t.call('POST', '/api/v1/accounts', {
+      as: 'admin',
+      body: {
+        username: 'other',
+        password: 'other-password',
+        role: 'enterprise',
+        enterprise_id: 'demo-ent-2',
+      },
+    })
+    expect(
+      (
+        await t.call('GET', '/api/v1/arrival-reports', {
+          as: { token: await t.login('other', 'other-password') },
+        })
+      ).json,
+    ).toEqual([])
+    expect(
+      (await t.call('GET', '/api/v1/arrival-reports', { as: 'enterprise' })).json,
+    ).toHaveLength(2)
   })
 
   it('become overdue when the window passes, then no_show a day later', async () => {
@@ -104,38 +176,77 @@ describe('expected arrivals', () => {
     expect(await status()).toBe('expected')
     t.clock.set('2026-11-30T15:00:00Z') // 23:00 China time, window ended at 22:00
     expect(await status()).toBe('overdue')
-    expect((await t.call('GET', '/api/v1/arrival-reports?status=overdue', { as: 'coordinator' })).json).toHaveLength(1)
+    expect(
+      (await t.call('GET', '/api/v1/arrival-reports?status=overdue', { as: 'coordinator' })).json,
+    ).toHaveLength(1)
     t.clock.set('2026-12-01T14:01:00Z')
     expect(await status()).toBe('no_show')
-    expect((await t.call('GET', '/api/v1/arrival-reports?status=no_show', { as: 'checkpoint' })).json).toHaveLength(1)
-    expect((await t.call('GET', '/api/v1/arrival-reports?status=expected', { as: 'checkpoint' })).json).toHaveLength(0)
+    expect(
+      (await t.call('GET', '/api/v1/arrival-reports?status=no_show', { as: 'checkpoint' })).json,
+    ).toHaveLength(1)
+    expect(
+      (await t.call('GET', '/api/v1/arrival-reports?status=expected', { as: 'checkpoint' })).json,
+    ).toHaveLength(0)
   })
 
   it('filter by the window', async () => {
     await file()
     await issuePass(t, { plate: '浙A80808' })
-    await file({ plate: '浙A80808', expected_from: '2026-12-02T08:00:00+08:00', expected_until: '2026-12-02T12:00:00+08:00' })
-    const on = (await t.call('GET', '/api/v1/arrival-reports?from=2026-12-01T00:00:00%2B08:00&to=2026-12-03T00:00:00%2B08:00', { as: 'coordinator' })).json
+    await file({
+      plate: '浙A80808',
+      expected_from: '2026-12-02T08:00:00+08:00',
+      expected_until: '2026-12-02T12:00:00+08:00',
+    })
+    const on = (
+      await t.call(
+        'GET',
+        '/api/v1/arrival-reports?from=2026-12-01T00:00:00%2B08:00&to=2026-12-03T00:00:00%2B08:00',
+        { as: 'coordinator' },
+      )
+    ).json
     expect(on.map((r: { plate: string }) => r.plate)).toEqual(['浙A80808'])
   })
 
   it('follow the status rules', () => {
     const until = '2026-11-30T14:00:00Z'
-    expect(reportStatus({ arrived_at: null, expected_until: until }, new Date('2026-11-30T14:00:00Z'))).toBe('expected')
-    expect(reportStatus({ arrived_at: null, expected_until: until }, new Date('2026-12-01T14:00:00Z'))).toBe('overdue')
-    expect(reportStatus({ arrived_at: null, expected_until: until }, new Date('2026-12-01T14:00:01Z'))).toBe('no_show')
-    expect(reportStatus({ arrived_at: '2026-11-30T13:00:00Z', expected_until: until }, new Date('2026-12-09T00:00:00Z'))).toBe('arrived')
+    expect(
+      reportStatus({ arrived_at: null, expected_until: until }, new Date('2026-11-30T14:00:00Z')),
+    ).toBe('expected')
+    expect(
+      reportStatus({ arrived_at: null, expected_until: until }, new Date('2026-12-01T14:00:00Z')),
+    ).toBe('overdue')
+    expect(
+      reportStatus({ arrived_at: null, expected_until: until }, new Date('2026-12-01T14:00:01Z')),
+    ).toBe('no_show')
+    expect(
+      reportStatus(
+        { arrived_at: '2026-11-30T13:00:00Z', expected_until: until },
+        new Date('2026-12-09T00:00:00Z'),
+      ),
+    ).toBe('arrived')
   })
 })
 
 describe('a scan with a matching report', () => {
   it('shows the report and marks it arrived when the loop opens', async () => {
     const pass = await issuePass(t, { plate: '浙A60606' })
-    const report = (await file({ plate: '浙A60606', pass_number: pass.number, expected_from: '2026-11-29T15:00:00+08:00', expected_until: '2026-11-29T20:00:00+08:00' })).json
+    const report = (
+      await file({
+        plate: '浙A60606',
+        pass_number: pass.number,
+        expected_from: '2026-11-29T15:00:00+08:00',
+        expected_until: '2026-11-29T20:00:00+08:00',
+      })
+    ).json
     expect(report.reported_late).toBe(true)
     const res = await scan(t, { token: pass.token })
     expect(res.json.verdict).toBe('valid')
-    expect(res.json.arrival_report).toMatchObject({ id: report.id, status: 'arrived', reported_late: true, loop_id: res.json.loop.id })
+    expect(res.json.arrival_report).toMatchObject({
+      id: report.id,
+      status: 'arrived',
+      reported_late: true,
+      loop_id: res.json.loop.id,
+    })
     const listed = (await t.call('GET', '/api/v1/arrival-reports', { as: 'checkpoint' })).json
     expect(listed[0]).toMatchObject({ id: report.id, status: 'arrived', loop_id: res.json.loop.id })
   })
@@ -149,14 +260,30 @@ describe('a scan with a matching report', () => {
 
   it('counts in the firm’s audit report as reported in time', async () => {
     const pass = await issuePass(t, { plate: '浙A40404' })
-    await file({ plate: '浙A40404', expected_from: '2026-11-30T18:00:00+08:00', expected_until: '2026-11-30T22:00:00+08:00' })
+    await file({
+      plate: '浙A40404',
+      expected_from: '2026-11-30T18:00:00+08:00',
+      expected_until: '2026-11-30T22:00:00+08:00',
+    })
     const late = await issuePass(t, { plate: '浙A40405' })
-    await file({ plate: '浙A40405', expected_from: '2026-11-29T15:00:00+08:00', expected_until: '2026-11-29T20:00:00+08:00' })
+    await file({
+      plate: '浙A40405',
+      expected_from: '2026-11-29T15:00:00+08:00',
+      expected_until: '2026-11-29T20:00:00+08:00',
+    })
     await scan(t, { token: late.token })
     t.clock.set('2026-11-30T11:00:00Z')
     t.forgetTokens()
     await scan(t, { token: pass.token })
-    const report = (await t.call('GET', '/api/v1/enterprises/demo-ent-1/audit', { as: 'coordinator' })).json
-    expect(report.arrival_reports).toMatchObject({ loops_reported_in_time: 1, share_reported_in_time: 0.5, filed: 2, filed_late: 1, arrived: 2 })
+    const report = (
+      await t.call('GET', '/api/v1/enterprises/demo-ent-1/audit', { as: 'coordinator' })
+    ).json
+    expect(report.arrival_reports).toMatchObject({
+      loops_reported_in_time: 1,
+      share_reported_in_time: 0.5,
+      filed: 2,
+      filed_late: 1,
+      arrived: 2,
+    })
   })
 })

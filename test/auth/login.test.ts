@@ -20,7 +20,9 @@ describe('POST /api/v1/auth/login', () => {
     expect(res.json.token).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/)
     const expires = new Date(res.json.expires_at)
     expect(res.json.expires_at).toBe(expires.toISOString())
-    expect(expires.getTime()).toBe(new Date(START).getTime() + t.config.LOGIN_TOKEN_TTL_SECONDS * 1000)
+    expect(expires.getTime()).toBe(
+      new Date(START).getTime() + t.config.LOGIN_TOKEN_TTL_SECONDS * 1000,
+    )
     expect(expires.getTime()).toBeGreaterThan(t.clock().getTime())
   })
 
@@ -36,14 +38,18 @@ describe('POST /api/v1/auth/login', () => {
     const unknownUser = await login(t, 'nobody-here', 'tongxing-admin')
     expect(wrongPassword.status).toBe(401)
     expect(unknownUser.status).toBe(401)
-    expect(wrongPassword.json).toEqual({ error: { code: 'invalid_credentials', message: expect.any(String) } })
+    expect(wrongPassword.json).toEqual({
+      error: { code: 'invalid_credentials', message: expect.any(String) },
+    })
     expect(unknownUser.text).toBe(wrongPassword.text)
   })
 
   it('answers 400 naming the field when the password is missing', async () => {
     const res = await t.call('POST', '/api/v1/auth/login', { body: { username: 'admin' } })
     expect(res.status).toBe(400)
-    expect(res.json.error.details).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'password' })]))
+    expect(res.json.error.details).toEqual(
+      expect.arrayContaining([expect.objectContaining({ field: 'password' })]),
+    )
   })
 })
 
@@ -76,7 +82,9 @@ describe('bearer tokens', () => {
   })
 
   it('refuses a garbage token with 401 invalid_token', async () => {
-    const res = await t.call('GET', '/api/v1/regions', { headers: { authorization: 'Bearer not.a.token' } })
+    const res = await t.call('GET', '/api/v1/regions', {
+      headers: { authorization: 'Bearer not.a.token' },
+    })
     expect(res.status).toBe(401)
     expect(res.json.error.code).toBe('invalid_token')
   })
@@ -93,13 +101,20 @@ describe('bearer tokens', () => {
   it('refuses a token signed with another secret, while the same claims signed with ours pass', async () => {
     const me = await t.call('GET', '/api/v1/auth/me', { as: 'admin' })
     const claims = { sub: me.json.id, role: 'admin' as const }
-    const forged = await issueLoginToken('another-secret-of-at-least-32-characters!', claims, t.clock(), 3600)
+    const forged = await issueLoginToken(
+      'another-secret-of-at-least-32-characters!',
+      claims,
+      t.clock(),
+      3600,
+    )
     const refused = await t.call('GET', '/api/v1/auth/me', { as: { token: forged.token } })
     expect(refused.status).toBe(401)
     expect(refused.json.error.code).toBe('invalid_token')
 
     const genuine = await issueLoginToken(t.config.TOKEN_SECRET, claims, t.clock(), 3600)
-    expect((await t.call('GET', '/api/v1/auth/me', { as: { token: genuine.token } })).status).toBe(200)
+    expect((await t.call('GET', '/api/v1/auth/me', { as: { token: genuine.token } })).status).toBe(
+      200,
+    )
   })
 
   it('refuses a token of our secret that lacks the API audience', async () => {
@@ -117,7 +132,12 @@ describe('bearer tokens', () => {
   })
 
   it('refuses a well-signed token naming an account that does not exist', async () => {
-    const { token } = await issueLoginToken(t.config.TOKEN_SECRET, { sub: crypto.randomUUID(), role: 'admin' }, t.clock(), 3600)
+    const { token } = await issueLoginToken(
+      t.config.TOKEN_SECRET,
+      { sub: crypto.randomUUID(), role: 'admin' },
+      t.clock(),
+      3600,
+    )
     const res = await t.call('GET', '/api/v1/auth/me', { as: { token } })
     expect(res.status).toBe(401)
     expect(res.json.error.code).toBe('invalid_token')
@@ -132,7 +152,12 @@ describe('disabling an account', () => {
     t = await buildTestApp({ start: START })
     const created = await t.call('POST', '/api/v1/accounts', {
       as: 'admin',
-      body: { username: 'to-be-disabled', password: 'a-good-password', role: 'checkpoint', checkpoint_codes: ['HZ-G60-XS'] },
+      body: {
+        username: 'to-be-disabled',
+        password: 'a-good-password',
+        role: 'checkpoint',
+        checkpoint_codes: ['HZ-G60-XS'],
+      },
     })
     expect(created.status).toBe(201)
     id = created.json.id
@@ -160,13 +185,17 @@ describe('disabling an account', () => {
   })
 
   it('lets the same token work again once the account is enabled', async () => {
-    expect((await t.call('POST', `/api/v1/accounts/${id}/enable`, { as: 'coordinator' })).status).toBe(200)
+    expect(
+      (await t.call('POST', `/api/v1/accounts/${id}/enable`, { as: 'coordinator' })).status,
+    ).toBe(200)
     expect((await t.call('GET', '/api/v1/auth/me', { as: { token } })).status).toBe(200)
   })
 
   it('refuses a coordinator disabling an admin (403) and anyone disabling their own account (409)', async () => {
     const admin = await t.call('GET', '/api/v1/auth/me', { as: 'admin' })
-    const byCoordinator = await t.call('POST', `/api/v1/accounts/${admin.json.id}/disable`, { as: 'coordinator' })
+    const byCoordinator = await t.call('POST', `/api/v1/accounts/${admin.json.id}/disable`, {
+      as: 'coordinator',
+    })
     expect(byCoordinator.status).toBe(403)
     const self = await t.call('POST', `/api/v1/accounts/${admin.json.id}/disable`, { as: 'admin' })
     expect(self.status).toBe(409)
@@ -174,7 +203,9 @@ describe('disabling an account', () => {
   })
 
   it('answers 404 for an unknown account id', async () => {
-    const res = await t.call('POST', `/api/v1/accounts/${crypto.randomUUID()}/disable`, { as: 'admin' })
+    const res = await t.call('POST', `/api/v1/accounts/${crypto.randomUUID()}/disable`, {
+      as: 'admin',
+    })
     expect(res.status).toBe(404)
   })
 })
@@ -188,9 +219,18 @@ describe('GET /api/v1/auth/me', () => {
   it('shows the signed-in account with its bindings and never the password hash', async () => {
     const firm = await t.call('GET', '/api/v1/auth/me', { as: 'enterprise' })
     expect(firm.status).toBe(200)
-    expect(firm.json).toMatchObject({ username: 'enterprise', role: 'enterprise', enterprise_id: 'demo-ent-1', disabled: false })
+    expect(firm.json).toMatchObject({
+      username: 'enterprise',
+      role: 'enterprise',
+      enterprise_id: 'demo-ent-1',
+      disabled: false,
+    })
     const checkpoint = await t.call('GET', '/api/v1/auth/me', { as: 'checkpoint' })
-    expect(checkpoint.json).toMatchObject({ role: 'checkpoint', enterprise_id: null, checkpoint_codes: ['HZ-G60-XS', 'HZ-TS-XS', 'HZ-DEST-BJ'] })
+    expect(checkpoint.json).toMatchObject({
+      role: 'checkpoint',
+      enterprise_id: null,
+      checkpoint_codes: ['HZ-G60-XS', 'HZ-TS-XS', 'HZ-DEST-BJ'],
+    })
     for (const res of [firm, checkpoint]) {
       expect(res.json).not.toHaveProperty('password_hash')
       expect(res.text).not.toContain('pbkdf2')

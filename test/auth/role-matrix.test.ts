@@ -21,8 +21,20 @@ const coordinators: Role[] = ['admin', 'coordinator']
 // and the whitelist belong to coordinators, except that a firm reads its own record; accounts are
 // made by admins and coordinators. An admin is also a coordinator.
 const ROUTES: RouteCase[] = [
-  { route: 'GET /regions', method: 'GET', path: '/api/v1/regions?risk=high', allowed: everyone, success: 200 },
-  { route: 'GET /regions/{code}', method: 'GET', path: '/api/v1/regions/310115', allowed: everyone, success: 200 },
+  {
+    route: 'GET /regions',
+    method: 'GET',
+    path: '/api/v1/regions?risk=high',
+    allowed: everyone,
+    success: 200,
+  },
+  {
+    route: 'GET /regions/{code}',
+    method: 'GET',
+    path: '/api/v1/regions/310115',
+    allowed: everyone,
+    success: 200,
+  },
   {
     route: 'PUT /regions/{code}/risk',
     method: 'PUT',
@@ -35,12 +47,30 @@ const ROUTES: RouteCase[] = [
     route: 'POST /stations',
     method: 'POST',
     path: '/api/v1/stations',
-    body: (role) => ({ code: `RM-ST-${role}`, name: '矩阵测试中转站', region_code: '330109', address: '测试路 1 号', capacity_per_day: 10 }),
+    body: (role) => ({
+      code: `RM-ST-${role}`,
+      name: '矩阵测试中转站',
+      region_code: '330109',
+      address: '测试路 1 号',
+      capacity_per_day: 10,
+    }),
     allowed: coordinators,
     success: 201,
   },
-  { route: 'GET /stations', method: 'GET', path: '/api/v1/stations', allowed: everyone, success: 200 },
-  { route: 'GET /stations/{code}', method: 'GET', path: '/api/v1/stations/HZ-XS-01', allowed: everyone, success: 200 },
+  {
+    route: 'GET /stations',
+    method: 'GET',
+    path: '/api/v1/stations',
+    allowed: everyone,
+    success: 200,
+  },
+  {
+    route: 'GET /stations/{code}',
+    method: 'GET',
+    path: '/api/v1/stations/HZ-XS-01',
+    allowed: everyone,
+    success: 200,
+  },
   {
     route: 'PATCH /stations/{code}',
     method: 'PATCH',
@@ -53,12 +83,29 @@ const ROUTES: RouteCase[] = [
     route: 'POST /checkpoints',
     method: 'POST',
     path: '/api/v1/checkpoints',
-    body: (role) => ({ code: `RM-CP-${role}`, name: '矩阵测试卡口', region_code: '330109', kind: 'road' }),
+    body: (role) => ({
+      code: `RM-CP-${role}`,
+      name: '矩阵测试卡口',
+      region_code: '330109',
+      kind: 'road',
+    }),
     allowed: coordinators,
     success: 201,
   },
-  { route: 'GET /checkpoints', method: 'GET', path: '/api/v1/checkpoints', allowed: everyone, success: 200 },
-  { route: 'GET /checkpoints/{code}', method: 'GET', path: '/api/v1/checkpoints/HZ-G60-XS', allowed: everyone, success: 200 },
+  {
+    route: 'GET /checkpoints',
+    method: 'GET',
+    path: '/api/v1/checkpoints',
+    allowed: everyone,
+    success: 200,
+  },
+  {
+    route: 'GET /checkpoints/{code}',
+    method: 'GET',
+    path: '/api/v1/checkpoints/HZ-G60-XS',
+    allowed: everyone,
+    success: 200,
+  },
   {
     route: 'POST /enterprises',
     method: 'POST',
@@ -67,7 +114,13 @@ const ROUTES: RouteCase[] = [
     allowed: coordinators,
     success: 201,
   },
-  { route: 'GET /enterprises', method: 'GET', path: '/api/v1/enterprises', allowed: coordinators, success: 200 },
+  {
+    route: 'GET /enterprises',
+    method: 'GET',
+    path: '/api/v1/enterprises',
+    allowed: coordinators,
+    success: 200,
+  },
   {
     route: 'GET /enterprises/{id} (own firm for the enterprise role)',
     method: 'GET',
@@ -80,7 +133,11 @@ const ROUTES: RouteCase[] = [
     method: 'POST',
     path: '/api/v1/enterprises/demo-ent-3/whitelist',
     // demo-ent-3 is active at municipal level: each allowed call moves it to a new level.
-    body: (role) => ({ status: 'active', level: role === 'admin' ? 'provincial' : 'national', reason: `regraded by ${role}` }),
+    body: (role) => ({
+      status: 'active',
+      level: role === 'admin' ? 'provincial' : 'national',
+      reason: `regraded by ${role}`,
+    }),
     allowed: coordinators,
     success: 200,
   },
@@ -88,11 +145,22 @@ const ROUTES: RouteCase[] = [
     route: 'POST /accounts',
     method: 'POST',
     path: '/api/v1/accounts',
-    body: (role) => ({ username: `rm-${role}`, password: 'matrix-password', role: 'checkpoint', checkpoint_codes: ['HZ-G60-XS'] }),
+    body: (role) => ({
+      username: `rm-${role}`,
+      password: 'matrix-password',
+      role: 'checkpoint',
+      checkpoint_codes: ['HZ-G60-XS'],
+    }),
     allowed: coordinators,
     success: 201,
   },
-  { route: 'GET /accounts', method: 'GET', path: '/api/v1/accounts', allowed: coordinators, success: 200 },
+  {
+    route: 'GET /accounts',
+    method: 'GET',
+    path: '/api/v1/accounts',
+    allowed: coordinators,
+    success: 200,
+  },
 ]
 
 describe('who may call what', () => {
@@ -108,15 +176,21 @@ describe('who may call what', () => {
       expect(res.json.error.code).toBe('unauthorized')
     })
 
-    it.each(DEMO_ROLES.map((role, i) => ({ role, n: i + 1 })))('answers the $role role as API.md says', async ({ role, n }) => {
-      const res = await t.call(route.method, route.path, { as: role, body: route.body?.(role, n) })
-      if (route.allowed.includes(role)) {
-        expect(res.status, res.text).toBe(route.success)
-      } else {
-        expect(res.status, res.text).toBe(403)
-        expect(res.json).toEqual({ error: { code: 'forbidden', message: expect.any(String) } })
-      }
-    })
+    it.each(DEMO_ROLES.map((role, i) => ({ role, n: i + 1 })))(
+      'answers the $role role as API.md says',
+      async ({ role, n }) => {
+        const res = await t.call(route.method, route.path, {
+          as: role,
+          body: route.body?.(role, n),
+        })
+        if (route.allowed.includes(role)) {
+          expect(res.status, res.text).toBe(route.success)
+        } else {
+          expect(res.status, res.text).toBe(403)
+          expect(res.json).toEqual({ error: { code: 'forbidden', message: expect.any(String) } })
+        }
+      },
+    )
   })
 
   it('shows an enterprise its own record but answers 404 for another firm’s, exactly as for a missing one', async () => {
@@ -132,11 +206,20 @@ describe('who may call what', () => {
   })
 
   it('did not let any refused call change data', () => {
-    const accounts = t.sqlite.prepare("SELECT username FROM accounts WHERE username LIKE 'rm-%' ORDER BY username").pluck().all()
+    const accounts = t.sqlite
+      .prepare("SELECT username FROM accounts WHERE username LIKE 'rm-%' ORDER BY username")
+      .pluck()
+      .all()
     expect(accounts).toEqual(['rm-admin', 'rm-coordinator'])
-    const stations = t.sqlite.prepare("SELECT code FROM stations WHERE code LIKE 'RM-ST-%' ORDER BY code").pluck().all()
+    const stations = t.sqlite
+      .prepare("SELECT code FROM stations WHERE code LIKE 'RM-ST-%' ORDER BY code")
+      .pluck()
+      .all()
     expect(stations).toEqual(['RM-ST-ADMIN', 'RM-ST-COORDINATOR'])
-    const level = t.sqlite.prepare("SELECT whitelist_level FROM enterprises WHERE id = 'demo-ent-3'").pluck().get()
+    const level = t.sqlite
+      .prepare("SELECT whitelist_level FROM enterprises WHERE id = 'demo-ent-3'")
+      .pluck()
+      .get()
     expect(level).toBe('national')
   })
 })

@@ -32,7 +32,8 @@ describe('safeNextPath', () => {
   })
 
   it('refuses control characters, backslashes, other sites and anything outside /ui', () => {
-    for (const next of [...HOSTILE_NEXT, undefined, 42]) expect(safeNextPath(next), JSON.stringify(next)).toBeNull()
+    for (const next of [...HOSTILE_NEXT, undefined, 42])
+      expect(safeNextPath(next), JSON.stringify(next)).toBeNull()
   })
 })
 
@@ -43,9 +44,18 @@ describe('judgeRequestOrigin', () => {
     expect(judgeRequestOrigin({ origin: 'https://pass.example.gov.cn' }, host)).toBe('same')
     // Browsers set Sec-Fetch-Site and no page can forge it; only a non-browser client could send
     // this pair, and it carries no victim's cookie.
-    expect(judgeRequestOrigin({ origin: 'https://evil.example', secFetchSite: 'same-origin' }, host)).toBe('same')
-    expect(judgeRequestOrigin({ origin: 'https://pass.example.gov.cn', secFetchSite: 'cross-site' }, host)).toBe('cross')
-    expect(judgeRequestOrigin({ origin: 'https://evil.example', secFetchSite: 'none' }, host)).toBe('cross')
+    expect(
+      judgeRequestOrigin({ origin: 'https://evil.example', secFetchSite: 'same-origin' }, host),
+    ).toBe('same')
+    expect(
+      judgeRequestOrigin(
+        { origin: 'https://pass.example.gov.cn', secFetchSite: 'cross-site' },
+        host,
+      ),
+    ).toBe('cross')
+    expect(judgeRequestOrigin({ origin: 'https://evil.example', secFetchSite: 'none' }, host)).toBe(
+      'cross',
+    )
     expect(judgeRequestOrigin({ origin: 'null' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ origin: 'null', secFetchSite: 'cross-site' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ origin: 'null', secFetchSite: 'same-origin' }, host)).toBe('same')
@@ -53,7 +63,9 @@ describe('judgeRequestOrigin', () => {
     expect(judgeRequestOrigin({ secFetchSite: 'same-site' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ secFetchSite: 'cross-site' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ secFetchSite: 'none' }, host)).toBe('unknown')
-    expect(judgeRequestOrigin({ referer: 'https://pass.example.gov.cn/ui/login' }, host)).toBe('same')
+    expect(judgeRequestOrigin({ referer: 'https://pass.example.gov.cn/ui/login' }, host)).toBe(
+      'same',
+    )
     expect(judgeRequestOrigin({ referer: 'https://evil.example/x' }, host)).toBe('cross')
     expect(judgeRequestOrigin({ origin: 'not a url' }, host)).toBe('cross')
     expect(judgeRequestOrigin({}, host)).toBe('unknown')
@@ -62,11 +74,26 @@ describe('judgeRequestOrigin', () => {
   it('takes an Origin equal to PUBLIC_ORIGIN as ours when a proxy rewrote the Host', () => {
     const upstream = '127.0.0.1:8787'
     expect(judgeRequestOrigin({ origin: 'https://tx.example.cn' }, upstream)).toBe('cross')
-    expect(judgeRequestOrigin({ origin: 'https://tx.example.cn' }, upstream, 'https://tx.example.cn')).toBe('same')
-    expect(judgeRequestOrigin({ referer: 'https://tx.example.cn/ui/login' }, upstream, 'https://tx.example.cn')).toBe('same')
+    expect(
+      judgeRequestOrigin({ origin: 'https://tx.example.cn' }, upstream, 'https://tx.example.cn'),
+    ).toBe('same')
+    expect(
+      judgeRequestOrigin(
+        { referer: 'https://tx.example.cn/ui/login' },
+        upstream,
+        'https://tx.example.cn',
+      ),
+    ).toBe('same')
     // The whole origin counts: another scheme, port or host is not ours.
-    for (const origin of ['http://tx.example.cn', 'https://tx.example.cn:8443', 'https://tx.example.cn.evil.example', 'https://evil.example']) {
-      expect(judgeRequestOrigin({ origin }, upstream, 'https://tx.example.cn'), origin).toBe('cross')
+    for (const origin of [
+      'http://tx.example.cn',
+      'https://tx.example.cn:8443',
+      'https://tx.example.cn.evil.example',
+      'https://evil.example',
+    ]) {
+      expect(judgeRequestOrigin({ origin }, upstream, 'https://tx.example.cn'), origin).toBe(
+        'cross',
+      )
     }
   })
 })
@@ -74,11 +101,20 @@ describe('judgeRequestOrigin', () => {
 describe('PUBLIC_ORIGIN', () => {
   it('is an http(s) origin without a path, kept in its normal form; empty means unset', async () => {
     const secrets = await generateSecrets()
-    expect(loadConfig({ ...secrets, PUBLIC_ORIGIN: 'https://TX.example.cn/' }).PUBLIC_ORIGIN).toBe('https://tx.example.cn')
-    expect(loadConfig({ ...secrets, PUBLIC_ORIGIN: 'https://tx.example.cn:443' }).PUBLIC_ORIGIN).toBe('https://tx.example.cn')
+    expect(loadConfig({ ...secrets, PUBLIC_ORIGIN: 'https://TX.example.cn/' }).PUBLIC_ORIGIN).toBe(
+      'https://tx.example.cn',
+    )
+    expect(
+      loadConfig({ ...secrets, PUBLIC_ORIGIN: 'https://tx.example.cn:443' }).PUBLIC_ORIGIN,
+    ).toBe('https://tx.example.cn')
     expect(loadConfig({ ...secrets, PUBLIC_ORIGIN: '' }).PUBLIC_ORIGIN).toBeUndefined()
     expect(loadConfig(secrets).PUBLIC_ORIGIN).toBeUndefined()
-    for (const bad of ['tx.example.cn', 'https://tx.example.cn/ui', 'ftp://tx.example.cn', 'https://u:p@tx.example.cn']) {
+    for (const bad of [
+      'tx.example.cn',
+      'https://tx.example.cn/ui',
+      'ftp://tx.example.cn',
+      'https://u:p@tx.example.cn',
+    ]) {
       expect(() => loadConfig({ ...secrets, PUBLIC_ORIGIN: bad }), bad).toThrow(/PUBLIC_ORIGIN/)
     }
   })
@@ -86,7 +122,11 @@ describe('PUBLIC_ORIGIN', () => {
 
 describe('behind a reverse proxy that rewrites Host (nginx proxy_pass: Host 127.0.0.1:8787, no X-Forwarded-Host)', () => {
   const form = (t: TestApp, path: string, body: string, headers: Record<string, string>) =>
-    t.app.request(`http://127.0.0.1:8787${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body })
+    t.app.request(`http://127.0.0.1:8787${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body,
+    })
   const browser = { origin: 'https://tx.example.cn', 'sec-fetch-site': 'same-origin' }
 
   for (const trustProxy of ['0', '1']) {
@@ -94,29 +134,47 @@ describe('behind a reverse proxy that rewrites Host (nginx proxy_pass: Host 127.
       const t = await buildTestApp({ config: { TRUST_PROXY: trustProxy } })
       const res = await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', browser)
       expect([res.status, res.headers.get('location')]).toEqual([303, '/ui/passes'])
-      const cookie = res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]
+      const cookie = res.headers
+        .getSetCookie()
+        .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+        .split(';')[0]
       // A cookie-signed write from our page passes the same check.
       expect((await form(t, '/ui/logout', '', { ...browser, cookie })).status).toBe(303)
-      const api = await t.app.request('http://127.0.0.1:8787/api/v1/auth/logout', { method: 'POST', headers: { ...browser, cookie } })
+      const api = await t.app.request('http://127.0.0.1:8787/api/v1/auth/logout', {
+        method: 'POST',
+        headers: { ...browser, cookie },
+      })
       expect([api.status, (await api.json()).error.code]).toEqual([401, 'token_revoked'])
     })
   }
 
   it('signs in from a browser that sends no Sec-Fetch-Site when PUBLIC_ORIGIN names the public address', async () => {
     const t = await buildTestApp({ config: { PUBLIC_ORIGIN: 'https://tx.example.cn' } })
-    const res = await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', { origin: 'https://tx.example.cn' })
+    const res = await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', {
+      origin: 'https://tx.example.cn',
+    })
     expect(res.status).toBe(303)
-    expect((await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', { origin: 'https://evil.example' })).status).toBe(403)
+    expect(
+      (
+        await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', {
+          origin: 'https://evil.example',
+        })
+      ).status,
+    ).toBe(403)
   })
 
   it('still refuses a sign-in and a cookie-signed write from another site', async () => {
-    const t = await buildTestApp({ config: { TRUST_PROXY: '1', PUBLIC_ORIGIN: 'https://tx.example.cn' } })
+    const t = await buildTestApp({
+      config: { TRUST_PROXY: '1', PUBLIC_ORIGIN: 'https://tx.example.cn' },
+    })
     const hostile = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }
     const res = await form(t, '/ui/login', 'username=enterprise&password=tongxing-firm', hostile)
     expect(res.status).toBe(403)
     expect(res.headers.get('set-cookie')).toBeNull()
     const token = await t.tokenFor('coordinator')
-    const write = await t.call('POST', '/api/v1/auth/logout', { headers: { cookie: `${SESSION_COOKIE}=${token}`, 'x-tongxing-csrf': '1', ...hostile } })
+    const write = await t.call('POST', '/api/v1/auth/logout', {
+      headers: { cookie: `${SESSION_COOKIE}=${token}`, 'x-tongxing-csrf': '1', ...hostile },
+    })
     expect([write.status, write.json.error.code]).toEqual([403, 'cross_origin'])
   })
 })
@@ -144,11 +202,19 @@ describe('the web sign-in', () => {
   beforeAll(async () => {
     t = await buildTestApp()
   })
-  const signIn = (fields: Record<string, string>, headers: Record<string, string> = {}, url = 'http://localhost/ui/login') =>
+  const signIn = (
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+    url = 'http://localhost/ui/login',
+  ) =>
     t.app.request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
-      body: new URLSearchParams({ username: 'enterprise', password: 'tongxing-firm', ...fields }).toString(),
+      body: new URLSearchParams({
+        username: 'enterprise',
+        password: 'tongxing-firm',
+        ...fields,
+      }).toString(),
     })
 
   it('goes on to a `next` page of ours after signing in', async () => {
@@ -166,7 +232,11 @@ describe('the web sign-in', () => {
   })
 
   it('renders the sign-in form with a hostile `next` as a plain /ui', async () => {
-    const queries = ['/ui%0d%0aSet-Cookie:x', '%2Fui%00', ...['/ui\r\nSet-Cookie: x=1', '//evil.example', '/ui\\evil'].map(encodeURIComponent)]
+    const queries = [
+      '/ui%0d%0aSet-Cookie:x',
+      '%2Fui%00',
+      ...['/ui\r\nSet-Cookie: x=1', '//evil.example', '/ui\\evil'].map(encodeURIComponent),
+    ]
     for (const next of queries) {
       const res = await t.app.request(`/ui/login?next=${next}`)
       expect(res.status).toBe(200)
@@ -175,26 +245,40 @@ describe('the web sign-in', () => {
   })
 
   it('refuses a sign-in posted from another site (Origin, else Sec-Fetch-Site, else Referer) with a 403 page and no cookie', async () => {
-    const hostile: Record<string, string>[] = [{ origin: 'https://evil.example' }, { 'sec-fetch-site': 'cross-site' }, { referer: 'https://evil.example/login.html' }, { origin: 'null' }]
+    const hostile: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+      { referer: 'https://evil.example/login.html' },
+      { origin: 'null' },
+    ]
     for (const headers of hostile) {
       const res = await signIn({}, headers)
       expect(res.status, JSON.stringify(headers)).toBe(403)
       expect(res.headers.get('set-cookie')).toBeNull()
       expect(await res.text()).toContain('该请求来自其他网站')
     }
-    expect((await signIn({}, { origin: 'http://localhost', 'sec-fetch-site': 'same-origin' })).status).toBe(303)
+    expect(
+      (await signIn({}, { origin: 'http://localhost', 'sec-fetch-site': 'same-origin' })).status,
+    ).toBe(303)
   })
 
   it('refuses a cookie-signed API write from another site even with the CSRF header', async () => {
     const token = await t.tokenFor('coordinator')
-    const res = await t.call('POST', '/api/v1/auth/logout', { headers: { cookie: `${SESSION_COOKIE}=${token}`, 'x-tongxing-csrf': '1', origin: 'https://evil.example' } })
+    const res = await t.call('POST', '/api/v1/auth/logout', {
+      headers: {
+        cookie: `${SESSION_COOKIE}=${token}`,
+        'x-tongxing-csrf': '1',
+        origin: 'https://evil.example',
+      },
+    })
     expect(res.status).toBe(403)
     expect(res.json.error.code).toBe('cross_origin')
     expect((await t.call('GET', '/api/v1/auth/me', { as: { token } })).status).toBe(200)
   })
 
   it('marks the session cookie Secure over HTTPS, and behind a trusted proxy that says so', async () => {
-    const cookieOf = (res: Response) => res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+    const cookieOf = (res: Response) =>
+      res.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
     const direct = cookieOf(await signIn({}, {}, 'https://pass.example/ui/login'))
     expect(direct).toMatch(/; Secure/)
     expect(direct).toMatch(/; HttpOnly/)
@@ -205,7 +289,12 @@ describe('the web sign-in', () => {
     const proxied = await buildTestApp({ config: { TRUST_PROXY: '1' } })
     const res = await proxied.app.request('http://127.0.0.1:8787/ui/login', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'pass.example', origin: 'https://pass.example' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-forwarded-proto': 'https',
+        'x-forwarded-host': 'pass.example',
+        origin: 'https://pass.example',
+      },
       body: 'username=enterprise&password=tongxing-firm',
     })
     expect(res.status).toBe(303)

@@ -1,4 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Sqlite from 'better-sqlite3'
@@ -73,31 +81,35 @@ describe('file modes on Node', () => {
     expect(mode(join(old, 'secrets.json'))).toBe(0o600)
   })
 
-  it('the server tightens DATA_DIR and the database files of an earlier start when it starts', { timeout: 120_000 }, async () => {
-    const dataDir = join(tempDir(), 'data')
-    mkdirSync(dataDir, { mode: 0o755 })
-    chmodSync(dataDir, 0o755)
-    const first = await startServer({ dataDir, port: await freePort() })
-    servers.push(first)
-    expect(mode(dataDir)).toBe(0o700)
-    const db = join(dataDir, 'tongxing.db')
-    for (const path of filesOf(db)) if (existsSync(path)) expect(mode(path), path).toBe(0o600)
-    await first.stop()
+  it(
+    'the server tightens DATA_DIR and the database files of an earlier start when it starts',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = join(tempDir(), 'data')
+      mkdirSync(dataDir, { mode: 0o755 })
+      chmodSync(dataDir, 0o755)
+      const first = await startServer({ dataDir, port: await freePort() })
+      servers.push(first)
+      expect(mode(dataDir)).toBe(0o700)
+      const db = join(dataDir, 'tongxing.db')
+      for (const path of filesOf(db)) if (existsSync(path)) expect(mode(path), path).toBe(0o600)
+      await first.stop()
 
-    // As an older version, a restore with `cp` or a careless chmod would leave them.
-    chmodSync(dataDir, 0o755)
-    chmodSync(db, 0o644)
-    chmodSync(join(dataDir, 'secrets.json'), 0o644)
-    const second = await startServer({ dataDir, port: await freePort() })
-    servers.push(second)
-    expect(mode(dataDir)).toBe(0o700)
-    expect(mode(join(dataDir, 'secrets.json'))).toBe(0o600)
-    for (const path of filesOf(db)) {
-      expect(existsSync(path), path).toBe(true)
-      expect(mode(path), path).toBe(0o600)
-    }
-    await second.stop()
-  })
+      // As an older version, a restore with `cp` or a careless chmod would leave them.
+      chmodSync(dataDir, 0o755)
+      chmodSync(db, 0o644)
+      chmodSync(join(dataDir, 'secrets.json'), 0o644)
+      const second = await startServer({ dataDir, port: await freePort() })
+      servers.push(second)
+      expect(mode(dataDir)).toBe(0o700)
+      expect(mode(join(dataDir, 'secrets.json'))).toBe(0o600)
+      for (const path of filesOf(db)) {
+        expect(existsSync(path), path).toBe(true)
+        expect(mode(path), path).toBe(0o600)
+      }
+      await second.stop()
+    },
+  )
 
   it('writes backups owner-only, in a backups folder that is 0700, and never shows a partial copy to others', async () => {
     const dataDir = tempDir()
@@ -110,7 +122,11 @@ describe('file modes on Node', () => {
     // The mode of the copy while its pages are being written.
     const copying: number[] = []
     const backup = Sqlite.prototype.backup
-    vi.spyOn(Sqlite.prototype, 'backup').mockImplementation(function (this: Sqlite.Database, destination: string, options?: Sqlite.BackupOptions) {
+    vi.spyOn(Sqlite.prototype, 'backup').mockImplementation(function (
+      this: Sqlite.Database,
+      destination: string,
+      options?: Sqlite.BackupOptions,
+    ) {
       copying.push(mode(destination))
       return backup.call(this, destination, options)
     })

@@ -13,7 +13,17 @@ describe('migrations', () => {
     const recorded = db.prepare('SELECT name FROM d1_migrations ORDER BY id').pluck().all()
     expect(recorded).toEqual(applied)
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()
-    expect(tables).toEqual(expect.arrayContaining(['accounts', 'regions', 'stations', 'checkpoints', 'enterprises', 'whitelist_decisions', 'audit_log']))
+    expect(tables).toEqual(
+      expect.arrayContaining([
+        'accounts',
+        'regions',
+        'stations',
+        'checkpoints',
+        'enterprises',
+        'whitelist_decisions',
+        'audit_log',
+      ]),
+    )
   })
 
   it('change nothing when applied a second time', () => {
@@ -21,7 +31,9 @@ describe('migrations', () => {
     migrate(db)
     const before = db.prepare('SELECT count(*) FROM regions').pluck().get()
     expect(migrate(db)).toEqual([])
-    expect(db.prepare('SELECT count(*) FROM d1_migrations').pluck().get()).toBe(readMigrations().length)
+    expect(db.prepare('SELECT count(*) FROM d1_migrations').pluck().get()).toBe(
+      readMigrations().length,
+    )
     expect(db.prepare('SELECT count(*) FROM regions').pluck().get()).toBe(before)
   })
 
@@ -37,7 +49,9 @@ describe('migrations', () => {
     const db = new Sqlite(':memory:')
     migrate(db)
     expect(db.prepare('SELECT count(*) FROM regions').pluck().get()).toBe(divisions.length)
-    expect(db.prepare("SELECT name, city_name, province_name FROM regions WHERE code = '330109'").get()).toEqual({
+    expect(
+      db.prepare("SELECT name, city_name, province_name FROM regions WHERE code = '330109'").get(),
+    ).toEqual({
       name: '萧山区',
       city_name: '杭州市',
       province_name: '浙江省',

@@ -45,7 +45,8 @@ function open(file: string, writeThread: boolean): Store {
 
 /** A key/value table of the test's own, written by the tests below (the schema has none to spare). */
 const SCRATCH_TABLE = 'CREATE TABLE scratch_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)'
-const scratch = (store: Store) => store.db.withTables<{ scratch_state: { key: string; value: string } }>()
+const scratch = (store: Store) =>
+  store.db.withTables<{ scratch_state: { key: string; value: string } }>()
 
 /** A new file with the real schema and the scratch table. */
 function freshStore(writeThread: boolean): { store: Store; file: string } {
@@ -73,18 +74,50 @@ function withFreshConnection<T>(file: string, read: (db: Sqlite.Database) => T):
 }
 
 const AT = '2026-11-29T08:00:00.000Z'
-const audit = (subject: string) => insertRow('audit_log', { at: AT, actor: 'test', action: 'node-store', subject, before: null, after: null })
-const setState = (store: Store, key: string, value = 'v') => scratch(store).insertInto('scratch_state').values({ key, value })
-const keyExists = (key: string) => sql<SqlBool>`exists (select 1 from scratch_state where key = ${key})`
+const audit = (subject: string) =>
+  insertRow('audit_log', {
+    at: AT,
+    actor: 'test',
+    action: 'node-store',
+    subject,
+    before: null,
+    after: null,
+  })
+const setState = (store: Store, key: string, value = 'v') =>
+  scratch(store).insertInto('scratch_state').values({ key, value })
+const keyExists = (key: string) =>
+  sql<SqlBool>`exists (select 1 from scratch_state where key = ${key})`
 
 async function stateValue(store: Store, key: string) {
-  return (await scratch(store).selectFrom('scratch_state').select('value').where('key', '=', key).executeTakeFirst())?.value
+  return (
+    await scratch(store)
+      .selectFrom('scratch_state')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirst()
+  )?.value
 }
 async function countState(store: Store, pattern: string) {
-  return Number((await scratch(store).selectFrom('scratch_state').select((eb) => eb.fn.countAll().as('n')).where('key', 'like', pattern).executeTakeFirstOrThrow()).n)
+  return Number(
+    (
+      await scratch(store)
+        .selectFrom('scratch_state')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('key', 'like', pattern)
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 }
 async function countAudit(store: Store, pattern: string) {
-  return Number((await store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll().as('n')).where('subject', 'like', pattern).executeTakeFirstOrThrow()).n)
+  return Number(
+    (
+      await store.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('subject', 'like', pattern)
+        .executeTakeFirstOrThrow()
+    ).n,
+  )
 }
 
 /** The rejection of a promise that must reject. */
@@ -108,8 +141,16 @@ describe.each([
       // No waiting of any kind between the answer and the reads.
       expect(await stateValue(store, `seen:${i}`)).toBe(`value ${i}`)
       expect(await countAudit(store, `seen:${i}`)).toBe(1)
-      expect(withFreshConnection(file, (db) => db.prepare('SELECT value FROM scratch_state WHERE key = ?').pluck().get(`seen:${i}`))).toBe(`value ${i}`)
-      expect(withFreshConnection(file, (db) => db.prepare('SELECT count(*) FROM audit_log WHERE subject = ?').pluck().get(`seen:${i}`))).toBe(1)
+      expect(
+        withFreshConnection(file, (db) =>
+          db.prepare('SELECT value FROM scratch_state WHERE key = ?').pluck().get(`seen:${i}`),
+        ),
+      ).toBe(`value ${i}`)
+      expect(
+        withFreshConnection(file, (db) =>
+          db.prepare('SELECT count(*) FROM audit_log WHERE subject = ?').pluck().get(`seen:${i}`),
+        ),
+      ).toBe(1)
     }
   })
 
@@ -118,8 +159,18 @@ describe.each([
     await store.atomic([setState(store, 'taken', 'original')])
 
     const writes = Array.from({ length: 200 }, (_, i) => {
-      if (i === 57) return store.atomic([audit('bad:dup'), setState(store, 'k:dup-side'), setState(store, 'taken', 'overwritten?')])
-      if (i === 123) return store.atomic([audit('bad:guard'), setState(store, 'k:guard-side'), abortUnless(keyExists('no-such-key'), 'missing-key', 'the key is missing')])
+      if (i === 57)
+        return store.atomic([
+          audit('bad:dup'),
+          setState(store, 'k:dup-side'),
+          setState(store, 'taken', 'overwritten?'),
+        ])
+      if (i === 123)
+        return store.atomic([
+          audit('bad:guard'),
+          setState(store, 'k:guard-side'),
+          abortUnless(keyExists('no-such-key'), 'missing-key', 'the key is missing'),
+        ])
       return store.atomic([audit(`w:${i}`), setState(store, `k:${i}`, String(i))])
     })
     const settled = await Promise.allSettled(writes)
@@ -138,8 +189,14 @@ describe.each([
     expect(await stateValue(store, 'k:dup-side')).toBeUndefined()
     expect(await stateValue(store, 'k:guard-side')).toBeUndefined()
     expect(await stateValue(store, 'taken')).toBe('original')
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'k:%'`).pluck().get())).toBe(198)
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM audit_log`).pluck().get())).toBe(198)
+    expect(
+      withFreshConnection(file, (db) =>
+        db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'k:%'`).pluck().get(),
+      ),
+    ).toBe(198)
+    expect(
+      withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM audit_log`).pluck().get()),
+    ).toBe(198)
 
     // And the store goes on writing.
     await store.atomic([setState(store, 'after')])
@@ -150,10 +207,19 @@ describe.each([
     const { store } = freshStore(writeThread)
     const first = store.atomic([setState(store, 'order:a', '1')])
     // Sees the write just before it in the same group.
-    const second = store.atomic([abortUnless(keyExists('order:a'), 'a-first', 'a comes first'), scratch(store).updateTable('scratch_state').set({ value: '2' }).where('key', '=', 'order:a')])
+    const second = store.atomic([
+      abortUnless(keyExists('order:a'), 'a-first', 'a comes first'),
+      scratch(store).updateTable('scratch_state').set({ value: '2' }).where('key', '=', 'order:a'),
+    ])
     // Refused: the key is already there from the first write.
     const third = store.atomic([setState(store, 'order:a', '3')])
-    const fourth = store.atomic([scratch(store).updateTable('scratch_state').set({ value: '4' }).where('key', '=', 'order:a').where('value', '=', '2')])
+    const fourth = store.atomic([
+      scratch(store)
+        .updateTable('scratch_state')
+        .set({ value: '4' })
+        .where('key', '=', 'order:a')
+        .where('value', '=', '2'),
+    ])
     await first
     expect((await second)[1].changes).toBe(1)
     expect((await rejectionOf(third)).message).toContain('UNIQUE')
@@ -164,15 +230,26 @@ describe.each([
   it('rolls back every statement of a failing write that is alone in its turn, and goes on writing', async () => {
     const { store, file } = freshStore(writeThread)
     await store.atomic([setState(store, 'taken')])
-    const error = await rejectionOf(store.atomic([audit('lone'), setState(store, 'lone-side'), setState(store, 'taken')]))
+    const error = await rejectionOf(
+      store.atomic([audit('lone'), setState(store, 'lone-side'), setState(store, 'taken')]),
+    )
     expect(error.message).toContain('UNIQUE')
-    const guard = await rejectionOf(store.atomic([audit('lone-guard'), abortUnless(keyExists('nope'), 'lone-code', 'the lone guard refused')]))
+    const guard = await rejectionOf(
+      store.atomic([
+        audit('lone-guard'),
+        abortUnless(keyExists('nope'), 'lone-code', 'the lone guard refused'),
+      ]),
+    )
     expect(guard).toBeInstanceOf(GuardFailed)
     expect(await countAudit(store, 'lone%')).toBe(0)
     expect(await stateValue(store, 'lone-side')).toBeUndefined()
     // The transaction was not left open: the next write commits and another connection sees it.
     await store.atomic([audit('next'), setState(store, 'next')])
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM audit_log WHERE subject = 'next'`).pluck().get())).toBe(1)
+    expect(
+      withFreshConnection(file, (db) =>
+        db.prepare(`SELECT count(*) FROM audit_log WHERE subject = 'next'`).pluck().get(),
+      ),
+    ).toBe(1)
   })
 
   it('keeps the meaning of errors: SQLite message and code, and GuardFailed with its code', async () => {
@@ -182,7 +259,10 @@ describe.each([
 
     // Alone in its turn, and in a group next to a write that commits.
     const alone = await rejectionOf(duplicate())
-    const [grouped, fine] = await Promise.allSettled([duplicate(), store.atomic([setState(store, 'fine')])])
+    const [grouped, fine] = await Promise.allSettled([
+      duplicate(),
+      store.atomic([setState(store, 'fine')]),
+    ])
     expect(fine.status).toBe('fulfilled')
     for (const error of [alone, (grouped as PromiseRejectedResult).reason]) {
       expect(error).toBeInstanceOf(Error)
@@ -191,9 +271,16 @@ describe.each([
       expect(error.code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY')
     }
 
-    const refuse = () => store.atomic([setState(store, 'guarded'), abortUnless(keyExists('absent'), 'absent-key', 'the key is absent')])
+    const refuse = () =>
+      store.atomic([
+        setState(store, 'guarded'),
+        abortUnless(keyExists('absent'), 'absent-key', 'the key is absent'),
+      ])
     const guardAlone = await rejectionOf(refuse())
-    const [guardGrouped] = await Promise.allSettled([refuse(), store.atomic([setState(store, 'fine2')])])
+    const [guardGrouped] = await Promise.allSettled([
+      refuse(),
+      store.atomic([setState(store, 'fine2')]),
+    ])
     for (const error of [guardAlone, (guardGrouped as PromiseRejectedResult).reason]) {
       expect(error).toBeInstanceOf(GuardFailed)
       expect((error as GuardFailed).codes).toEqual(['absent-key'])
@@ -203,10 +290,16 @@ describe.each([
     expect(await stateValue(store, 'guarded')).toBeUndefined()
 
     // An error SQLite raises while preparing, and one from another constraint.
-    const noTable = await rejectionOf(store.atomic([CompiledQuery.raw('insert into no_such_table (x) values (?)', [1])]))
+    const noTable = await rejectionOf(
+      store.atomic([CompiledQuery.raw('insert into no_such_table (x) values (?)', [1])]),
+    )
     expect(noTable.message).toContain('no such table: no_such_table')
     expect(noTable.code).toBe('SQLITE_ERROR')
-    const notNull = await rejectionOf(store.atomic([CompiledQuery.raw('insert into scratch_state (key, value) values (?, ?)', ['nn', null])]))
+    const notNull = await rejectionOf(
+      store.atomic([
+        CompiledQuery.raw('insert into scratch_state (key, value) values (?, ?)', ['nn', null]),
+      ]),
+    )
     expect(notNull.message).toContain('NOT NULL constraint failed: scratch_state.value')
     expect(notNull.code).toBe('SQLITE_CONSTRAINT_NOTNULL')
   })
@@ -214,9 +307,26 @@ describe.each([
   it('returns RETURNING rows and the changes of updates and deletes', async () => {
     const { store } = freshStore(writeThread)
     const [inserted, plain, returned] = await store.atomic([
-      store.db.insertInto('audit_log').values({ at: AT, actor: 'test', action: 'r', subject: 'r:1', before: null, after: '{"n":1}' }).returning(['seq', 'subject', 'after']),
+      store.db
+        .insertInto('audit_log')
+        .values({
+          at: AT,
+          actor: 'test',
+          action: 'r',
+          subject: 'r:1',
+          before: null,
+          after: '{"n":1}',
+        })
+        .returning(['seq', 'subject', 'after']),
       audit('r:2'),
-      scratch(store).insertInto('scratch_state').values([{ key: 'r:a', value: 'a' }, { key: 'r:b', value: 'b' }, { key: 'r:c', value: 'c' }]).returning('key'),
+      scratch(store)
+        .insertInto('scratch_state')
+        .values([
+          { key: 'r:a', value: 'a' },
+          { key: 'r:b', value: 'b' },
+          { key: 'r:c', value: 'c' },
+        ])
+        .returning('key'),
     ])
     expect(inserted.rows).toEqual([{ seq: 1, subject: 'r:1', after: '{"n":1}' }])
     expect(plain).toEqual({ rows: [], changes: 1 })
@@ -224,10 +334,20 @@ describe.each([
 
     // In one group: each write gets its own results.
     const [updated, updatedReturning, deleted, none] = await Promise.all([
-      store.atomic([scratch(store).updateTable('scratch_state').set({ value: 'x' }).where('key', 'like', 'r:%')]),
-      store.atomic([scratch(store).updateTable('scratch_state').set({ value: 'y' }).where('key', 'in', ['r:a', 'r:b']).returning(['key', 'value'])]),
+      store.atomic([
+        scratch(store).updateTable('scratch_state').set({ value: 'x' }).where('key', 'like', 'r:%'),
+      ]),
+      store.atomic([
+        scratch(store)
+          .updateTable('scratch_state')
+          .set({ value: 'y' })
+          .where('key', 'in', ['r:a', 'r:b'])
+          .returning(['key', 'value']),
+      ]),
       store.atomic([scratch(store).deleteFrom('scratch_state').where('key', '=', 'r:c')]),
-      store.atomic([scratch(store).updateTable('scratch_state').set({ value: 'z' }).where('key', '=', 'absent')]),
+      store.atomic([
+        scratch(store).updateTable('scratch_state').set({ value: 'z' }).where('key', '=', 'absent'),
+      ]),
     ])
     expect(updated[0]).toEqual({ rows: [], changes: 3 })
     expect(updatedReturning[0].rows).toEqual([
@@ -237,21 +357,38 @@ describe.each([
     expect(deleted[0].changes).toBe(1)
     expect(none[0]).toEqual({ rows: [], changes: 0 })
     // A boolean parameter is bound as 0/1 on both paths.
-    const [flag] = await store.atomic([CompiledQuery.raw('insert into scratch_state (key, value) values (?, cast(? as integer)) returning value', ['flag', true])])
+    const [flag] = await store.atomic([
+      CompiledQuery.raw(
+        'insert into scratch_state (key, value) values (?, cast(? as integer)) returning value',
+        ['flag', true],
+      ),
+    ])
     expect(flag.rows).toEqual([{ value: '1' }])
   })
 
   it('close() waits for writes still in flight; a reopened store finds them all', async () => {
     const { store, file } = freshStore(writeThread)
-    const early = Array.from({ length: 10 }, (_, i) => store.atomic([audit(`close:${i}`), setState(store, `close:${i}`)]))
+    const early = Array.from({ length: 10 }, (_, i) =>
+      store.atomic([audit(`close:${i}`), setState(store, `close:${i}`)]),
+    )
     // Let the first group leave (in flight in the thread), then make more that are still waiting.
     await new Promise((resolve) => setImmediate(resolve))
-    const late = Array.from({ length: 10 }, (_, i) => store.atomic([audit(`close:${10 + i}`), setState(store, `close:${10 + i}`)]))
+    const late = Array.from({ length: 10 }, (_, i) =>
+      store.atomic([audit(`close:${10 + i}`), setState(store, `close:${10 + i}`)]),
+    )
     await close(store)
 
     // Once close() is done, everything is on disk, before looking at the write promises.
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'close:%'`).pluck().get())).toBe(20)
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM audit_log WHERE subject LIKE 'close:%'`).pluck().get())).toBe(20)
+    expect(
+      withFreshConnection(file, (db) =>
+        db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'close:%'`).pluck().get(),
+      ),
+    ).toBe(20)
+    expect(
+      withFreshConnection(file, (db) =>
+        db.prepare(`SELECT count(*) FROM audit_log WHERE subject LIKE 'close:%'`).pluck().get(),
+      ),
+    ).toBe(20)
     await expect(Promise.all([...early, ...late])).resolves.toHaveLength(20)
 
     const reopened = open(file, writeThread)
@@ -263,9 +400,15 @@ describe.each([
   it('close() commits writes made in the same turn just before it, with nothing else in flight', async () => {
     const { store, file } = freshStore(writeThread)
     await store.atomic([setState(store, 'before')])
-    const writes = Array.from({ length: 5 }, (_, i) => store.atomic([setState(store, `same-turn:${i}`)]))
+    const writes = Array.from({ length: 5 }, (_, i) =>
+      store.atomic([setState(store, `same-turn:${i}`)]),
+    )
     await close(store)
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'same-turn:%'`).pluck().get())).toBe(5)
+    expect(
+      withFreshConnection(file, (db) =>
+        db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'same-turn:%'`).pluck().get(),
+      ),
+    ).toBe(5)
     await expect(Promise.all(writes)).resolves.toHaveLength(5)
   })
 
@@ -293,7 +436,20 @@ describe('openNodeStore(file), write thread only', () => {
     const before = statSync(file).size
     // About 2 MB of rows: the writer alone would leave them in the WAL (it checkpoints only past 20,000 pages).
     const padding = 'x'.repeat(2000)
-    await Promise.all(Array.from({ length: 1000 }, (_, i) => store.atomic([insertRow('audit_log', { at: AT, actor: 'test', action: 'wal', subject: `wal:${i}`, before: null, after: padding })])))
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) =>
+        store.atomic([
+          insertRow('audit_log', {
+            at: AT,
+            actor: 'test',
+            action: 'wal',
+            subject: `wal:${i}`,
+            before: null,
+            after: padding,
+          }),
+        ]),
+      ),
+    )
     let size = statSync(file).size
     for (let tries = 0; size <= before + 1_000_000 && tries < 100; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 50))
@@ -305,7 +461,14 @@ describe('openNodeStore(file), write thread only', () => {
   it('starts a new write thread after a crash; a write in flight is refused or, if answered, committed', async () => {
     const { store } = freshStore(true)
     await store.atomic([setState(store, 'before')])
-    const thread = (store as unknown as { writeThread: () => { postMessage(message: unknown): void; once(event: 'exit', listener: () => void): void } }).writeThread()
+    const thread = (
+      store as unknown as {
+        writeThread: () => {
+          postMessage(message: unknown): void
+          once(event: 'exit', listener: () => void): void
+        }
+      }
+    ).writeThread()
     const died = new Promise<void>((resolve) => thread.once('exit', resolve))
     const inFlight = store.atomic([setState(store, 'in-flight')]).then(
       () => 'answered',
@@ -371,8 +534,16 @@ describe('openNodeStore(file), write thread only', () => {
       `,
     )
     const file = newFile()
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, file], { cwd: fileURLToPath(ROOT), timeout: 15_000 })
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', script, file],
+      { cwd: fileURLToPath(ROOT), timeout: 15_000 },
+    )
     expect(stdout.trim()).toBe('done')
-    expect(withFreshConnection(file, (db) => db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'child:%'`).pluck().get())).toBe(6)
+    expect(
+      withFreshConnection(file, (db) =>
+        db.prepare(`SELECT count(*) FROM scratch_state WHERE key LIKE 'child:%'`).pluck().get(),
+      ),
+    ).toBe(6)
   })
 })

@@ -33,30 +33,53 @@ function emptyService(env: Record<string, string>) {
   migrate(rawSqlite(store))
   const app = createApp({ store, config, clock: () => new Date() })
   const signIn = async (username: string, password: string) =>
-    (await app.request('/api/v1/auth/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })).status
-  const count = (table: string) => rawSqlite(store).prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
+    (
+      await app.request('/api/v1/auth/login', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+      })
+    ).status
+  const count = (table: string) =>
+    rawSqlite(store).prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number
   return { config, store, signIn, count }
 }
 
 describe('seeding on start', () => {
-  it('the Node server started on an empty DATA_DIR with ADMIN_USERNAME has the admin and the demo data', { timeout: 120_000 }, async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tongxing-admin-seed-'))
-    dirs.push(dataDir)
-    const server = await startServer({ dataDir, port: await freePort(), env: { ...ADMIN, SEED_DEMO: '1' } })
-    servers.push(server)
-    const signIn = async (username: string, password: string) => {
-      const res = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password }) })
-      return { status: res.status, json: (await res.json()) as { token: string; role: string } }
-    }
-    const admin = await signIn(ADMIN.ADMIN_USERNAME, ADMIN.ADMIN_PASSWORD)
-    expect(admin).toMatchObject({ status: 200, json: { role: 'admin' } })
-    expect((await signIn(demo('coordinator').username, demo('coordinator').password)).status).toBe(200)
-    const firms = await fetch(`${server.url}/api/v1/enterprises`, { headers: { authorization: `Bearer ${admin.json.token}` } })
-    expect(((await firms.json()) as { id: string }[]).map((f) => f.id)).toContain('demo-ent-1')
-    expect(server.output()).toContain('admin account "ops-admin" created')
-    expect(server.output()).toContain('demo data seeded')
-    await server.stop()
-  })
+  it(
+    'the Node server started on an empty DATA_DIR with ADMIN_USERNAME has the admin and the demo data',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'tongxing-admin-seed-'))
+      dirs.push(dataDir)
+      const server = await startServer({
+        dataDir,
+        port: await freePort(),
+        env: { ...ADMIN, SEED_DEMO: '1' },
+      })
+      servers.push(server)
+      const signIn = async (username: string, password: string) => {
+        const res = await fetch(`${server.url}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username, password }),
+        })
+        return { status: res.status, json: (await res.json()) as { token: string; role: string } }
+      }
+      const admin = await signIn(ADMIN.ADMIN_USERNAME, ADMIN.ADMIN_PASSWORD)
+      expect(admin).toMatchObject({ status: 200, json: { role: 'admin' } })
+      expect(
+        (await signIn(demo('coordinator').username, demo('coordinator').password)).status,
+      ).toBe(200)
+      const firms = await fetch(`${server.url}/api/v1/enterprises`, {
+        headers: { authorization: `Bearer ${admin.json.token}` },
+      })
+      expect(((await firms.json()) as { id: string }[]).map((f) => f.id)).toContain('demo-ent-1')
+      expect(server.output()).toContain('admin account "ops-admin" created')
+      expect(server.output()).toContain('demo data seeded')
+      await server.stop()
+    },
+  )
 
   it('seeds the admin and every demo login and firm in one go', async () => {
     const s = emptyService({ ...ADMIN })
@@ -66,7 +89,8 @@ describe('seeding on start', () => {
     expect(s.count('accounts')).toBe(DEMO_LOGINS.length + 1)
     expect(s.count('enterprises')).toBe(5)
     expect(await s.signIn(ADMIN.ADMIN_USERNAME, ADMIN.ADMIN_PASSWORD)).toBe(200)
-    for (const login of DEMO_LOGINS) expect(await s.signIn(login.username, login.password)).toBe(200)
+    for (const login of DEMO_LOGINS)
+      expect(await s.signIn(login.username, login.password)).toBe(200)
     await s.store.close()
   })
 
@@ -82,14 +106,21 @@ describe('seeding on start', () => {
   })
 
   it('leaves out the demo login an admin named like it in another letter case would clash with (usernames ignore case)', async () => {
-    for (const [username, clashing] of [['Admin', 'admin'], ['COORDINATOR', 'coordinator']]) {
+    for (const [username, clashing] of [
+      ['Admin', 'admin'],
+      ['COORDINATOR', 'coordinator'],
+    ]) {
       const s = emptyService({ ADMIN_USERNAME: username, ADMIN_PASSWORD: 'configured-password' })
       const seeded = await seedOnStart(s.store, s.config, new Date())
       expect(seeded.admin).toBe(username)
-      expect(seeded.demoLogins.map((l) => l.username)).toEqual(DEMO_LOGINS.map((l) => l.username).filter((u) => u !== clashing))
+      expect(seeded.demoLogins.map((l) => l.username)).toEqual(
+        DEMO_LOGINS.map((l) => l.username).filter((u) => u !== clashing),
+      )
       expect([s.count('accounts'), s.count('enterprises')]).toEqual([DEMO_LOGINS.length, 5])
       expect(await s.signIn(clashing, 'configured-password')).toBe(200)
-      expect(await s.signIn(clashing, demo(clashing === 'admin' ? 'admin' : 'coordinator').password)).toBe(401)
+      expect(
+        await s.signIn(clashing, demo(clashing === 'admin' ? 'admin' : 'coordinator').password),
+      ).toBe(401)
       await s.store.close()
     }
   })
@@ -104,23 +135,39 @@ describe('seeding on start', () => {
 
   it('seeds only the admin with SEED_DEMO=0, and only the demo data without an admin configured', async () => {
     const adminOnly = emptyService({ ...ADMIN, SEED_DEMO: '0' })
-    expect(await seedOnStart(adminOnly.store, adminOnly.config, new Date())).toEqual({ admin: 'ops-admin', demoLogins: [] })
+    expect(await seedOnStart(adminOnly.store, adminOnly.config, new Date())).toEqual({
+      admin: 'ops-admin',
+      demoLogins: [],
+    })
     expect([adminOnly.count('accounts'), adminOnly.count('enterprises')]).toEqual([1, 0])
     await adminOnly.store.close()
 
     const demoOnly = emptyService({})
     expect((await seedOnStart(demoOnly.store, demoOnly.config, new Date())).admin).toBeNull()
-    expect([demoOnly.count('accounts'), demoOnly.count('enterprises')]).toEqual([DEMO_LOGINS.length, 5])
+    expect([demoOnly.count('accounts'), demoOnly.count('enterprises')]).toEqual([
+      DEMO_LOGINS.length,
+      5,
+    ])
     await demoOnly.store.close()
   })
 
   it('on a database in use adds only a configured admin that is missing, and never the demo data', async () => {
-    const s = emptyService({ SEED_DEMO: '0', ADMIN_USERNAME: 'first-admin', ADMIN_PASSWORD: 'first-admin-password' })
+    const s = emptyService({
+      SEED_DEMO: '0',
+      ADMIN_USERNAME: 'first-admin',
+      ADMIN_PASSWORD: 'first-admin-password',
+    })
     await seedOnStart(s.store, s.config, new Date())
-    expect(await seedOnStart(s.store, s.config, new Date())).toEqual({ admin: null, demoLogins: [] })
+    expect(await seedOnStart(s.store, s.config, new Date())).toEqual({
+      admin: null,
+      demoLogins: [],
+    })
     // A later start with another admin configured and the demo data switched on.
     const later = loadConfig({ ...secrets, ...ADMIN, SEED_DEMO: '1' })
-    expect(await seedOnStart(s.store, later, new Date())).toEqual({ admin: 'ops-admin', demoLogins: [] })
+    expect(await seedOnStart(s.store, later, new Date())).toEqual({
+      admin: 'ops-admin',
+      demoLogins: [],
+    })
     expect([s.count('accounts'), s.count('enterprises')]).toEqual([2, 0])
     await s.store.close()
   })

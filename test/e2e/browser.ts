@@ -14,7 +14,9 @@ const require = createRequire(import.meta.url)
 /** Serves the test app on a free loopback port. */
 export async function startServer(t: TestApp): Promise<{ url: string; server: ServerType }> {
   return new Promise((resolve) => {
-    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => resolve({ url: `http://127.0.0.1:${info.port}`, server }))
+    const server = serve({ fetch: t.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) =>
+      resolve({ url: `http://127.0.0.1:${info.port}`, server }),
+    )
   })
 }
 
@@ -53,10 +55,24 @@ export async function accessibilityProblems(page: Page): Promise<string[]> {
   // policy (rightly) refuses inline scripts.
   await page.evaluate(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'))
   const violations = await page.evaluate(async () => {
-    const result = await (window as unknown as { axe: { run: (o?: object) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run()
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3) }))
+    const result = await (
+      window as unknown as {
+        axe: {
+          run: (o?: object) => Promise<{
+            violations: { id: string; impact: string; nodes: { target: string[] }[] }[]
+          }>
+        }
+      }
+    ).axe.run()
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      targets: v.nodes.map((n) => n.target.join(' ')).slice(0, 3),
+    }))
   })
-  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.targets.join(', ')}`)
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.targets.join(', ')}`)
 }
 
 /** Reads the QR code in a PNG, as a phone would. */
@@ -78,10 +94,21 @@ export function qrVideo(text: string, path: string) {
   for (let row = 0; row < size; row++) {
     for (let col = 0; col < size; col++) {
       if (!qr.modules.get(row, col)) continue
-      for (let dy = 0; dy < scale; dy++) y.fill(16, (offsetY + row * scale + dy) * width + offsetX + col * scale, (offsetY + row * scale + dy) * width + offsetX + (col + 1) * scale)
+      for (let dy = 0; dy < scale; dy++)
+        y.fill(
+          16,
+          (offsetY + row * scale + dy) * width + offsetX + col * scale,
+          (offsetY + row * scale + dy) * width + offsetX + (col + 1) * scale,
+        )
     }
   }
   const chroma = Buffer.alloc((width * height) / 4, 128)
   const frame = Buffer.concat([Buffer.from('FRAME\n'), y, chroma, chroma])
-  writeFileSync(path, Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F5:1 Ip A1:1 C420jpeg\n`), ...Array(5).fill(frame)]))
+  writeFileSync(
+    path,
+    Buffer.concat([
+      Buffer.from(`YUV4MPEG2 W${width} H${height} F5:1 Ip A1:1 C420jpeg\n`),
+      ...Array(5).fill(frame),
+    ]),
+  )
 }

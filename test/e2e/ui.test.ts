@@ -5,7 +5,16 @@ import type { ServerType } from '@hono/node-server'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { residentId } from '../support/fixtures.ts'
 import { scan, sendEvents } from '../support/flow.ts'
-import { ARTIFACTS, accessibilityProblems, decodeQr, launch, qrVideo, screenshot, signIn, startServer } from './browser.ts'
+import {
+  ARTIFACTS,
+  accessibilityProblems,
+  decodeQr,
+  launch,
+  qrVideo,
+  screenshot,
+  signIn,
+  startServer,
+} from './browser.ts'
 
 // Real Chromium against the real app: an enterprise applies, a coordinator approves, the pass
 // page's QR is decoded, a checkpoint scans it with the (fake) camera and records the loop to its
@@ -34,7 +43,8 @@ async function newPage(width = 1000): Promise<{ context: BrowserContext; page: P
   return { context, page: await context.newPage() }
 }
 
-const noHorizontalScroll = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+const noHorizontalScroll = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
 
 describe('the enterprise and the coordinator', () => {
   it('applies with the API’s own validation messages, then succeeds', async () => {
@@ -58,7 +68,9 @@ describe('the enterprise and the coordinator', () => {
     await page.getByLabel('身份证号').fill(residentId())
     await page.getByRole('button', { name: '提交' }).click()
     await page.waitForURL(/\/ui\/passes$/)
-    await expect.poll(() => page.locator('table[aria-label="申请"]').textContent()).toContain('沪A12345D')
+    await expect
+      .poll(() => page.locator('table[aria-label="申请"]').textContent())
+      .toContain('沪A12345D')
     await screenshot(page, '02-enterprise-passes')
     await context.close()
   })
@@ -71,14 +83,23 @@ describe('the enterprise and the coordinator', () => {
     expect(await accessibilityProblems(page)).toEqual([])
     await Promise.all([page.waitForEvent('load'), page.locator('[data-approve]').first().click()])
     expect(await page.locator('[data-application]').count()).toBe(0)
-    const pass = t.sqlite.prepare("SELECT number, token FROM passes WHERE plate = '沪A12345D'").get() as { number: string; token: string }
+    const pass = t.sqlite
+      .prepare("SELECT number, token FROM passes WHERE plate = '沪A12345D'")
+      .get() as { number: string; token: string }
     passNumber = pass.number
     passToken = pass.token
     await page.goto(`${url}/ui/queue?lang=en`)
     expect(await page.locator('h1').textContent()).toMatch(/^To approve/)
     expect(await page.getAttribute('html', 'lang')).toBe('en')
     await page.goto(`${url}/ui/queue?lang=zh`)
-    for (const path of ['/ui/enterprises', '/ui/enterprises/demo-ent-1', '/ui/regions', '/ui/alerts', '/ui/audit', '/ui/audit/demo-ent-1']) {
+    for (const path of [
+      '/ui/enterprises',
+      '/ui/enterprises/demo-ent-1',
+      '/ui/regions',
+      '/ui/alerts',
+      '/ui/audit',
+      '/ui/audit/demo-ent-1',
+    ]) {
       await page.goto(`${url}${path}`)
       expect(await accessibilityProblems(page), path).toEqual([])
       await screenshot(page, `04-coordinator${path.replaceAll('/', '-')}`)
@@ -116,7 +137,10 @@ describe('the checkpoint', () => {
     qrVideo(passToken, video)
     const cameraBrowser = await launch(video)
     try {
-      const context = await cameraBrowser.newContext({ viewport: { width: 360, height: 800 }, locale: 'zh-CN' })
+      const context = await cameraBrowser.newContext({
+        viewport: { width: 360, height: 800 },
+        locale: 'zh-CN',
+      })
       await context.grantPermissions(['camera'], { origin: url })
       const page = await context.newPage()
       await signIn(page, url, 'checkpoint', 'tongxing-check')
@@ -127,7 +151,9 @@ describe('the checkpoint', () => {
       const verdict = page.locator('[data-verdict]')
       await verdict.waitFor({ timeout: 30_000 })
       expect(await verdict.getAttribute('data-verdict')).toBe('valid')
-      expect(await page.locator('[data-action]').getAttribute('data-action')).toBe('sample_then_release')
+      expect(await page.locator('[data-action]').getAttribute('data-action')).toBe(
+        'sample_then_release',
+      )
       await screenshot(page, '07-scan-verdict-valid')
       expect(await noHorizontalScroll(page)).toBe(true)
 
@@ -136,14 +162,17 @@ describe('the checkpoint', () => {
       await page.getByRole('button', { name: '抗原阴性' }).click()
       await page.locator('[data-dest-code]').fill('HZ-TS-XS')
       await page.getByRole('button', { name: '放行' }).click()
-      for (const step of ['已到达', '已接驳', '核酸阴性']) await page.getByRole('button', { name: step, exact: true }).click()
+      for (const step of ['已到达', '已接驳', '核酸阴性'])
+        await page.getByRole('button', { name: step, exact: true }).click()
       await expect.poll(() => page.locator('[data-queue-count]').textContent()).toBe('0')
       await screenshot(page, '08-scan-loop-recorded')
       await context.close()
     } finally {
       await cameraBrowser.close()
     }
-    const loop = t.sqlite.prepare('SELECT id, state FROM loops WHERE pass_number = ?').get(passNumber) as { id: string; state: string }
+    const loop = t.sqlite
+      .prepare('SELECT id, state FROM loops WHERE pass_number = ?')
+      .get(passNumber) as { id: string; state: string }
     expect(loop.state).toBe('closed')
 
     const { context, page } = await newPage()
@@ -158,27 +187,46 @@ describe('the checkpoint', () => {
     const other = await t.call('POST', '/api/v1/applications', {
       as: 'enterprise',
       body: {
-        plate: '浙A77777', crew: [{ name: '李四', id_number: residentId('19900101', '456'), phone: '13900001111' }], cargo_category: 'medical',
-        origin_region_code: '320583', destination: { station_code: 'HZ-XS-01' }, route: 'G15',
-        valid_from: new Date().toISOString(), valid_until: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+        plate: '浙A77777',
+        crew: [{ name: '李四', id_number: residentId('19900101', '456'), phone: '13900001111' }],
+        cargo_category: 'medical',
+        origin_region_code: '320583',
+        destination: { station_code: 'HZ-XS-01' },
+        route: 'G15',
+        valid_from: new Date().toISOString(),
+        valid_until: new Date(Date.now() + 3 * 86_400_000).toISOString(),
       },
     })
-    const pass = (await t.call('POST', `/api/v1/applications/${other.json.id}/approve`, { as: 'coordinator' })).json
+    const pass = (
+      await t.call('POST', `/api/v1/applications/${other.json.id}/approve`, { as: 'coordinator' })
+    ).json
     const { context, page } = await newPage(360)
     await signIn(page, url, 'checkpoint', 'tongxing-check')
-    await expect.poll(() => page.evaluate(async () => (await new Promise((resolve) => {
-      const request = indexedDB.open('keyval-store')
-      request.onsuccess = () => {
-        const tx = request.result.transaction('keyval', 'readonly').objectStore('keyval').get('tx-trust')
-        tx.onsuccess = () => resolve(Boolean(tx.result))
-        tx.onerror = () => resolve(false)
-      }
-      request.onerror = () => resolve(false)
-    })))).toBe(true)
+    await expect
+      .poll(() =>
+        page.evaluate(
+          async () =>
+            await new Promise((resolve) => {
+              const request = indexedDB.open('keyval-store')
+              request.onsuccess = () => {
+                const tx = request.result
+                  .transaction('keyval', 'readonly')
+                  .objectStore('keyval')
+                  .get('tx-trust')
+                tx.onsuccess = () => resolve(Boolean(tx.result))
+                tx.onerror = () => resolve(false)
+              }
+              request.onerror = () => resolve(false)
+            }),
+        ),
+      )
+      .toBe(true)
 
     await page.locator('#checkpoint').selectOption('HZ-G60-XS')
     await context.setOffline(true)
-    await expect.poll(() => page.locator('[data-network]').getAttribute('data-state')).toBe('offline')
+    await expect
+      .poll(() => page.locator('[data-network]').getAttribute('data-state'))
+      .toBe('offline')
     await page.locator('[data-typed-input]').fill(pass.token)
     await page.getByRole('button', { name: '核验' }).click()
     await page.locator('[data-verdict]').waitFor()
@@ -189,19 +237,32 @@ describe('the checkpoint', () => {
     await page.getByRole('button', { name: '核酸阴性' }).click()
     await expect.poll(() => page.locator('[data-queue-count]').textContent()).toBe('3')
     await screenshot(page, '10-scan-offline-queued')
-    expect(t.sqlite.prepare('SELECT count(*) FROM loops WHERE plate = ?').pluck().get('浙A77777')).toBe(0)
+    expect(
+      t.sqlite.prepare('SELECT count(*) FROM loops WHERE plate = ?').pluck().get('浙A77777'),
+    ).toBe(0)
 
     await context.setOffline(false)
-    await expect.poll(() => page.locator('[data-queue-count]').textContent(), { timeout: 20_000 }).toBe('0')
+    await expect
+      .poll(() => page.locator('[data-queue-count]').textContent(), { timeout: 20_000 })
+      .toBe('0')
     await screenshot(page, '11-scan-back-online')
-    const loop = t.sqlite.prepare('SELECT id, state FROM loops WHERE plate = ?').get('浙A77777') as { id: string; state: string }
-    const kinds = t.sqlite.prepare('SELECT kind FROM loop_events WHERE loop_id = ? ORDER BY at, rowid').pluck().all(loop.id)
+    const loop = t.sqlite
+      .prepare('SELECT id, state FROM loops WHERE plate = ?')
+      .get('浙A77777') as { id: string; state: string }
+    const kinds = t.sqlite
+      .prepare('SELECT kind FROM loop_events WHERE loop_id = ? ORDER BY at, rowid')
+      .pluck()
+      .all(loop.id)
     expect(kinds).toEqual(['arrived', 'sampled', 'pcr_result'])
     // A second trip online (e.g. another 'online' event) uploads nothing again.
     await page.evaluate(() => window.dispatchEvent(new Event('online')))
     await page.waitForTimeout(500)
-    expect(t.sqlite.prepare('SELECT count(*) FROM loop_events WHERE loop_id = ?').pluck().get(loop.id)).toBe(3)
-    expect(t.sqlite.prepare('SELECT count(*) FROM scans WHERE plate = ?').pluck().get('浙A77777')).toBe(1)
+    expect(
+      t.sqlite.prepare('SELECT count(*) FROM loop_events WHERE loop_id = ?').pluck().get(loop.id),
+    ).toBe(3)
+    expect(
+      t.sqlite.prepare('SELECT count(*) FROM scans WHERE plate = ?').pluck().get('浙A77777'),
+    ).toBe(1)
     await context.close()
   })
 
@@ -220,7 +281,9 @@ describe('the checkpoint', () => {
       })()`,
     })
     await signIn(page, url, 'checkpoint', 'tongxing-check')
-    expect(await page.evaluate(() => Date.now() - performance.timeOrigin - performance.now())).toBeGreaterThan(19 * 60_000)
+    expect(
+      await page.evaluate(() => Date.now() - performance.timeOrigin - performance.now()),
+    ).toBeGreaterThan(19 * 60_000)
     await page.locator('#checkpoint').selectOption('HZ-G60-XS')
     await page.locator('[data-typed-input]').fill(pass.token)
     await page.getByRole('button', { name: '核验' }).click()
@@ -228,12 +291,22 @@ describe('the checkpoint', () => {
     expect(await page.locator('[data-verdict]').getAttribute('data-verdict')).toBe('valid')
     await page.getByLabel('采样管编码').fill('TUBE-FAST-CLOCK')
     await page.getByRole('button', { name: '已采样' }).click()
-    await expect.poll(() => page.locator('[data-queue-count]').textContent(), { timeout: 20_000 }).toBe('0')
+    await expect
+      .poll(() => page.locator('[data-queue-count]').textContent(), { timeout: 20_000 })
+      .toBe('0')
     await screenshot(page, '12-scan-fast-phone-clock')
-    const scanned = t.sqlite.prepare('SELECT scanned_at FROM scans WHERE plate = ?').pluck().get('浙A66666') as string
+    const scanned = t.sqlite
+      .prepare('SELECT scanned_at FROM scans WHERE plate = ?')
+      .pluck()
+      .get('浙A66666') as string
     expect(Math.abs(Date.parse(scanned) - Date.now())).toBeLessThan(2 * 60_000)
-    const loop = t.sqlite.prepare('SELECT id FROM loops WHERE plate = ?').pluck().get('浙A66666') as string
-    const events = t.sqlite.prepare('SELECT kind, at FROM loop_events WHERE loop_id = ? ORDER BY at, rowid').all(loop) as { kind: string; at: string }[]
+    const loop = t.sqlite
+      .prepare('SELECT id FROM loops WHERE plate = ?')
+      .pluck()
+      .get('浙A66666') as string
+    const events = t.sqlite
+      .prepare('SELECT kind, at FROM loop_events WHERE loop_id = ? ORDER BY at, rowid')
+      .all(loop) as { kind: string; at: string }[]
     expect(events.map((e) => e.kind)).toEqual(['arrived', 'sampled'])
     for (const e of events) expect(Math.abs(Date.parse(e.at) - Date.now())).toBeLessThan(2 * 60_000)
     await context.close()
@@ -247,24 +320,56 @@ describe('a positive result', () => {
     const loopId = opened.json.loop.id as string
     const now = new Date().toISOString()
     const sent = await sendEvents(t, [
-      { id: crypto.randomUUID(), loop_id: loopId, kind: 'sampled', at: now, checkpoint_code: 'HZ-G60-XS', data: { tube_code: 'TUBE-POS' } },
-      { id: crypto.randomUUID(), loop_id: loopId, kind: 'pcr_result', at: now, checkpoint_code: 'HZ-G60-XS', data: { result: 'positive' } },
+      {
+        id: crypto.randomUUID(),
+        loop_id: loopId,
+        kind: 'sampled',
+        at: now,
+        checkpoint_code: 'HZ-G60-XS',
+        data: { tube_code: 'TUBE-POS' },
+      },
+      {
+        id: crypto.randomUUID(),
+        loop_id: loopId,
+        kind: 'pcr_result',
+        at: now,
+        checkpoint_code: 'HZ-G60-XS',
+        data: { result: 'positive' },
+      },
     ])
-    expect(sent.json.results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted'])
+    expect(sent.json.results.map((r: { status: string }) => r.status)).toEqual([
+      'accepted',
+      'accepted',
+    ])
     const { context, page } = await newPage()
     await signIn(page, url, 'coordinator', 'tongxing-coord')
     await page.goto(`${url}/ui/alerts`)
     const alert = page.locator('[data-alert]', { hasText: '浙A55555' })
-    expect(await alert.locator('select[name="outcome"] option').allTextContents()).toEqual(['已安排复检', '由专班闭环', '已移交处置（阳性结果保留）'])
+    expect(await alert.locator('select[name="outcome"] option').allTextContents()).toEqual([
+      '已安排复检',
+      '由专班闭环',
+      '已移交处置（阳性结果保留）',
+    ])
     expect(await accessibilityProblems(page)).toEqual([])
     await alert.locator('select[name="outcome"]').selectOption('retest_ordered')
     await alert.getByLabel('处置说明').fill('复检：重新采样')
     await screenshot(page, '13-coordinator-positive-outcome')
-    await Promise.all([page.waitForEvent('load'), alert.getByRole('button', { name: '处置完毕' }).click()])
+    await Promise.all([
+      page.waitForEvent('load'),
+      alert.getByRole('button', { name: '处置完毕' }).click(),
+    ])
     expect(await page.locator('[data-alert]', { hasText: '浙A55555' }).count()).toBe(0)
-    const kinds = t.sqlite.prepare('SELECT kind FROM loop_events WHERE loop_id = ? ORDER BY at, rowid').pluck().all(loopId)
+    const kinds = t.sqlite
+      .prepare('SELECT kind FROM loop_events WHERE loop_id = ? ORDER BY at, rowid')
+      .pluck()
+      .all(loopId)
     expect(kinds).toContain('retest_ordered')
-    expect(t.sqlite.prepare("SELECT outcome FROM alerts WHERE loop_id = ? AND kind = 'pcr_positive'").pluck().get(loopId)).toBe('retest_ordered')
+    expect(
+      t.sqlite
+        .prepare("SELECT outcome FROM alerts WHERE loop_id = ? AND kind = 'pcr_positive'")
+        .pluck()
+        .get(loopId),
+    ).toBe('retest_ordered')
     await context.close()
   })
 })
@@ -274,13 +379,20 @@ async function issueNow(plate: string) {
   const app = await t.call('POST', '/api/v1/applications', {
     as: 'enterprise',
     body: {
-      plate, crew: [{ name: '王五', id_number: residentId('19880808', '123'), phone: '13900002222' }], cargo_category: 'medical',
-      origin_region_code: '320583', destination: { station_code: 'HZ-XS-01' }, route: 'G15',
-      valid_from: new Date().toISOString(), valid_until: new Date(Date.now() + 3 * 86_400_000).toISOString(),
+      plate,
+      crew: [{ name: '王五', id_number: residentId('19880808', '123'), phone: '13900002222' }],
+      cargo_category: 'medical',
+      origin_region_code: '320583',
+      destination: { station_code: 'HZ-XS-01' },
+      route: 'G15',
+      valid_from: new Date().toISOString(),
+      valid_until: new Date(Date.now() + 3 * 86_400_000).toISOString(),
     },
   })
   expect(app.status).toBe(201)
-  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, { as: 'coordinator' })
+  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, {
+    as: 'coordinator',
+  })
   expect(pass.status).toBe(201)
   return pass.json as { number: string; token: string }
 }

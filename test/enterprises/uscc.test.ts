@@ -4,7 +4,13 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { enterpriseBody, makeUscc } from '../support/reference-data.ts'
 
 // Codes printed on public business licences; their check characters follow GB 32100.
-const PUBLISHED = ['91350100M000100Y43', '914403001922038216', '9144030071526726XG', '91330100716105852F', '91110000802100433B']
+const PUBLISHED = [
+  '91350100M000100Y43',
+  '914403001922038216',
+  '9144030071526726XG',
+  '91330100716105852F',
+  '91110000802100433B',
+]
 const FORBIDDEN_LETTERS = ['I', 'O', 'Z', 'S', 'V']
 
 describe('usccCheckCharacter', () => {
@@ -20,7 +26,8 @@ describe('usccCheckCharacter', () => {
   it('answers null for the wrong length or a character outside the alphabet', () => {
     expect(usccCheckCharacter('9135010')).toBeNull()
     expect(usccCheckCharacter('91350100M000100Y43')).toBeNull()
-    for (const letter of FORBIDDEN_LETTERS) expect(usccCheckCharacter(`91350100M00010${letter}Y4`)).toBeNull()
+    for (const letter of FORBIDDEN_LETTERS)
+      expect(usccCheckCharacter(`91350100M00010${letter}Y4`)).toBeNull()
   })
 })
 
@@ -30,7 +37,8 @@ describe('isValidUscc', () => {
   })
 
   it('accepts generated codes over many organisation numbers', () => {
-    for (let n = 0; n < 500; n++) expect(isValidUscc(makeUscc(n * 7919)), makeUscc(n * 7919)).toBe(true)
+    for (let n = 0; n < 500; n++)
+      expect(isValidUscc(makeUscc(n * 7919)), makeUscc(n * 7919)).toBe(true)
   })
 
   it('refuses every wrong check character', () => {
@@ -51,7 +59,8 @@ describe('isValidUscc', () => {
     const first17 = `91350100M00${letter}100Y4`
     expect(isValidUscc(first17 + '0')).toBe(false)
     // Even with every possible last character: no check character makes it valid.
-    for (const last of '0123456789ABCDEFGHJKLMNPQRTUWXY') expect(isValidUscc(first17 + last)).toBe(false)
+    for (const last of '0123456789ABCDEFGHJKLMNPQRTUWXY')
+      expect(isValidUscc(first17 + last)).toBe(false)
   })
 
   it('refuses a code with letters where the 6-digit region code belongs', () => {
@@ -84,7 +93,9 @@ describe('USCC in POST /api/v1/enterprises', () => {
     })
     expect(res.status).toBe(201)
     expect(res.json.uscc).toBe('9144030071526726XG')
-    expect(t.sqlite.prepare('SELECT uscc FROM enterprises WHERE id = ?').pluck().get(res.json.id)).toBe('9144030071526726XG')
+    expect(
+      t.sqlite.prepare('SELECT uscc FROM enterprises WHERE id = ?').pluck().get(res.json.id),
+    ).toBe('9144030071526726XG')
   })
 
   it('refuses a wrong check character with 400 naming the uscc field', async () => {

@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { decideWhitelist, isProvincialOrAbove, type WhitelistState } from '../../src/enterprises/whitelist.ts'
+import {
+  decideWhitelist,
+  isProvincialOrAbove,
+  type WhitelistState,
+} from '../../src/enterprises/whitelist.ts'
 import type { WhitelistStatus } from '../../src/enterprises/enterprises.table.ts'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { enterpriseBody, everyStoredText } from '../support/reference-data.ts'
@@ -34,9 +38,16 @@ const TABLE: [WhitelistStatus, WhitelistStatus, WhitelistState | 'whitelist_tran
 
 describe('decideWhitelist', () => {
   it.each(TABLE)('%s → %s', (from, to, expected) => {
-    const decision = decideWhitelist(FROM[from], { status: to, level: to === 'active' ? 'national' : undefined })
+    const decision = decideWhitelist(FROM[from], {
+      status: to,
+      level: to === 'active' ? 'national' : undefined,
+    })
     if (expected === 'whitelist_transition') {
-      expect(decision).toEqual({ ok: false, code: 'whitelist_transition', message: expect.stringContaining(from) })
+      expect(decision).toEqual({
+        ok: false,
+        code: 'whitelist_transition',
+        message: expect.stringContaining(from),
+      })
     } else {
       expect(decision).toEqual({ ok: true, next: expected })
     }
@@ -44,17 +55,29 @@ describe('decideWhitelist', () => {
 
   it('requires a level to make a pending firm active', () => {
     for (const level of [undefined, null]) {
-      expect(decideWhitelist(FROM.pending, { status: 'active', level })).toMatchObject({ ok: false, code: 'level_required' })
+      expect(decideWhitelist(FROM.pending, { status: 'active', level })).toMatchObject({
+        ok: false,
+        code: 'level_required',
+      })
     }
   })
 
   it('keeps the level on record when a suspended firm is reinstated without naming one', () => {
-    expect(decideWhitelist(FROM.suspended, { status: 'active' })).toEqual({ ok: true, next: { status: 'active', level: 'municipal' } })
+    expect(decideWhitelist(FROM.suspended, { status: 'active' })).toEqual({
+      ok: true,
+      next: { status: 'active', level: 'municipal' },
+    })
   })
 
   it('refuses a decision that changes nothing', () => {
-    expect(decideWhitelist(FROM.active, { status: 'active', level: 'provincial' })).toMatchObject({ ok: false, code: 'whitelist_unchanged' })
-    expect(decideWhitelist(FROM.active, { status: 'active' })).toMatchObject({ ok: false, code: 'whitelist_unchanged' })
+    expect(decideWhitelist(FROM.active, { status: 'active', level: 'provincial' })).toMatchObject({
+      ok: false,
+      code: 'whitelist_unchanged',
+    })
+    expect(decideWhitelist(FROM.active, { status: 'active' })).toMatchObject({
+      ok: false,
+      code: 'whitelist_unchanged',
+    })
   })
 
   it('ignores a level given with a non-active status: a suspended firm keeps the level it lost', () => {
@@ -82,7 +105,10 @@ describe('registering an enterprise and deciding its whitelist state', () => {
   })
 
   it('registers an enterprise as pending with no level and the contact phone masked', async () => {
-    const res = await t.call('POST', '/api/v1/enterprises', { as: 'coordinator', body: enterpriseBody(1, { contact_phone: PHONE }) })
+    const res = await t.call('POST', '/api/v1/enterprises', {
+      as: 'coordinator',
+      body: enterpriseBody(1, { contact_phone: PHONE }),
+    })
     expect(res.status).toBe(201)
     expect(res.json).toMatchObject({
       id: expect.any(String),
@@ -107,23 +133,35 @@ describe('registering an enterprise and deciding its whitelist state', () => {
   })
 
   it('refuses an unknown region (400) and a phone that is not a mobile number (400 naming the field)', async () => {
-    const region = await t.call('POST', '/api/v1/enterprises', { as: 'coordinator', body: enterpriseBody(3, { region_code: '999999' }) })
+    const region = await t.call('POST', '/api/v1/enterprises', {
+      as: 'coordinator',
+      body: enterpriseBody(3, { region_code: '999999' }),
+    })
     expect(region.status).toBe(400)
     expect(region.json.error.code).toBe('unknown_region')
-    const phone = await t.call('POST', '/api/v1/enterprises', { as: 'coordinator', body: enterpriseBody(4, { contact_phone: '0571-8888888' }) })
+    const phone = await t.call('POST', '/api/v1/enterprises', {
+      as: 'coordinator',
+      body: enterpriseBody(4, { contact_phone: '0571-8888888' }),
+    })
     expect(phone.status).toBe(400)
     expect(phone.json.error.details).toEqual([expect.objectContaining({ field: 'contact_phone' })])
   })
 
   it('refuses to make it active without a level: 400 naming the level field', async () => {
-    const res = await t.call('POST', `/api/v1/enterprises/${id}/whitelist`, { as: 'coordinator', body: { status: 'active', reason: '保供企业' } })
+    const res = await t.call('POST', `/api/v1/enterprises/${id}/whitelist`, {
+      as: 'coordinator',
+      body: { status: 'active', reason: '保供企业' },
+    })
     expect(res.status).toBe(400)
     expect(res.json.error.code).toBe('level_required')
     expect(res.json.error.details).toEqual([expect.objectContaining({ field: 'level' })])
   })
 
   it('refuses a transition the rules do not allow with 409 and changes nothing', async () => {
-    const res = await t.call('POST', `/api/v1/enterprises/${id}/whitelist`, { as: 'coordinator', body: { status: 'suspended', reason: '未闭环' } })
+    const res = await t.call('POST', `/api/v1/enterprises/${id}/whitelist`, {
+      as: 'coordinator',
+      body: { status: 'suspended', reason: '未闭环' },
+    })
     expect(res.status).toBe(409)
     expect(res.json.error.code).toBe('whitelist_transition')
     const after = await t.call('GET', `/api/v1/enterprises/${id}`, { as: 'coordinator' })
@@ -192,7 +230,10 @@ describe('registering an enterprise and deciding its whitelist state', () => {
   })
 
   it('lists only active enterprises for ?whitelist=active', async () => {
-    const reinstated = await t.call('POST', `/api/v1/enterprises/${id}/whitelist`, { as: 'coordinator', body: { status: 'active', reason: '整改完成' } })
+    const reinstated = await t.call('POST', `/api/v1/enterprises/${id}/whitelist`, {
+      as: 'coordinator',
+      body: { status: 'active', reason: '整改完成' },
+    })
     expect(reinstated.json.whitelist).toEqual({ status: 'active', level: 'provincial' })
 
     const res = await t.call('GET', '/api/v1/enterprises?whitelist=active', { as: 'coordinator' })
@@ -201,7 +242,9 @@ describe('registering an enterprise and deciding its whitelist state', () => {
     expect(ids).toEqual(['demo-ent-1', 'demo-ent-2', 'demo-ent-3', id].sort())
     for (const e of res.json) expect(e.whitelist.status).toBe('active')
 
-    const suspended = await t.call('GET', '/api/v1/enterprises?whitelist=suspended', { as: 'coordinator' })
+    const suspended = await t.call('GET', '/api/v1/enterprises?whitelist=suspended', {
+      as: 'coordinator',
+    })
     expect(suspended.json.map((e: { id: string }) => e.id)).toEqual(['demo-ent-5'])
   })
 
@@ -212,7 +255,9 @@ describe('registering an enterprise and deciding its whitelist state', () => {
   })
 
   it('never stores the contact phone in clear anywhere in the database', () => {
-    const stored = t.sqlite.prepare('SELECT contact_phone_enc, contact_phone_masked FROM enterprises WHERE id = ?').get(id) as Record<string, string>
+    const stored = t.sqlite
+      .prepare('SELECT contact_phone_enc, contact_phone_masked FROM enterprises WHERE id = ?')
+      .get(id) as Record<string, string>
     expect(stored.contact_phone_enc).toMatch(/^v1\./)
     expect(stored.contact_phone_masked).toBe('138****5678')
     const texts = everyStoredText(t.sqlite)

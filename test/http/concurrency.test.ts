@@ -16,12 +16,19 @@ describe('two requests racing for the same record', () => {
 
   const race = async (method: string, path: string, bodies: [unknown, unknown]) => {
     gate.hold(2)
-    const answers = await Promise.all(bodies.map((body) => t.call(method, path, { as: 'coordinator', body })))
+    const answers = await Promise.all(
+      bodies.map((body) => t.call(method, path, { as: 'coordinator', body })),
+    )
     return answers.sort((a, b) => a.status - b.status)
   }
 
   it('creates one account and answers the other 409 username_taken', async () => {
-    const body = { username: 'racer', password: 'racer-password', role: 'checkpoint', checkpoint_codes: ['HZ-G60-XS'] }
+    const body = {
+      username: 'racer',
+      password: 'racer-password',
+      role: 'checkpoint',
+      checkpoint_codes: ['HZ-G60-XS'],
+    }
     const [won, lost] = await race('POST', '/api/v1/accounts', [body, body])
     expect(won.status).toBe(201)
     expect(lost.status).toBe(409)
@@ -54,7 +61,13 @@ describe('two requests racing for the same record', () => {
   })
 
   it('registers one station for two simultaneous creations of the same code and answers the other 409', async () => {
-    const body = { code: 'RACE-ST', name: '并发中转站', region_code: '330109', address: '测试路 1 号', capacity_per_day: 5 }
+    const body = {
+      code: 'RACE-ST',
+      name: '并发中转站',
+      region_code: '330109',
+      address: '测试路 1 号',
+      capacity_per_day: 5,
+    }
     const [won, lost] = await race('POST', '/api/v1/stations', [body, body])
     expect(won.status).toBe(201)
     expect(lost.status).toBe(409)
@@ -70,7 +83,10 @@ describe('two requests racing for the same record', () => {
   })
 
   it('registers one enterprise for two simultaneous registrations of the same USCC and answers the other 409', async () => {
-    const [won, lost] = await race('POST', '/api/v1/enterprises', [enterpriseBody(31), enterpriseBody(32, { uscc: enterpriseBody(31).uscc })])
+    const [won, lost] = await race('POST', '/api/v1/enterprises', [
+      enterpriseBody(31),
+      enterpriseBody(32, { uscc: enterpriseBody(31).uscc }),
+    ])
     expect(won.status).toBe(201)
     expect(lost.status).toBe(409)
     expect(lost.json.error.code).toBe('enterprise_exists')

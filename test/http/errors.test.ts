@@ -3,7 +3,9 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { auditRowsSince, enterpriseBody, lastAuditSeq } from '../support/reference-data.ts'
 
 const BODY_LIMIT = 2048
-const errorShape = { error: { code: expect.stringMatching(/^[a-z][a-z0-9_]*$/), message: expect.any(String) } }
+const errorShape = {
+  error: { code: expect.stringMatching(/^[a-z][a-z0-9_]*$/), message: expect.any(String) },
+}
 const station = (code: string, extra: Record<string, unknown> = {}) => ({
   code,
   name: '错误测试中转站',
@@ -20,7 +22,10 @@ describe('errors', () => {
   })
 
   it('answers malformed JSON with 400 malformed_body in the error shape', async () => {
-    const res = await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: '{"code": "X1",' })
+    const res = await t.call('POST', '/api/v1/stations', {
+      as: 'coordinator',
+      body: '{"code": "X1",',
+    })
     expect(res.status).toBe(400)
     expect(res.headers.get('content-type')).toMatch(/^application\/json/)
     expect(res.json).toMatchObject(errorShape)
@@ -30,7 +35,13 @@ describe('errors', () => {
   it('answers wrong types with 400 invalid_input whose details name every bad field', async () => {
     const res = await t.call('POST', '/api/v1/stations', {
       as: 'coordinator',
-      body: { code: 5, name: '类型错误', region_code: 330109, address: '测试路', capacity_per_day: 'many' },
+      body: {
+        code: 5,
+        name: '类型错误',
+        region_code: 330109,
+        address: '测试路',
+        capacity_per_day: 'many',
+      },
     })
     expect(res.status).toBe(400)
     expect(res.json.error.code).toBe('invalid_input')
@@ -41,15 +52,25 @@ describe('errors', () => {
   })
 
   it('names a missing field, and a nested one by its path', async () => {
-    const missing = await t.call('POST', '/api/v1/checkpoints', { as: 'coordinator', body: { code: 'E-1', name: '缺字段', kind: 'road' } })
+    const missing = await t.call('POST', '/api/v1/checkpoints', {
+      as: 'coordinator',
+      body: { code: 'E-1', name: '缺字段', kind: 'road' },
+    })
     expect(missing.status).toBe(400)
     expect(missing.json.error.details).toEqual([expect.objectContaining({ field: 'region_code' })])
     const nested = await t.call('POST', '/api/v1/accounts', {
       as: 'admin',
-      body: { username: 'nested-bad', password: 'long-enough', role: 'checkpoint', checkpoint_codes: ['HZ-G60-XS', 7] },
+      body: {
+        username: 'nested-bad',
+        password: 'long-enough',
+        role: 'checkpoint',
+        checkpoint_codes: ['HZ-G60-XS', 7],
+      },
     })
     expect(nested.status).toBe(400)
-    expect(nested.json.error.details).toEqual([expect.objectContaining({ field: 'checkpoint_codes.1' })])
+    expect(nested.json.error.details).toEqual([
+      expect.objectContaining({ field: 'checkpoint_codes.1' }),
+    ])
   })
 
   it('answers an unknown enum value with 400 naming the field', async () => {
@@ -77,7 +98,11 @@ describe('errors', () => {
   })
 
   it('answers a body that is not JSON at all with a 4xx in the error shape, never a 500', async () => {
-    const res = await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: 'code=X', headers: { 'content-type': 'text/plain' } })
+    const res = await t.call('POST', '/api/v1/stations', {
+      as: 'coordinator',
+      body: 'code=X',
+      headers: { 'content-type': 'text/plain' },
+    })
     expect(res.status).toBeGreaterThanOrEqual(400)
     expect(res.status).toBeLessThan(500)
     expect(res.json).toMatchObject(errorShape)
@@ -88,7 +113,9 @@ describe('errors', () => {
     for (const as of ['coordinator', null] as const) {
       const res = await t.call('POST', '/api/v1/stations', { as, body: big })
       expect(res.status).toBe(413)
-      expect(res.json).toEqual({ error: { code: 'body_too_large', message: expect.stringContaining(String(BODY_LIMIT)) } })
+      expect(res.json).toEqual({
+        error: { code: 'body_too_large', message: expect.stringContaining(String(BODY_LIMIT)) },
+      })
     }
     expect((await t.call('GET', '/api/v1/stations/E-BIG', { as: 'coordinator' })).status).toBe(404)
   })
@@ -107,7 +134,9 @@ describe('errors', () => {
     ]) {
       const res = await t.call(method, path, { as: 'coordinator' })
       expect(res.status, `${method} ${path}`).toBe(404)
-      expect(res.json).toEqual({ error: { code: 'route_not_found', message: expect.stringContaining(path) } })
+      expect(res.json).toEqual({
+        error: { code: 'route_not_found', message: expect.stringContaining(path) },
+      })
     }
   })
 })
@@ -146,9 +175,13 @@ describe('service endpoints and headers', () => {
     for (const [path, methods] of expected) {
       expect(Object.keys(paths[path] ?? {}), path).toEqual(expect.arrayContaining(methods))
     }
-    expect(res.json.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' })
+    expect(res.json.components.securitySchemes.bearerAuth).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    })
     // One schema per payload: the documented request body is the one that validates.
-    const riskBody = paths['/api/v1/regions/{code}/risk'].put.requestBody.content['application/json'].schema
+    const riskBody =
+      paths['/api/v1/regions/{code}/risk'].put.requestBody.content['application/json'].schema
     expect(JSON.stringify(riskBody)).toContain('RiskChangeRequest')
   })
 
@@ -172,12 +205,17 @@ describe('service endpoints and headers', () => {
   })
 
   it('keeps a caller’s X-Request-Id so a request can be traced end to end', async () => {
-    const res = await t.call('GET', '/healthz', { headers: { 'x-request-id': 'gateway-trace-0042' } })
+    const res = await t.call('GET', '/healthz', {
+      headers: { 'x-request-id': 'gateway-trace-0042' },
+    })
     expect(res.headers.get('x-request-id')).toBe('gateway-trace-0042')
   })
 
   it('sends secure headers on API answers and errors', async () => {
-    for (const res of [await t.call('GET', '/api/v1/regions?risk=high', { as: 'enterprise' }), await t.call('GET', '/api/v1/regions')]) {
+    for (const res of [
+      await t.call('GET', '/api/v1/regions?risk=high', { as: 'enterprise' }),
+      await t.call('GET', '/api/v1/regions'),
+    ]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff')
       expect(res.headers.get('x-frame-options')).toBeTruthy()
       expect(res.headers.get('strict-transport-security')).toBeTruthy()
@@ -195,15 +233,29 @@ describe('the audit log', () => {
     const since = await lastAuditSeq(t.store)
     const account = await t.call('POST', '/api/v1/accounts', {
       as: 'admin',
-      body: { username: 'audited', password: 'audited-password', role: 'checkpoint', checkpoint_codes: ['HZ-RD-104'] },
+      body: {
+        username: 'audited',
+        password: 'audited-password',
+        role: 'checkpoint',
+        checkpoint_codes: ['HZ-RD-104'],
+      },
     })
     await t.call('POST', `/api/v1/accounts/${account.json.id}/disable`, { as: 'coordinator' })
     await t.call('POST', `/api/v1/accounts/${account.json.id}/enable`, { as: 'coordinator' })
-    await t.call('PUT', '/api/v1/regions/330106/risk', { as: 'coordinator', body: { level: 'medium', reason: '审计测试' } })
+    await t.call('PUT', '/api/v1/regions/330106/risk', {
+      as: 'coordinator',
+      body: { level: 'medium', reason: '审计测试' },
+    })
     await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: station('AU-ST') })
     await t.call('PATCH', '/api/v1/stations/AU-ST', { as: 'coordinator', body: { is_open: false } })
-    await t.call('POST', '/api/v1/checkpoints', { as: 'coordinator', body: { code: 'AU-CP', name: '审计卡口', region_code: '330109', kind: 'road' } })
-    const firm = await t.call('POST', '/api/v1/enterprises', { as: 'coordinator', body: enterpriseBody(77) })
+    await t.call('POST', '/api/v1/checkpoints', {
+      as: 'coordinator',
+      body: { code: 'AU-CP', name: '审计卡口', region_code: '330109', kind: 'road' },
+    })
+    const firm = await t.call('POST', '/api/v1/enterprises', {
+      as: 'coordinator',
+      body: enterpriseBody(77),
+    })
     await t.call('POST', `/api/v1/enterprises/${firm.json.id}/whitelist`, {
       as: 'admin',
       body: { status: 'active', level: 'municipal', reason: '审计测试' },
@@ -225,11 +277,17 @@ describe('the audit log', () => {
 
   it('keeps before and after for a change', () => {
     const row = t.sqlite
-      .prepare("SELECT before, after FROM audit_log WHERE action = 'station.update' AND subject = 'station:AU-ST'")
+      .prepare(
+        "SELECT before, after FROM audit_log WHERE action = 'station.update' AND subject = 'station:AU-ST'",
+      )
       .get() as { before: string; after: string }
     expect(JSON.parse(row.before)).toMatchObject({ code: 'AU-ST', is_open: true })
     expect(JSON.parse(row.after)).toMatchObject({ code: 'AU-ST', is_open: false })
-    const risk = t.sqlite.prepare("SELECT before, after FROM audit_log WHERE action = 'region.risk' AND subject = 'region:330106'").get() as {
+    const risk = t.sqlite
+      .prepare(
+        "SELECT before, after FROM audit_log WHERE action = 'region.risk' AND subject = 'region:330106'",
+      )
+      .get() as {
       before: string
       after: string
     }
@@ -238,7 +296,10 @@ describe('the audit log', () => {
   })
 
   it('keeps the contact phone masked in the log', () => {
-    const after = t.sqlite.prepare("SELECT after FROM audit_log WHERE action = 'enterprise.create'").pluck().get() as string
+    const after = t.sqlite
+      .prepare("SELECT after FROM audit_log WHERE action = 'enterprise.create'")
+      .pluck()
+      .get() as string
     expect(JSON.parse(after).contact_phone).toBe('139****0077')
     expect(after).not.toContain(enterpriseBody(77).contact_phone)
   })
@@ -247,9 +308,18 @@ describe('the audit log', () => {
     const since = await lastAuditSeq(t.store)
     await t.call('POST', '/api/v1/stations', { as: 'enterprise', body: station('AU-NO-1') })
     await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: station('AU-ST') })
-    await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: station('AU-NO-2', { capacity_per_day: -5 }) })
-    await t.call('PUT', '/api/v1/regions/999999/risk', { as: 'coordinator', body: { level: 'high', reason: '不存在' } })
-    await t.call('POST', '/api/v1/enterprises/demo-ent-4/whitelist', { as: 'coordinator', body: { status: 'suspended', reason: '不允许' } })
+    await t.call('POST', '/api/v1/stations', {
+      as: 'coordinator',
+      body: station('AU-NO-2', { capacity_per_day: -5 }),
+    })
+    await t.call('PUT', '/api/v1/regions/999999/risk', {
+      as: 'coordinator',
+      body: { level: 'high', reason: '不存在' },
+    })
+    await t.call('POST', '/api/v1/enterprises/demo-ent-4/whitelist', {
+      as: 'coordinator',
+      body: { status: 'suspended', reason: '不允许' },
+    })
     expect(await auditRowsSince(t.store, since)).toEqual([])
   })
 })

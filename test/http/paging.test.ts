@@ -40,7 +40,14 @@ async function everyPage(t: TestApp, path: string, as: Role) {
 }
 
 /** Pages through `path` `limit` rows at a time and checks the walk against one page of all of them. */
-async function expectWalkMatchesOnePage(t: TestApp, path: string, as: Role, key: (row: any) => string, limit: number, most = 1000) {
+async function expectWalkMatchesOnePage(
+  t: TestApp,
+  path: string,
+  as: Role,
+  key: (row: any) => string,
+  limit: number,
+  most = 1000,
+) {
   const join = path.includes('?') ? '&' : '?'
   const whole = await t.call('GET', `${path}${join}limit=${most}`, { as })
   expect(whole.status).toBe(200)
@@ -64,10 +71,24 @@ describe('lists: limit, offset, X-Total-Count and Link', () => {
     for (const plate of plates) loopIds.push((await openLoop(t, { plate })).loopId)
     // Applications still waiting, and a revoked pass beside the active ones.
     for (const plate of ['沪B20001', '沪B20002', '沪B20003']) {
-      expect((await t.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody({ plate }) })).status).toBe(201)
+      expect(
+        (
+          await t.call('POST', '/api/v1/applications', {
+            as: 'enterprise',
+            body: applicationBody({ plate }),
+          })
+        ).status,
+      ).toBe(201)
     }
     const revoked = await issuePass(t, { plate: '沪C30001' })
-    expect((await t.call('POST', `/api/v1/passes/${revoked.number}/revoke`, { as: 'coordinator', body: { reason: 'test revocation' } })).status).toBe(200)
+    expect(
+      (
+        await t.call('POST', `/api/v1/passes/${revoked.number}/revoke`, {
+          as: 'coordinator',
+          body: { reason: 'test revocation' },
+        })
+      ).status,
+    ).toBe(200)
     // Alerts straight into the table: the list only reads them. Notified to the demo checkpoint.
     const alert = (i: number) => ({
       id: `alert-${i}`,
@@ -78,11 +99,15 @@ describe('lists: limit, offset, X-Total-Count and Link', () => {
       details: JSON.stringify({ notify: ['HZ-G60-XS'] }),
       round: i,
     })
-    await t.store.atomic([t.store.db.insertInto('alerts').values(Array.from({ length: 7 }, (_, i) => alert(i)))])
+    await t.store.atomic([
+      t.store.db.insertInto('alerts').values(Array.from({ length: 7 }, (_, i) => alert(i))),
+    ])
   })
 
   it('pages all 3,285 regions: 500 by default, the total on every page, Link until the last', async () => {
-    const regions = (await t.store.db.selectFrom('regions').select('code').orderBy('code').execute()).map((r) => r.code)
+    const regions = (
+      await t.store.db.selectFrom('regions').select('code').orderBy('code').execute()
+    ).map((r) => r.code)
     expect(regions.length).toBe(3285)
     const first = await t.call('GET', '/api/v1/regions', { as: 'enterprise' })
     expect(first.json).toHaveLength(500)
@@ -95,9 +120,13 @@ describe('lists: limit, offset, X-Total-Count and Link', () => {
 
   it('keeps the other query parameters in the next link, and counts by the same filter', async () => {
     const res = await t.call('GET', '/api/v1/regions?province=33&limit=10', { as: 'coordinator' })
-    const inZhejiang = (await t.store.db.selectFrom('regions').select('code').where('code', 'like', '33%').execute()).length
+    const inZhejiang = (
+      await t.store.db.selectFrom('regions').select('code').where('code', 'like', '33%').execute()
+    ).length
     expect(res.headers.get('x-total-count')).toBe(String(inZhejiang))
-    expect(res.headers.get('link')).toBe('</api/v1/regions?province=33&limit=10&offset=10>; rel="next"')
+    expect(res.headers.get('link')).toBe(
+      '</api/v1/regions?province=33&limit=10&offset=10>; rel="next"',
+    )
     const walk = await everyPage(t, '/api/v1/regions?province=33&limit=10', 'coordinator')
     expect(walk.rows).toHaveLength(Number(inZhejiang))
     for (const region of walk.rows) expect(region.code.startsWith('33')).toBe(true)
@@ -112,44 +141,125 @@ describe('lists: limit, offset, X-Total-Count and Link', () => {
   })
 
   it('walks passes, all and by status, each once', async () => {
-    const all = await expectWalkMatchesOnePage(t, '/api/v1/passes', 'coordinator', (p) => p.number, 2)
+    const all = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/passes',
+      'coordinator',
+      (p) => p.number,
+      2,
+    )
     expect(all).toHaveLength(6)
-    const active = await expectWalkMatchesOnePage(t, '/api/v1/passes?status=active', 'enterprise', (p) => p.number, 2)
+    const active = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/passes?status=active',
+      'enterprise',
+      (p) => p.number,
+      2,
+    )
     expect(active).toHaveLength(5)
     for (const pass of active) expect(pass.status).toBe('active')
   })
 
   it('walks applications, by status too', async () => {
-    const all = await expectWalkMatchesOnePage(t, '/api/v1/applications', 'enterprise', (a) => a.id, 3)
+    const all = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/applications',
+      'enterprise',
+      (a) => a.id,
+      3,
+    )
     expect(all).toHaveLength(9)
-    const waiting = await expectWalkMatchesOnePage(t, '/api/v1/applications?status=submitted', 'coordinator', (a) => a.id, 2)
+    const waiting = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/applications?status=submitted',
+      'coordinator',
+      (a) => a.id,
+      2,
+    )
     expect(waiting).toHaveLength(3)
   })
 
   it('walks loops, for coordinators and for checkpoint staff (their involved loops), by state', async () => {
-    const all = await expectWalkMatchesOnePage(t, '/api/v1/loops', 'coordinator', (l) => l.id, 2, 500)
+    const all = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/loops',
+      'coordinator',
+      (l) => l.id,
+      2,
+      500,
+    )
     expect(all.map((l) => l.id).sort()).toEqual([...loopIds].sort())
-    await expectWalkMatchesOnePage(t, '/api/v1/loops?state=open&checkpoint=HZ-G60-XS', 'coordinator', (l) => l.id, 2, 500)
-    const staff = await expectWalkMatchesOnePage(t, '/api/v1/loops?state=open', 'checkpoint', (l) => l.id, 2, 500)
+    await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/loops?state=open&checkpoint=HZ-G60-XS',
+      'coordinator',
+      (l) => l.id,
+      2,
+      500,
+    )
+    const staff = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/loops?state=open',
+      'checkpoint',
+      (l) => l.id,
+      2,
+      500,
+    )
     expect(staff).toHaveLength(5)
   })
 
   it('walks alerts by status, for coordinators and for the checkpoint told', async () => {
-    const open = await expectWalkMatchesOnePage(t, '/api/v1/alerts?status=open', 'coordinator', (a) => a.id, 2)
+    const open = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/alerts?status=open',
+      'coordinator',
+      (a) => a.id,
+      2,
+    )
     expect(open).toHaveLength(4)
-    const active = await expectWalkMatchesOnePage(t, '/api/v1/alerts?status=active', 'checkpoint', (a) => a.id, 3)
+    const active = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/alerts?status=active',
+      'checkpoint',
+      (a) => a.id,
+      3,
+    )
     expect(active).toHaveLength(7)
   })
 
   it('walks enterprises, stations, checkpoints, accounts, the trust list and the audit log', async () => {
     await expectWalkMatchesOnePage(t, '/api/v1/enterprises', 'coordinator', (e) => e.id, 1)
     await expectWalkMatchesOnePage(t, '/api/v1/stations', 'checkpoint', (s) => s.code, 1)
-    await expectWalkMatchesOnePage(t, '/api/v1/checkpoints?region=330109', 'checkpoint', (s) => s.code, 1)
+    await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/checkpoints?region=330109',
+      'checkpoint',
+      (s) => s.code,
+      1,
+    )
     await expectWalkMatchesOnePage(t, '/api/v1/accounts', 'admin', (a) => a.id, 2)
-    await expectWalkMatchesOnePage(t, '/api/v1/trust/issuers', 'checkpoint', (i) => i.issuer_code, 1)
-    const log = await expectWalkMatchesOnePage(t, '/api/v1/audit/log', 'coordinator', (e) => String(e.seq), 7)
+    await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/trust/issuers',
+      'checkpoint',
+      (i) => i.issuer_code,
+      1,
+    )
+    const log = await expectWalkMatchesOnePage(
+      t,
+      '/api/v1/audit/log',
+      'coordinator',
+      (e) => String(e.seq),
+      7,
+    )
     expect(log.length).toBeGreaterThan(10)
-    const ofOnePass = await expectWalkMatchesOnePage(t, `/api/v1/audit/log?subject=${encodeURIComponent(`pass:${(await t.call('GET', '/api/v1/passes?status=revoked', { as: 'coordinator' })).json[0].number}`)}`, 'coordinator', (e) => String(e.seq), 1)
+    const ofOnePass = await expectWalkMatchesOnePage(
+      t,
+      `/api/v1/audit/log?subject=${encodeURIComponent(`pass:${(await t.call('GET', '/api/v1/passes?status=revoked', { as: 'coordinator' })).json[0].number}`)}`,
+      'coordinator',
+      (e) => String(e.seq),
+      1,
+    )
     expect(ofOnePass.map((e) => e.action)).toContain('pass.revoke')
   })
 
@@ -169,10 +279,26 @@ describe('lists: limit, offset, X-Total-Count and Link', () => {
 
   it('documents the paging headers on every list in the OpenAPI document', async () => {
     const doc = (await t.call('GET', '/api/openapi.json')).json
-    const lists = ['/regions', '/passes', '/applications', '/loops', '/alerts', '/enterprises', '/stations', '/checkpoints', '/accounts', '/trust/issuers', '/audit/log', '/audit/enterprises', '/arrival-reports']
+    const lists = [
+      '/regions',
+      '/passes',
+      '/applications',
+      '/loops',
+      '/alerts',
+      '/enterprises',
+      '/stations',
+      '/checkpoints',
+      '/accounts',
+      '/trust/issuers',
+      '/audit/log',
+      '/audit/enterprises',
+      '/arrival-reports',
+    ]
     for (const path of lists) {
       const ok = doc.paths[`/api/v1${path}`].get.responses['200']
-      expect(Object.keys(ok.headers ?? {}), path).toEqual(expect.arrayContaining(['X-Total-Count', 'Link']))
+      expect(Object.keys(ok.headers ?? {}), path).toEqual(
+        expect.arrayContaining(['X-Total-Count', 'Link']),
+      )
       const names = doc.paths[`/api/v1${path}`].get.parameters.map((p: { name: string }) => p.name)
       expect(names, path).toEqual(expect.arrayContaining(['limit', 'offset']))
     }

@@ -51,7 +51,13 @@ describe('security headers', () => {
 
 /** The directives of a Content-Security-Policy header, by name. */
 const directives = (policy: string | null) =>
-  Object.fromEntries((policy ?? '').split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...values]) => [name, values]))
+  Object.fromEntries(
+    (policy ?? '')
+      .split(';')
+      .map((d) => d.trim().split(/\s+/))
+      .filter((d) => d[0])
+      .map(([name, ...values]) => [name, values]),
+  )
 const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).digest('base64')}'`
 
 describe('content security policy and caching', () => {
@@ -59,14 +65,26 @@ describe('content security policy and caching', () => {
   beforeAll(async () => {
     t = await buildTestApp()
   })
-  const page = async (path: string, role?: 'enterprise' | 'checkpoint' | 'coordinator' | 'admin') => {
-    const headers: Record<string, string> = role ? { cookie: `${SESSION_COOKIE}=${await t.tokenFor(role)}` } : {}
+  const page = async (
+    path: string,
+    role?: 'enterprise' | 'checkpoint' | 'coordinator' | 'admin',
+  ) => {
+    const headers: Record<string, string> = role
+      ? { cookie: `${SESSION_COOKIE}=${await t.tokenFor(role)}` }
+      : {}
     const res = await t.app.request(path, { headers })
     return { res, html: await res.text() }
   }
 
   it('lets the pages run only our own script files and the one inline stylesheet, by its hash', async () => {
-    for (const [path, role] of [['/ui/login', undefined], ['/ui/passes', 'enterprise'], ['/ui/apply', 'enterprise'], ['/ui/scan', 'checkpoint'], ['/ui/queue', 'coordinator'], ['/ui/password', 'admin']] as const) {
+    for (const [path, role] of [
+      ['/ui/login', undefined],
+      ['/ui/passes', 'enterprise'],
+      ['/ui/apply', 'enterprise'],
+      ['/ui/scan', 'checkpoint'],
+      ['/ui/queue', 'coordinator'],
+      ['/ui/password', 'admin'],
+    ] as const) {
       const { res, html } = await page(path, role)
       expect(res.status, path).toBe(200)
       const policy = directives(res.headers.get('content-security-policy'))
@@ -80,25 +98,36 @@ describe('content security policy and caching', () => {
       for (const style of styles) expect(policy['style-src'], path).toContain(sha256(style))
       expect(policy['style-src']).not.toContain("'unsafe-inline'")
       // No inline script runs: every <script> is a file of ours or a JSON data block.
-      for (const tag of html.match(/<script[^>]*>/g) ?? []) expect(tag, path).toMatch(/src="\/ui\/assets\/|type="application\/json"/)
+      for (const tag of html.match(/<script[^>]*>/g) ?? [])
+        expect(tag, path).toMatch(/src="\/ui\/assets\/|type="application\/json"/)
     }
   })
 
   it('keeps signed-in pages and API answers out of every cache, but lets public files be cached', async () => {
-    for (const path of ['/ui/passes', '/ui/password']) expect((await page(path, 'enterprise')).res.headers.get('cache-control'), path).toBe('no-store')
+    for (const path of ['/ui/passes', '/ui/password'])
+      expect((await page(path, 'enterprise')).res.headers.get('cache-control'), path).toBe(
+        'no-store',
+      )
     expect((await page('/ui/login')).res.headers.get('cache-control')).toBe('no-store')
     for (const path of ['/api/v1/auth/me', '/api/v1/applications', '/api/v1/regions']) {
       const res = await t.call('GET', path, { as: 'enterprise' })
       expect(res.status, path).toBe(200)
       expect(res.headers.get('cache-control'), path).toBe('no-store')
     }
-    expect((await t.call('GET', '/ui/assets/app.js')).headers.get('cache-control')).toBe('public, max-age=300')
-    expect((await t.call('GET', '/.well-known/jwks.json')).headers.get('cache-control')).toBe('public, max-age=300')
+    expect((await t.call('GET', '/ui/assets/app.js')).headers.get('cache-control')).toBe(
+      'public, max-age=300',
+    )
+    expect((await t.call('GET', '/.well-known/jwks.json')).headers.get('cache-control')).toBe(
+      'public, max-age=300',
+    )
   })
 
   it('gives answers that are not pages a policy under which nothing loads or runs', async () => {
     const pass = await issuePass(t)
-    for (const res of [await t.call('GET', '/api/v1/regions', { as: 'enterprise' }), await t.call('GET', `/api/v1/passes/${pass.number}/qr.svg`, { as: 'enterprise' })]) {
+    for (const res of [
+      await t.call('GET', '/api/v1/regions', { as: 'enterprise' }),
+      await t.call('GET', `/api/v1/passes/${pass.number}/qr.svg`, { as: 'enterprise' }),
+    ]) {
       expect(res.headers.get('content-security-policy')).toBe(API_CONTENT_POLICY)
     }
     expect(directives(API_CONTENT_POLICY)['default-src']).toEqual(["'none'"])
@@ -112,7 +141,8 @@ describe('content security policy and caching', () => {
     const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1])
     expect(inline).toHaveLength(1)
     expect(policy['script-src']).toEqual(['https://cdn.jsdelivr.net', sha256(inline[0])])
-    for (const url of html.match(/https:\/\/cdn\.jsdelivr\.net\/[^"]+/g) ?? []) expect(url).toMatch(/^https:\/\/cdn\.jsdelivr\.net\//)
+    for (const url of html.match(/https:\/\/cdn\.jsdelivr\.net\/[^"]+/g) ?? [])
+      expect(url).toMatch(/^https:\/\/cdn\.jsdelivr\.net\//)
     expect(policy['style-src']).toContain('https://cdn.jsdelivr.net')
     expect(policy['connect-src']).toEqual(["'self'"])
   })

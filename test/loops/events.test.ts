@@ -11,7 +11,8 @@ beforeEach(async () => {
   loopId = (await openLoop(t)).loopId
 })
 
-const loop = async () => (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json
+const loop = async () =>
+  (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json
 const HOUR = 3_600_000
 
 describe('the loop, event by event', () => {
@@ -33,7 +34,11 @@ describe('the loop, event by event', () => {
   })
 
   it('closes through a checked certificate and departure without sampling', async () => {
-    await sendEvents(t, [event(t, loopId, 'certificate_checked', { sampled_at: '2026-11-28T20:00:00+08:00' }), event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }), event(t, loopId, 'departed')])
+    await sendEvents(t, [
+      event(t, loopId, 'certificate_checked', { sampled_at: '2026-11-28T20:00:00+08:00' }),
+      event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }),
+      event(t, loopId, 'departed'),
+    ])
     expect((await loop()).state).toBe('closed')
   })
 
@@ -41,7 +46,9 @@ describe('the loop, event by event', () => {
     const sampled = event(t, loopId, 'sampled', { tube_code: 'TB-2' })
     const released = event(t, loopId, 'released', { destination_code: 'HZ-TS-XS' })
     await sendEvents(t, [sampled, released])
-    expect((await loop()).release_deadline).toBe(new Date(Date.parse(released.at) + 6 * HOUR).toISOString())
+    expect((await loop()).release_deadline).toBe(
+      new Date(Date.parse(released.at) + 6 * HOUR).toISOString(),
+    )
   })
 
   it('answers duplicate for a replayed event and changes nothing', async () => {
@@ -49,7 +56,10 @@ describe('the loop, event by event', () => {
     await sendEvents(t, [sampled])
     const before = await loop()
     const replay = await sendEvents(t, [sampled, sampled])
-    expect(replay.json.results.map((r: { status: string }) => r.status)).toEqual(['duplicate', 'duplicate'])
+    expect(replay.json.results.map((r: { status: string }) => r.status)).toEqual([
+      'duplicate',
+      'duplicate',
+    ])
     const after = await loop()
     expect(after.events).toEqual(before.events)
     expect(after.state).toBe(before.state)
@@ -58,7 +68,10 @@ describe('the loop, event by event', () => {
   it('stores an event sent twice at the same moment once: one answer accepted, the other duplicate', async () => {
     const sampled = event(t, loopId, 'sampled', { tube_code: 'TB-RACE' })
     const other = event(t, loopId, 'antigen_result', { result: 'negative' })
-    const [first, second] = await Promise.all([sendEvents(t, [sampled]), sendEvents(t, [sampled, other])])
+    const [first, second] = await Promise.all([
+      sendEvents(t, [sampled]),
+      sendEvents(t, [sampled, other]),
+    ])
     const statuses = [first.json.results[0].status, second.json.results[0].status].sort()
     expect(statuses).toEqual(['accepted', 'duplicate'])
     expect(second.json.results[1].status).toBe('accepted')
@@ -77,7 +90,11 @@ describe('the loop, event by event', () => {
     ])
     expect([a.json.results[0].status, b.json.results[0].status]).toEqual(['accepted', 'accepted'])
     // The row itself, as lists read it (reading the loop through the API would refresh it).
-    const row = t.sqlite.prepare('SELECT state, sampled_at, released_at, flagged_events, dirty FROM loops WHERE id = ?').get(loopId) as Record<string, unknown>
+    const row = t.sqlite
+      .prepare(
+        'SELECT state, sampled_at, released_at, flagged_events, dirty FROM loops WHERE id = ?',
+      )
+      .get(loopId) as Record<string, unknown>
     expect(row).toMatchObject({ state: 'released', flagged_events: 0, dirty: 0 })
     expect(row.sampled_at).not.toBeNull()
     expect(row.released_at).not.toBeNull()
@@ -87,7 +104,10 @@ describe('the loop, event by event', () => {
     const pass = await issuePass(t)
     const opened = (await scan(t, { token: pass.token })).json.loop.id as string
     t.clock.advance(600_000)
-    await sendEvents(t, [event(t, opened, 'sampled', { tube_code: 'TB-RACE-2', tests: ['pcr'] }), event(t, opened, 'released', { destination_code: 'HZ-DEST-BJ' })])
+    await sendEvents(t, [
+      event(t, opened, 'sampled', { tube_code: 'TB-RACE-2', tests: ['pcr'] }),
+      event(t, opened, 'released', { destination_code: 'HZ-DEST-BJ' }),
+    ])
     t.clock.advance(600_000)
     // The scan reads the loop, then its write waits until the upload has been stored and answered.
     const atomic = t.store.atomic.bind(t.store)
@@ -105,12 +125,30 @@ describe('the loop, event by event', () => {
     const arrival = scan(t, { token: pass.token, checkpoint_code: 'HZ-DEST-BJ' })
     await scanAtWrite
     // The lab's result, from a minute before the vehicle reached its destination.
-    const upload = await sendEvents(t, [event(t, opened, 'pcr_result', { result: 'negative' }, new Date(t.clock().getTime() - 60_000).toISOString())])
+    const upload = await sendEvents(t, [
+      event(
+        t,
+        opened,
+        'pcr_result',
+        { result: 'negative' },
+        new Date(t.clock().getTime() - 60_000).toISOString(),
+      ),
+    ])
     expect(upload.json.results[0]).toMatchObject({ status: 'accepted' })
     releaseScan()
     expect((await arrival).json.loop.id).toBe(opened)
-    const row = t.sqlite.prepare('SELECT state, pcr_result, destination_arrived_at, last_checkpoint_code, flagged_events, dirty FROM loops WHERE id = ?').get(opened) as Record<string, unknown>
-    expect(row).toMatchObject({ state: 'at_destination', pcr_result: 'negative', last_checkpoint_code: 'HZ-DEST-BJ', flagged_events: 0, dirty: 0 })
+    const row = t.sqlite
+      .prepare(
+        'SELECT state, pcr_result, destination_arrived_at, last_checkpoint_code, flagged_events, dirty FROM loops WHERE id = ?',
+      )
+      .get(opened) as Record<string, unknown>
+    expect(row).toMatchObject({
+      state: 'at_destination',
+      pcr_result: 'negative',
+      last_checkpoint_code: 'HZ-DEST-BJ',
+      flagged_events: 0,
+      dirty: 0,
+    })
     expect(row.destination_arrived_at).not.toBeNull()
   })
 
@@ -128,13 +166,24 @@ describe('the loop, event by event', () => {
     const final = await loop()
     expect(final.state).toBe('closed')
     expect(final.flagged_events).toBe(0)
-    expect(final.events.map((x: { kind: string }) => x.kind)).toEqual(['arrived', 'sampled', 'released', 'destination_arrived', 'handed_over', 'pcr_result'])
+    expect(final.events.map((x: { kind: string }) => x.kind)).toEqual([
+      'arrived',
+      'sampled',
+      'released',
+      'destination_arrived',
+      'handed_over',
+      'pcr_result',
+    ])
     expect(final.events.every((x: { flag: string | null }) => x.flag === null)).toBe(true)
   })
 
   it('keeps and flags an event that makes no sense, and it changes nothing', async () => {
     const res = await sendEvents(t, [event(t, loopId, 'handed_over')])
-    expect(res.json.results[0]).toEqual({ id: expect.any(String), status: 'accepted', flag: 'not_at_destination' })
+    expect(res.json.results[0]).toEqual({
+      id: expect.any(String),
+      status: 'accepted',
+      flag: 'not_at_destination',
+    })
     const l = await loop()
     expect(l.state).toBe('arrived')
     expect(l.flagged_events).toBe(1)
@@ -151,8 +200,18 @@ describe('the loop, event by event', () => {
       event(t, loopId, 'sampled', { tube_code: 'TB-5' }, '2026-11-30T08:00:00Z'),
       event(t, loopId, 'sampled', { tube_code: 'TB-6' }),
     ])
-    const codes = res.json.results.map((r: { status: string; error?: { code: string } }) => r.error?.code ?? r.status)
-    expect(codes).toEqual(['invalid_event', 'invalid_event', 'invalid_event', 'unknown_loop', 'checkpoint_not_yours', 'time_in_future', 'accepted'])
+    const codes = res.json.results.map(
+      (r: { status: string; error?: { code: string } }) => r.error?.code ?? r.status,
+    )
+    expect(codes).toEqual([
+      'invalid_event',
+      'invalid_event',
+      'invalid_event',
+      'unknown_loop',
+      'checkpoint_not_yours',
+      'time_in_future',
+      'accepted',
+    ])
     expect(res.json.results[2].error.message).toMatch(/^data\.result/)
   })
 
@@ -162,12 +221,23 @@ describe('the loop, event by event', () => {
       const pass = await issuePass(t, { plate: `浙L0000${i}` })
       loops.push((await scan(t, { token: pass.token })).json.loop.id)
     }
-    const batch = Array.from({ length: 500 }, (_, i) => event(t, loops[i % 5], i < 5 ? 'sampled' : 'pcr_result', i < 5 ? { tube_code: `B-${i}` } : { result: 'negative' }))
+    const batch = Array.from({ length: 500 }, (_, i) =>
+      event(
+        t,
+        loops[i % 5],
+        i < 5 ? 'sampled' : 'pcr_result',
+        i < 5 ? { tube_code: `B-${i}` } : { result: 'negative' },
+      ),
+    )
     const res = await sendEvents(t, batch)
     expect(res.status).toBe(200)
     expect(res.json.results).toHaveLength(500)
-    expect(res.json.results.filter((r: { status: string }) => r.status === 'accepted')).toHaveLength(500)
-    expect(t.sqlite.prepare('SELECT count(*) FROM loop_events WHERE kind = ?').pluck().get('pcr_result')).toBe(495)
+    expect(
+      res.json.results.filter((r: { status: string }) => r.status === 'accepted'),
+    ).toHaveLength(500)
+    expect(
+      t.sqlite.prepare('SELECT count(*) FROM loop_events WHERE kind = ?').pluck().get('pcr_result'),
+    ).toBe(495)
     const tooMany = await sendEvents(t, [...batch, event(t, loopId, 'departed')])
     expect([tooMany.status, tooMany.json.error.details[0].field]).toEqual([400, 'events'])
   })
@@ -175,7 +245,14 @@ describe('the loop, event by event', () => {
   it('is open to checkpoint staff and coordinators only', async () => {
     expect((await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'enterprise' })).status).toBe(403)
     expect((await t.call('GET', '/api/v1/loops', { as: 'enterprise' })).status).toBe(403)
-    expect((await t.call('POST', '/api/v1/events', { as: 'coordinator', body: { events: [event(t, loopId, 'departed')] } })).status).toBe(403)
+    expect(
+      (
+        await t.call('POST', '/api/v1/events', {
+          as: 'coordinator',
+          body: { events: [event(t, loopId, 'departed')] },
+        })
+      ).status,
+    ).toBe(403)
     expect((await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'checkpoint' })).status).toBe(200)
     expect((await t.call('GET', '/api/v1/loops/nope', { as: 'coordinator' })).status).toBe(404)
   })
@@ -184,7 +261,10 @@ describe('the loop, event by event', () => {
     await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'TB-7' })])
     const other = await issuePass(t, { plate: '浙M12345' })
     await scan(t, { token: other.token })
-    const ids = async (q: string) => (await t.call('GET', `/api/v1/loops?${q}`, { as: 'checkpoint' })).json.map((l: { id: string }) => l.id)
+    const ids = async (q: string) =>
+      (await t.call('GET', `/api/v1/loops?${q}`, { as: 'checkpoint' })).json.map(
+        (l: { id: string }) => l.id,
+      )
     expect(await ids('state=sampled')).toEqual([loopId])
     expect((await ids('state=arrived')).length).toBe(1)
     expect((await ids('state=open')).length).toBe(2)
@@ -194,7 +274,11 @@ describe('the loop, event by event', () => {
     expect(await ids('from=2026-11-29T07:00:00Z&to=2026-11-29T08:00:01Z')).toEqual([loopId])
     const page = await t.call('GET', '/api/v1/loops?limit=1', { as: 'coordinator' })
     expect(page.json).toHaveLength(1)
-    const next = await t.call('GET', `/api/v1/loops?limit=1&before=${encodeURIComponent(page.headers.get('x-next-cursor')!)}`, { as: 'coordinator' })
+    const next = await t.call(
+      'GET',
+      `/api/v1/loops?limit=1&before=${encodeURIComponent(page.headers.get('x-next-cursor')!)}`,
+      { as: 'coordinator' },
+    )
     expect(next.json).toHaveLength(1)
     expect(next.json[0].id).not.toBe(page.json[0].id)
   })
@@ -202,12 +286,19 @@ describe('the loop, event by event', () => {
 
 describe('alerts', () => {
   it('opens pcr_positive at once, telling the destination and the last checkpoint', async () => {
-    await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'TB-8' }), event(t, loopId, 'released', { destination_code: 'HZ-TS-XS' })])
+    await sendEvents(t, [
+      event(t, loopId, 'sampled', { tube_code: 'TB-8' }),
+      event(t, loopId, 'released', { destination_code: 'HZ-TS-XS' }),
+    ])
     await sendEvents(t, [event(t, loopId, 'pcr_result', { result: 'positive' })])
     const l = await loop()
     expect(l.alerting).toBe(true)
     expect(l.alerts).toHaveLength(1)
-    expect(l.alerts[0]).toMatchObject({ kind: 'pcr_positive', status: 'open', details: { plate: '沪A12345D', notify: ['HZ-TS-XS', 'HZ-G60-XS'] } })
+    expect(l.alerts[0]).toMatchObject({
+      kind: 'pcr_positive',
+      status: 'open',
+      details: { plate: '沪A12345D', notify: ['HZ-TS-XS', 'HZ-G60-XS'] },
+    })
     const open = await t.call('GET', '/api/v1/alerts?status=open', { as: 'coordinator' })
     expect(open.json.map((a: { kind: string }) => a.kind)).toEqual(['pcr_positive'])
     expect((await t.call('GET', '/api/v1/alerts', { as: 'checkpoint' })).json).toHaveLength(1)
@@ -226,7 +317,14 @@ describe('alerts', () => {
   })
 
   it('opens destination_overdue past the release deadline when the loop is read', async () => {
-    await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'TB-10' }), event(t, loopId, 'pcr_result', { result: 'negative' }), event(t, loopId, 'released', { destination_code: 'HZ-TS-XS', deadline: new Date(t.clock().getTime() + 2 * HOUR).toISOString() })])
+    await sendEvents(t, [
+      event(t, loopId, 'sampled', { tube_code: 'TB-10' }),
+      event(t, loopId, 'pcr_result', { result: 'negative' }),
+      event(t, loopId, 'released', {
+        destination_code: 'HZ-TS-XS',
+        deadline: new Date(t.clock().getTime() + 2 * HOUR).toISOString(),
+      }),
+    ])
     t.clock.advance(2 * HOUR + 60_000)
     t.forgetTokens()
     const l = await loop()
@@ -241,14 +339,41 @@ describe('alerts', () => {
     const [alert] = (await loop()).alerts
     await sendEvents(t, [event(t, loopId, 'pcr_result', { result: 'negative' })])
     expect((await loop()).alerts[0].status).toBe('open')
-    const ack = await t.call('POST', `/api/v1/alerts/${alert.id}/acknowledge`, { as: 'coordinator', body: {} })
+    const ack = await t.call('POST', `/api/v1/alerts/${alert.id}/acknowledge`, {
+      as: 'coordinator',
+      body: {},
+    })
     expect(ack.json.status).toBe('acknowledged')
-    expect((await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: {} })).status).toBe(400)
-    expect((await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'checkpoint', body: { note: 'x y' } })).status).toBe(403)
-    const resolved = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: { note: '检测机构延迟出结果，已补录' } })
-    expect(resolved.json).toMatchObject({ status: 'resolved', note: '检测机构延迟出结果，已补录', resolved_by: 'coordinator:coordinator' })
+    expect(
+      (await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: {} }))
+        .status,
+    ).toBe(400)
+    expect(
+      (
+        await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, {
+          as: 'checkpoint',
+          body: { note: 'x y' },
+        })
+      ).status,
+    ).toBe(403)
+    const resolved = await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, {
+      as: 'coordinator',
+      body: { note: '检测机构延迟出结果，已补录' },
+    })
+    expect(resolved.json).toMatchObject({
+      status: 'resolved',
+      note: '检测机构延迟出结果，已补录',
+      resolved_by: 'coordinator:coordinator',
+    })
     expect((await loop()).alerting).toBe(false)
-    expect((await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, { as: 'coordinator', body: { note: 'again' } })).status).toBe(409)
+    expect(
+      (
+        await t.call('POST', `/api/v1/alerts/${alert.id}/resolve`, {
+          as: 'coordinator',
+          body: { note: 'again' },
+        })
+      ).status,
+    ).toBe(409)
   })
 
   it('lists the most urgent first: open positives before overdue ones', async () => {
@@ -258,8 +383,14 @@ describe('alerts', () => {
     t.clock.advance(9 * HOUR)
     t.forgetTokens()
     await sweepLoops({ store: t.store, config: t.config, clock: t.clock })
-    await sendEvents(t, [event(t, otherLoop, 'sampled', { tube_code: 'TB-13' }), event(t, otherLoop, 'pcr_result', { result: 'positive' })])
+    await sendEvents(t, [
+      event(t, otherLoop, 'sampled', { tube_code: 'TB-13' }),
+      event(t, otherLoop, 'pcr_result', { result: 'positive' }),
+    ])
     const list = await t.call('GET', '/api/v1/alerts?status=active', { as: 'coordinator' })
-    expect(list.json.map((a: { kind: string }) => a.kind)).toEqual(['pcr_positive', 'result_overdue'])
+    expect(list.json.map((a: { kind: string }) => a.kind)).toEqual([
+      'pcr_positive',
+      'result_overdue',
+    ])
   })
 })

@@ -9,7 +9,11 @@ const T0 = Date.parse('2026-11-29T08:00:00.000Z')
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString()
 const time = (minutes: number) => new Date(T0 + minutes * 60_000)
 let seq = 0
-const ev = (kind: EventKind, minutes: number, data: Record<string, unknown> | null = null): LoopEvent => ({
+const ev = (
+  kind: EventKind,
+  minutes: number,
+  data: Record<string, unknown> | null = null,
+): LoopEvent => ({
   id: `${kind}@${minutes}#${++seq}`,
   kind,
   at: at(minutes),
@@ -38,7 +42,10 @@ describe('a positive result flagged where it falls still stands', () => {
     expect(positiveStands(facts)).toBe(true)
     expect(facts.negativeSince).toBeNull()
     expect(facts.releasedAt).toBeNull()
-    expect(alertsDue(facts, time(10), { resultOverdueHours: 8 })).toContainEqual({ kind: 'pcr_positive', round: 0 })
+    expect(alertsDue(facts, time(10), { resultOverdueHours: 8 })).toContainEqual({
+      kind: 'pcr_positive',
+      round: 0,
+    })
     expect(receiptBasis(facts, time(10))).toMatchObject({ ok: false, code: 'no_negative_result' })
   })
 
@@ -50,7 +57,12 @@ describe('a positive result flagged where it falls still stands', () => {
   })
 
   it('clears a negative learned earlier, whatever order the events arrive in', () => {
-    const events = [ev('arrived', 0), ev('sampled', 5, { tube_code: 'T-1', tests: ['pcr', 'antigen'] }), ev('antigen_result', 6, negative), ev('antigen_result', 4, positive)]
+    const events = [
+      ev('arrived', 0),
+      ev('sampled', 5, { tube_code: 'T-1', tests: ['pcr', 'antigen'] }),
+      ev('antigen_result', 6, negative),
+      ev('antigen_result', 4, positive),
+    ]
     const live = fold(events)
     const reversed = fold([...events].reverse().map((e, i) => ({ ...e, seq: i })))
     for (const facts of [live, reversed]) {
@@ -75,7 +87,14 @@ describe('a positive result flagged where it falls still stands', () => {
   })
 
   it('a retest ordered after it starts a round where it no longer stands', () => {
-    const facts = fold([...slowLabLoop(), ev('retest_ordered', 20), ev('sampled', 30, { tube_code: 'T-2' }), ev('pcr_result', 60, negative), ev('released', 61, { destination_code: 'ST-1' }), ev('departed', 70)])
+    const facts = fold([
+      ...slowLabLoop(),
+      ev('retest_ordered', 20),
+      ev('sampled', 30, { tube_code: 'T-2' }),
+      ev('pcr_result', 60, negative),
+      ev('released', 61, { destination_code: 'ST-1' }),
+      ev('departed', 70),
+    ])
     expect(facts.round).toBe(1)
     expect(positiveStands(facts)).toBe(false)
     expect(facts.closedAt).toBe(at(70))
@@ -98,19 +117,29 @@ describe('a positive result dated before its sample, through the API', () => {
     const res = await sendEvents(t, [event(t, loopId, 'pcr_result', { result: 'positive' }, slow)])
     expect(res.json.results[0]).toMatchObject({ status: 'accepted', flag: 'not_sampled' })
 
-    const loop = async () => (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json
+    const loop = async () =>
+      (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json
     expect((await loop()).alerts.map((a: { kind: string }) => a.kind)).toEqual(['pcr_positive'])
     const receipt = await t.call('GET', `/api/v1/loops/${loopId}/receipt`, { as: 'checkpoint' })
     expect([receipt.status, receipt.json.error?.code]).toEqual([409, 'no_negative_result'])
-    expect(t.sqlite.prepare('SELECT negative_since FROM loops WHERE id = ?').pluck().get(loopId)).toBeNull()
+    expect(
+      t.sqlite.prepare('SELECT negative_since FROM loops WHERE id = ?').pluck().get(loopId),
+    ).toBeNull()
 
     const arrival = await scan(t, { token: pass.token, checkpoint_code: 'HZ-DEST-BJ' })
     expect(arrival.json.action).not.toBe('release')
 
-    await sendEvents(t, [event(t, loopId, 'pcr_result', { result: 'negative' }), event(t, loopId, 'departed')])
+    await sendEvents(t, [
+      event(t, loopId, 'pcr_result', { result: 'negative' }),
+      event(t, loopId, 'departed'),
+    ])
     const after = await loop()
     expect(after).toMatchObject({ closed_at: null, alerting: true })
-    expect(t.sqlite.prepare('SELECT negative_since FROM loops WHERE id = ?').pluck().get(loopId)).toBeNull()
-    expect((await t.call('GET', `/api/v1/loops/${loopId}/receipt`, { as: 'checkpoint' })).status).toBe(409)
+    expect(
+      t.sqlite.prepare('SELECT negative_since FROM loops WHERE id = ?').pluck().get(loopId),
+    ).toBeNull()
+    expect(
+      (await t.call('GET', `/api/v1/loops/${loopId}/receipt`, { as: 'checkpoint' })).status,
+    ).toBe(409)
   })
 })

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { applyEvent, foldLoop, initialFacts, orderEvents, type EventKind, type LoopEvent, type LoopFacts } from '../../src/loops/fold.ts'
+import {
+  applyEvent,
+  foldLoop,
+  initialFacts,
+  orderEvents,
+  type EventKind,
+  type LoopEvent,
+  type LoopFacts,
+} from '../../src/loops/fold.ts'
 
 const RELEASE_HOURS = 6
 const T0 = Date.parse('2022-05-01T00:00:00.000Z')
@@ -36,8 +44,10 @@ const positive = { result: 'positive' }
 
 // The building blocks of a loop (minutes after arrival).
 const arrived = () => ev('arrived', 0, null, { checkpoint: 'G60-EXIT' })
-const sampled = (m = 5) => ev('sampled', m, { tube_code: 'TUBE-001', tests: ['pcr', 'antigen'] }, { checkpoint: 'G60-EXIT' })
-const released = (m = 30, data: Record<string, unknown> = { destination_code: 'ST-XS-01' }) => ev('released', m, data, { checkpoint: 'G60-EXIT' })
+const sampled = (m = 5) =>
+  ev('sampled', m, { tube_code: 'TUBE-001', tests: ['pcr', 'antigen'] }, { checkpoint: 'G60-EXIT' })
+const released = (m = 30, data: Record<string, unknown> = { destination_code: 'ST-XS-01' }) =>
+  ev('released', m, data, { checkpoint: 'G60-EXIT' })
 const destination = (m = 200) => ev('destination_arrived', m, null, { checkpoint: 'ST-XS-01' })
 
 describe('foldLoop: the state machine', () => {
@@ -103,7 +113,13 @@ describe('foldLoop: the state machine', () => {
   })
 
   it('closes when the PCR result is negative and the vehicle departed', () => {
-    const facts = fold([arrived(), sampled(), released(), ev('pcr_result', 180, negative), ev('departed', 400)])
+    const facts = fold([
+      arrived(),
+      sampled(),
+      released(),
+      ev('pcr_result', 180, negative),
+      ev('departed', 400),
+    ])
     expect(facts.departedAt).toBe(at(400))
     expect(facts.state).toBe('closed')
     expect(facts.closedAt).toBe(at(400))
@@ -115,7 +131,13 @@ describe('foldLoop: the state machine', () => {
     expect(before.state).toBe('released')
     expect(before.closedAt).toBeNull()
 
-    const after = fold([arrived(), sampled(), released(), ev('departed', 100), ev('pcr_result', 500, negative)])
+    const after = fold([
+      arrived(),
+      sampled(),
+      released(),
+      ev('departed', 100),
+      ev('pcr_result', 500, negative),
+    ])
     expect(after.state).toBe('closed')
     expect(after.closedAt).toBe(at(500))
   })
@@ -132,14 +154,26 @@ describe('foldLoop: the state machine', () => {
   })
 
   it('does not close on a negative result alone: the vehicle must have left or handed over', () => {
-    const facts = fold([arrived(), sampled(), released(), ev('pcr_result', 100, negative), destination(200)])
+    const facts = fold([
+      arrived(),
+      sampled(),
+      released(),
+      ev('pcr_result', 100, negative),
+      destination(200),
+    ])
     expect(facts.pcr).toBe('negative')
     expect(facts.state).toBe('at_destination')
     expect(facts.closedAt).toBeNull()
   })
 
   it('does not close on a negative antigen alone: only the PCR result or a certificate clears a loop', () => {
-    const facts = fold([arrived(), sampled(), ev('antigen_result', 20, negative), released(), ev('departed', 100)])
+    const facts = fold([
+      arrived(),
+      sampled(),
+      ev('antigen_result', 20, negative),
+      released(),
+      ev('departed', 100),
+    ])
     expect(facts.state).toBe('released')
     expect(facts.closedAt).toBeNull()
   })
@@ -160,19 +194,37 @@ describe('foldLoop: the state machine', () => {
     })
 
     it('closes on departure once a certificate was checked', () => {
-      const facts = fold([arrived(), ev('certificate_checked', 3), released(10), ev('departed', 90)])
+      const facts = fold([
+        arrived(),
+        ev('certificate_checked', 3),
+        released(10),
+        ev('departed', 90),
+      ])
       expect(facts.state).toBe('closed')
       expect(facts.closedAt).toBe(at(90))
     })
 
     it('closes on hand-over once a certificate was checked', () => {
-      const facts = fold([arrived(), ev('certificate_checked', 3), released(10), destination(100), ev('handed_over', 130)])
+      const facts = fold([
+        arrived(),
+        ev('certificate_checked', 3),
+        released(10),
+        destination(100),
+        ev('handed_over', 130),
+      ])
       expect(facts.state).toBe('closed')
       expect(facts.closedAt).toBe(at(130))
     })
 
     it('does not close on a certificate when a PCR result taken here came back positive', () => {
-      const facts = fold([arrived(), ev('certificate_checked', 3), sampled(5), released(10), ev('pcr_result', 60, positive), ev('departed', 90)])
+      const facts = fold([
+        arrived(),
+        ev('certificate_checked', 3),
+        sampled(5),
+        released(10),
+        ev('pcr_result', 60, positive),
+        ev('departed', 90),
+      ])
       expect(facts.pcr).toBe('positive')
       expect(facts.closedAt).toBeNull()
       expect(facts.state).not.toBe('closed')
@@ -181,7 +233,12 @@ describe('foldLoop: the state machine', () => {
 
   describe('positive results', () => {
     it('blocks release after a positive antigen result', () => {
-      const facts = fold([arrived(), sampled(), ev('antigen_result', 20, positive), released(30, { destination_code: 'ST-XS-01' })])
+      const facts = fold([
+        arrived(),
+        sampled(),
+        ev('antigen_result', 20, positive),
+        released(30, { destination_code: 'ST-XS-01' }),
+      ])
       expect(facts.antigen).toBe('positive')
       expect(facts.releasedAt).toBeNull()
       expect(facts.state).toBe('sampled')
@@ -195,7 +252,13 @@ describe('foldLoop: the state machine', () => {
     })
 
     it('never closes on a positive PCR result, even after departure', () => {
-      const facts = fold([arrived(), sampled(), released(), ev('departed', 100), ev('pcr_result', 200, positive)])
+      const facts = fold([
+        arrived(),
+        sampled(),
+        released(),
+        ev('departed', 100),
+        ev('pcr_result', 200, positive),
+      ])
       expect(facts.pcr).toBe('positive')
       expect(facts.closedAt).toBeNull()
       expect(facts.state).toBe('released')
@@ -222,8 +285,20 @@ describe('foldLoop: the state machine', () => {
   })
 
   it('takes the later of departure and PCR result as the closing time', () => {
-    const resultFirst = fold([arrived(), sampled(), released(), ev('pcr_result', 100, negative), ev('departed', 300)])
-    const departureFirst = fold([arrived(), sampled(), released(), ev('departed', 100), ev('pcr_result', 300, negative)])
+    const resultFirst = fold([
+      arrived(),
+      sampled(),
+      released(),
+      ev('pcr_result', 100, negative),
+      ev('departed', 300),
+    ])
+    const departureFirst = fold([
+      arrived(),
+      sampled(),
+      released(),
+      ev('departed', 100),
+      ev('pcr_result', 300, negative),
+    ])
     expect(resultFirst.closedAt).toBe(at(300))
     expect(departureFirst.closedAt).toBe(at(300))
   })
@@ -247,22 +322,42 @@ describe('foldLoop: the state machine', () => {
 describe('foldLoop: impossible events are flagged and change nothing', () => {
   type Case = { name: string; reason: string; valid: () => LoopEvent[]; bad: () => LoopEvent }
   const cases: Case[] = [
-    { name: 'a release before any sample', reason: 'not_sampled', valid: () => [arrived()], bad: () => released(2) },
+    {
+      name: 'a release before any sample',
+      reason: 'not_sampled',
+      valid: () => [arrived()],
+      bad: () => released(2),
+    },
     {
       name: 'a release before sampling, with the sample recorded later',
       reason: 'not_sampled',
       valid: () => [arrived(), sampled(10)],
       bad: () => released(5),
     },
-    { name: 'a PCR result before any sample', reason: 'not_sampled', valid: () => [arrived()], bad: () => ev('pcr_result', 3, negative) },
-    { name: 'an antigen result before any sample', reason: 'not_sampled', valid: () => [arrived()], bad: () => ev('antigen_result', 3, positive) },
+    {
+      name: 'a PCR result before any sample',
+      reason: 'not_sampled',
+      valid: () => [arrived()],
+      bad: () => ev('pcr_result', 3, negative),
+    },
+    {
+      name: 'an antigen result before any sample',
+      reason: 'not_sampled',
+      valid: () => [arrived()],
+      bad: () => ev('antigen_result', 3, positive),
+    },
     {
       name: 'a destination scan before release',
       reason: 'not_released',
       valid: () => [arrived(), sampled()],
       bad: () => destination(10),
     },
-    { name: 'a departure before release', reason: 'not_released', valid: () => [arrived(), sampled()], bad: () => ev('departed', 10) },
+    {
+      name: 'a departure before release',
+      reason: 'not_released',
+      valid: () => [arrived(), sampled()],
+      bad: () => ev('departed', 10),
+    },
     {
       name: 'a hand-over before the destination scan',
       reason: 'not_at_destination',
@@ -275,7 +370,12 @@ describe('foldLoop: impossible events are flagged and change nothing', () => {
       valid: () => [arrived(), sampled(5)],
       bad: () => ev('sampled', 8, { tube_code: 'TUBE-999' }, { checkpoint: 'OTHER' }),
     },
-    { name: 'a second arrival', reason: 'already_arrived', valid: () => [arrived(), sampled()], bad: () => ev('arrived', 10, null, { checkpoint: 'OTHER' }) },
+    {
+      name: 'a second arrival',
+      reason: 'already_arrived',
+      valid: () => [arrived(), sampled()],
+      bad: () => ev('arrived', 10, null, { checkpoint: 'OTHER' }),
+    },
     {
       name: 'a second release',
       reason: 'already_released',
@@ -300,19 +400,47 @@ describe('foldLoop: impossible events are flagged and change nothing', () => {
       valid: () => [arrived(), sampled(), released(), ev('departed', 100)],
       bad: () => ev('departed', 110, null, { checkpoint: 'OTHER' }),
     },
-    { name: 'a sample before arrival', reason: 'before_arrival', valid: () => [arrived()], bad: () => sampled(-5) },
-    { name: 'a certificate before arrival', reason: 'before_arrival', valid: () => [arrived()], bad: () => ev('certificate_checked', -1) },
-    { name: 'an event on a loop that never arrived', reason: 'before_arrival', valid: () => [], bad: () => sampled(5) },
+    {
+      name: 'a sample before arrival',
+      reason: 'before_arrival',
+      valid: () => [arrived()],
+      bad: () => sampled(-5),
+    },
+    {
+      name: 'a certificate before arrival',
+      reason: 'before_arrival',
+      valid: () => [arrived()],
+      bad: () => ev('certificate_checked', -1),
+    },
+    {
+      name: 'an event on a loop that never arrived',
+      reason: 'before_arrival',
+      valid: () => [],
+      bad: () => sampled(5),
+    },
     {
       name: 'a destination scan after the loop closed',
       reason: 'loop_closed',
-      valid: () => [arrived(), sampled(), released(), ev('pcr_result', 100, negative), ev('departed', 150)],
+      valid: () => [
+        arrived(),
+        sampled(),
+        released(),
+        ev('pcr_result', 100, negative),
+        ev('departed', 150),
+      ],
       bad: () => destination(300),
     },
     {
       name: 'a departure after the loop closed at the transfer station',
       reason: 'loop_closed',
-      valid: () => [arrived(), sampled(), released(), ev('pcr_result', 100, negative), destination(200), ev('handed_over', 220)],
+      valid: () => [
+        arrived(),
+        sampled(),
+        released(),
+        ev('pcr_result', 100, negative),
+        destination(200),
+        ev('handed_over', 220),
+      ],
       bad: () => ev('departed', 300, null, { checkpoint: 'OTHER' }),
     },
     {
@@ -396,8 +524,20 @@ describe('foldLoop: impossible events are flagged and change nothing', () => {
   })
 
   it('flags every non-result event after close, and keeps the loop closed as it was', () => {
-    const closing = [arrived(), sampled(), released(), ev('pcr_result', 100, negative), ev('departed', 150)]
-    const late = [ev('arrived', 200), ev('sampled', 210), ev('released', 220, { destination_code: 'X' }), destination(230), ev('certificate_checked', 240)]
+    const closing = [
+      arrived(),
+      sampled(),
+      released(),
+      ev('pcr_result', 100, negative),
+      ev('departed', 150),
+    ]
+    const late = [
+      ev('arrived', 200),
+      ev('sampled', 210),
+      ev('released', 220, { destination_code: 'X' }),
+      destination(230),
+      ev('certificate_checked', 240),
+    ]
     const facts = fold([...closing, ...late])
     expect(facts.flags).toEqual(late.map((e) => ({ eventId: e.id, reason: 'loop_closed' })))
     expect(factsOf(facts)).toEqual(factsOf(fold(closing)))
@@ -433,7 +573,11 @@ describe('foldLoop: impossible events are flagged and change nothing', () => {
 
 describe('foldLoop: device-time order, whatever the delivery order', () => {
   it('orderEvents sorts by device time and does not touch its input', () => {
-    const events = [ev('released', 30, null, { seq: 1 }), ev('arrived', 0, null, { seq: 2 }), ev('sampled', 5, null, { seq: 3 })]
+    const events = [
+      ev('released', 30, null, { seq: 1 }),
+      ev('arrived', 0, null, { seq: 2 }),
+      ev('sampled', 5, null, { seq: 3 }),
+    ]
     const copy = [...events]
     expect(orderEvents(events).map((e) => e.kind)).toEqual(['arrived', 'sampled', 'released'])
     expect(events).toEqual(copy)
@@ -447,18 +591,33 @@ describe('foldLoop: device-time order, whatever the delivery order', () => {
   })
 
   it('applies a sample and a release with the same device time in the order they were received', () => {
-    const sampleFirst = fold([arrived(), ev('sampled', 5, { tube_code: 'T' }, { seq: 10 }), ev('released', 5, { destination_code: 'D' }, { seq: 11 })])
+    const sampleFirst = fold([
+      arrived(),
+      ev('sampled', 5, { tube_code: 'T' }, { seq: 10 }),
+      ev('released', 5, { destination_code: 'D' }, { seq: 11 }),
+    ])
     expect(sampleFirst.flags).toEqual([])
     expect(sampleFirst.state).toBe('released')
 
     const releaseFirstEvent = ev('released', 5, { destination_code: 'D' }, { seq: 10 })
-    const releaseFirst = fold([arrived(), ev('sampled', 5, { tube_code: 'T' }, { seq: 11 }), releaseFirstEvent])
+    const releaseFirst = fold([
+      arrived(),
+      ev('sampled', 5, { tube_code: 'T' }, { seq: 11 }),
+      releaseFirstEvent,
+    ])
     expect(releaseFirst.flags).toEqual([{ eventId: releaseFirstEvent.id, reason: 'not_sampled' }])
     expect(releaseFirst.state).toBe('sampled')
   })
 
   it('gives the same facts for a late, out-of-order batch as for live delivery', () => {
-    const live = [arrived(), sampled(), released(), destination(200), ev('handed_over', 240), ev('pcr_result', 300, negative)]
+    const live = [
+      arrived(),
+      sampled(),
+      released(),
+      destination(200),
+      ev('handed_over', 240),
+      ev('pcr_result', 300, negative),
+    ]
     const offline = [live[5], live[3], live[1], live[4], live[0], live[2]]
     const facts = fold(delivered(offline))
     expect(facts).toEqual(fold(delivered(live)))
@@ -468,7 +627,9 @@ describe('foldLoop: device-time order, whatever the delivery order', () => {
 
   function permutations<T>(items: T[]): T[][] {
     if (items.length <= 1) return [items]
-    return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]))
+    return items.flatMap((item, i) =>
+      permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+    )
   }
 
   it('folds every permutation of a complete loop to the same facts', () => {
@@ -539,12 +700,20 @@ describe('foldLoop: the release deadline', () => {
 
   it('takes data.deadline when given, normalised to UTC', () => {
     // 2022-05-01T12:00+08:00 is 04:00Z, i.e. 240 minutes after the reference time.
-    const facts = fold([arrived(), sampled(), released(30, { destination_code: 'ST-XS-01', deadline: '2022-05-01T12:00:00+08:00' })])
+    const facts = fold([
+      arrived(),
+      sampled(),
+      released(30, { destination_code: 'ST-XS-01', deadline: '2022-05-01T12:00:00+08:00' }),
+    ])
     expect(facts.releaseDeadline).toBe(at(240))
   })
 
   it('falls back to the default when data.deadline is not a time', () => {
-    const facts = fold([arrived(), sampled(), released(30, { destination_code: 'ST-XS-01', deadline: 'tomorrow-ish' })])
+    const facts = fold([
+      arrived(),
+      sampled(),
+      released(30, { destination_code: 'ST-XS-01', deadline: 'tomorrow-ish' }),
+    ])
     expect(facts.releaseDeadline).toBe(at(30 + RELEASE_HOURS * 60))
   })
 
@@ -561,11 +730,15 @@ describe('foldLoop: negativeSince', () => {
   })
 
   it('is the sample time, not the result time, for a negative PCR result', () => {
-    expect(fold([arrived(), sampled(5), released(), ev('pcr_result', 300, negative)]).negativeSince).toBe(at(5))
+    expect(
+      fold([arrived(), sampled(5), released(), ev('pcr_result', 300, negative)]).negativeSince,
+    ).toBe(at(5))
   })
 
   it('is the sample time for a negative antigen result', () => {
-    expect(fold([arrived(), sampled(5), ev('antigen_result', 20, negative)]).negativeSince).toBe(at(5))
+    expect(fold([arrived(), sampled(5), ev('antigen_result', 20, negative)]).negativeSince).toBe(
+      at(5),
+    )
   })
 
   it('is the certificate’s own sample time when it gives one', () => {
@@ -580,17 +753,30 @@ describe('foldLoop: negativeSince', () => {
   })
 
   it('keeps the first negative it learned of', () => {
-    const facts = fold([arrived(), ev('certificate_checked', 3, { sampled_at: at(-600) }), sampled(5), ev('pcr_result', 100, negative)])
+    const facts = fold([
+      arrived(),
+      ev('certificate_checked', 3, { sampled_at: at(-600) }),
+      sampled(5),
+      ev('pcr_result', 100, negative),
+    ])
     expect(facts.negativeSince).toBe(at(-600))
   })
 
   it('stays unknown for a positive result', () => {
     expect(fold([arrived(), sampled(5), ev('pcr_result', 100, positive)]).negativeSince).toBeNull()
-    expect(fold([arrived(), sampled(5), ev('antigen_result', 20, positive)]).negativeSince).toBeNull()
+    expect(
+      fold([arrived(), sampled(5), ev('antigen_result', 20, positive)]).negativeSince,
+    ).toBeNull()
   })
 
   it('is cleared by a positive PCR result after a negative antigen result', () => {
-    const facts = fold([arrived(), sampled(5), ev('antigen_result', 20, negative), released(30), ev('pcr_result', 300, positive)])
+    const facts = fold([
+      arrived(),
+      sampled(5),
+      ev('antigen_result', 20, negative),
+      released(30),
+      ev('pcr_result', 300, positive),
+    ])
     expect(facts.pcr).toBe('positive')
     expect(facts.negativeSince).toBeNull()
   })
@@ -609,7 +795,12 @@ describe('foldLoop: lastCheckpointCode', () => {
   })
 
   it('counts a lab entering a result as the last checkpoint', () => {
-    const facts = fold([arrived(), sampled(), released(), ev('pcr_result', 100, negative, { checkpoint: 'LAB-1' })])
+    const facts = fold([
+      arrived(),
+      sampled(),
+      released(),
+      ev('pcr_result', 100, negative, { checkpoint: 'LAB-1' }),
+    ])
     expect(facts.lastCheckpointCode).toBe('LAB-1')
   })
 })

@@ -12,14 +12,33 @@ beforeEach(async () => {
   loopId = (await openLoop(t)).loopId
 })
 
-const results = (res: { json: { results: { status: string; error?: { code: string } }[] } }) => res.json.results.map((r) => r.error?.code ?? r.status)
+const results = (res: { json: { results: { status: string; error?: { code: string } }[] } }) =>
+  res.json.results.map((r) => r.error?.code ?? r.status)
 
 describe('an event id names one event only', () => {
   it('sameEvent compares loop, kind, time as an instant, checkpoint and data', () => {
-    const e: ParsedEvent = { id: 'x', loop_id: 'L', kind: 'sampled', at: '2026-11-29T16:00:00+08:00', checkpoint_code: 'CP', data: { tube_code: 'T', tests: ['pcr'] } }
-    expect(sameEvent(e, { ...e, at: '2026-11-29T08:00:00Z', data: { tests: ['pcr'], tube_code: 'T' } })).toBe(true)
-    expect(sameEvent({ ...e, at: '2026-11-29T08:00:00.000Z', data: JSON.stringify(e.data) }, e)).toBe(true)
-    for (const other of [{ loop_id: 'M' }, { kind: 'departed' as const }, { at: '2026-11-29T08:00:01Z' }, { checkpoint_code: 'CQ' }, { data: { tube_code: 'U', tests: ['pcr'] } }, { data: null }]) {
+    const e: ParsedEvent = {
+      id: 'x',
+      loop_id: 'L',
+      kind: 'sampled',
+      at: '2026-11-29T16:00:00+08:00',
+      checkpoint_code: 'CP',
+      data: { tube_code: 'T', tests: ['pcr'] },
+    }
+    expect(
+      sameEvent(e, { ...e, at: '2026-11-29T08:00:00Z', data: { tests: ['pcr'], tube_code: 'T' } }),
+    ).toBe(true)
+    expect(
+      sameEvent({ ...e, at: '2026-11-29T08:00:00.000Z', data: JSON.stringify(e.data) }, e),
+    ).toBe(true)
+    for (const other of [
+      { loop_id: 'M' },
+      { kind: 'departed' as const },
+      { at: '2026-11-29T08:00:01Z' },
+      { checkpoint_code: 'CQ' },
+      { data: { tube_code: 'U', tests: ['pcr'] } },
+      { data: null },
+    ]) {
       expect(sameEvent(e, { ...e, ...other })).toBe(false)
     }
   })
@@ -27,11 +46,20 @@ describe('an event id names one event only', () => {
   it('answers id_reused, not duplicate, for a stored id sent with other content', async () => {
     const sampled = event(t, loopId, 'sampled', { tube_code: 'ID-1' })
     expect(results(await sendEvents(t, [sampled]))).toEqual(['accepted'])
-    const sameInstant = { ...sampled, at: new Date(sampled.at).toISOString().replace('Z', '+00:00') }
+    const sameInstant = {
+      ...sampled,
+      at: new Date(sampled.at).toISOString().replace('Z', '+00:00'),
+    }
     const reused = { ...sampled, data: { tube_code: 'ID-2' } }
-    const res = await sendEvents(t, [sameInstant, reused, { ...sampled, kind: 'departed', data: undefined }])
+    const res = await sendEvents(t, [
+      sameInstant,
+      reused,
+      { ...sampled, kind: 'departed', data: undefined },
+    ])
     expect(results(res)).toEqual(['duplicate', 'id_reused', 'id_reused'])
-    const stored = (await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })).json.events.filter((e: { id: string }) => e.id === sampled.id)
+    const stored = (
+      await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'coordinator' })
+    ).json.events.filter((e: { id: string }) => e.id === sampled.id)
     expect(stored).toHaveLength(1)
     expect(stored[0].data.tube_code).toBe('ID-1')
   })
@@ -43,8 +71,17 @@ describe('an event id names one event only', () => {
   })
 
   it('a copy of a rejected event is rejected alike, never told it was stored', async () => {
-    const ahead = event(t, loopId, 'sampled', { tube_code: 'ID-5' }, new Date(t.clock().getTime() + 3_600_000).toISOString())
-    expect(results(await sendEvents(t, [ahead, ahead]))).toEqual(['time_in_future', 'time_in_future'])
+    const ahead = event(
+      t,
+      loopId,
+      'sampled',
+      { tube_code: 'ID-5' },
+      new Date(t.clock().getTime() + 3_600_000).toISOString(),
+    )
+    expect(results(await sendEvents(t, [ahead, ahead]))).toEqual([
+      'time_in_future',
+      'time_in_future',
+    ])
   })
 
   it('compares content when a concurrent request stored the id between read and write', async () => {
@@ -55,29 +92,46 @@ describe('an event id names one event only', () => {
     gate.hold(2)
     const [a, b] = await Promise.all([sendEvents(t, [mine]), sendEvents(t, [theirs])])
     expect([results(a)[0], results(b)[0]].sort()).toEqual(['accepted', 'id_reused'])
-    const stored = t.sqlite.prepare('SELECT data FROM loop_events WHERE id = ?').pluck().all(mine.id)
+    const stored = t.sqlite
+      .prepare('SELECT data FROM loop_events WHERE id = ?')
+      .pluck()
+      .all(mine.id)
     expect(stored).toHaveLength(1)
   })
 })
 
 describe('opening a loop by hand with an id already taken', () => {
-  const open = (body: Record<string, unknown>) => t.call('POST', '/api/v1/loops', { as: 'checkpoint', body: { checkpoint_code: 'HZ-G60-XS', ...body } })
+  const open = (body: Record<string, unknown>) =>
+    t.call('POST', '/api/v1/loops', {
+      as: 'checkpoint',
+      body: { checkpoint_code: 'HZ-G60-XS', ...body },
+    })
 
   it('answers 409 id_reused for the id of a stored event, and opens nothing', async () => {
     const sampled = event(t, loopId, 'sampled', { tube_code: 'ID-6' })
     await sendEvents(t, [sampled])
     const res = await open({ id: sampled.id, plate: '浙A77777' })
     expect([res.status, res.json.error.code]).toEqual([409, 'id_reused'])
-    expect(t.sqlite.prepare(`SELECT count(*) FROM loops WHERE plate = '浙A77777'`).pluck().get()).toBe(0)
+    expect(
+      t.sqlite.prepare(`SELECT count(*) FROM loops WHERE plate = '浙A77777'`).pluck().get(),
+    ).toBe(0)
   })
 
   it('answers 409 id_reused when a concurrent request took the id between check and write', async () => {
     const id = crypto.randomUUID()
     const gate = gateWrites(t.store)
     gate.hold(2)
-    const [a, b] = await Promise.all([open({ id, plate: '浙A77777' }), open({ id, plate: '浙A66666' })])
+    const [a, b] = await Promise.all([
+      open({ id, plate: '浙A77777' }),
+      open({ id, plate: '浙A66666' }),
+    ])
     expect([a.status, b.status].sort()).toEqual([201, 409])
     expect([a, b].find((r) => r.status === 409)!.json.error.code).toBe('id_reused')
-    expect(t.sqlite.prepare(`SELECT count(*) FROM loops WHERE plate IN ('浙A77777', '浙A66666')`).pluck().get()).toBe(1)
+    expect(
+      t.sqlite
+        .prepare(`SELECT count(*) FROM loops WHERE plate IN ('浙A77777', '浙A66666')`)
+        .pluck()
+        .get(),
+    ).toBe(1)
   })
 })

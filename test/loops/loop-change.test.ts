@@ -20,7 +20,10 @@ beforeEach(async () => {
   t = await buildTestApp()
   deps = { store: t.store, config: t.config, clock: t.clock } as unknown as Deps
   loopId = (await openLoop(t)).loopId
-  expect((await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'TB-1', tests: ['pcr'] })])).json.results[0].status).toBe('accepted')
+  expect(
+    (await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'TB-1', tests: ['pcr'] })])).json
+      .results[0].status,
+  ).toBe('accepted')
 })
 
 const row = () => t.sqlite.prepare('SELECT * FROM loops WHERE id = ?').get(loopId) as LoopRow
@@ -29,7 +32,12 @@ const project = async (read: LoopRow) => {
   const plan = writePlan()
   planLoopChange(deps, plan, { loop: read, stored: await loopEvents(t.store.db, loopId) })
   let ran: string[] = []
-  await plan.run({ atomic: (statements) => ((ran = statements.map((s) => ('compile' in s ? s.compile() : (s as CompiledQuery)).sql)), t.store.atomic(statements)) })
+  await plan.run({
+    atomic: (statements) => (
+      (ran = statements.map((s) => ('compile' in s ? s.compile() : (s as CompiledQuery)).sql)),
+      t.store.atomic(statements)
+    ),
+  })
   return ran
 }
 
@@ -40,20 +48,40 @@ describe('storing a loop projection', () => {
     const sql = (await project(read)).join('\n')
     expect(sql).toContain('update "loops"')
     const setClause = sql.slice(sql.indexOf(' set '), sql.indexOf(' where '))
-    for (const column of ['last_checkpoint_code', 'closed_at', 'result_due_at', 'destination_due_at']) {
+    for (const column of [
+      'last_checkpoint_code',
+      'closed_at',
+      'result_due_at',
+      'destination_due_at',
+    ]) {
       expect(setClause).not.toContain(`"${column}" =`)
     }
     expect(row()).toMatchObject({ state: 'sampled', dirty: 0, last_checkpoint_code: 'HZ-G60-XS' })
   })
 
   it('writes a changed indexed column, and the open-loop lists follow it', async () => {
-    await sendEvents(t, [event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }), { ...event(t, loopId, 'destination_arrived'), checkpoint_code: 'HZ-DEST-BJ' }])
-    expect(row()).toMatchObject({ state: 'at_destination', last_checkpoint_code: 'HZ-DEST-BJ', destination_due_at: null, dirty: 0 })
-    const atDestination = await t.call('GET', '/api/v1/loops?state=open&checkpoint=HZ-DEST-BJ', { as: 'coordinator' })
+    await sendEvents(t, [
+      event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }),
+      { ...event(t, loopId, 'destination_arrived'), checkpoint_code: 'HZ-DEST-BJ' },
+    ])
+    expect(row()).toMatchObject({
+      state: 'at_destination',
+      last_checkpoint_code: 'HZ-DEST-BJ',
+      destination_due_at: null,
+      dirty: 0,
+    })
+    const atDestination = await t.call('GET', '/api/v1/loops?state=open&checkpoint=HZ-DEST-BJ', {
+      as: 'coordinator',
+    })
     expect(atDestination.json.map((l: { id: string }) => l.id)).toContain(loopId)
-    await sendEvents(t, [event(t, loopId, 'pcr_result', { result: 'negative' }), { ...event(t, loopId, 'handed_over'), checkpoint_code: 'HZ-DEST-BJ' }])
+    await sendEvents(t, [
+      event(t, loopId, 'pcr_result', { result: 'negative' }),
+      { ...event(t, loopId, 'handed_over'), checkpoint_code: 'HZ-DEST-BJ' },
+    ])
     expect(row().closed_at).not.toBeNull()
-    const open = await t.call('GET', '/api/v1/loops?state=open&checkpoint=HZ-DEST-BJ', { as: 'coordinator' })
+    const open = await t.call('GET', '/api/v1/loops?state=open&checkpoint=HZ-DEST-BJ', {
+      as: 'coordinator',
+    })
     expect(open.json.map((l: { id: string }) => l.id)).not.toContain(loopId)
   })
 
@@ -61,7 +89,9 @@ describe('storing a loop projection', () => {
     const stale = (await findLoop(t.store.db, loopId))!
     // Another write moves the loop on after `stale` was read (no new events: a count check alone
     // would not notice).
-    t.sqlite.prepare("UPDATE loops SET last_checkpoint_code = 'HZ-DEST-BJ' WHERE id = ?").run(loopId)
+    t.sqlite
+      .prepare("UPDATE loops SET last_checkpoint_code = 'HZ-DEST-BJ' WHERE id = ?")
+      .run(loopId)
     await project(stale)
     expect(row()).toMatchObject({ dirty: 1 })
     // The next read rebuilds it from its events.

@@ -14,7 +14,11 @@ describe('a write plan', () => {
         return queries.map((q, i) => ({ rows: [{ text: (q as CompiledQuery).sql }], changes: i }))
       },
     }
-    const plan = writePlan().add('guard', [statement('g')]).add('loop', [statement('l1'), statement('l2')]).add('empty', []).add('guard', [statement('g2')])
+    const plan = writePlan()
+      .add('guard', [statement('g')])
+      .add('loop', [statement('l1'), statement('l2')])
+      .add('empty', [])
+      .add('guard', [statement('g2')])
     expect(plan.size).toBe(4)
     const results = await plan.run(store)
     expect(calls).toEqual([['g', 'l1', 'l2', 'g2']])

@@ -13,7 +13,12 @@ beforeAll(async () => {
   t = await buildTestApp()
   const res = await t.call('POST', '/api/v1/accounts', {
     as: 'admin',
-    body: { username: 'second-firm', password: 'firm-password-2', role: 'enterprise', enterprise_id: 'demo-ent-2' },
+    body: {
+      username: 'second-firm',
+      password: 'firm-password-2',
+      role: 'enterprise',
+      enterprise_id: 'demo-ent-2',
+    },
   })
   expect(res.status).toBe(201)
   otherFirm = { token: await t.login('second-firm', 'firm-password-2') }
@@ -29,8 +34,10 @@ async function apply(as: As, overrides: Record<string, unknown>) {
   return res.json as { id: string }
 }
 
-const approve = (id: string, body?: unknown) => t.call('POST', `/api/v1/applications/${id}/approve`, { as: 'coordinator', body })
-const passOf = async (number: string) => (await t.call('GET', `/api/v1/passes/${number}`, { as: 'coordinator' })).json
+const approve = (id: string, body?: unknown) =>
+  t.call('POST', `/api/v1/applications/${id}/approve`, { as: 'coordinator', body })
+const passOf = async (number: string) =>
+  (await t.call('GET', `/api/v1/passes/${number}`, { as: 'coordinator' })).json
 
 async function issue(as: As, overrides: Record<string, unknown>) {
   const res = await approve((await apply(as, overrides)).id)
@@ -43,11 +50,14 @@ describe('another firm’s pass on the same plate', () => {
     const held = await issue('enterprise', { plate: '浙K10001' })
     // The other firm may apply: nothing at submission tells it the plate is held.
     const theirs = await apply(otherFirm, { plate: '浙K10001' })
-    const before = (await t.call('GET', `/api/v1/applications/${theirs.id}`, { as: otherFirm })).json
+    const before = (await t.call('GET', `/api/v1/applications/${theirs.id}`, { as: otherFirm }))
+      .json
 
     const res = await approve(theirs.id)
     expect([res.status, res.json.error.code]).toEqual([409, 'plate_held_by_other_firm'])
-    expect(res.json.error.details).toEqual([expect.objectContaining({ pass_number: held.number, enterprise_id: 'demo-ent-1' })])
+    expect(res.json.error.details).toEqual([
+      expect.objectContaining({ pass_number: held.number, enterprise_id: 'demo-ent-1' }),
+    ])
     expect((await passOf(held.number)).status).toBe('active')
     // The applicant's own view is unchanged: still submitted, no trace of the other firm.
     const after = await t.call('GET', `/api/v1/applications/${theirs.id}`, { as: otherFirm })
@@ -61,7 +71,10 @@ describe('another firm’s pass on the same plate', () => {
     const theirs = await apply(otherFirm, { plate: '浙K10002' })
 
     const noNote = await approve(theirs.id, { confirm_other_firm: true })
-    expect([noNote.status, noNote.json.error.details.map((d: { field: string }) => d.field)]).toEqual([400, ['note']])
+    expect([
+      noNote.status,
+      noNote.json.error.details.map((d: { field: string }) => d.field),
+    ]).toEqual([400, ['note']])
     expect((await passOf(held.number)).status).toBe('active')
 
     const note = '车辆已转让给第二家企业，原企业书面确认'
@@ -72,10 +85,15 @@ describe('another firm’s pass on the same plate', () => {
     // The holder firm reads the pass: the note stays in the audit log (other-firm-supersession-privacy.test.ts).
     expect(old.status_reason).toBe("replaced by a coordinator's decision")
 
-    const log = (await t.call('GET', '/api/v1/audit/log?limit=1000', { as: 'coordinator' })).json as { action: string; subject: string; after?: any }[]
-    const supersede = log.find((e) => e.action === 'pass.supersede' && e.subject === `pass:${held.number}`)
+    const log = (await t.call('GET', '/api/v1/audit/log?limit=1000', { as: 'coordinator' }))
+      .json as { action: string; subject: string; after?: any }[]
+    const supersede = log.find(
+      (e) => e.action === 'pass.supersede' && e.subject === `pass:${held.number}`,
+    )
     expect(supersede?.after).toMatchObject({ superseded_by: res.json.number, note })
-    const approval = log.find((e) => e.action === 'application.approve' && e.subject === `application:${theirs.id}`)
+    const approval = log.find(
+      (e) => e.action === 'application.approve' && e.subject === `application:${theirs.id}`,
+    )
     expect(approval?.after).toMatchObject({ note, superseded_other_firm_passes: [held.number] })
   })
 
@@ -87,14 +105,22 @@ describe('another firm’s pass on the same plate', () => {
     const results = await Promise.all([approve(mine.id), approve(theirs.id)])
     expect(results.map((r) => r.status).sort()).toEqual([201, 409])
     expect(results.find((r) => r.status === 409)!.json.error.code).toBe('plate_held_by_other_firm')
-    const active = t.sqlite.prepare("SELECT count(*) FROM passes WHERE plate = '浙K10003' AND status = 'active'").pluck().get()
+    const active = t.sqlite
+      .prepare("SELECT count(*) FROM passes WHERE plate = '浙K10003' AND status = 'active'")
+      .pluck()
+      .get()
     expect(active).toBe(1)
   })
 
   it('covers by a confirmation only the passes the coordinator saw, not one issued meanwhile', async () => {
     const res = await t.call('POST', '/api/v1/accounts', {
       as: 'admin',
-      body: { username: 'third-firm', password: 'firm-password-3', role: 'enterprise', enterprise_id: 'demo-ent-3' },
+      body: {
+        username: 'third-firm',
+        password: 'firm-password-3',
+        role: 'enterprise',
+        enterprise_id: 'demo-ent-3',
+      },
     })
     expect(res.status).toBe(201)
     const thirdFirm = { token: await t.login('third-firm', 'firm-password-3') }
@@ -108,13 +134,20 @@ describe('another firm’s pass on the same plate', () => {
     expect(results.map((r) => r.status).sort()).toEqual([201, 409])
     expect(results.find((r) => r.status === 409)!.json.error.code).toBe('plate_held_by_other_firm')
     expect((await passOf(held.number)).status).toBe('superseded')
-    const active = t.sqlite.prepare("SELECT count(*) FROM passes WHERE plate = '浙K10005' AND status = 'active'").pluck().get()
+    const active = t.sqlite
+      .prepare("SELECT count(*) FROM passes WHERE plate = '浙K10005' AND status = 'active'")
+      .pluck()
+      .get()
     expect(active).toBe(1)
   })
 
   it('does not stand in the way of a pass that starts after it ends', async () => {
     const held = await issue('enterprise', { plate: '浙K10004', valid_until: inDays(3) })
-    const later = await issue(otherFirm, { plate: '浙K10004', valid_from: inDays(3), valid_until: inDays(10) })
+    const later = await issue(otherFirm, {
+      plate: '浙K10004',
+      valid_from: inDays(3),
+      valid_until: inDays(10),
+    })
     expect(later.status).toBe('active')
     expect((await passOf(held.number)).status).toBe('active')
   })
@@ -123,7 +156,10 @@ describe('another firm’s pass on the same plate', () => {
 describe('the approval body', () => {
   it('is optional, also when a client sends the JSON content type with no bytes', async () => {
     const { id } = await apply('enterprise', { plate: '浙A0E001' })
-    const empty = await t.call('POST', `/api/v1/applications/${id}/approve`, { as: 'coordinator', headers: { 'content-type': 'application/json' } })
+    const empty = await t.call('POST', `/api/v1/applications/${id}/approve`, {
+      as: 'coordinator',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(empty.status).toBe(201)
     // As a real HTTP server hands it over: no content type, an empty body stream.
     const bare = await apply('enterprise', { plate: '浙A0E003' })
@@ -136,7 +172,10 @@ describe('the approval body', () => {
     } as RequestInit)
     expect(res.status).toBe(201)
     const other = await apply('enterprise', { plate: '浙A0E002' })
-    const broken = await t.call('POST', `/api/v1/applications/${other.id}/approve`, { as: 'coordinator', body: '{"confirm_other_firm":' })
+    const broken = await t.call('POST', `/api/v1/applications/${other.id}/approve`, {
+      as: 'coordinator',
+      body: '{"confirm_other_firm":',
+    })
     expect(broken.status).toBe(400)
     expect(broken.json.error.code).toBe('malformed_body')
   })
@@ -157,10 +196,15 @@ describe('a pass that starts later', () => {
 
   it('starting when the current pass ends leaves the current one valid until then, in every view', async () => {
     const current = await issue('enterprise', { plate: '浙K20002', valid_until: inDays(2) })
-    const next = await issue('enterprise', { plate: '浙K20002', valid_from: inDays(2), valid_until: inDays(9) })
+    const next = await issue('enterprise', {
+      plate: '浙K20002',
+      valid_from: inDays(2),
+      valid_until: inDays(9),
+    })
 
     expect(await passOf(current.number)).toMatchObject({ status: 'active', superseded_by: null })
-    const revocations = (await t.call('GET', '/api/v1/trust/revocations', { as: 'checkpoint' })).json
+    const revocations = (await t.call('GET', '/api/v1/trust/revocations', { as: 'checkpoint' }))
+      .json
     expect([...revocations.revoked, ...revocations.superseded]).not.toContain(current.number)
     const today = await scan(t, { token: current.token })
     expect([today.json.pass_status, today.json.reasons]).toEqual(['valid', []])
@@ -169,7 +213,11 @@ describe('a pass that starts later', () => {
   })
 
   it('is refused at approval when a current pass overlapping it was issued after it was submitted', async () => {
-    const later = await apply('enterprise', { plate: '浙K20003', valid_from: inDays(2), valid_until: inDays(9) })
+    const later = await apply('enterprise', {
+      plate: '浙K20003',
+      valid_from: inDays(2),
+      valid_until: inDays(9),
+    })
     const current = await issue('enterprise', { plate: '浙K20003', valid_until: inDays(5) })
     const res = await approve(later.id)
     expect([res.status, res.json.error.code]).toEqual([409, 'overlaps_current_pass'])
@@ -177,8 +225,16 @@ describe('a pass that starts later', () => {
   })
 
   it('cannot slip in beside another later pass when both are approved at once', async () => {
-    const first = await apply('enterprise', { plate: '浙K20004', valid_from: inDays(2), valid_until: inDays(6) })
-    const second = await apply('enterprise', { plate: '浙K20004', valid_from: inDays(4), valid_until: inDays(9) })
+    const first = await apply('enterprise', {
+      plate: '浙K20004',
+      valid_from: inDays(2),
+      valid_until: inDays(6),
+    })
+    const second = await apply('enterprise', {
+      plate: '浙K20004',
+      valid_from: inDays(4),
+      valid_until: inDays(9),
+    })
     const gate = gateWrites(t.store)
     gate.hold(2)
     const results = await Promise.all([approve(first.id), approve(second.id)])
@@ -188,8 +244,14 @@ describe('a pass that starts later', () => {
 
   it('a pass starting now still supersedes the current one at once', async () => {
     const current = await issue('enterprise', { plate: '浙K20005' })
-    const now = await issue('enterprise', { plate: '浙K20005', valid_from: new Date(t.clock().getTime() + 60_000).toISOString() })
-    expect(await passOf(current.number)).toMatchObject({ status: 'superseded', superseded_by: now.number })
+    const now = await issue('enterprise', {
+      plate: '浙K20005',
+      valid_from: new Date(t.clock().getTime() + 60_000).toISOString(),
+    })
+    expect(await passOf(current.number)).toMatchObject({
+      status: 'superseded',
+      superseded_by: now.number,
+    })
   })
 })
 
@@ -203,21 +265,47 @@ describe('the supersession rule', () => {
     valid_until: at(until).toISOString(),
   })
   const plan = (from: number, until: number, passes: HeldPass[], confirmOtherFirm = false) =>
-    planSupersession({ enterpriseId: 'a', validFrom: at(from), validUntil: at(until), now, skewMs: 300_000, confirmOtherFirm, held: passes })
+    planSupersession({
+      enterpriseId: 'a',
+      validFrom: at(from),
+      validUntil: at(until),
+      now,
+      skewMs: 300_000,
+      confirmOtherFirm,
+      held: passes,
+    })
 
   it('supersedes the overlapping current passes of a pass that starts now (within the skew)', () => {
-    expect(plan(0.05, 48, [held('1', 'a', -24, 24)])).toMatchObject({ problem: null, startsNow: true, supersede: [{ number: '1' }] })
+    expect(plan(0.05, 48, [held('1', 'a', -24, 24)])).toMatchObject({
+      problem: null,
+      startsNow: true,
+      supersede: [{ number: '1' }],
+    })
   })
   it('leaves alone passes that ended, and passes that do not overlap', () => {
-    expect(plan(0, 48, [held('1', 'a', -48, -1), held('2', 'a', 48, 72)])).toMatchObject({ problem: null, supersede: [] })
+    expect(plan(0, 48, [held('1', 'a', -48, -1), held('2', 'a', 48, 72)])).toMatchObject({
+      problem: null,
+      supersede: [],
+    })
   })
   it('refuses a later start that overlaps a current pass, and accepts one that starts as it ends', () => {
     expect(plan(2, 48, [held('1', 'a', -24, 24)]).problem?.code).toBe('overlaps_current_pass')
-    expect(plan(24, 48, [held('1', 'a', -24, 24)])).toMatchObject({ problem: null, startsNow: false, supersede: [] })
+    expect(plan(24, 48, [held('1', 'a', -24, 24)])).toMatchObject({
+      problem: null,
+      startsNow: false,
+      supersede: [],
+    })
   })
   it('refuses another firm’s overlapping pass unless confirmed', () => {
-    expect(plan(0, 48, [held('1', 'b', -24, 24)]).problem).toEqual({ code: 'plate_held_by_other_firm', passes: [held('1', 'b', -24, 24)] })
-    expect(plan(0, 48, [held('1', 'b', -24, 24)], true)).toMatchObject({ problem: null, supersede: [{ number: '1' }], otherFirms: [{ number: '1' }] })
+    expect(plan(0, 48, [held('1', 'b', -24, 24)]).problem).toEqual({
+      code: 'plate_held_by_other_firm',
+      passes: [held('1', 'b', -24, 24)],
+    })
+    expect(plan(0, 48, [held('1', 'b', -24, 24)], true)).toMatchObject({
+      problem: null,
+      supersede: [{ number: '1' }],
+      otherFirms: [{ number: '1' }],
+    })
     // Confirmation never lets a later pass cut the current one short.
     expect(plan(2, 48, [held('1', 'b', -24, 24)], true).problem?.code).toBe('overlaps_current_pass')
   })
@@ -226,28 +314,63 @@ describe('the supersession rule', () => {
 describe('pass serials', () => {
   it('answer 409 serials_exhausted once the issuer has used 999999, with nothing written', async () => {
     const own = await buildTestApp()
-    const first = await own.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody({ plate: '浙K30001' }) })
-    expect((await own.call('POST', `/api/v1/applications/${first.json.id}/approve`, { as: 'coordinator' })).status).toBe(201)
+    const first = await own.call('POST', '/api/v1/applications', {
+      as: 'enterprise',
+      body: applicationBody({ plate: '浙K30001' }),
+    })
+    expect(
+      (
+        await own.call('POST', `/api/v1/applications/${first.json.id}/approve`, {
+          as: 'coordinator',
+        })
+      ).status,
+    ).toBe(201)
     own.sqlite.prepare('UPDATE passes SET serial = 999999').run()
 
-    const next = await own.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody({ plate: '浙K30002' }) })
-    const res = await own.call('POST', `/api/v1/applications/${next.json.id}/approve`, { as: 'coordinator' })
+    const next = await own.call('POST', '/api/v1/applications', {
+      as: 'enterprise',
+      body: applicationBody({ plate: '浙K30002' }),
+    })
+    const res = await own.call('POST', `/api/v1/applications/${next.json.id}/approve`, {
+      as: 'coordinator',
+    })
     expect([res.status, res.json.error.code]).toEqual([409, 'serials_exhausted'])
     expect(own.sqlite.prepare('SELECT count(*) FROM passes').pluck().get()).toBe(1)
-    expect((await own.call('GET', `/api/v1/applications/${next.json.id}`, { as: 'coordinator' })).json.status).toBe('submitted')
+    expect(
+      (await own.call('GET', `/api/v1/applications/${next.json.id}`, { as: 'coordinator' })).json
+        .status,
+    ).toBe('submitted')
   })
 
   it('give the last serial to one of two racing approvals and refuse the other with 409', async () => {
     const own = await buildTestApp()
-    const first = await own.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody({ plate: '浙K30003' }) })
-    expect((await own.call('POST', `/api/v1/applications/${first.json.id}/approve`, { as: 'coordinator' })).status).toBe(201)
+    const first = await own.call('POST', '/api/v1/applications', {
+      as: 'enterprise',
+      body: applicationBody({ plate: '浙K30003' }),
+    })
+    expect(
+      (
+        await own.call('POST', `/api/v1/applications/${first.json.id}/approve`, {
+          as: 'coordinator',
+        })
+      ).status,
+    ).toBe(201)
     own.sqlite.prepare('UPDATE passes SET serial = 999998').run()
     const apps = await Promise.all(
-      ['浙K30004', '浙K30005'].map((plate) => own.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody({ plate }) })),
+      ['浙K30004', '浙K30005'].map((plate) =>
+        own.call('POST', '/api/v1/applications', {
+          as: 'enterprise',
+          body: applicationBody({ plate }),
+        }),
+      ),
     )
     const gate = gateWrites(own.store)
     gate.hold(2)
-    const results = await Promise.all(apps.map((a) => own.call('POST', `/api/v1/applications/${a.json.id}/approve`, { as: 'coordinator' })))
+    const results = await Promise.all(
+      apps.map((a) =>
+        own.call('POST', `/api/v1/applications/${a.json.id}/approve`, { as: 'coordinator' }),
+      ),
+    )
     expect(results.map((r) => r.status).sort()).toEqual([201, 409])
     expect(results.find((r) => r.status === 201)!.json.number).toBe('330100999999')
     expect(results.find((r) => r.status === 409)!.json.error.code).toBe('serials_exhausted')

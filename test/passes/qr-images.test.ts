@@ -14,19 +14,34 @@ afterEach(() => {
 })
 
 async function getPng(app: TestApp, number: string, query = '') {
-  const res = await app.app.request(`/api/v1/passes/${number}/qr.png${query}`, { headers: { authorization: `Bearer ${await app.tokenFor('enterprise')}` } })
-  return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()), type: res.headers.get('content-type') }
+  const res = await app.app.request(`/api/v1/passes/${number}/qr.png${query}`, {
+    headers: { authorization: `Bearer ${await app.tokenFor('enterprise')}` },
+  })
+  return {
+    status: res.status,
+    bytes: new Uint8Array(await res.arrayBuffer()),
+    type: res.headers.get('content-type'),
+  }
 }
 
 function readQr(bytes: Uint8Array) {
   const image = PNG.sync.read(Buffer.from(bytes))
-  return { width: image.width, height: image.height, text: jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data }
+  return {
+    width: image.width,
+    height: image.height,
+    text: jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data,
+  }
 }
 
 describe('pass QR images', () => {
   it('draws a PNG `width` pixels square that reads back as the pass token', async () => {
     const pass = await issuePass(t, { plate: '浙A70001' })
-    for (const [query, side] of [['', 512], ['?width=128', 128], ['?width=777', 777], ['?width=1024', 1024]] as const) {
+    for (const [query, side] of [
+      ['', 512],
+      ['?width=128', 128],
+      ['?width=777', 777],
+      ['?width=1024', 1024],
+    ] as const) {
       const png = await getPng(t, pass.number, query)
       expect(png.status).toBe(200)
       expect(png.type).toBe('image/png')
@@ -57,7 +72,9 @@ describe('pass QR images', () => {
   it('draws one pass’s image once, however many ask for it at the same time or again', async () => {
     const pass = await issuePass(t, { plate: '浙A70004' })
     const create = vi.spyOn(QRCode, 'create')
-    const first = await Promise.all(Array.from({ length: 8 }, () => getPng(t, pass.number, '?width=1000')))
+    const first = await Promise.all(
+      Array.from({ length: 8 }, () => getPng(t, pass.number, '?width=1000')),
+    )
     const again = await getPng(t, pass.number, '?width=1000')
     expect(create).toHaveBeenCalledTimes(1)
     for (const png of [...first, again]) expect(png.bytes).toEqual(first[0].bytes)

@@ -58,7 +58,11 @@ describe('turns at drawing', () => {
     const accepted = Array.from({ length: 6 }, (_, i) => turns.inTurn('firm', d.draw(`f${i + 1}`)))
     const refused = await turns.inTurn('firm', d.draw('f7')).catch((error: unknown) => error)
     expect(refused).toBeInstanceOf(ApiError)
-    expect(refused).toMatchObject({ status: 429, code: 'too_many_requests', headers: { 'retry-after': '3' } })
+    expect(refused).toMatchObject({
+      status: 429,
+      code: 'too_many_requests',
+      headers: { 'retry-after': '3' },
+    })
     expect(d.started).not.toContain('f7')
 
     const coordinator = turns.inTurn('coordinator', d.draw('c1'))
@@ -78,7 +82,9 @@ describe('turns at drawing', () => {
 
   it('frees the turn of a drawing that failed', async () => {
     const turns = drawingTurns({ atOnce: 1, waitingPerAccount: 1, retryAfterSeconds: 1 })
-    await expect(turns.inTurn('a', () => Promise.reject(new Error('broken')))).rejects.toThrow('broken')
+    await expect(turns.inTurn('a', () => Promise.reject(new Error('broken')))).rejects.toThrow(
+      'broken',
+    )
     expect(await turns.inTurn('a', async () => 'drawn')).toBe('drawn')
   })
 })
@@ -92,8 +98,14 @@ describe('pass QR images for several accounts at once', () => {
   })
 
   const getPng = async (role: 'enterprise' | 'coordinator', width: number) => {
-    const res = await t.app.request(`/api/v1/passes/${pass.number}/qr.png?width=${width}`, { headers: { authorization: `Bearer ${await t.tokenFor(role)}` } })
-    return { status: res.status, retryAfter: res.headers.get('retry-after'), body: res.status === 200 ? null : await res.json() }
+    const res = await t.app.request(`/api/v1/passes/${pass.number}/qr.png?width=${width}`, {
+      headers: { authorization: `Bearer ${await t.tokenFor(role)}` },
+    })
+    return {
+      status: res.status,
+      retryAfter: res.headers.get('retry-after'),
+      body: res.status === 200 ? null : await res.json(),
+    }
   }
 
   it('answers one account 429 past 32 waiting images, and draws another account’s image in the next turns', async () => {
@@ -101,15 +113,24 @@ describe('pass QR images for several accounts at once', () => {
     // Both drawing turns held, so what the requests do is decided by the turns alone.
     let release!: () => void
     const held = new Promise<void>((resolve) => (release = resolve))
-    const blockers = [qrDrawing.inTurn('test-blocker', () => held), qrDrawing.inTurn('test-blocker', () => held)]
+    const blockers = [
+      qrDrawing.inTurn('test-blocker', () => held),
+      qrDrawing.inTurn('test-blocker', () => held),
+    ]
 
     const done: string[] = []
     // 32 images of the firm (every width a new one) wait for their turn.
-    const firm = Array.from({ length: 32 }, (_, i) => getPng('enterprise', 1000 - i).then((r) => (done.push('firm'), r)))
+    const firm = Array.from({ length: 32 }, (_, i) =>
+      getPng('enterprise', 1000 - i).then((r) => (done.push('firm'), r)),
+    )
     await vi.waitFor(() => expect(qrDrawing.waiting()).toBe(32))
 
     const refused = await getPng('enterprise', 900)
-    expect([refused.status, refused.body.error.code, refused.retryAfter]).toEqual([429, 'too_many_requests', '2'])
+    expect([refused.status, refused.body.error.code, refused.retryAfter]).toEqual([
+      429,
+      'too_many_requests',
+      '2',
+    ])
     expect(refused.body.error.details).toEqual({ retry_after_seconds: 2 })
 
     const coordinator = getPng('coordinator', 512).then((r) => (done.push('coordinator'), r))

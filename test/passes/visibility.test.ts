@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { findVisiblePass, visiblePassesQuery, type PassViewer } from '../../src/passes/passes.repository.ts'
+import {
+  findVisiblePass,
+  visiblePassesQuery,
+  type PassViewer,
+} from '../../src/passes/passes.repository.ts'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { issuePass } from '../support/flow.ts'
 
@@ -12,7 +16,9 @@ describe('which passes a viewer may see', () => {
   const otherFirm: PassViewer = { coordinator: false, enterpriseId: 'demo-ent-2' }
   const noFirm: PassViewer = { coordinator: false, enterpriseId: null }
   const listed = async (viewer: PassViewer, enterpriseId?: string) =>
-    (await visiblePassesQuery(t.store.db, viewer, { now: t.clock(), enterpriseId }).execute()).map((p) => p.number)
+    (await visiblePassesQuery(t.store.db, viewer, { now: t.clock(), enterpriseId }).execute()).map(
+      (p) => p.number,
+    )
 
   beforeAll(async () => {
     t = await buildTestApp()

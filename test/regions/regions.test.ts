@@ -14,13 +14,20 @@ describe('GET /api/v1/regions', () => {
     const res = await t.call('GET', '/api/v1/regions?risk=high', { as: 'enterprise' })
     expect(res.status).toBe(200)
     expect(codes(res.json)).toEqual(['310104', '310115'])
-    expect(res.json[1]).toMatchObject({ name: '浦东新区', province_name: '上海市', risk_level: 'high', risk_reason: '本土聚集性疫情 (demo)' })
+    expect(res.json[1]).toMatchObject({
+      name: '浦东新区',
+      province_name: '上海市',
+      risk_level: 'high',
+      risk_reason: '本土聚集性疫情 (demo)',
+    })
   })
 
   it('lists only medium-risk ones for ?risk=medium, and combines it with the province filter', async () => {
     const medium = await t.call('GET', '/api/v1/regions?risk=medium', { as: 'checkpoint' })
     expect(codes(medium.json)).toEqual(['320583', '440305'])
-    const inJiangsu = await t.call('GET', '/api/v1/regions?risk=medium&province=32', { as: 'checkpoint' })
+    const inJiangsu = await t.call('GET', '/api/v1/regions?risk=medium&province=32', {
+      as: 'checkpoint',
+    })
     expect(codes(inJiangsu.json)).toEqual(['320583'])
   })
 
@@ -35,7 +42,9 @@ describe('GET /api/v1/regions', () => {
   })
 
   it('finds regions by code prefix or part of a name with q', async () => {
-    const byName = await t.call('GET', `/api/v1/regions?q=${encodeURIComponent('萧山')}`, { as: 'coordinator' })
+    const byName = await t.call('GET', `/api/v1/regions?q=${encodeURIComponent('萧山')}`, {
+      as: 'coordinator',
+    })
     expect(codes(byName.json)).toContain('330109')
     for (const region of byName.json) expect(`${region.name}${region.city_name}`).toContain('萧山')
 
@@ -43,7 +52,9 @@ describe('GET /api/v1/regions', () => {
     expect(codes(byPrefix.json)).toContain('330109')
     for (const region of byPrefix.json) expect(region.code.startsWith('3301')).toBe(true)
 
-    const byCity = await t.call('GET', `/api/v1/regions?q=${encodeURIComponent('杭州')}`, { as: 'coordinator' })
+    const byCity = await t.call('GET', `/api/v1/regions?q=${encodeURIComponent('杭州')}`, {
+      as: 'coordinator',
+    })
     expect(codes(byCity.json)).toEqual(codes(byPrefix.json))
   })
 
@@ -72,15 +83,28 @@ describe('GET /api/v1/regions/{code} and PUT /api/v1/regions/{code}/risk', () =>
   it('shows one region with its full name and its risk history', async () => {
     const res = await t.call('GET', '/api/v1/regions/310115', { as: 'enterprise' })
     expect(res.status).toBe(200)
-    expect(res.json).toMatchObject({ code: '310115', full_name: '上海市 浦东新区', risk_level: 'high' })
+    expect(res.json).toMatchObject({
+      code: '310115',
+      full_name: '上海市 浦东新区',
+      risk_level: 'high',
+    })
     expect(res.json.risk_history).toEqual([
-      { previous_level: 'low', level: 'high', reason: '本土聚集性疫情 (demo)', actor: 'system', at: START },
+      {
+        previous_level: 'low',
+        level: 'high',
+        reason: '本土聚集性疫情 (demo)',
+        actor: 'system',
+        at: START,
+      },
     ])
   })
 
   it('changes the risk level and keeps each change newest first with previous level, reason and actor', async () => {
     t.clock.set('2026-11-29T09:00:00.000Z')
-    const raise = await t.call('PUT', '/api/v1/regions/330106/risk', { as: 'coordinator', body: { level: 'medium', reason: '出现关联病例' } })
+    const raise = await t.call('PUT', '/api/v1/regions/330106/risk', {
+      as: 'coordinator',
+      body: { level: 'medium', reason: '出现关联病例' },
+    })
     expect(raise.status).toBe(200)
     expect(raise.json).toMatchObject({
       code: '330106',
@@ -90,28 +114,52 @@ describe('GET /api/v1/regions/{code} and PUT /api/v1/regions/{code}/risk', () =>
     })
 
     t.clock.set('2026-11-29T11:15:00.000Z')
-    const lower = await t.call('PUT', '/api/v1/regions/330106/risk', { as: 'admin', body: { level: 'low', reason: '连续 7 天无新增' } })
+    const lower = await t.call('PUT', '/api/v1/regions/330106/risk', {
+      as: 'admin',
+      body: { level: 'low', reason: '连续 7 天无新增' },
+    })
     expect(lower.status).toBe(200)
     expect(lower.json.risk_level).toBe('low')
 
     const res = await t.call('GET', '/api/v1/regions/330106', { as: 'checkpoint' })
     expect(res.json.risk_level).toBe('low')
     expect(res.json.risk_history).toEqual([
-      { previous_level: 'medium', level: 'low', reason: '连续 7 天无新增', actor: 'admin:admin', at: '2026-11-29T11:15:00.000Z' },
-      { previous_level: 'low', level: 'medium', reason: '出现关联病例', actor: 'coordinator:coordinator', at: '2026-11-29T09:00:00.000Z' },
+      {
+        previous_level: 'medium',
+        level: 'low',
+        reason: '连续 7 天无新增',
+        actor: 'admin:admin',
+        at: '2026-11-29T11:15:00.000Z',
+      },
+      {
+        previous_level: 'low',
+        level: 'medium',
+        reason: '出现关联病例',
+        actor: 'coordinator:coordinator',
+        at: '2026-11-29T09:00:00.000Z',
+      },
     ])
   })
 
   it('makes a region raised to high appear in ?risk=high, and a lowered one disappear', async () => {
-    await t.call('PUT', '/api/v1/regions/330109/risk', { as: 'coordinator', body: { level: 'high', reason: '聚集性疫情' } })
-    await t.call('PUT', '/api/v1/regions/310104/risk', { as: 'coordinator', body: { level: 'medium', reason: '降为中风险' } })
+    await t.call('PUT', '/api/v1/regions/330109/risk', {
+      as: 'coordinator',
+      body: { level: 'high', reason: '聚集性疫情' },
+    })
+    await t.call('PUT', '/api/v1/regions/310104/risk', {
+      as: 'coordinator',
+      body: { level: 'medium', reason: '降为中风险' },
+    })
     const res = await t.call('GET', '/api/v1/regions?risk=high', { as: 'coordinator' })
     expect(codes(res.json)).toEqual(['310115', '330109'])
   })
 
   it('answers 404 for a well-formed code that is no region', async () => {
     expect((await t.call('GET', '/api/v1/regions/999999', { as: 'coordinator' })).status).toBe(404)
-    const put = await t.call('PUT', '/api/v1/regions/999999/risk', { as: 'coordinator', body: { level: 'high', reason: '测试原因' } })
+    const put = await t.call('PUT', '/api/v1/regions/999999/risk', {
+      as: 'coordinator',
+      body: { level: 'high', reason: '测试原因' },
+    })
     expect(put.status).toBe(404)
     expect(put.json.error.code).toBe('not_found')
   })
@@ -122,12 +170,18 @@ describe('GET /api/v1/regions/{code} and PUT /api/v1/regions/{code}/risk', () =>
       expect(res.status, code).toBe(400)
       expect(res.json.error.details).toEqual([expect.objectContaining({ field: 'code' })])
     }
-    const put = await t.call('PUT', '/api/v1/regions/33A109/risk', { as: 'coordinator', body: { level: 'high', reason: '测试原因' } })
+    const put = await t.call('PUT', '/api/v1/regions/33A109/risk', {
+      as: 'coordinator',
+      body: { level: 'high', reason: '测试原因' },
+    })
     expect(put.status).toBe(400)
   })
 
   it('refuses an unknown level with 400 naming the level field, and changes nothing', async () => {
-    const res = await t.call('PUT', '/api/v1/regions/330108/risk', { as: 'coordinator', body: { level: 'severe', reason: '测试原因' } })
+    const res = await t.call('PUT', '/api/v1/regions/330108/risk', {
+      as: 'coordinator',
+      body: { level: 'severe', reason: '测试原因' },
+    })
     expect(res.status).toBe(400)
     expect(res.json.error.code).toBe('invalid_input')
     expect(res.json.error.details).toEqual([expect.objectContaining({ field: 'level' })])

@@ -9,7 +9,12 @@ import { sweepLoops } from '../../src/loops/sweep-loops.ts'
 import { testClock } from '../support/test-app.ts'
 import { buildTestApp } from '../support/test-app.ts'
 import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
-import { crashAfterCommit, openFileApp, quietSimulatedCrashes, type FileApp } from './support/file-app.ts'
+import {
+  crashAfterCommit,
+  openFileApp,
+  quietSimulatedCrashes,
+  type FileApp,
+} from './support/file-app.ts'
 import { checkDatabase } from './support/invariants.ts'
 
 /**
@@ -63,30 +68,70 @@ async function restart() {
 
 // ---- the generated world -------------------------------------------------------------------
 
-const result = fc.oneof({ arbitrary: fc.constant('negative'), weight: 4 }, { arbitrary: fc.constant('positive'), weight: 1 })
+const result = fc.oneof(
+  { arbitrary: fc.constant('negative'), weight: 4 },
+  { arbitrary: fc.constant('positive'), weight: 1 },
+)
 const shape = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('sampled'), data: fc.record({ tube_code: fc.constantFrom('TB-1', 'TB-2'), tests: fc.constantFrom(['pcr'], ['pcr', 'antigen']) }) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constantFrom('antigen_result', 'pcr_result'), data: fc.record({ result }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('sampled'),
+      data: fc.record({
+        tube_code: fc.constantFrom('TB-1', 'TB-2'),
+        tests: fc.constantFrom(['pcr'], ['pcr', 'antigen']),
+      }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('antigen_result', 'pcr_result'),
+      data: fc.record({ result }),
+    }),
+  },
   {
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant('released'),
       data: fc.record(
         // An explicit deadline, when given, lies well after the uploads (see the note above).
-        { destination_code: fc.constantFrom('HZ-TS-XS', 'HZ-DEST-BJ'), deadline: fc.constantFrom('2026-11-29T13:00:00.000Z', '2026-11-29T20:00:00+08:00') },
+        {
+          destination_code: fc.constantFrom('HZ-TS-XS', 'HZ-DEST-BJ'),
+          deadline: fc.constantFrom('2026-11-29T13:00:00.000Z', '2026-11-29T20:00:00+08:00'),
+        },
         { requiredKeys: ['destination_code'] },
       ),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('certificate_checked'), data: fc.constantFrom({}, { sampled_at: '2026-11-28T20:00:00+08:00' }) }) },
-  { weight: 5, arbitrary: fc.record({ kind: fc.constantFrom('destination_arrived', 'handed_over', 'departed', 'arrived'), data: fc.constant(undefined) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('certificate_checked'),
+      data: fc.constantFrom({}, { sampled_at: '2026-11-28T20:00:00+08:00' }),
+    }),
+  },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constantFrom('destination_arrived', 'handed_over', 'departed', 'arrived'),
+      data: fc.constant(undefined),
+    }),
+  },
 )
 /** A loop's events: distinct device minutes after the arrival (T0), each with a kind, data and a checkpoint. */
-const loopEvents = fc.uniqueArray(fc.record({ minute: fc.integer({ min: 1, max: 55 }), shape, checkpoint: fc.constantFrom(...CHECKPOINTS) }), {
-  minLength: 1,
-  maxLength: 12,
-  selector: (e) => e.minute,
-})
+const loopEvents = fc.uniqueArray(
+  fc.record({
+    minute: fc.integer({ min: 1, max: 55 }),
+    shape,
+    checkpoint: fc.constantFrom(...CHECKPOINTS),
+  }),
+  {
+    minLength: 1,
+    maxLength: 12,
+    selector: (e) => e.minute,
+  },
+)
 
 /** How a phone uploads them: order, repeats, request boundaries, restarts, a crash after a commit, all again at the end. */
 const uploadPlan = (n: number) =>
@@ -105,14 +150,35 @@ const uploadPlan = (n: number) =>
  */
 const POSITIVE_THEN_NEGATIVE_RETEST = [
   [
-    { minute: 1, shape: { kind: 'sampled', data: { tube_code: 'TB-1', tests: ['pcr'] } }, checkpoint: 'HZ-G60-XS' },
-    { minute: 2, shape: { kind: 'pcr_result', data: { result: 'positive' } }, checkpoint: 'HZ-G60-XS' },
-    { minute: 3, shape: { kind: 'pcr_result', data: { result: 'negative' } }, checkpoint: 'HZ-G60-XS' },
+    {
+      minute: 1,
+      shape: { kind: 'sampled', data: { tube_code: 'TB-1', tests: ['pcr'] } },
+      checkpoint: 'HZ-G60-XS',
+    },
+    {
+      minute: 2,
+      shape: { kind: 'pcr_result', data: { result: 'positive' } },
+      checkpoint: 'HZ-G60-XS',
+    },
+    {
+      minute: 3,
+      shape: { kind: 'pcr_result', data: { result: 'negative' } },
+      checkpoint: 'HZ-G60-XS',
+    },
   ],
-  { order: [0, 1, 2], repeats: [], cuts: [1], restartAfter: [], crashOn: null, againAtTheEnd: false },
+  {
+    order: [0, 1, 2],
+    repeats: [],
+    cuts: [1],
+    restartAfter: [],
+    crashOn: null,
+    againAtTheEnd: false,
+  },
 ] as const
 
-type Generated = fc.Arbitrary<{ minute: number; shape: { kind: string; data?: Record<string, unknown> }; checkpoint: string }[]>
+type Generated = fc.Arbitrary<
+  { minute: number; shape: { kind: string; data?: Record<string, unknown> }; checkpoint: string }[]
+>
 type LogicalEvent = Generated extends fc.Arbitrary<(infer E)[]> ? E : never
 
 // ---- uploading -----------------------------------------------------------------------------
@@ -120,7 +186,10 @@ type LogicalEvent = Generated extends fc.Arbitrary<(infer E)[]> ? E : never
 async function openLoop(): Promise<string> {
   clock.set(T0)
   const plate = `浙A${String(plates++).padStart(5, '0')}D`
-  const res = await t.call('POST', '/api/v1/loops', { token: checkpoint, body: { plate, checkpoint_code: 'HZ-G60-XS' } })
+  const res = await t.call('POST', '/api/v1/loops', {
+    token: checkpoint,
+    body: { plate, checkpoint_code: 'HZ-G60-XS' },
+  })
   expect(res.status).toBe(201)
   clock.set(UPLOAD_AT)
   return res.json.loop.id
@@ -139,9 +208,18 @@ function wire(loopId: string, ids: string[], events: LogicalEvent[], index: numb
 }
 
 /** Sends one request and checks each answer: `accepted` the first time an id is seen, `duplicate` after. */
-async function upload(loopId: string, ids: string[], events: LogicalEvent[], batch: number[], seen: Set<number>, crash = false) {
+async function upload(
+  loopId: string,
+  ids: string[],
+  events: LogicalEvent[],
+  batch: number[],
+  seen: Set<number>,
+  crash = false,
+) {
   const body = { events: batch.map((i) => wire(loopId, ids, events, i)) }
-  const expected = batch.map((i, k) => (seen.has(i) || batch.indexOf(i) < k ? 'duplicate' : 'accepted'))
+  const expected = batch.map((i, k) =>
+    seen.has(i) || batch.indexOf(i) < k ? 'duplicate' : 'accepted',
+  )
   if (crash && expected.includes('accepted')) {
     crashAfterCommit(t.store, /INSERT INTO loop_events \(id/)
     const lost = await t.call('POST', '/api/v1/events', { token: checkpoint, body })
@@ -174,52 +252,57 @@ async function finalState(loopId: string, ids: string[]) {
 }
 
 describe('offline replay', () => {
-  it(`gives the same final loop whatever the order, repeats, batches, restarts and crashes (${RUNS} runs)`, { timeout: 30_000 + RUNS * 1_000 }, async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        loopEvents.chain((events) => fc.tuple(fc.constant(events), uploadPlan(events.length))),
-        async ([events, plan]) => {
-          // Reference: once, in device-time order, in one request.
-          const referenceLoop = await openLoop()
-          const referenceIds = events.map(() => crypto.randomUUID())
-          const inOrder = [...events.keys()].sort((a, b) => events[a].minute - events[b].minute)
-          await upload(referenceLoop, referenceIds, events, inOrder, new Set())
-          const expected = await finalState(referenceLoop, referenceIds)
+  it(
+    `gives the same final loop whatever the order, repeats, batches, restarts and crashes (${RUNS} runs)`,
+    { timeout: 30_000 + RUNS * 1_000 },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          loopEvents.chain((events) => fc.tuple(fc.constant(events), uploadPlan(events.length))),
+          async ([events, plan]) => {
+            // Reference: once, in device-time order, in one request.
+            const referenceLoop = await openLoop()
+            const referenceIds = events.map(() => crypto.randomUUID())
+            const inOrder = [...events.keys()].sort((a, b) => events[a].minute - events[b].minute)
+            await upload(referenceLoop, referenceIds, events, inOrder, new Set())
+            const expected = await finalState(referenceLoop, referenceIds)
 
-          // The phone's way.
-          const loopId = await openLoop()
-          const ids = events.map(() => crypto.randomUUID())
-          const sequence = [...plan.order]
-          for (const r of plan.repeats) sequence.splice(r.position % (sequence.length + 1), 0, r.index)
-          const cuts = new Set(plan.cuts.map((c) => (c % sequence.length) + 1))
-          const batches: number[][] = [[]]
-          sequence.forEach((index, position) => {
-            if (cuts.has(position) && batches.at(-1)!.length > 0) batches.push([])
-            batches.at(-1)!.push(index)
-          })
-          const restarts = new Set(plan.restartAfter.map((r) => r % batches.length))
-          const crashOn = plan.crashOn === null ? -1 : plan.crashOn % batches.length
-          const seen = new Set<number>()
-          for (const [b, batch] of batches.entries()) {
-            await upload(loopId, ids, events, batch, seen, b === crashOn)
-            if (restarts.has(b)) await restart()
-          }
-          if (plan.againAtTheEnd) await upload(loopId, ids, events, [...events.keys()], seen)
-          // A sweep between uploads changes nothing either.
-          await sweepLoops({ store: t.store, config: t.config, clock })
+            // The phone's way.
+            const loopId = await openLoop()
+            const ids = events.map(() => crypto.randomUUID())
+            const sequence = [...plan.order]
+            for (const r of plan.repeats)
+              sequence.splice(r.position % (sequence.length + 1), 0, r.index)
+            const cuts = new Set(plan.cuts.map((c) => (c % sequence.length) + 1))
+            const batches: number[][] = [[]]
+            sequence.forEach((index, position) => {
+              if (cuts.has(position) && batches.at(-1)!.length > 0) batches.push([])
+              batches.at(-1)!.push(index)
+            })
+            const restarts = new Set(plan.restartAfter.map((r) => r % batches.length))
+            const crashOn = plan.crashOn === null ? -1 : plan.crashOn % batches.length
+            const seen = new Set<number>()
+            for (const [b, batch] of batches.entries()) {
+              await upload(loopId, ids, events, batch, seen, b === crashOn)
+              if (restarts.has(b)) await restart()
+            }
+            if (plan.againAtTheEnd) await upload(loopId, ids, events, [...events.keys()], seen)
+            // A sweep between uploads changes nothing either.
+            await sweepLoops({ store: t.store, config: t.config, clock })
 
-          expect(await finalState(loopId, ids)).toEqual(expected)
+            expect(await finalState(loopId, ids)).toEqual(expected)
+          },
+        ),
+        {
+          numRuns: RUNS,
+          examples: [[POSITIVE_THEN_NEGATIVE_RETEST] as never],
+          // Shrinking replays hundreds of uploads; the counterexample printed is clear enough.
+          endOnFailure: true,
         },
-      ),
-      {
-        numRuns: RUNS,
-        examples: [[POSITIVE_THEN_NEGATIVE_RETEST] as never],
-        // Shrinking replays hundreds of uploads; the counterexample printed is clear enough.
-        endOnFailure: true,
-      },
-    )
-    expect(checkDatabase(file, undefined, { projectionsSettled: true }).problems).toEqual([])
-  })
+      )
+      expect(checkDatabase(file, undefined, { projectionsSettled: true }).problems).toEqual([])
+    },
+  )
 
   it('takes a late event for a loop that closed while the vehicle has come back', async () => {
     const t = await buildTestApp()
@@ -228,8 +311,15 @@ describe('offline replay', () => {
     const sampled = event(t, first, 'sampled', { tube_code: 'TB-1', tests: ['pcr', 'antigen'] })
     // The antigen result is taken at once but its phone stays offline for a while.
     const lateAntigen = event(t, first, 'antigen_result', { result: 'positive' })
-    await sendEvents(t, [sampled, event(t, first, 'pcr_result', { result: 'negative' }), event(t, first, 'released', { destination_code: 'HZ-TS-XS' }), event(t, first, 'departed')])
-    expect((await t.call('GET', `/api/v1/loops/${first}`, { as: 'coordinator' })).json.state).toBe('closed')
+    await sendEvents(t, [
+      sampled,
+      event(t, first, 'pcr_result', { result: 'negative' }),
+      event(t, first, 'released', { destination_code: 'HZ-TS-XS' }),
+      event(t, first, 'departed'),
+    ])
+    expect((await t.call('GET', `/api/v1/loops/${first}`, { as: 'coordinator' })).json.state).toBe(
+      'closed',
+    )
     // The truck comes back: a new loop for the same plate.
     const second = await scan(t, { token: pass.token })
     expect(second.json).toMatchObject({ verdict: 'valid', loop: { state: 'arrived' } })
@@ -246,8 +336,12 @@ describe('offline replay', () => {
     expect(old.json.alerts.map((a: { kind: string }) => a.kind)).toContain('antigen_positive')
 
     t.clock.advance(9 * 3_600_000)
-    await expect(sweepLoops({ store: t.store, config: t.config, clock: t.clock })).resolves.toBeGreaterThan(0)
+    await expect(
+      sweepLoops({ store: t.store, config: t.config, clock: t.clock }),
+    ).resolves.toBeGreaterThan(0)
     const waiting = await t.call('GET', `/api/v1/alerts?status=open`, { as: 'coordinator' })
-    expect(waiting.json.map((a: { loop_id: string; kind: string }) => `${a.loop_id}:${a.kind}`)).toContain(`${otherLoop}:result_overdue`)
+    expect(
+      waiting.json.map((a: { loop_id: string; kind: string }) => `${a.loop_id}:${a.kind}`),
+    ).toContain(`${otherLoop}:result_overdue`)
   })
 })

@@ -23,7 +23,9 @@ describe('decideVerdict: the reasons', () => {
   })
 
   it('is checked on many shuffled combinations of pass problems', () => {
-    expect(VERDICT_CASES.filter((c) => c.name.startsWith('keeps the fixed order')).length).toBeGreaterThan(50)
+    expect(
+      VERDICT_CASES.filter((c) => c.name.startsWith('keeps the fixed order')).length,
+    ).toBeGreaterThan(50)
   })
 })
 
@@ -34,10 +36,13 @@ describe('decideVerdict: the cases', () => {
 })
 
 describe('passStatusOf: the pass apart from the entry', () => {
-  it.each(VERDICT_REASONS.filter((r) => r !== 'loop_open'))('calls the pass invalid for %s, with or without loop_open', (reason) => {
-    expect(passStatusOf([reason])).toBe('invalid')
-    expect(passStatusOf([reason, 'loop_open'])).toBe('invalid')
-  })
+  it.each(VERDICT_REASONS.filter((r) => r !== 'loop_open'))(
+    'calls the pass invalid for %s, with or without loop_open',
+    (reason) => {
+      expect(passStatusOf([reason])).toBe('invalid')
+      expect(passStatusOf([reason, 'loop_open'])).toBe('invalid')
+    },
+  )
 
   it('calls a pass with no reason, or only loop_open, valid', () => {
     expect(passStatusOf([])).toBe('valid')

@@ -22,7 +22,8 @@ const ID_MASKED = `${ID.slice(0, 6)}********${ID.slice(-4)}`
 const PHONE = '13912345678'
 const PHONE_MASKED = '139****5678'
 /** Full-width forms, as a Chinese input method types them. */
-const fullWidth = (text: string) => text.replace(/[0-9A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))
+const fullWidth = (text: string) =>
+  text.replace(/[0-9A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))
 
 /** Every form that gives a value away: all of it, or the part the mask hides. */
 function revealing(text: string): string[] {
@@ -39,15 +40,39 @@ describe('maskPersonalText', () => {
     ['full-width digits', fullWidth(ID), ID_MASKED],
     ['full-width digits and a lower-case x', fullWidth(ID.slice(0, 17)) + 'ｘ', ID_MASKED],
     ['spaces', `${ID.slice(0, 6)} ${ID.slice(6, 14)} ${ID.slice(14)}`, ID_MASKED],
-    ['ideographic spaces', `${ID.slice(0, 6)}\u3000${ID.slice(6, 14)}\u3000${ID.slice(14)}`, ID_MASKED],
-    ['dashes, the X apart', `${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14, 17)}-x`, ID_MASKED],
-    ['full-width dashes and dots', fullWidth(`${ID.slice(0, 6)}`) + '－' + fullWidth(ID.slice(6, 14)) + '．' + fullWidth(ID.slice(14)), ID_MASKED],
+    [
+      'ideographic spaces',
+      `${ID.slice(0, 6)}\u3000${ID.slice(6, 14)}\u3000${ID.slice(14)}`,
+      ID_MASKED,
+    ],
+    [
+      'dashes, the X apart',
+      `${ID.slice(0, 6)}-${ID.slice(6, 14)}-${ID.slice(14, 17)}-x`,
+      ID_MASKED,
+    ],
+    [
+      'full-width dashes and dots',
+      fullWidth(`${ID.slice(0, 6)}`) +
+        '－' +
+        fullWidth(ID.slice(6, 14)) +
+        '．' +
+        fullWidth(ID.slice(14)),
+      ID_MASKED,
+    ],
     ['a phone with spaces', '139 1234 5678', PHONE_MASKED],
     ['a phone with dashes', '139-1234-5678', PHONE_MASKED],
-    ['a full-width phone with an ideographic space', fullWidth('139') + '\u3000' + fullWidth('12345678'), PHONE_MASKED],
+    [
+      'a full-width phone with an ideographic space',
+      fullWidth('139') + '\u3000' + fullWidth('12345678'),
+      PHONE_MASKED,
+    ],
     ['a phone after the country code', '+86 139 1234 5678', `+86${PHONE_MASKED}`],
     ['slashes', '139/1234/5678', PHONE_MASKED],
-    ['full-width slashes', fullWidth('139') + '／' + fullWidth('1234') + '／' + fullWidth('5678'), PHONE_MASKED],
+    [
+      'full-width slashes',
+      fullWidth('139') + '／' + fullWidth('1234') + '／' + fullWidth('5678'),
+      PHONE_MASKED,
+    ],
     ['underscores', '139_1234_5678', PHONE_MASKED],
     ['commas', '139,1234,5678', PHONE_MASKED],
     ['brackets round the prefix', '(139)12345678', `(${PHONE_MASKED}`],
@@ -56,8 +81,16 @@ describe('maskPersonalText', () => {
     ['a word joiner and a zero-width no-break space', '139\u20601234\ufeff5678', PHONE_MASKED],
     ['the country code as 0086', '0086 139 1234 5678', `0086${PHONE_MASKED}`],
     ['the country code as +86 with dashes', '+86-139-1234-5678', `+86${PHONE_MASKED}`],
-    ['an ID number with slashes', `${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}`, ID_MASKED],
-    ['an ID number with underscores', `${ID.slice(0, 6)}_${ID.slice(6, 14)}_${ID.slice(14)}`, ID_MASKED],
+    [
+      'an ID number with slashes',
+      `${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}`,
+      ID_MASKED,
+    ],
+    [
+      'an ID number with underscores',
+      `${ID.slice(0, 6)}_${ID.slice(6, 14)}_${ID.slice(14)}`,
+      ID_MASKED,
+    ],
     ['an ID number split by zero-width spaces', [...ID].join('\u200b'), ID_MASKED],
   ])('masks an ID number or phone written with %s', (_label, typed, masked) => {
     const out = maskPersonalText(`staff typed: ${typed}.`)
@@ -66,7 +99,12 @@ describe('maskPersonalText', () => {
   })
 
   it('masks an ID number and a phone typed side by side, whichever comes first', () => {
-    for (const text of [`${ID} ${PHONE}`, `${PHONE} ${ID}`, `139 1234 5678 ${ID}`, `${ID.slice(0, 6)} ${ID.slice(6)} ${PHONE}`]) {
+    for (const text of [
+      `${ID} ${PHONE}`,
+      `${PHONE} ${ID}`,
+      `139 1234 5678 ${ID}`,
+      `${ID.slice(0, 6)} ${ID.slice(6)} ${PHONE}`,
+    ]) {
       const out = maskPersonalText(text)
       expect(out, text).toContain(ID_MASKED)
       expect(out, text).toContain(PHONE_MASKED)
@@ -76,7 +114,8 @@ describe('maskPersonalText', () => {
 
   it('keeps everything else as it was: a pass token, times, pass numbers, plates, short numbers', () => {
     const text = JSON.stringify({
-      token: 'eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEifQ.UDF8MzMwMTAwMDAwMDAxfOaxn0ExMjM0NQ.ab-12_34-56cd',
+      token:
+        'eyJhbGciOiJFZERTQSIsImtpZCI6IjIwMjYtMTEifQ.UDF8MzMwMTAwMDAwMDAxfOaxn0ExMjM0NQ.ab-12_34-56cd',
       pass_number: '330100000001',
       scanned_at: '2026-11-29T16:00:00.000Z',
       observed_plate: '浙A12345',
@@ -89,10 +128,14 @@ describe('maskPersonalText', () => {
     expect(maskPersonalText('tel 139/1234/5678, ok')).toBe(`tel ${PHONE_MASKED}, ok`)
     expect(maskPersonalText('call (139)1234_5678 now')).toBe(`call (${PHONE_MASKED} now`)
     expect(maskPersonalText('0086 139 1234 5678')).toBe(`0086${PHONE_MASKED}`)
-    expect(maskPersonalText(`id: ${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}`)).toBe(`id: ${ID_MASKED}`)
+    expect(maskPersonalText(`id: ${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}`)).toBe(
+      `id: ${ID_MASKED}`,
+    )
     expect(maskPersonalText('139\u200b1234\u200b5678')).toBe(PHONE_MASKED)
     // Short numbers split the same way are kept as they were.
-    expect(maskPersonalText('lane 3/2, 12_5, (10)20, 2026/11/29')).toBe('lane 3/2, 12_5, (10)20, 2026/11/29')
+    expect(maskPersonalText('lane 3/2, 12_5, (10)20, 2026/11/29')).toBe(
+      'lane 3/2, 12_5, (10)20, 2026/11/29',
+    )
   })
 
   it('still masks what it masked before: an ID number or phone in an unbroken run of digits', () => {
@@ -109,8 +152,15 @@ describe('the raw input of a scan', () => {
       { token: fullWidth(`${ID.slice(0, 6)} ${ID.slice(6, 14)} ${ID.slice(14)}`) },
       { token: `${ID.slice(0, 6)}\u3000${ID.slice(6, 14)}\u3000${ID.slice(14, 17)}x` },
       { token: pass.token, checkpoint_code: 'HZ-TS-XS', observed_plate: '139-1234-5678' },
-      { token: pass.token, checkpoint_code: 'HZ-TS-XS', observed_plate: fullWidth('139 1234 5678') },
-      { pass_number: '330100000001', observed_plate: `${PHONE.slice(0, 3)}.${PHONE.slice(3, 7)}.${PHONE.slice(7)}` },
+      {
+        token: pass.token,
+        checkpoint_code: 'HZ-TS-XS',
+        observed_plate: fullWidth('139 1234 5678'),
+      },
+      {
+        pass_number: '330100000001',
+        observed_plate: `${PHONE.slice(0, 3)}.${PHONE.slice(3, 7)}.${PHONE.slice(7)}`,
+      },
       { token: `${ID.slice(0, 6)}/${ID.slice(6, 14)}/${ID.slice(14)}` },
       { token: '(139)1234_5678' },
       { token: '139\u200b1234\u200b5678' },
@@ -121,9 +171,14 @@ describe('the raw input of a scan', () => {
       const id = crypto.randomUUID()
       const res = await scan(t, { id, ...body })
       expect(res.status, res.text).toBe(200)
-      const row = t.sqlite.prepare('SELECT raw, observed_plate, response FROM scans WHERE id = ?').get(id) as Record<string, string | null>
-      for (const [column, value] of Object.entries(row)) expect(revealing(value ?? ''), `${column} of ${JSON.stringify(body)}`).toEqual([])
-      expect(row.raw).toMatch(new RegExp(`${ID_MASKED.replaceAll('*', '\\*')}|${PHONE_MASKED.replaceAll('*', '\\*')}`))
+      const row = t.sqlite
+        .prepare('SELECT raw, observed_plate, response FROM scans WHERE id = ?')
+        .get(id) as Record<string, string | null>
+      for (const [column, value] of Object.entries(row))
+        expect(revealing(value ?? ''), `${column} of ${JSON.stringify(body)}`).toEqual([])
+      expect(row.raw).toMatch(
+        new RegExp(`${ID_MASKED.replaceAll('*', '\\*')}|${PHONE_MASKED.replaceAll('*', '\\*')}`),
+      )
     }
   })
 })

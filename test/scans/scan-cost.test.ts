@@ -25,14 +25,26 @@ beforeEach(async () => {
 /** The demo checkpoint account as the auth middleware sees it (HZ-G60-XS, HZ-TS-XS, HZ-DEST-BJ). */
 async function checkpointStaff() {
   const username = DEMO_LOGINS.find((l) => l.role === 'checkpoint')!.username
-  return toPrincipal(await t.store.db.selectFrom('accounts').selectAll().where('username', '=', username).executeTakeFirstOrThrow())
+  return toPrincipal(
+    await t.store.db
+      .selectFrom('accounts')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow(),
+  )
 }
 
 async function scanCounted(token: string, checkpointCode: string) {
   const principal = await checkpointStaff()
   const verifier = createVerifier(deps)
   counter.take()
-  const answer = JSON.parse(await recordScan(deps, verifier, principal, { id: crypto.randomUUID(), token, checkpoint_code: checkpointCode }))
+  const answer = JSON.parse(
+    await recordScan(deps, verifier, principal, {
+      id: crypto.randomUUID(),
+      token,
+      checkpoint_code: checkpointCode,
+    }),
+  )
   return { answer, ...counter.take() }
 }
 
@@ -50,9 +62,15 @@ describe('the SQL a valid scan runs', () => {
     const pass = await issuePass(t)
     const opened = await scanCounted(pass.token, 'HZ-G60-XS')
     const loopId = opened.answer.loop.id
-    await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'COST-1', tests: ['pcr'] }), event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' })])
+    await sendEvents(t, [
+      event(t, loopId, 'sampled', { tube_code: 'COST-1', tests: ['pcr'] }),
+      event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }),
+    ])
     const { answer, reads, writes } = await scanCounted(pass.token, 'HZ-DEST-BJ')
-    expect(answer).toMatchObject({ verdict: 'valid', loop: { id: loopId, state: 'at_destination' } })
+    expect(answer).toMatchObject({
+      verdict: 'valid',
+      loop: { id: loopId, state: 'at_destination' },
+    })
     // Reads: the scan id and checkpoint; the pass, its firm and the plate's loops; the loop's events.
     // Writes: the destination_arrived event, the guarded projection update and its dirty fallback,
     // scan, audit (the destination is involved already, and the loop stays open).

@@ -29,7 +29,11 @@ const atEntry: LoopStepInput = {
   plateSeenUntil: null,
   skewMs: 120_000,
 }
-const atDestination: LoopStepInput = { ...atEntry, entry: false, checkpoint: { code: 'DEST', stationCode: 'BJ-DEST' } }
+const atDestination: LoopStepInput = {
+  ...atEntry,
+  entry: false,
+  checkpoint: { code: 'DEST', stationCode: 'BJ-DEST' },
+}
 const releasedLoop = { entry_checkpoint_code: 'G60', destination_code: 'DEST' }
 
 describe('decideLoopStep: what a scan does to its pass loop', () => {
@@ -39,31 +43,55 @@ describe('decideLoopStep: what a scan does to its pass loop', () => {
 
   it('an invalid or unverified entry scan opens nothing, and says nothing more', () => {
     expect(decideLoopStep({ ...atEntry, verdict: 'invalid' })).toEqual({ step: 'none', flags: [] })
-    expect(decideLoopStep({ ...atEntry, claims: undefined, verdict: 'invalid' })).toEqual({ step: 'none', flags: [] })
+    expect(decideLoopStep({ ...atEntry, claims: undefined, verdict: 'invalid' })).toEqual({
+      step: 'none',
+      flags: [],
+    })
   })
 
   it('a valid entry scan whose pass has ended since, or dated before the plate was last seen, opens nothing: loop_not_opened', () => {
     const ended = { ...claims, validUntil: new Date(NOW.getTime() - HOUR) }
-    expect(decideLoopStep({ ...atEntry, claims: ended, now: NOW })).toEqual({ step: 'none', flags: ['loop_not_opened'] })
-    expect(decideLoopStep({ ...atEntry, plateSeenUntil: new Date(NOW.getTime() + 1000).toISOString() })).toEqual({ step: 'none', flags: ['loop_not_opened'] })
+    expect(decideLoopStep({ ...atEntry, claims: ended, now: NOW })).toEqual({
+      step: 'none',
+      flags: ['loop_not_opened'],
+    })
+    expect(
+      decideLoopStep({ ...atEntry, plateSeenUntil: new Date(NOW.getTime() + 1000).toISOString() }),
+    ).toEqual({ step: 'none', flags: ['loop_not_opened'] })
   })
 
   it('records the arrival where the open loop expects it', () => {
-    expect(decideLoopStep({ ...atDestination, passLoop: releasedLoop })).toEqual({ step: 'arrive', flags: [] })
+    expect(decideLoopStep({ ...atDestination, passLoop: releasedLoop })).toEqual({
+      step: 'arrive',
+      flags: [],
+    })
     // Before a release names a destination: the checkpoint of the pass's destination station.
-    expect(decideLoopStep({ ...atDestination, passLoop: { entry_checkpoint_code: 'G60', destination_code: null } })).toEqual({ step: 'arrive', flags: [] })
+    expect(
+      decideLoopStep({
+        ...atDestination,
+        passLoop: { entry_checkpoint_code: 'G60', destination_code: null },
+      }),
+    ).toEqual({ step: 'arrive', flags: [] })
   })
 
   it('flags a verified pass at a destination without an open loop: no_open_loop, even when invalid', () => {
     expect(decideLoopStep(atDestination)).toEqual({ step: 'none', flags: ['no_open_loop'] })
-    expect(decideLoopStep({ ...atDestination, verdict: 'invalid' })).toEqual({ step: 'none', flags: ['no_open_loop'] })
+    expect(decideLoopStep({ ...atDestination, verdict: 'invalid' })).toEqual({
+      step: 'none',
+      flags: ['no_open_loop'],
+    })
   })
 
   it('flags a valid scan where the loop neither involves nor expects it: unexpected_destination', () => {
     const elsewhere = { ...atDestination, checkpoint: { code: 'OTHER', stationCode: 'OTHER-ST' } }
-    expect(decideLoopStep({ ...elsewhere, passLoop: releasedLoop })).toEqual({ step: 'none', flags: ['unexpected_destination'] })
+    expect(decideLoopStep({ ...elsewhere, passLoop: releasedLoop })).toEqual({
+      step: 'none',
+      flags: ['unexpected_destination'],
+    })
     // A checkpoint that recorded an event on the loop is involved: the arrival is taken there.
-    expect(decideLoopStep({ ...elsewhere, passLoop: releasedLoop, passLoopCheckpoints: ['OTHER'] })).toEqual({ step: 'arrive', flags: [] })
+    expect(
+      decideLoopStep({ ...elsewhere, passLoop: releasedLoop, passLoopCheckpoints: ['OTHER'] }),
+    ).toEqual({ step: 'arrive', flags: [] })
   })
 })
 
@@ -74,7 +102,12 @@ describe('scanAnswer', () => {
     scannedAt: NOW,
     now: NOW,
     late: false,
-    decision: decideVerdict({ window: 'valid', passPlate: claims.plate, passStatus: 'active', enterpriseWhitelisted: true }),
+    decision: decideVerdict({
+      window: 'valid',
+      passPlate: claims.plate,
+      passStatus: 'active',
+      enterpriseWhitelisted: true,
+    }),
     flags: [],
     claims,
     passStatus: 'active',
@@ -84,7 +117,9 @@ describe('scanAnswer', () => {
   })
 
   it('answers the verdict, the pass and the loop, and leaves out what is empty', () => {
-    const answer = scanAnswer(outcome({ loop: { id: 'loop-1', state: 'arrived', alerting: false } }))
+    const answer = scanAnswer(
+      outcome({ loop: { id: 'loop-1', state: 'arrived', alerting: false } }),
+    )
     expect(answer).toEqual({
       id: 'scan-1',
       verdict: 'valid',
@@ -110,30 +145,63 @@ describe('scanAnswer', () => {
   })
 
   it('an unverified token answers no pass; flags are shown', () => {
-    const answer = scanAnswer(outcome({ claims: undefined, passStatus: undefined, enterpriseId: null, decision: decideVerdict({ tokenProblem: 'malformed' }), flags: ['no_open_loop'] }))
+    const answer = scanAnswer(
+      outcome({
+        claims: undefined,
+        passStatus: undefined,
+        enterpriseId: null,
+        decision: decideVerdict({ tokenProblem: 'malformed' }),
+        flags: ['no_open_loop'],
+      }),
+    )
     expect(answer).not.toHaveProperty('pass')
-    expect(answer).toMatchObject({ verdict: 'invalid', reasons: ['malformed'], flags: ['no_open_loop'] })
+    expect(answer).toMatchObject({
+      verdict: 'invalid',
+      reasons: ['malformed'],
+      flags: ['no_open_loop'],
+    })
   })
 
   it('names the manual loop only with its warning', () => {
     const manualLoop = { id: 'manual-1', entry_checkpoint_code: 'G92' }
-    const warned = decideVerdict({ window: 'valid', passPlate: claims.plate, passStatus: 'active', enterpriseWhitelisted: true, manualLoopOpen: true })
-    expect(scanAnswer(outcome({ manualLoop, decision: warned })).manual_loop).toEqual({ id: 'manual-1', checkpoint_code: 'G92' })
+    const warned = decideVerdict({
+      window: 'valid',
+      passPlate: claims.plate,
+      passStatus: 'active',
+      enterpriseWhitelisted: true,
+      manualLoopOpen: true,
+    })
+    expect(scanAnswer(outcome({ manualLoop, decision: warned })).manual_loop).toEqual({
+      id: 'manual-1',
+      checkpoint_code: 'G92',
+    })
     expect(scanAnswer(outcome({ manualLoop }))).not.toHaveProperty('manual_loop')
   })
 })
 
 describe('constraintFailure reads the error code only', () => {
   it('tells a taken id, a unique index and an unknown constraint apart', () => {
-    expect(constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }))).toBe('id')
-    expect(constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }))).toBe('unique')
-    expect(constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT' }))).toBe('constraint')
+    expect(
+      constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' })),
+    ).toBe('id')
+    expect(
+      constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_UNIQUE' })),
+    ).toBe('unique')
+    expect(constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT' }))).toBe(
+      'constraint',
+    )
   })
 
   it('is not fooled by a message naming a constraint, nor by other failures', () => {
-    expect(constraintFailure(new Error('D1_ERROR: UNIQUE constraint failed: SQLITE_CONSTRAINT'))).toBeUndefined()
-    expect(constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }))).toBeUndefined()
-    expect(constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }))).toBeUndefined()
+    expect(
+      constraintFailure(new Error('D1_ERROR: UNIQUE constraint failed: SQLITE_CONSTRAINT')),
+    ).toBeUndefined()
+    expect(
+      constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' })),
+    ).toBeUndefined()
+    expect(
+      constraintFailure(Object.assign(new Error('x'), { code: 'SQLITE_BUSY' })),
+    ).toBeUndefined()
     expect(constraintFailure(null)).toBeUndefined()
   })
 })

@@ -41,7 +41,9 @@ export const causes: Record<VerdictReason, Partial<ScanFacts>> = {
 }
 
 export const TOKEN_REASONS = ['malformed', 'bad_signature', 'unknown_key'] as const
-const PASS_REASONS = VERDICT_REASONS.filter((r) => !(TOKEN_REASONS as readonly string[]).includes(r))
+const PASS_REASONS = VERDICT_REASONS.filter(
+  (r) => !(TOKEN_REASONS as readonly string[]).includes(r),
+)
 
 const valid = (action: Verdict['action']): Verdict => ({
   verdict: 'valid',
@@ -158,7 +160,13 @@ export const VERDICT_CASES: VerdictCase[] = [
     expected: {
       verdict: 'invalid',
       passStatus: 'invalid',
-      reasons: ['expired', 'superseded', 'enterprise_not_whitelisted', 'plate_mismatch', 'loop_open'],
+      reasons: [
+        'expired',
+        'superseded',
+        'enterprise_not_whitelisted',
+        'plate_mismatch',
+        'loop_open',
+      ],
       action: 'control_on_site',
       warnings: [],
     },
@@ -183,7 +191,12 @@ export const VERDICT_CASES: VerdictCase[] = [
   },
   {
     name: 'accepts another issuer’s valid pass whose status and applicant this deployment cannot know',
-    facts: { window: 'valid', observedPlate: '苏E12345', passPlate: '苏E12345', recentNegative: true },
+    facts: {
+      window: 'valid',
+      observedPlate: '苏E12345',
+      passPlate: '苏E12345',
+      recentNegative: true,
+    },
     expected: valid('release'),
   },
   {

@@ -33,7 +33,15 @@ function expectationFor(rule: AccessRule, caller: MatrixCaller): Expectation {
 
 /** Refusals first, so an allowed call that changes state (approve, revoke, close) comes last. */
 function callersFor(rule: AccessRule): { caller: MatrixCaller; expected: Expectation }[] {
-  const callers: MatrixCaller[] = ['anonymous', 'bad-token', 'checkpoint', 'enterprise', 'other-enterprise', 'coordinator', 'admin']
+  const callers: MatrixCaller[] = [
+    'anonymous',
+    'bad-token',
+    'checkpoint',
+    'enterprise',
+    'other-enterprise',
+    'coordinator',
+    'admin',
+  ]
   const order: Expectation[] = ['unauthenticated', 'forbidden', 'not-yours', 'public', 'allowed']
   return callers
     .map((caller) => ({ caller, expected: expectationFor(rule, caller) }))
@@ -41,7 +49,11 @@ function callersFor(rule: AccessRule): { caller: MatrixCaller; expected: Expecta
 }
 
 /** Values that name nothing, in the same format as the real ones. */
-const MISSING: Record<string, string> = { id: 'sec-missing-object', number: '330100999999', code: 'NO-SUCH-CODE' }
+const MISSING: Record<string, string> = {
+  id: 'sec-missing-object',
+  number: '330100999999',
+  code: 'NO-SUCH-CODE',
+}
 
 let w: World
 let n = 0
@@ -52,15 +64,23 @@ beforeAll(async () => {
 
 async function callAs(caller: MatrixCaller, method: string, path: string, body?: unknown) {
   const as =
-    caller === 'anonymous' || caller === 'bad-token' ? null : caller === 'other-enterprise' ? { token: w.otherToken } : caller
-  const headers: Record<string, string> = caller === 'bad-token' ? { authorization: 'Bearer not.a.token' } : {}
+    caller === 'anonymous' || caller === 'bad-token'
+      ? null
+      : caller === 'other-enterprise'
+        ? { token: w.otherToken }
+        : caller
+  const headers: Record<string, string> =
+    caller === 'bad-token' ? { authorization: 'Bearer not.a.token' } : {}
   return t.call(method, path, { as, body, headers })
 }
 
 describe('the rule table', () => {
   it('has a rule for every operation in the OpenAPI document', () => {
     const missing = documented.map((o) => o.key).filter((key) => !ACCESS_RULES[key])
-    expect(missing, 'operations without an access rule: add them to test/security/support/access-rules.ts').toEqual([])
+    expect(
+      missing,
+      'operations without an access rule: add them to test/security/support/access-rules.ts',
+    ).toEqual([])
   })
 
   it('has no rule for an operation that does not exist', () => {
@@ -74,7 +94,10 @@ describe('the rule table', () => {
     const disagreements = documented
       .filter((o) => ACCESS_RULES[o.key])
       .filter((o) => Boolean(ACCESS_RULES[o.key].public) === o.secured)
-      .map((o) => `${o.key}: rule ${ACCESS_RULES[o.key].public ? 'public' : 'signed-in'}, document ${o.secured ? 'secured' : 'open'}`)
+      .map(
+        (o) =>
+          `${o.key}: rule ${ACCESS_RULES[o.key].public ? 'public' : 'signed-in'}, document ${o.secured ? 'secured' : 'open'}`,
+      )
     expect(disagreements).toEqual([])
   })
 })
@@ -102,31 +125,45 @@ describe.each(operations)('$key', (operation) => {
       case 'allowed': {
         const ok = rule.ok ?? (operation.method === 'GET' ? [200] : null)
         if (ok) expect(ok, context).toContain(res.status)
-        else expect(res.status === 409 || (res.status >= 200 && res.status < 300), context).toBe(true)
+        else
+          expect(res.status === 409 || (res.status >= 200 && res.status < 300), context).toBe(true)
         return
       }
       case 'unauthenticated':
         expect(res.status, context).toBe(401)
         expect(isErrorShape(res.json), context).toBe(true)
-        expect(res.json.error.code, context).toBe(caller === 'bad-token' ? 'invalid_token' : 'unauthorized')
+        expect(res.json.error.code, context).toBe(
+          caller === 'bad-token' ? 'invalid_token' : 'unauthorized',
+        )
         break
       case 'forbidden':
         expect(res.status, context).toBe(403)
-        expect(res.json, context).toEqual({ error: { code: 'forbidden', message: expect.any(String) } })
+        expect(res.json, context).toEqual({
+          error: { code: 'forbidden', message: expect.any(String) },
+        })
         break
       case 'not-yours': {
         expect(res.status, context).toBe(404)
         expect(isErrorShape(res.json), context).toBe(true)
         // Exactly the answer for an object that does not exist: nothing tells the firm it is there.
-        const missingParams = Object.fromEntries(Object.keys(params).map((k) => [k, MISSING[k] ?? 'no-such']))
-        const missing = await callAs(caller, operation.method, fillPath(operation.path, missingParams) + (rule.query ?? ''), body)
+        const missingParams = Object.fromEntries(
+          Object.keys(params).map((k) => [k, MISSING[k] ?? 'no-such']),
+        )
+        const missing = await callAs(
+          caller,
+          operation.method,
+          fillPath(operation.path, missingParams) + (rule.query ?? ''),
+          body,
+        )
         expect(res.json, context).toEqual(missing.json)
         for (const value of Object.values(params)) expect(res.text, context).not.toContain(value)
         break
       }
     }
     // A refused call leaves no trace but its refusal: nothing written, nothing audited.
-    expect(await lastAuditSeq(t.store), `${context}: a refused call wrote to the audit log`).toBe(seqBefore)
+    expect(await lastAuditSeq(t.store), `${context}: a refused call wrote to the audit log`).toBe(
+      seqBefore,
+    )
   })
 })
 
@@ -149,7 +186,12 @@ describe('lists show an enterprise its own objects only', () => {
   ])('GET %s as another firm: none of demo-ent-1’s', async (path) => {
     const res = await others(path)
     for (const row of res.json) expect(row.enterprise_id, path).toBe('demo-ent-2')
-    for (const secret of [w.passA.number, w.passB.number, w.reportId, ...Object.values(w.applications)]) {
+    for (const secret of [
+      w.passA.number,
+      w.passB.number,
+      w.reportId,
+      ...Object.values(w.applications),
+    ]) {
       expect(res.text, path).not.toContain(secret)
     }
   })
@@ -162,11 +204,19 @@ describe('lists show an enterprise its own objects only', () => {
       expected_until: '2026-12-01T08:00:00+08:00',
       crew: [{ name: '赵六', id_number: '11010519491231002X', phone: '13800138000' }],
     }
-    const theirs = await t.call('POST', '/api/v1/arrival-reports', { as: { token: w.otherToken }, body: { ...body, pass_number: w.passA.number } })
-    const missing = await t.call('POST', '/api/v1/arrival-reports', { as: { token: w.otherToken }, body: { ...body, pass_number: '330100999999' } })
+    const theirs = await t.call('POST', '/api/v1/arrival-reports', {
+      as: { token: w.otherToken },
+      body: { ...body, pass_number: w.passA.number },
+    })
+    const missing = await t.call('POST', '/api/v1/arrival-reports', {
+      as: { token: w.otherToken },
+      body: { ...body, pass_number: '330100999999' },
+    })
     expect(theirs.status).toBe(400)
     expect(theirs.json.error.code).toBe(missing.json.error.code)
-    expect(theirs.json.error.message.replace(w.passA.number, 'N')).toBe(missing.json.error.message.replace('330100999999', 'N'))
+    expect(theirs.json.error.message.replace(w.passA.number, 'N')).toBe(
+      missing.json.error.message.replace('330100999999', 'N'),
+    )
   })
 
   it('keeps checkpoint staff to their own checkpoints', async () => {

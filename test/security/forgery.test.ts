@@ -12,7 +12,8 @@ import { isErrorShape } from './support/openapi.ts'
 
 const b64url = (data: string | Uint8Array) => Buffer.from(data).toString('base64url')
 const fromB64url = (part: string) => Buffer.from(part, 'base64url').toString('utf8')
-const jws = (header: unknown, payload: string, signature = '') => `${b64url(JSON.stringify(header))}.${b64url(payload)}.${signature}`
+const jws = (header: unknown, payload: string, signature = '') =>
+  `${b64url(JSON.stringify(header))}.${b64url(payload)}.${signature}`
 const MINUTE = 60_000
 
 let t: TestApp
@@ -22,35 +23,64 @@ let genuine: { number: string; token: string; plate: string }
 let claims: PassClaims
 let attacker: { kid: string; privateKey: CryptoKey; publicKey: CryptoKey }
 
-async function hmac(alg: string, key: Uint8Array, header: Record<string, unknown>, payload: string) {
-  return new CompactSign(new TextEncoder().encode(payload)).setProtectedHeader({ alg, ...header }).sign(key)
+async function hmac(
+  alg: string,
+  key: Uint8Array,
+  header: Record<string, unknown>,
+  payload: string,
+) {
+  return new CompactSign(new TextEncoder().encode(payload))
+    .setProtectedHeader({ alg, ...header })
+    .sign(key)
 }
 
 async function scanToken(token: string, extra: Record<string, unknown> = {}) {
   const id = crypto.randomUUID()
-  const res = await t.call('POST', '/api/v1/scans', { as: 'checkpoint', body: { id, token, checkpoint_code: 'HZ-G60-XS', ...extra } })
+  const res = await t.call('POST', '/api/v1/scans', {
+    as: 'checkpoint',
+    body: { id, token, checkpoint_code: 'HZ-G60-XS', ...extra },
+  })
   return { id, ...res }
 }
 
 /** The scan is answered 200 with `invalid`, exactly `reasons`, control on site, no loop opened, and stored. */
-async function expectRefused(token: string, reasons: string[], extra: Record<string, unknown> = {}) {
+async function expectRefused(
+  token: string,
+  reasons: string[],
+  extra: Record<string, unknown> = {},
+) {
   // Read through the store, so this runs on Node and on D1 alike.
-  const countLoops = async () => (await t.store.db.selectFrom('loops').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n
+  const countLoops = async () =>
+    (
+      await t.store.db
+        .selectFrom('loops')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n
   const loopsBefore = await countLoops()
   const res = await scanToken(token, extra)
   expect(res.status, res.text).toBe(200)
-  expect(res.json, token.slice(0, 120)).toMatchObject({ verdict: 'invalid', reasons, action: 'control_on_site' })
+  expect(res.json, token.slice(0, 120)).toMatchObject({
+    verdict: 'invalid',
+    reasons,
+    action: 'control_on_site',
+  })
   expect(res.json.reasons).toEqual(reasons)
   expect(res.json.loop).toBeUndefined()
   expect(await countLoops()).toBe(loopsBefore)
-  const stored = await t.store.db.selectFrom('scans').select(['verdict', 'reasons']).where('id', '=', res.id).executeTakeFirst()
+  const stored = await t.store.db
+    .selectFrom('scans')
+    .select(['verdict', 'reasons'])
+    .where('id', '=', res.id)
+    .executeTakeFirst()
   expect(stored).toEqual({ verdict: 'invalid', reasons: JSON.stringify(reasons) })
   return res
 }
 
 beforeAll(async () => {
   t = await buildTestApp()
-  for (const role of ['admin', 'coordinator', 'enterprise', 'checkpoint'] as const) await t.tokenFor(role)
+  for (const role of ['admin', 'coordinator', 'enterprise', 'checkpoint'] as const)
+    await t.tokenFor(role)
   own = (await loadSigningKeys(t.config.SIGNING_KEYS)).current
   genuine = await issuePass(t)
   const now = t.clock().getTime()
@@ -81,9 +111,15 @@ describe('pass tokens at POST /api/v1/scans', () => {
     it.each([
       ['none, no signature', () => jws({ alg: 'none', kid: own.kid }, payload())],
       ['None, no signature', () => jws({ alg: 'None', kid: own.kid }, payload())],
-      ['NONE, a signature copied from a genuine pass', () => jws({ alg: 'NONE', kid: own.kid }, payload(), genuine.token.split('.')[2])],
+      [
+        'NONE, a signature copied from a genuine pass',
+        () => jws({ alg: 'NONE', kid: own.kid }, payload(), genuine.token.split('.')[2]),
+      ],
       ['no alg at all', () => jws({ kid: own.kid }, payload(), genuine.token.split('.')[2])],
-      ['none on the genuine pass itself', () => jws({ alg: 'none', kid: own.kid }, fromB64url(genuine.token.split('.')[1]))],
+      [
+        'none on the genuine pass itself',
+        () => jws({ alg: 'none', kid: own.kid }, fromB64url(genuine.token.split('.')[1])),
+      ],
     ])('refuses %s as bad_signature', async (_name, make) => {
       await expectRefused(make(), ['bad_signature'])
     })
@@ -93,23 +129,47 @@ describe('pass tokens at POST /api/v1/scans', () => {
     const variants: [string, () => Promise<Uint8Array>][] = [
       ['the raw 32 key bytes', async () => Buffer.from(own.publicJwk.x, 'base64url')],
       ['the base64url x text', async () => new TextEncoder().encode(own.publicJwk.x)],
-      ['the published JWK as JSON', async () => new TextEncoder().encode(JSON.stringify(own.publicJwk))],
-      ['the JWKS document as served', async () => new TextEncoder().encode((await t.call('GET', '/.well-known/jwks.json')).text)],
+      [
+        'the published JWK as JSON',
+        async () => new TextEncoder().encode(JSON.stringify(own.publicJwk)),
+      ],
+      [
+        'the JWKS document as served',
+        async () => new TextEncoder().encode((await t.call('GET', '/.well-known/jwks.json')).text),
+      ],
       [
         'the SPKI PEM',
         async () => {
           const { importJWK } = await import('jose')
-          const key = (await importJWK({ kty: 'OKP', crv: 'Ed25519', x: own.publicJwk.x }, 'EdDSA', { extractable: true })) as CryptoKey
+          const key = (await importJWK(
+            { kty: 'OKP', crv: 'Ed25519', x: own.publicJwk.x },
+            'EdDSA',
+            { extractable: true },
+          )) as CryptoKey
           return new TextEncoder().encode(await exportSPKI(key))
         },
       ],
     ]
     it.each(variants)('refuses HS256 keyed with %s as bad_signature', async (_name, key) => {
-      await expectRefused(await hmac('HS256', await key(), { kid: own.kid }, encodePassPayload(claims)), ['bad_signature'])
+      await expectRefused(
+        await hmac('HS256', await key(), { kid: own.kid }, encodePassPayload(claims)),
+        ['bad_signature'],
+      )
     })
-    it.each(['HS384', 'HS512'])('refuses %s keyed with the raw key bytes as bad_signature', async (alg) => {
-      await expectRefused(await hmac(alg, Buffer.from(own.publicJwk.x, 'base64url'), { kid: own.kid }, encodePassPayload(claims)), ['bad_signature'])
-    })
+    it.each(['HS384', 'HS512'])(
+      'refuses %s keyed with the raw key bytes as bad_signature',
+      async (alg) => {
+        await expectRefused(
+          await hmac(
+            alg,
+            Buffer.from(own.publicJwk.x, 'base64url'),
+            { kid: own.kid },
+            encodePassPayload(claims),
+          ),
+          ['bad_signature'],
+        )
+      },
+    )
   })
 
   describe('keys it does not know', () => {
@@ -118,29 +178,53 @@ describe('pass tokens at POST /api/v1/scans', () => {
     })
 
     it('refuses a token signed by another key under this issuer’s own kid as bad_signature', async () => {
-      await expectRefused(await signCompact(encodePassPayload(claims), { ...attacker, kid: own.kid }), ['bad_signature'])
+      await expectRefused(
+        await signCompact(encodePassPayload(claims), { ...attacker, kid: own.kid }),
+        ['bad_signature'],
+      )
     })
 
     it('refuses another issuer not in the trust list as unknown_key, accepts it once trusted, refuses it again once removed', async () => {
       const foreign = { ...claims, number: '320500000001' }
-      const token = await signCompact(encodePassPayload(foreign), { kid: 'js01', privateKey: attacker.privateKey })
+      const token = await signCompact(encodePassPayload(foreign), {
+        kid: 'js01',
+        privateKey: attacker.privateKey,
+      })
       await expectRefused(token, ['unknown_key'])
 
       const jwk = await exportJWK(attacker.publicKey)
       const added = await t.call('POST', '/api/v1/trust/issuers', {
         as: 'admin',
-        body: { issuer_code: '320500', name: '苏州市货运专班', jwks: { keys: [{ kid: 'js01', kty: 'OKP', crv: 'Ed25519', x: jwk.x }] } },
+        body: {
+          issuer_code: '320500',
+          name: '苏州市货运专班',
+          jwks: { keys: [{ kid: 'js01', kty: 'OKP', crv: 'Ed25519', x: jwk.x }] },
+        },
       })
       expect(added.status, added.text).toBe(201)
-      const trusted = await t.call('POST', '/api/v1/scans', { as: 'checkpoint', body: { id: crypto.randomUUID(), token, checkpoint_code: 'HZ-DEST-BJ' } })
+      const trusted = await t.call('POST', '/api/v1/scans', {
+        as: 'checkpoint',
+        body: { id: crypto.randomUUID(), token, checkpoint_code: 'HZ-DEST-BJ' },
+      })
       expect(trusted.json).toMatchObject({ verdict: 'valid', pass: { issuer_code: '320500' } })
 
       // A trusted issuer still cannot mint this deployment's passes.
-      const mintedHere = await signCompact(encodePassPayload(claims), { kid: 'js01', privateKey: attacker.privateKey })
+      const mintedHere = await signCompact(encodePassPayload(claims), {
+        kid: 'js01',
+        privateKey: attacker.privateKey,
+      })
       await expectRefused(mintedHere, ['unknown_key'])
-      await expectRefused(await signCompact(encodePassPayload(claims), { kid: own.kid, privateKey: attacker.privateKey }), ['bad_signature'])
+      await expectRefused(
+        await signCompact(encodePassPayload(claims), {
+          kid: own.kid,
+          privateKey: attacker.privateKey,
+        }),
+        ['bad_signature'],
+      )
 
-      expect((await t.call('DELETE', '/api/v1/trust/issuers/320500', { as: 'admin' })).status).toBe(200)
+      expect((await t.call('DELETE', '/api/v1/trust/issuers/320500', { as: 'admin' })).status).toBe(
+        200,
+      )
       await expectRefused(token, ['unknown_key'])
     })
 
@@ -149,12 +233,28 @@ describe('pass tokens at POST /api/v1/scans', () => {
       const jwk = await exportJWK(other.publicKey)
       const added = await t.call('POST', '/api/v1/trust/issuers', {
         as: 'admin',
-        body: { issuer_code: '320600', name: '南通市货运专班', jwks: { keys: [{ kid: 'nt01', kty: 'OKP', crv: 'Ed25519', x: jwk.x }] } },
+        body: {
+          issuer_code: '320600',
+          name: '南通市货运专班',
+          jwks: { keys: [{ kid: 'nt01', kty: 'OKP', crv: 'Ed25519', x: jwk.x }] },
+        },
       })
       expect(added.status, added.text).toBe(201)
       const foreign = { ...claims, number: '320600000001' }
-      await expectRefused(await signCompact(encodePassPayload(foreign), { kid: 'nt01', privateKey: attacker.privateKey }), ['bad_signature'])
-      await expectRefused(await signCompact(encodePassPayload(foreign), { kid: 'nt02', privateKey: attacker.privateKey }), ['unknown_key'])
+      await expectRefused(
+        await signCompact(encodePassPayload(foreign), {
+          kid: 'nt01',
+          privateKey: attacker.privateKey,
+        }),
+        ['bad_signature'],
+      )
+      await expectRefused(
+        await signCompact(encodePassPayload(foreign), {
+          kid: 'nt02',
+          privateKey: attacker.privateKey,
+        }),
+        ['unknown_key'],
+      )
     })
   })
 
@@ -180,10 +280,14 @@ describe('pass tokens at POST /api/v1/scans', () => {
     it.each(kids)('refuses %s as unknown_key and keeps serving', async (_name, kid) => {
       const header = { alg: 'EdDSA', kid: typeof kid === 'function' ? kid() : kid }
       const payload = new TextEncoder().encode(encodePassPayload(claims))
-      const token = await new CompactSign(payload).setProtectedHeader(header as never).sign(attacker.privateKey)
+      const token = await new CompactSign(payload)
+        .setProtectedHeader(header as never)
+        .sign(attacker.privateKey)
       expect(token.length).toBeLessThanOrEqual(4096)
       await expectRefused(token, ['unknown_key'])
-      expect(t.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'passes'").pluck().get()).toBe(1)
+      expect(
+        t.sqlite.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'passes'").pluck().get(),
+      ).toBe(1)
       expect((await t.call('GET', '/healthz')).json).toEqual({ status: 'ok' })
     })
 
@@ -206,8 +310,14 @@ describe('pass tokens at POST /api/v1/scans', () => {
     }
     it.each([
       ['another plate', (f: string[]) => void (f[2] = '沪A99999D')],
-      ['a later end of validity', (f: string[]) => void (f[4] = String(Number(f[4]) + 30 * 24 * 60))],
-      ['an earlier start of validity', (f: string[]) => void (f[3] = String(Number(f[3]) - 24 * 60))],
+      [
+        'a later end of validity',
+        (f: string[]) => void (f[4] = String(Number(f[4]) + 30 * 24 * 60)),
+      ],
+      [
+        'an earlier start of validity',
+        (f: string[]) => void (f[3] = String(Number(f[3]) - 24 * 60)),
+      ],
       ['another pass number of this issuer', (f: string[]) => void (f[1] = '330100000099')],
       ['another origin', (f: string[]) => void (f[5] = '330106')],
       ['another destination', (f: string[]) => void (f[6] = 'HZ-YH-01')],
@@ -217,7 +327,10 @@ describe('pass tokens at POST /api/v1/scans', () => {
 
     it('refuses an edited header (extra member) as bad_signature', async () => {
       const [, payload, signature] = genuine.token.split('.')
-      await expectRefused(`${b64url(JSON.stringify({ alg: 'EdDSA', kid: own.kid, x: 1 }))}.${payload}.${signature}`, ['bad_signature'])
+      await expectRefused(
+        `${b64url(JSON.stringify({ alg: 'EdDSA', kid: own.kid, x: 1 }))}.${payload}.${signature}`,
+        ['bad_signature'],
+      )
     })
 
     it('refuses another pass’s signature on this payload as bad_signature', async () => {
@@ -229,7 +342,9 @@ describe('pass tokens at POST /api/v1/scans', () => {
     it('refuses a stripped signature as bad_signature and a payload that is no pass as malformed', async () => {
       const [header, payload] = genuine.token.split('.')
       await expectRefused(`${header}.${payload}.`, ['bad_signature'])
-      await expectRefused(`${header}.${b64url('P1|hello')}.${genuine.token.split('.')[2]}`, ['malformed'])
+      await expectRefused(`${header}.${b64url('P1|hello')}.${genuine.token.split('.')[2]}`, [
+        'malformed',
+      ])
       await expectRefused(`${header}.${payload}`, ['malformed'])
       await expectRefused(`${genuine.token}.x`, ['malformed'])
     })
@@ -238,19 +353,34 @@ describe('pass tokens at POST /api/v1/scans', () => {
   describe('expired and not yet valid', () => {
     it('refuses a genuinely signed token whose window ended as expired', async () => {
       const now = t.clock().getTime()
-      const token = await signCompact(encodePassPayload({ ...claims, validFrom: new Date(now - 3 * 24 * 60 * MINUTE), validUntil: new Date(now - 10 * MINUTE) }), own)
+      const token = await signCompact(
+        encodePassPayload({
+          ...claims,
+          validFrom: new Date(now - 3 * 24 * 60 * MINUTE),
+          validUntil: new Date(now - 10 * MINUTE),
+        }),
+        own,
+      )
       await expectRefused(token, ['expired'])
     })
 
     it('refuses one whose window has not begun as not_yet_valid', async () => {
       const now = t.clock().getTime()
-      const token = await signCompact(encodePassPayload({ ...claims, validFrom: new Date(now + 60 * MINUTE), validUntil: new Date(now + 24 * 60 * MINUTE) }), own)
+      const token = await signCompact(
+        encodePassPayload({
+          ...claims,
+          validFrom: new Date(now + 60 * MINUTE),
+          validUntil: new Date(now + 24 * 60 * MINUTE),
+        }),
+        own,
+      )
       await expectRefused(token, ['not_yet_valid'])
     })
 
     it('refuses the genuine pass once its validity has passed (clock moved past valid_until)', async () => {
       const start = t.clock().toISOString()
-      const pass = (await t.call('GET', `/api/v1/passes/${genuine.number}`, { as: 'coordinator' })).json
+      const pass = (await t.call('GET', `/api/v1/passes/${genuine.number}`, { as: 'coordinator' }))
+        .json
       t.clock.set(new Date(Date.parse(pass.valid_until) + 10 * MINUTE).toISOString())
       t.forgetTokens()
       try {
@@ -265,7 +395,8 @@ describe('pass tokens at POST /api/v1/scans', () => {
   describe('other tokens offered as a pass', () => {
     it('refuses a login token, a receipt-like token and the revocation list as malformed', async () => {
       await expectRefused(await t.tokenFor('checkpoint'), ['malformed'])
-      const revocations = (await t.call('GET', '/api/v1/trust/revocations', { as: 'checkpoint' })).json.token as string
+      const revocations = (await t.call('GET', '/api/v1/trust/revocations', { as: 'checkpoint' }))
+        .json.token as string
       await expectRefused(revocations, ['malformed'])
       await expectRefused(await signCompact('R1|330100|沪A77777|-|pcr|1|1|1', own), ['malformed'])
     })
@@ -274,11 +405,22 @@ describe('pass tokens at POST /api/v1/scans', () => {
 
 describe('login tokens', () => {
   const secret = () => new TextEncoder().encode(t.config.TOKEN_SECRET)
-  const accountId = (username: string) => t.sqlite.prepare('SELECT id FROM accounts WHERE username = ?').pluck().get(username) as string
+  const accountId = (username: string) =>
+    t.sqlite.prepare('SELECT id FROM accounts WHERE username = ?').pluck().get(username) as string
   const now = () => Math.floor(t.clock().getTime() / 1000)
 
   /** Signs a login-shaped JWT; defaults match the real ones. */
-  async function mint(options: { key?: Uint8Array; sub?: string | null; role?: string; aud?: string; iss?: string; exp?: number; alg?: string } = {}) {
+  async function mint(
+    options: {
+      key?: Uint8Array
+      sub?: string | null
+      role?: string
+      aud?: string
+      iss?: string
+      exp?: number
+      alg?: string
+    } = {},
+  ) {
     const jwt = new SignJWT({ role: options.role ?? 'admin' })
       .setProtectedHeader({ alg: options.alg ?? 'HS256', typ: 'JWT' })
       .setIssuer(options.iss ?? 'tongxing')
@@ -295,36 +437,69 @@ describe('login tokens', () => {
       ['GET', '/api/v1/accounts'],
       ['POST', '/api/v1/stations'],
     ]) {
-      const res = await t.call(method, path, { as: { token }, body: method === 'POST' ? { code: 'FORGED-ST', name: '伪造', region_code: '330109', address: '伪造路 1 号', capacity_per_day: 1 } : undefined })
+      const res = await t.call(method, path, {
+        as: { token },
+        body:
+          method === 'POST'
+            ? {
+                code: 'FORGED-ST',
+                name: '伪造',
+                region_code: '330109',
+                address: '伪造路 1 号',
+                capacity_per_day: 1,
+              }
+            : undefined,
+      })
       expect(res.status, `${method} ${path}: ${res.text}`).toBe(401)
       expect(res.json).toEqual({ error: { code, message: expect.any(String) } })
     }
-    expect(t.sqlite.prepare("SELECT count(*) FROM stations WHERE code = 'FORGED-ST'").pluck().get()).toBe(0)
+    expect(
+      t.sqlite.prepare("SELECT count(*) FROM stations WHERE code = 'FORGED-ST'").pluck().get(),
+    ).toBe(0)
   }
 
   it('accepts a token made with the real secret (the control)', async () => {
-    expect((await t.call('GET', '/api/v1/auth/me', { as: { token: await mint() } })).json.username).toBe('admin')
+    expect(
+      (await t.call('GET', '/api/v1/auth/me', { as: { token: await mint() } })).json.username,
+    ).toBe('admin')
   })
 
   it('refuses alg: none', async () => {
-    const payload = JSON.stringify({ role: 'admin', sub: accountId('admin'), iss: 'tongxing', aud: 'tongxing:api', iat: now(), exp: now() + 3600 })
+    const payload = JSON.stringify({
+      role: 'admin',
+      sub: accountId('admin'),
+      iss: 'tongxing',
+      aud: 'tongxing:api',
+      iat: now(),
+      exp: now() + 3600,
+    })
     await expect401(jws({ alg: 'none', typ: 'JWT' }, payload))
-    await expect401(jws({ alg: 'none', typ: 'JWT' }, payload, (await t.tokenFor('admin')).split('.')[2]))
+    await expect401(
+      jws({ alg: 'none', typ: 'JWT' }, payload, (await t.tokenFor('admin')).split('.')[2]),
+    )
     await expect401(`${b64url(JSON.stringify({ alg: 'none' }))}.${b64url(payload)}`)
   })
 
   it('refuses HS256 with a wrong secret', async () => {
     await expect401(await mint({ key: new TextEncoder().encode('x'.repeat(48)) }))
-    await expect401(await mint({ key: new TextEncoder().encode(t.config.TOKEN_SECRET.slice(0, -1)) }))
+    await expect401(
+      await mint({ key: new TextEncoder().encode(t.config.TOKEN_SECRET.slice(0, -1)) }),
+    )
     await expect401(await mint({ key: Buffer.from(own.publicJwk.x, 'base64url') }))
   })
 
   it('refuses an edited payload (role changed to admin, subject changed to the admin)', async () => {
     const [header, payload, signature] = (await t.tokenFor('enterprise')).split('.')
     const claims = JSON.parse(fromB64url(payload))
-    await expect401(`${header}.${b64url(JSON.stringify({ ...claims, role: 'admin' }))}.${signature}`)
-    await expect401(`${header}.${b64url(JSON.stringify({ ...claims, role: 'admin', sub: accountId('admin') }))}.${signature}`)
-    await expect401(`${header}.${b64url(JSON.stringify({ ...claims, exp: claims.exp + 86400 }))}.${signature}`)
+    await expect401(
+      `${header}.${b64url(JSON.stringify({ ...claims, role: 'admin' }))}.${signature}`,
+    )
+    await expect401(
+      `${header}.${b64url(JSON.stringify({ ...claims, role: 'admin', sub: accountId('admin') }))}.${signature}`,
+    )
+    await expect401(
+      `${header}.${b64url(JSON.stringify({ ...claims, exp: claims.exp + 86400 }))}.${signature}`,
+    )
   })
 
   it('takes the role from the account, not from the token', async () => {
@@ -367,7 +542,15 @@ describe('login tokens', () => {
 
   it('refuses the token of a deleted account and of a disabled one', async () => {
     for (const username of ['sec-deleted', 'sec-disabled']) {
-      const made = await t.call('POST', '/api/v1/accounts', { as: 'admin', body: { username, password: 'short-lived-1', role: 'checkpoint', checkpoint_codes: ['HZ-RD-104'] } })
+      const made = await t.call('POST', '/api/v1/accounts', {
+        as: 'admin',
+        body: {
+          username,
+          password: 'short-lived-1',
+          role: 'checkpoint',
+          checkpoint_codes: ['HZ-RD-104'],
+        },
+      })
       expect(made.status, made.text).toBe(201)
     }
     const deleted = await t.login('sec-deleted', 'short-lived-1')
@@ -378,9 +561,13 @@ describe('login tokens', () => {
     await expect401(deleted)
 
     const id = accountId('sec-disabled')
-    expect((await t.call('POST', `/api/v1/accounts/${id}/disable`, { as: 'admin' })).status).toBe(200)
+    expect((await t.call('POST', `/api/v1/accounts/${id}/disable`, { as: 'admin' })).status).toBe(
+      200,
+    )
     await expect401(disabled, 'account_disabled')
-    const again = await t.call('POST', '/api/v1/auth/login', { body: { username: 'sec-disabled', password: 'short-lived-1' } })
+    const again = await t.call('POST', '/api/v1/auth/login', {
+      body: { username: 'sec-disabled', password: 'short-lived-1' },
+    })
     expect(again.status).toBe(401)
     expect(again.json.error.code).not.toBe(undefined)
     expect(again.json.token).toBeUndefined()
@@ -390,8 +577,22 @@ describe('login tokens', () => {
     const token = await t.tokenFor('admin')
     expect((await t.call('GET', `/api/v1/auth/me?token=${token}`)).status).toBe(401)
     expect((await t.call('GET', `/api/v1/auth/me?access_token=${token}`)).status).toBe(401)
-    expect((await t.call('GET', '/api/v1/auth/me', { headers: { authorization: `Basic ${token}` } })).status).toBe(401)
-    expect((await t.call('GET', '/api/v1/auth/me', { headers: { authorization: `Bearer ${token}.` } })).status).toBe(401)
-    expect((await t.call('GET', '/api/v1/auth/me', { headers: { cookie: `tx_session=${await mint({ key: new TextEncoder().encode('y'.repeat(40)) })}` } })).status).toBe(401)
+    expect(
+      (await t.call('GET', '/api/v1/auth/me', { headers: { authorization: `Basic ${token}` } }))
+        .status,
+    ).toBe(401)
+    expect(
+      (await t.call('GET', '/api/v1/auth/me', { headers: { authorization: `Bearer ${token}.` } }))
+        .status,
+    ).toBe(401)
+    expect(
+      (
+        await t.call('GET', '/api/v1/auth/me', {
+          headers: {
+            cookie: `tx_session=${await mint({ key: new TextEncoder().encode('y'.repeat(40)) })}`,
+          },
+        })
+      ).status,
+    ).toBe(401)
   })
 })

@@ -21,7 +21,8 @@ export function testClock(start = '2026-11-29T08:00:00.000Z') {
 export type TestClock = ReturnType<typeof testClock>
 
 /** The wall clock behind the same interface, for tests that need real time to pass. */
-export const realClock = (): TestClock => Object.assign(() => new Date(), { set: () => {}, advance: () => {} })
+export const realClock = (): TestClock =>
+  Object.assign(() => new Date(), { set: () => {}, advance: () => {} })
 
 /** The one method of a Hono app the helpers need. */
 interface Requestable {
@@ -50,7 +51,8 @@ export function appClient(app: Requestable) {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username, password }),
     })
-    if (res.status !== 200) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`)
+    if (res.status !== 200)
+      throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`)
     const { token } = (await res.json()) as { token: string }
     tokens.set(key, token)
     credentials.set(token, [username, password])
@@ -64,9 +66,17 @@ export function appClient(app: Requestable) {
   }
 
   /** Calls the API with JSON in and out; `as` is a role, a raw token, or null for anonymous. */
-  async function call(method: string, path: string, options: CallOptions = {}): Promise<{ status: number; json: any; text: string; headers: Headers }> {
+  async function call(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<{ status: number; json: any; text: string; headers: Headers }> {
     const headers: Record<string, string> = { ...options.headers }
-    const token = options.as ? (typeof options.as === 'string' ? await tokenFor(options.as) : options.as.token) : undefined
+    const token = options.as
+      ? typeof options.as === 'string'
+        ? await tokenFor(options.as)
+        : options.as.token
+      : undefined
     if (token) headers.authorization = `Bearer ${token}`
     let body: string | undefined
     if (options.body !== undefined) {

@@ -4,9 +4,14 @@ import { applicationBody } from './fixtures.ts'
 
 /** Applies as the demo enterprise and approves as the coordinator: the pass JSON. */
 export async function issuePass(t: TestApp, overrides: Record<string, unknown> = {}) {
-  const app = await t.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody(overrides) })
+  const app = await t.call('POST', '/api/v1/applications', {
+    as: 'enterprise',
+    body: applicationBody(overrides),
+  })
   expect(app.status).toBe(201)
-  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, { as: 'coordinator' })
+  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, {
+    as: 'coordinator',
+  })
   expect(pass.status).toBe(201)
   return pass.json as { number: string; token: string; plate: string; [key: string]: unknown }
 }
@@ -34,7 +39,13 @@ export async function openLoop(t: TestApp, overrides: Record<string, unknown> = 
  * One loop event as a device would make it, at the test clock's now; the clock then moves on a
  * minute, so events made one after another happen one after another.
  */
-export function event(t: TestApp, loopId: string, kind: string, data?: Record<string, unknown>, at?: string) {
+export function event(
+  t: TestApp,
+  loopId: string,
+  kind: string,
+  data?: Record<string, unknown>,
+  at?: string,
+) {
   const made = {
     id: crypto.randomUUID(),
     loop_id: loopId,

@@ -29,12 +29,20 @@ export function enterpriseBody(n: number, overrides: Record<string, unknown> = {
  * Through the store, so the same test runs on Node and on D1.
  */
 export async function lastAuditSeq(store: Store): Promise<number> {
-  const row = await store.db.selectFrom('audit_log').select(sql<number>`coalesce(max(seq), 0)`.as('seq')).executeTakeFirstOrThrow()
+  const row = await store.db
+    .selectFrom('audit_log')
+    .select(sql<number>`coalesce(max(seq), 0)`.as('seq'))
+    .executeTakeFirstOrThrow()
   return row.seq
 }
 
 export function auditRowsSince(store: Store, seq: number) {
-  return store.db.selectFrom('audit_log').select(['seq', 'actor', 'action', 'subject', 'before', 'after']).where('seq', '>', seq).orderBy('seq').execute()
+  return store.db
+    .selectFrom('audit_log')
+    .select(['seq', 'actor', 'action', 'subject', 'before', 'after'])
+    .where('seq', '>', seq)
+    .orderBy('seq')
+    .execute()
 }
 
 /** Every text value in every table of the database, for "this never appears in clear" checks. */
@@ -45,7 +53,10 @@ export function everyStoredText(sqlite: Sqlite.Database): string[] {
     .all() as string[]
   const texts: string[] = []
   for (const table of tables) {
-    for (const row of sqlite.prepare(`SELECT * FROM "${table}"`).all() as Record<string, unknown>[]) {
+    for (const row of sqlite.prepare(`SELECT * FROM "${table}"`).all() as Record<
+      string,
+      unknown
+    >[]) {
       for (const value of Object.values(row)) if (typeof value === 'string') texts.push(value)
     }
   }

@@ -15,7 +15,15 @@ let cachedSecrets: Awaited<ReturnType<typeof generateSecrets>> | undefined
  * The whole app on an in-memory database with the real migrations and the demo data, plus a
  * movable clock and helpers to sign in and call it as each demo role.
  */
-export async function buildTestApp(options: { seed?: boolean; config?: Partial<Record<string, string>>; start?: string; realClock?: boolean; deps?: Partial<Pick<Deps, 'clientAddress' | 'sleep'>> } = {}) {
+export async function buildTestApp(
+  options: {
+    seed?: boolean
+    config?: Partial<Record<string, string>>
+    start?: string
+    realClock?: boolean
+    deps?: Partial<Pick<Deps, 'clientAddress' | 'sleep'>>
+  } = {},
+) {
   cachedSecrets ??= await generateSecrets()
   const config: Config = loadConfig({ ...cachedSecrets, SEED_DEMO: '1', ...options.config })
   const store = openNodeStore(':memory:')

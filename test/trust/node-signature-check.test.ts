@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { importJWK } from 'jose'
 import { nodeEd25519Check } from '../../src/trust/node-signature-check.ts'
-import { signCompact, verifyCompact, webCryptoCheck, type KeyResolver } from '../../src/trust/jws.ts'
+import {
+  signCompact,
+  verifyCompact,
+  webCryptoCheck,
+  type KeyResolver,
+} from '../../src/trust/jws.ts'
 import { generateSigningKey } from '../../src/keys/generate.ts'
 import { loadSigningKeys } from '../../src/trust/signing-keys.ts'
 

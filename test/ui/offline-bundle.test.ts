@@ -48,7 +48,9 @@ describe('the scan page bundle', () => {
   it('pulls in no server-only code', async () => {
     const { metafile } = await bundle(UI_ENTRIES.scan)
     const inputs = Object.keys(metafile.inputs)
-    expect(inputs.filter((p) => /kysely|hono|zod|better-sqlite3|^node:|^src\/(db|http)\//.test(p))).toEqual([])
+    expect(
+      inputs.filter((p) => /kysely|hono|zod|better-sqlite3|^node:|^src\/(db|http)\//.test(p)),
+    ).toEqual([])
   })
 })
 
@@ -111,7 +113,13 @@ describe.each([
     })
   })
 
-  it.each(['浙Ａ１２３４５', '浙Ａ・１２３４５', '浙Ａ\u3000１２３４５', '浙a-123 45', '浙A･12345'])(
+  it.each([
+    '浙Ａ１２３４５',
+    '浙Ａ・１２３４５',
+    '浙Ａ\u3000１２３４５',
+    '浙a-123 45',
+    '浙A･12345',
+  ])(
     'matches the pass plate typed as %s (full-width forms and separators are no mismatch)',
     async (observed) => {
       const { trust, ownPass } = await setting()
@@ -123,20 +131,27 @@ describe.each([
   it('flags a plate that differs from the pass', async () => {
     const { trust, ownPass } = await setting()
     const answer = await verify().verifyOffline(await ownPass(), trust, '浙Ａ１２３４６', now)
-    expect(answer).toMatchObject({ verdict: 'invalid', reasons: ['plate_mismatch'], action: 'control_on_site' })
+    expect(answer).toMatchObject({
+      verdict: 'invalid',
+      reasons: ['plate_mismatch'],
+      action: 'control_on_site',
+    })
   })
 
   it('takes revoked and superseded from this issuer’s signed list, reasons in the server’s order', async () => {
     const { trust, ownPass } = await setting()
     const revoked = { ...trust, revocations: { ...trust.revocations, revoked: [claims.number] } }
-    const superseded = { ...trust, revocations: { ...trust.revocations, superseded: [claims.number] } }
+    const superseded = {
+      ...trust,
+      revocations: { ...trust.revocations, superseded: [claims.number] },
+    }
     const late = new Date('2026-12-29T08:10:00Z')
-    expect((await verify().verifyOffline(await ownPass(), superseded, null, now)).reasons).toEqual(['superseded'])
-    expect((await verify().verifyOffline(await ownPass(), revoked, '浙B11111', late)).reasons).toEqual([
-      'expired',
-      'revoked',
-      'plate_mismatch',
+    expect((await verify().verifyOffline(await ownPass(), superseded, null, now)).reasons).toEqual([
+      'superseded',
     ])
+    expect(
+      (await verify().verifyOffline(await ownPass(), revoked, '浙B11111', late)).reasons,
+    ).toEqual(['expired', 'revoked', 'plate_mismatch'])
   })
 
   it('accepts a trusted issuer’s pass, whose number on this issuer’s list means nothing', async () => {
@@ -152,7 +167,8 @@ describe.each([
   it('allows five minutes of clock skew either side of the window, no more', async () => {
     const { trust, ownPass } = await setting()
     const token = await ownPass()
-    const at = async (iso: string) => (await verify().verifyOffline(token, trust, null, new Date(iso))).reasons
+    const at = async (iso: string) =>
+      (await verify().verifyOffline(token, trust, null, new Date(iso))).reasons
     expect(await at('2026-11-29T07:56:00Z')).toEqual([])
     expect(await at('2026-11-29T07:50:00Z')).toEqual(['not_yet_valid'])
     expect(await at('2026-12-29T08:04:00Z')).toEqual([])
@@ -164,7 +180,10 @@ describe.each([
     const [header, , signature] = (await ownPass()).split('.')
     const edited = `${header}.${(await ownPass({ plate: '浙B99999' })).split('.')[1]}.${signature}`
     const untrusted = { ...trust, issuers: [] }
-    const damagedKey = { ...trust, jwks: { keys: trust.jwks.keys.map((k) => ({ ...k, x: 'AAAA' })) } }
+    const damagedKey = {
+      ...trust,
+      jwks: { keys: trust.jwks.keys.map((k) => ({ ...k, x: 'AAAA' })) },
+    }
     const cases: [string, TrustMaterial, string][] = [
       [edited, trust, 'bad_signature'],
       [await otherPass(), untrusted, 'unknown_key'],

@@ -8,7 +8,12 @@ import { openNodeStore, rawSqlite } from '../../src/db/node-store.ts'
 import { migrate } from '../../src/db/migrator.ts'
 import { seedDemo } from '../../src/demo/seed.ts'
 import { generateSecrets } from '../../src/keys/generate.ts'
-import { generateGrowth, newGrowthState, timePageQueries, type PageQueryTiming } from '../../scripts/bench/growth.ts'
+import {
+  generateGrowth,
+  newGrowthState,
+  timePageQueries,
+  type PageQueryTiming,
+} from '../../scripts/bench/growth.ts'
 import { sealedCrews } from '../../scripts/bench/fixtures.ts'
 
 /**
@@ -30,19 +35,47 @@ describe('page reads on a history of loops', () => {
     const db = new Sqlite(file)
     const enterprises = ['demo-ent-1', 'demo-ent-2', 'demo-ent-3']
     const crews = await sealedCrews(config.DATA_KEY, 4)
-    generateGrowth(db, newGrowthState(), 3_000, { now, loopsPerDay: 2_740, vehicles: 500, issuer: '330100', kid: 'test-kid', crews, enterprises, limits: { releaseHours: 6, resultOverdueHours: 8 } })
-    const plate = db.prepare(`SELECT plate FROM loops WHERE enterprise_id = 'demo-ent-1' GROUP BY plate ORDER BY count(*) DESC, plate LIMIT 1`).pluck().get() as string
+    generateGrowth(db, newGrowthState(), 3_000, {
+      now,
+      loopsPerDay: 2_740,
+      vehicles: 500,
+      issuer: '330100',
+      kid: 'test-kid',
+      crews,
+      enterprises,
+      limits: { releaseHours: 6, resultOverdueHours: 8 },
+    })
+    const plate = db
+      .prepare(
+        `SELECT plate FROM loops WHERE enterprise_id = 'demo-ent-1' GROUP BY plate ORDER BY count(*) DESC, plate LIMIT 1`,
+      )
+      .pluck()
+      .get() as string
     db.close()
-    pages = await timePageQueries(file, { now, plate, checkpoint: 'HZ-G60-XS', enterpriseId: 'demo-ent-1', runs: 2 })
+    pages = await timePageQueries(file, {
+      now,
+      plate,
+      checkpoint: 'HZ-G60-XS',
+      enterpriseId: 'demo-ent-1',
+      runs: 2,
+    })
   }, 60_000)
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('times every page the bench covers, each through the statements its page runs', () => {
-    expect(Object.keys(pages).sort()).toEqual(['page_alerts', 'page_arrivals', 'page_loop', 'page_open_loops', 'page_passes'])
+    expect(Object.keys(pages).sort()).toEqual([
+      'page_alerts',
+      'page_arrivals',
+      'page_loop',
+      'page_open_loops',
+      'page_passes',
+    ])
     for (const timing of Object.values(pages)) expect(timing.sql.length).toBeGreaterThan(0)
     // The loop page: the loop, its events (the fold's own query) and its alerts.
-    expect(pages.page_loop.sql.map((s) => s.sql).join('\n')).toMatch(/from "loop_events"[\s\S]*order by "at", rowid/)
+    expect(pages.page_loop.sql.map((s) => s.sql).join('\n')).toMatch(
+      /from "loop_events"[\s\S]*order by "at", rowid/,
+    )
     expect(pages.page_loop.rows).toBeGreaterThan(1)
     expect(pages.page_open_loops.rows).toBeGreaterThan(0)
     expect(pages.page_alerts.rows).toBeGreaterThan(0)
@@ -52,7 +85,10 @@ describe('page reads on a history of loops', () => {
   it('reads no large table whole', () => {
     for (const [name, timing] of Object.entries(pages)) {
       for (const statement of timing.sql) {
-        for (const step of statement.plan) expect(`${name}: ${step}`).not.toMatch(/: SCAN (loops|loop_events|alerts|passes|applications|arrival_reports)(?! USING)/)
+        for (const step of statement.plan)
+          expect(`${name}: ${step}`).not.toMatch(
+            /: SCAN (loops|loop_events|alerts|passes|applications|arrival_reports)(?! USING)/,
+          )
       }
     }
   })

@@ -23,7 +23,14 @@ const filesMatching = (pattern: RegExp) =>
 
 describe('the pages', () => {
   it('are found (the scan itself works)', () => {
-    expect(sourceFiles(UI).map((f) => relative(UI, f))).toEqual(expect.arrayContaining(['routes.tsx', join('pages', 'coordinator.tsx'), join('pages', 'enterprise.tsx'), join('pages', 'checkpoint.tsx')]))
+    expect(sourceFiles(UI).map((f) => relative(UI, f))).toEqual(
+      expect.arrayContaining([
+        'routes.tsx',
+        join('pages', 'coordinator.tsx'),
+        join('pages', 'enterprise.tsx'),
+        join('pages', 'checkpoint.tsx'),
+      ]),
+    )
   })
 
   it('build no queries of their own: no selectFrom anywhere in src/ui', () => {

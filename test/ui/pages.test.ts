@@ -13,7 +13,8 @@ describe('the pages, beside the API', () => {
   let passNumber: string
   let plate: string
   let otherFirm: string
-  const page = async (path: string, token: string) => t.call('GET', path, { headers: { cookie: `tx_session=${token}` } })
+  const page = async (path: string, token: string) =>
+    t.call('GET', path, { headers: { cookie: `tx_session=${token}` } })
 
   beforeAll(async () => {
     t = await buildTestApp()
@@ -22,12 +23,20 @@ describe('the pages, beside the API', () => {
     passNumber = opened.pass.number
     plate = opened.pass.plate
     // A positive result opens an alert; a second loop without one is open beside it.
-    await sendEvents(t, [event(t, loopId, 'sampled', { tube_code: 'RT-1', tests: ['pcr'] }), event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' })])
+    await sendEvents(t, [
+      event(t, loopId, 'sampled', { tube_code: 'RT-1', tests: ['pcr'] }),
+      event(t, loopId, 'released', { destination_code: 'HZ-DEST-BJ' }),
+    ])
     await sendEvents(t, [event(t, loopId, 'pcr_result', { result: 'positive' })])
     await openLoop(t, { plate: '浙A54321' })
     const other = await t.call('POST', '/api/v1/accounts', {
       as: 'admin',
-      body: { username: 'pages-other-firm', password: 'other-firm-password', role: 'enterprise', enterprise_id: 'demo-ent-2' },
+      body: {
+        username: 'pages-other-firm',
+        password: 'other-firm-password',
+        role: 'enterprise',
+        enterprise_id: 'demo-ent-2',
+      },
     })
     expect(other.status, other.text).toBe(201)
     otherFirm = await t.login('pages-other-firm', 'other-firm-password')
@@ -40,14 +49,17 @@ describe('the pages, beside the API', () => {
     expect(kinds).toEqual(['arrived', 'sampled', 'released', 'pcr_result'])
     // The events table (the first on the page): one row per event, its kind in the second cell.
     const events = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>'))
-    expect([...events.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(kinds.map((k: string) => words('zh', k)))
+    expect([...events.matchAll(/<tr><td>[^<]*<\/td><td>([^<]*)<\/td>/g)].map((m) => m[1])).toEqual(
+      kinds.map((k: string) => words('zh', k)),
+    )
     // The alerts table: the loop's one alert.
     expect(api.alerts).toHaveLength(1)
     expect(html.slice(html.lastIndexOf('<tbody>'))).toContain(words('zh', 'pcr_positive'))
   })
 
   it('the alerts page shows the active alerts the API lists, most urgent first, with their plates', async () => {
-    const api = (await t.call('GET', '/api/v1/alerts?status=active', { as: 'coordinator' })).json as { id: string }[]
+    const api = (await t.call('GET', '/api/v1/alerts?status=active', { as: 'coordinator' }))
+      .json as { id: string }[]
     const html = (await page('/ui/alerts', await t.tokenFor('coordinator'))).text
     const shown = [...html.matchAll(/data-alert="([^"]+)"/g)].map((m) => m[1])
     expect(shown).toEqual(api.map((a) => a.id))
@@ -62,25 +74,37 @@ describe('the pages, beside the API', () => {
   })
 
   it('a firm’s passes page lists the passes the API gives it, and another firm none of them', async () => {
-    const own = (await t.call('GET', '/api/v1/passes', { as: 'enterprise' })).json as { number: string }[]
-    const shown = (html: string) => [...html.matchAll(/href="\/ui\/passes\/(\d+)"/g)].map((m) => m[1])
-    expect(shown((await page('/ui/passes', await t.tokenFor('enterprise'))).text)).toEqual(own.map((p) => p.number))
+    const own = (await t.call('GET', '/api/v1/passes', { as: 'enterprise' })).json as {
+      number: string
+    }[]
+    const shown = (html: string) =>
+      [...html.matchAll(/href="\/ui\/passes\/(\d+)"/g)].map((m) => m[1])
+    expect(shown((await page('/ui/passes', await t.tokenFor('enterprise'))).text)).toEqual(
+      own.map((p) => p.number),
+    )
     expect(own.map((p) => p.number)).toContain(passNumber)
     expect(shown((await page('/ui/passes', otherFirm)).text)).toEqual([])
   })
 
   it('a pass page is shown to its firm and a coordinator, and is 404 to another firm, as the API answers', async () => {
-    expect((await page(`/ui/passes/${passNumber}`, await t.tokenFor('enterprise'))).status).toBe(200)
-    expect((await page(`/ui/passes/${passNumber}`, await t.tokenFor('coordinator'))).status).toBe(200)
+    expect((await page(`/ui/passes/${passNumber}`, await t.tokenFor('enterprise'))).status).toBe(
+      200,
+    )
+    expect((await page(`/ui/passes/${passNumber}`, await t.tokenFor('coordinator'))).status).toBe(
+      200,
+    )
     expect((await page(`/ui/passes/${passNumber}`, otherFirm)).status).toBe(404)
-    expect((await t.call('GET', `/api/v1/passes/${passNumber}`, { as: { token: otherFirm } })).status).toBe(404)
+    expect(
+      (await t.call('GET', `/api/v1/passes/${passNumber}`, { as: { token: otherFirm } })).status,
+    ).toBe(404)
   })
 
   it('the scan page offers the staff’s own checkpoints, the apply page the open stations', async () => {
     const scanPage = (await page('/ui/scan', await t.tokenFor('checkpoint'))).text
     const offered = [...scanPage.matchAll(/<option value="([^"]+)" data-kind/g)].map((m) => m[1])
     expect(offered).toEqual(['HZ-DEST-BJ', 'HZ-G60-XS', 'HZ-TS-XS'])
-    const stations = (await t.call('GET', '/api/v1/stations?open=true', { as: 'enterprise' })).json as { code: string }[]
+    const stations = (await t.call('GET', '/api/v1/stations?open=true', { as: 'enterprise' }))
+      .json as { code: string }[]
     const applyPage = (await page('/ui/apply', await t.tokenFor('enterprise'))).text
     for (const s of stations) expect(applyPage).toContain(`value="${s.code}"`)
   })

@@ -12,7 +12,11 @@ export const NORMALISE_CASES: [string, string, string][] = [
   ['浙A_12345', '浙A12345', 'removes an underscore'],
   ['浙ａ１２３４５', '浙A12345', 'folds full-width letters and digits to ASCII'],
   ['浙Ａ１２３４５', '浙A12345', 'folds full-width capitals'],
-  ['浙Ａ・１２３４５', '浙A12345', 'removes the katakana middle dot a Japanese or Chinese IME gives'],
+  [
+    '浙Ａ・１２３４５',
+    '浙A12345',
+    'removes the katakana middle dot a Japanese or Chinese IME gives',
+  ],
   ['浙A･12345', '浙A12345', 'removes the half-width katakana middle dot'],
   ['浙Ａ\u3000１２３４５', '浙A12345', 'removes the ideographic (full-width) space'],
   ['浙Ａ－１２３４５', '浙A12345', 'removes the full-width hyphen-minus'],

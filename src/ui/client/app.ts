@@ -17,7 +17,13 @@ function serialise(form: HTMLFormElement) {
   const body: Record<string, unknown> = {}
   const params: Record<string, string> = {}
   for (const field of Array.from(form.elements) as HTMLInputElement[]) {
-    if (!field.name || field.disabled || field.name.startsWith('_destination') || field.type === 'submit') continue
+    if (
+      !field.name ||
+      field.disabled ||
+      field.name.startsWith('_destination') ||
+      field.type === 'submit'
+    )
+      continue
     if (field.closest('[hidden]')) continue
     let value: unknown = field.value.trim()
     if (field.name.startsWith('_path.')) {
@@ -38,7 +44,10 @@ function serialise(form: HTMLFormElement) {
   return { body, params }
 }
 
-function showErrors(form: HTMLFormElement, error: { message?: string; details?: { field: string; message: string }[] } | undefined) {
+function showErrors(
+  form: HTMLFormElement,
+  error: { message?: string; details?: { field: string; message: string }[] } | undefined,
+) {
   form.querySelectorAll('.field-error').forEach((n) => n.remove())
   form.querySelectorAll('[aria-invalid]').forEach((n) => n.removeAttribute('aria-invalid'))
   const summary = form.querySelector<HTMLElement>('[data-errors]')
@@ -48,7 +57,9 @@ function showErrors(form: HTMLFormElement, error: { message?: string; details?: 
   }
   const unplaced: string[] = []
   for (const detail of error.details ?? []) {
-    const input = form.querySelector<HTMLInputElement>(`[name="${CSS.escape(detail.field)}"]`) ?? form.querySelector<HTMLInputElement>(`[name="_path.${CSS.escape(detail.field)}"]`)
+    const input =
+      form.querySelector<HTMLInputElement>(`[name="${CSS.escape(detail.field)}"]`) ??
+      form.querySelector<HTMLInputElement>(`[name="_path.${CSS.escape(detail.field)}"]`)
     if (input) {
       const id = `${input.id || input.name}-error`
       input.setAttribute('aria-invalid', 'true')
@@ -59,7 +70,11 @@ function showErrors(form: HTMLFormElement, error: { message?: string; details?: 
     }
   }
   if (summary) {
-    summary.replaceChildren(el('strong', {}, i18n.t.fixErrors ?? ''), el('p', {}, error.message ?? ''), ...unplaced.map((m) => el('p', {}, m)))
+    summary.replaceChildren(
+      el('strong', {}, i18n.t.fixErrors ?? ''),
+      el('p', {}, error.message ?? ''),
+      ...unplaced.map((m) => el('p', {}, m)),
+    )
     summary.focus?.()
   }
 }
@@ -68,12 +83,15 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>('form[d
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
     const { body, params } = serialise(form)
-    const path = form.dataset.api!.replace(/\{(\w+)\}/g, (_, k) => encodeURIComponent(params[k] ?? ''))
+    const path = form.dataset.api!.replace(/\{(\w+)\}/g, (_, k) =>
+      encodeURIComponent(params[k] ?? ''),
+    )
     const button = form.querySelector<HTMLButtonElement>('button[type="submit"]')
     if (button) button.disabled = true
     try {
       const answer = await api(form.dataset.method ?? 'POST', path, body)
-      if (!answer.ok) return showErrors(form, answer.json?.error ?? { message: `HTTP ${answer.status}` })
+      if (!answer.ok)
+        return showErrors(form, answer.json?.error ?? { message: `HTTP ${answer.status}` })
       showErrors(form, undefined)
       if (form.dataset.redirect) location.assign(form.dataset.redirect)
       else location.reload()
@@ -124,7 +142,11 @@ if (datalist) {
       timer = window.setTimeout(async () => {
         const answer = await api('GET', `/api/v1/regions?limit=20&q=${encodeURIComponent(q)}`)
         if (!answer.ok) return
-        datalist.replaceChildren(...answer.json.map((r: { code: string; full_name: string; risk_level: string }) => el('option', { value: r.code }, `${r.full_name} · ${r.risk_level}`)))
+        datalist.replaceChildren(
+          ...answer.json.map((r: { code: string; full_name: string; risk_level: string }) =>
+            el('option', { value: r.code }, `${r.full_name} · ${r.risk_level}`),
+          ),
+        )
       }, 200)
     }),
   )

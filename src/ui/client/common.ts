@@ -6,7 +6,9 @@ export interface I18n {
   words: Record<string, string>
 }
 
-export const i18n: I18n = JSON.parse(document.getElementById('tx-i18n')?.textContent ?? '{"lang":"zh","t":{},"words":{}}')
+export const i18n: I18n = JSON.parse(
+  document.getElementById('tx-i18n')?.textContent ?? '{"lang":"zh","t":{},"words":{}}',
+)
 export const word = (code: string) => i18n.words[code] ?? code.replaceAll('_', ' ')
 
 export interface ApiAnswer {
@@ -63,7 +65,10 @@ export async function api(method: string, path: string, body?: unknown): Promise
   const res = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: { 'x-tongxing-csrf': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      'x-tongxing-csrf': '1',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   learnClock(res, sentAt)
@@ -76,7 +81,11 @@ export async function api(method: string, path: string, body?: unknown): Promise
   return { ok: res.ok, status: res.status, json }
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Record<string, string> = {}, ...children: (Node | string)[]) {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Record<string, string> = {},
+  ...children: (Node | string)[]
+) {
   const node = document.createElement(tag)
   for (const [k, v] of Object.entries(props)) node.setAttribute(k, v)
   node.append(...children)

@@ -9,7 +9,9 @@ import { verifyOffline, type TrustMaterial } from './verify-offline.ts'
 // loop events in IndexedDB. The queue uploads in order when the network is back: scans first (a
 // scan made offline opens its loop then), then events, whose UUIDs make a repeated upload harmless.
 
-type QueueItem = { type: 'scan'; body: Record<string, unknown> } | { type: 'event'; event: Record<string, unknown> }
+type QueueItem =
+  | { type: 'scan'; body: Record<string, unknown> }
+  | { type: 'event'; event: Record<string, unknown> }
 
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!
 const checkpointSelect = $<HTMLSelectElement>('[data-checkpoint]')
@@ -22,7 +24,8 @@ let current: { loopId?: string; pendingScanId?: string; plate?: string } = {}
 let flushing = false
 
 const checkpoint = () => checkpointSelect.value
-const isEntry = () => ['highway_exit', 'road'].includes(checkpointSelect.selectedOptions[0]?.dataset.kind ?? '')
+const isEntry = () =>
+  ['highway_exit', 'road'].includes(checkpointSelect.selectedOptions[0]?.dataset.kind ?? '')
 // Device times by the server's clock as last seen: a phone set wrong still records true times.
 const nowIso = () => serverNow().toISOString()
 
@@ -51,47 +54,104 @@ async function refreshTrust() {
       api('GET', '/api/v1/trust/revocations'),
     ])
     if (!issuers.ok || !revocations.ok) return
-    const trust: TrustMaterial = { issuer: revocations.json.issuer_code, jwks, issuers: issuers.json, revocations: revocations.json }
+    const trust: TrustMaterial = {
+      issuer: revocations.json.issuer_code,
+      jwks,
+      issuers: issuers.json,
+      revocations: revocations.json,
+    }
     await set('tx-trust', trust)
   } catch {
     // Offline: keep what we have.
   }
 }
 
-function renderVerdict(answer: { verdict: string; reasons: string[]; action: string; flags?: string[]; warnings?: string[]; pass?: { number: string; plate: string; valid_until: string }; receipt?: { status: string }; arrival_report?: { status: string } }, offline: boolean) {
+function renderVerdict(
+  answer: {
+    verdict: string
+    reasons: string[]
+    action: string
+    flags?: string[]
+    warnings?: string[]
+    pass?: { number: string; plate: string; valid_until: string }
+    receipt?: { status: string }
+    arrival_report?: { status: string }
+  },
+  offline: boolean,
+) {
   const valid = answer.verdict === 'valid'
   const reasons = [...answer.reasons, ...(answer.flags ?? []), ...(answer.warnings ?? [])]
   result.replaceChildren(
     el(
       'div',
-      { class: `verdict ${valid ? 'valid' : 'invalid'}`, 'data-verdict': answer.verdict, role: 'status' },
-      el('p', { class: 'headline' }, `${valid ? '✔' : '✖'} ${valid ? i18n.t.valid : i18n.t.invalid}`),
+      {
+        class: `verdict ${valid ? 'valid' : 'invalid'}`,
+        'data-verdict': answer.verdict,
+        role: 'status',
+      },
+      el(
+        'p',
+        { class: 'headline' },
+        `${valid ? '✔' : '✖'} ${valid ? i18n.t.valid : i18n.t.invalid}`,
+      ),
       el('p', { class: 'action', 'data-action': answer.action }, word(answer.action)),
       ...(answer.pass ? [el('p', {}, `${answer.pass.plate} · ${answer.pass.number}`)] : []),
-      ...(reasons.length ? [el('ul', { 'data-reasons': reasons.join(' ') }, ...reasons.map((r) => el('li', {}, word(r))))] : []),
-      ...(answer.receipt && answer.receipt.status !== 'valid' ? [el('p', {}, word(answer.receipt.status))] : []),
+      ...(reasons.length
+        ? [
+            el(
+              'ul',
+              { 'data-reasons': reasons.join(' ') },
+              ...reasons.map((r) => el('li', {}, word(r))),
+            ),
+          ]
+        : []),
+      ...(answer.receipt && answer.receipt.status !== 'valid'
+        ? [el('p', {}, word(answer.receipt.status))]
+        : []),
       ...(offline ? [el('p', { class: 'notice', 'data-offline': '' }, i18n.t.offline)] : []),
     ),
   )
 }
 
-function showLoop(loop: { loopId?: string; pendingScanId?: string; plate?: string }, state?: string) {
+function showLoop(
+  loop: { loopId?: string; pendingScanId?: string; plate?: string },
+  state?: string,
+) {
   current = loop
   actions.hidden = !(loop.loopId || loop.pendingScanId)
-  $('[data-loop-summary]').textContent = `${i18n.t.loop}: ${loop.plate ?? ''} ${state ? `· ${word(state)}` : ''}`
+  $('[data-loop-summary]').textContent =
+    `${i18n.t.loop}: ${loop.plate ?? ''} ${state ? `· ${word(state)}` : ''}`
 }
 
-async function scanToken(fields: { token?: string; pass_number?: string }, observedPlate: string | null) {
-  const body = { id: crypto.randomUUID(), ...fields, checkpoint_code: checkpoint(), observed_plate: observedPlate || undefined, scanned_at: nowIso() }
+async function scanToken(
+  fields: { token?: string; pass_number?: string },
+  observedPlate: string | null,
+) {
+  const body = {
+    id: crypto.randomUUID(),
+    ...fields,
+    checkpoint_code: checkpoint(),
+    observed_plate: observedPlate || undefined,
+    scanned_at: nowIso(),
+  }
   if (navigator.onLine) {
     try {
       const answer = await api('POST', '/api/v1/scans', body)
       if (answer.ok) {
         renderVerdict(answer.json, false)
-        showLoop({ loopId: answer.json.loop?.id, plate: answer.json.pass?.plate }, answer.json.loop?.state)
+        showLoop(
+          { loopId: answer.json.loop?.id, plate: answer.json.pass?.plate },
+          answer.json.loop?.state,
+        )
         return
       }
-      result.replaceChildren(el('p', { class: 'errors', role: 'alert' }, answer.json?.error?.message ?? `HTTP ${answer.status}`))
+      result.replaceChildren(
+        el(
+          'p',
+          { class: 'errors', role: 'alert' },
+          answer.json?.error?.message ?? `HTTP ${answer.status}`,
+        ),
+      )
       return
     } catch {
       // The network went away mid-request: fall through to the offline path.
@@ -105,7 +165,11 @@ async function scanToken(fields: { token?: string; pass_number?: string }, obser
   const verdict = await verifyOffline(fields.token, trust, observedPlate, serverNow())
   renderVerdict(verdict, true)
   await enqueue({ type: 'scan', body })
-  showLoop(verdict.verdict === 'valid' && isEntry() ? { pendingScanId: body.id, plate: verdict.pass?.plate } : {})
+  showLoop(
+    verdict.verdict === 'valid' && isEntry()
+      ? { pendingScanId: body.id, plate: verdict.pass?.plate }
+      : {},
+  )
 }
 
 /** Uploads the queue in order; stops at the first network failure and keeps the rest. */
@@ -127,7 +191,8 @@ async function flush() {
           break
         }
         if (answer.json?.loop?.id) loopsByScan[String(item.body.id)] = answer.json.loop.id
-        if (current.pendingScanId === item.body.id && answer.json?.loop?.id) current.loopId = answer.json.loop.id
+        if (current.pendingScanId === item.body.id && answer.json?.loop?.id)
+          current.loopId = answer.json.loop.id
         items = items.slice(1)
       } else {
         const batch: Record<string, unknown>[] = []
@@ -141,8 +206,12 @@ async function flush() {
         if (answer.status >= 500) break
         // Events dated ahead of the server (a fast phone clock) stay queued for a later upload.
         const results: { id: string; error?: { code: string } }[] = answer.json?.results ?? []
-        const early = new Set(results.filter((r) => r.error?.code === 'time_in_future').map((r) => r.id))
-        const kept = batch.filter((event) => early.has(String(event.id))).map((event) => ({ type: 'event' as const, event }))
+        const early = new Set(
+          results.filter((r) => r.error?.code === 'time_in_future').map((r) => r.id),
+        )
+        const kept = batch
+          .filter((event) => early.has(String(event.id)))
+          .map((event) => ({ type: 'event' as const, event }))
         items = [...kept, ...items.slice(batch.length)]
         if (kept.length > 0) {
           showClockNotice()
@@ -162,13 +231,26 @@ async function flush() {
 }
 
 function showClockNotice() {
-  result.append(el('p', { class: 'notice', role: 'alert', 'data-clock-ahead': '' }, i18n.t.clockAhead))
+  result.append(
+    el('p', { class: 'notice', role: 'alert', 'data-clock-ahead': '' }, i18n.t.clockAhead),
+  )
 }
 
 async function recordEvent(kind: string, data?: Record<string, unknown>) {
-  const loopId = current.loopId ?? (current.pendingScanId ? `pending:${current.pendingScanId}` : undefined)
+  const loopId =
+    current.loopId ?? (current.pendingScanId ? `pending:${current.pendingScanId}` : undefined)
   if (!loopId) return
-  await enqueue({ type: 'event', event: { id: crypto.randomUUID(), loop_id: loopId, kind, at: nowIso(), checkpoint_code: checkpoint(), ...(data ? { data } : {}) } })
+  await enqueue({
+    type: 'event',
+    event: {
+      id: crypto.randomUUID(),
+      loop_id: loopId,
+      kind,
+      at: nowIso(),
+      checkpoint_code: checkpoint(),
+      ...(data ? { data } : {}),
+    },
+  })
   eventLog.textContent = `${word(kind)} ✓ ${serverNow().toLocaleTimeString()}`
   await flush()
 }
@@ -210,7 +292,10 @@ $('[data-typed]').addEventListener('submit', async (event) => {
     if (answer.ok) {
       renderVerdict(answer.json, false)
       showLoop({ loopId: answer.json.loop.id, plate }, answer.json.loop.state)
-    } else result.replaceChildren(el('p', { class: 'errors', role: 'alert' }, answer.json?.error?.message ?? ''))
+    } else
+      result.replaceChildren(
+        el('p', { class: 'errors', role: 'alert' }, answer.json?.error?.message ?? ''),
+      )
   })
   result.replaceChildren(el('p', {}, `${plate}: ${word('no_open_loop')}`), open)
 })
@@ -222,13 +307,22 @@ let stream: MediaStream | null = null
 let lastToken = ''
 
 async function startCamera() {
-  stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false })
+  stream = await navigator.mediaDevices.getUserMedia({
+    video: { facingMode: 'environment' },
+    audio: false,
+  })
   video.srcObject = stream
   video.hidden = false
   await video.play()
   $('[data-start-camera]').hidden = true
   $('[data-stop-camera]').hidden = false
-  const Detector = (window as unknown as { BarcodeDetector?: new (o: object) => { detect(s: CanvasImageSource): Promise<{ rawValue: string }[]> } }).BarcodeDetector
+  const Detector = (
+    window as unknown as {
+      BarcodeDetector?: new (o: object) => {
+        detect(s: CanvasImageSource): Promise<{ rawValue: string }[]>
+      }
+    }
+  ).BarcodeDetector
   const detector = Detector ? new Detector({ formats: ['qr_code'] }) : null
   const context = canvas.getContext('2d', { willReadFrequently: true })!
   const tick = async () => {
@@ -239,11 +333,19 @@ async function startCamera() {
       context.drawImage(video, 0, 0)
       let text: string | undefined
       if (detector) text = (await detector.detect(canvas).catch(() => []))[0]?.rawValue
-      else text = jsQR(context.getImageData(0, 0, canvas.width, canvas.height).data, canvas.width, canvas.height)?.data
+      else
+        text = jsQR(
+          context.getImageData(0, 0, canvas.width, canvas.height).data,
+          canvas.width,
+          canvas.height,
+        )?.data
       if (text && text !== lastToken) {
         lastToken = text
         stopCamera()
-        await scanToken({ token: text }, $<HTMLInputElement>('[data-observed-plate]').value.trim() || null)
+        await scanToken(
+          { token: text },
+          $<HTMLInputElement>('[data-observed-plate]').value.trim() || null,
+        )
         return
       }
     }
@@ -262,7 +364,9 @@ function stopCamera() {
 
 $('[data-start-camera]').addEventListener('click', () => {
   lastToken = ''
-  startCamera().catch((error) => result.replaceChildren(el('p', { class: 'errors', role: 'alert' }, String(error))))
+  startCamera().catch((error) =>
+    result.replaceChildren(el('p', { class: 'errors', role: 'alert' }, String(error))),
+  )
 })
 $('[data-stop-camera]').addEventListener('click', stopCamera)
 
@@ -278,4 +382,5 @@ setInterval(() => {
 showNetwork()
 void queue().then((items) => (queueCount.textContent = String(items.length)))
 void refreshTrust().then(flush)
-if ('serviceWorker' in navigator) navigator.serviceWorker.register('/ui/sw.js', { scope: '/ui/' }).catch(() => undefined)
+if ('serviceWorker' in navigator)
+  navigator.serviceWorker.register('/ui/sw.js', { scope: '/ui/' }).catch(() => undefined)

@@ -5,7 +5,12 @@ const CACHE = 'tongxing-scan-v1'
 const SHELL = ['/ui/scan', '/ui/assets/scan.js']
 
 sw.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => sw.skipWaiting()))
+  event.waitUntil(
+    caches
+      .open(CACHE)
+      .then((cache) => cache.addAll(SHELL))
+      .then(() => sw.skipWaiting()),
+  )
 })
 sw.addEventListener('activate', (event) => event.waitUntil(sw.clients.claim()))
 sw.addEventListener('fetch', (event) => {

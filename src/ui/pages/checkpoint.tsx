@@ -25,7 +25,9 @@ export async function scanPage(deps: Deps, ctx: PageContext) {
       <div class="field">
         <label for="checkpoint">{t.checkpoint}</label>
         <select id="checkpoint" name="checkpoint" data-checkpoint>
-          {checkpoints.map((c) => <option value={c.code} data-kind={c.kind}>{`${c.name} (${c.code})`}</option>)}
+          {checkpoints.map((c) => (
+            <option value={c.code} data-kind={c.kind}>{`${c.name} (${c.code})`}</option>
+          ))}
         </select>
       </div>
       <section data-result aria-live="assertive"></section>
@@ -37,25 +39,62 @@ export async function scanPage(deps: Deps, ctx: PageContext) {
             <label for="tube-code">{t.tubeCode}</label>
             <input id="tube-code" data-tube-code autocomplete="off" />
           </div>
-          <div style="flex:0 0 auto"><button type="button" class="big" data-event="sampled">{t.sampled}</button></div>
+          <div style="flex:0 0 auto">
+            <button type="button" class="big" data-event="sampled">
+              {t.sampled}
+            </button>
+          </div>
         </div>
         <div class="grid">
-          <button type="button" class="big" data-event="antigen_result" data-result-value="negative">{t.antigenNeg}</button>
-          <button type="button" class="big danger" data-event="antigen_result" data-result-value="positive">{t.antigenPos}</button>
+          <button
+            type="button"
+            class="big"
+            data-event="antigen_result"
+            data-result-value="negative"
+          >
+            {t.antigenNeg}
+          </button>
+          <button
+            type="button"
+            class="big danger"
+            data-event="antigen_result"
+            data-result-value="positive"
+          >
+            {t.antigenPos}
+          </button>
         </div>
         <div class="row">
           <div>
             <label for="dest-code">{t.destCode}</label>
             <input id="dest-code" data-dest-code autocomplete="off" />
           </div>
-          <div style="flex:0 0 auto"><button type="button" class="big" data-event="released">{t.released}</button></div>
+          <div style="flex:0 0 auto">
+            <button type="button" class="big" data-event="released">
+              {t.released}
+            </button>
+          </div>
         </div>
         <div class="grid">
-          <button type="button" class="big" data-event="destination_arrived">{t.destArrived}</button>
-          <button type="button" class="big" data-event="handed_over">{t.handedOver}</button>
-          <button type="button" class="big" data-event="departed">{t.departed}</button>
-          <button type="button" class="big" data-event="pcr_result" data-result-value="negative">{t.pcrNeg}</button>
-          <button type="button" class="big danger" data-event="pcr_result" data-result-value="positive">{t.pcrPos}</button>
+          <button type="button" class="big" data-event="destination_arrived">
+            {t.destArrived}
+          </button>
+          <button type="button" class="big" data-event="handed_over">
+            {t.handedOver}
+          </button>
+          <button type="button" class="big" data-event="departed">
+            {t.departed}
+          </button>
+          <button type="button" class="big" data-event="pcr_result" data-result-value="negative">
+            {t.pcrNeg}
+          </button>
+          <button
+            type="button"
+            class="big danger"
+            data-event="pcr_result"
+            data-result-value="positive"
+          >
+            {t.pcrPos}
+          </button>
         </div>
         <p data-event-log aria-live="polite"></p>
       </section>
@@ -64,8 +103,12 @@ export async function scanPage(deps: Deps, ctx: PageContext) {
         <video data-video playsinline muted hidden aria-label={t.camera}></video>
         <canvas data-canvas hidden></canvas>
         <div class="row">
-          <button type="button" class="big" data-start-camera>{t.startCamera}</button>
-          <button type="button" class="big secondary" data-stop-camera hidden>{t.stopCamera}</button>
+          <button type="button" class="big" data-start-camera>
+            {t.startCamera}
+          </button>
+          <button type="button" class="big secondary" data-stop-camera hidden>
+            {t.stopCamera}
+          </button>
         </div>
       </section>
       <section aria-labelledby="typed-h">
@@ -77,10 +120,17 @@ export async function scanPage(deps: Deps, ctx: PageContext) {
           </div>
           <div>
             <label for="observed-plate">{t.observedPlate}</label>
-            <input id="observed-plate" name="observed_plate" autocomplete="off" data-observed-plate />
+            <input
+              id="observed-plate"
+              name="observed_plate"
+              autocomplete="off"
+              data-observed-plate
+            />
           </div>
           <div style="flex:0 0 auto">
-            <button type="submit" class="big">{t.lookUp}</button>
+            <button type="submit" class="big">
+              {t.lookUp}
+            </button>
           </div>
         </form>
       </section>
@@ -93,7 +143,12 @@ export async function arrivalsPage(deps: Deps, ctx: PageContext) {
   const now = deps.clock()
   const codes = ctx.principal!.checkpointCodes
   // Their checkpoints' reports whose window ended at most two days ago, soonest first.
-  const rows = await listArrivalReports(deps.store.db, { checkpoints: codes, from: new Date(now.getTime() - 48 * 3600_000), now, limit: 300 })
+  const rows = await listArrivalReports(deps.store.db, {
+    checkpoints: codes,
+    from: new Date(now.getTime() - 48 * 3600_000),
+    now,
+    limit: 300,
+  })
   return (
     <Layout ctx={ctx} title="报备 / Arrivals">
       <h1>报备 / Expected arrivals</h1>
@@ -103,7 +158,16 @@ export async function arrivalsPage(deps: Deps, ctx: PageContext) {
         head={[t.plate, t.checkpoint, t.validity, t.status, t.crew]}
         rows={rows.map((row) => {
           const r = reportView(row, now)
-          return [r.plate, r.checkpoint_code, `${r.expected_from.slice(0, 16)} – ${r.expected_until.slice(0, 16)}`, <span class="badge">{words(ctx.lang, r.status)}{r.reported_late ? ' ⚠' : ''}</span>, r.crew.map((m) => m.name).join('、')]
+          return [
+            r.plate,
+            r.checkpoint_code,
+            `${r.expected_from.slice(0, 16)} – ${r.expected_until.slice(0, 16)}`,
+            <span class="badge">
+              {words(ctx.lang, r.status)}
+              {r.reported_late ? ' ⚠' : ''}
+            </span>,
+            r.crew.map((m) => m.name).join('、'),
+          ]
         })}
       />
     </Layout>

@@ -1,10 +1,22 @@
 import type { Deps } from '../../app-env.ts'
 import { applicationView, listApplications } from '../../applications/applications.repository.ts'
-import { decisionView, enterpriseView, findEnterprise, listEnterprises, whitelistHistory } from '../../enterprises/enterprises.repository.ts'
+import {
+  decisionView,
+  enterpriseView,
+  findEnterprise,
+  listEnterprises,
+  whitelistHistory,
+} from '../../enterprises/enterprises.repository.ts'
 import { WHITELIST_LEVELS, WHITELIST_STATUSES } from '../../enterprises/enterprises.table.ts'
 import { listRegions, regionView } from '../../regions/regions.repository.ts'
 import { RISK_LEVELS } from '../../regions/regions.table.ts'
-import { eventView, findLoop, loopEvents, loopView, openLoopsAlertingFirst } from '../../loops/loops.repository.ts'
+import {
+  eventView,
+  findLoop,
+  loopEvents,
+  loopView,
+  openLoopsAlertingFirst,
+} from '../../loops/loops.repository.ts'
 import { alertsOfLoop, alertView, listAlertsWithPlate } from '../../alerts/alerts.repository.ts'
 import { rankEnterprises } from '../../audit/compliance-report.ts'
 import { Layout, Table, type PageContext } from '../layout.tsx'
@@ -14,7 +26,14 @@ import { POSITIVE_OUTCOMES, isPositiveAlert } from '../../loops/alert-resolution
 
 const when = chinaTime
 
-function ReasonForm(props: { api: string; label: string; button: string; field?: string; danger?: boolean; extra?: unknown }) {
+function ReasonForm(props: {
+  api: string
+  label: string
+  button: string
+  field?: string
+  danger?: boolean
+  extra?: unknown
+}) {
   const field = props.field ?? 'reason'
   const id = `f-${props.api.replace(/\W+/g, '-')}`
   return (
@@ -26,7 +45,9 @@ function ReasonForm(props: { api: string; label: string; button: string; field?:
         <input id={id} name={field} required />
       </div>
       <div style="flex:0 0 auto">
-        <button type="submit" class={props.danger ? 'danger' : ''}>{props.button}</button>
+        <button type="submit" class={props.danger ? 'danger' : ''}>
+          {props.button}
+        </button>
       </div>
     </form>
   )
@@ -39,7 +60,9 @@ function OutcomePicker(props: { ctx: PageContext; id: string }) {
     <div class="field" data-field="outcome">
       <label for={id}>{MESSAGES[props.ctx.lang].outcome}</label>
       <select id={id} name="outcome" required>
-        {POSITIVE_OUTCOMES.map((o) => <option value={o}>{words(props.ctx.lang, o)}</option>)}
+        {POSITIVE_OUTCOMES.map((o) => (
+          <option value={o}>{words(props.ctx.lang, o)}</option>
+        ))}
       </select>
     </div>
   )
@@ -51,7 +74,9 @@ export async function queuePage(deps: Deps, ctx: PageContext) {
   const firms = new Map((await listEnterprises(deps.store.db, {})).map((e) => [e.id, e.name]))
   return (
     <Layout ctx={ctx} title={t.queue}>
-      <h1>{t.queue} ({rows.length})</h1>
+      <h1>
+        {t.queue} ({rows.length})
+      </h1>
       {rows.length === 0 ? <p>{t.none}</p> : null}
       {rows.map((row) => {
         const a = applicationView(row)
@@ -63,12 +88,16 @@ export async function queuePage(deps: Deps, ctx: PageContext) {
             <p>{a.crew.map((m) => `${m.name} ${m.id_number} ${m.phone}`).join('；')}</p>
             <form data-api={`/api/v1/applications/${a.id}/approve`} data-method="POST" data-reload>
               <div class="errors" role="alert" data-errors></div>
-              <button type="submit" data-approve>{t.approve}</button>
+              <button type="submit" data-approve>
+                {t.approve}
+              </button>
               {/* Only when approval was refused because another firm holds a valid pass for the plate. */}
               <details>
                 <summary>{t.overrideOtherFirm}</summary>
                 <div class="field" data-field="confirm_other_firm">
-                  <label><input type="checkbox" name="confirm_other_firm" /> {t.confirmOtherFirm}</label>
+                  <label>
+                    <input type="checkbox" name="confirm_other_firm" /> {t.confirmOtherFirm}
+                  </label>
                 </div>
                 <div class="field" data-field="note">
                   <label for={`override-note-${a.id}`}>{t.note}</label>
@@ -76,7 +105,12 @@ export async function queuePage(deps: Deps, ctx: PageContext) {
                 </div>
               </details>
             </form>
-            <ReasonForm api={`/api/v1/applications/${a.id}/reject`} label={t.reason} button={t.reject} danger />
+            <ReasonForm
+              api={`/api/v1/applications/${a.id}/reject`}
+              label={t.reason}
+              button={t.reject}
+              danger
+            />
           </article>
         )
       })}
@@ -96,7 +130,12 @@ export async function enterprisesPage(deps: Deps, ctx: PageContext) {
         head={[t.enterprises, 'USCC', t.status, t.level]}
         rows={rows.map((row) => {
           const e = enterpriseView(row)
-          return [<a href={`/ui/enterprises/${e.id}`}>{e.name}</a>, e.uscc, <span class="badge">{words(ctx.lang, e.whitelist.status)}</span>, e.whitelist.level ? words(ctx.lang, e.whitelist.level) : '']
+          return [
+            <a href={`/ui/enterprises/${e.id}`}>{e.name}</a>,
+            e.uscc,
+            <span class="badge">{words(ctx.lang, e.whitelist.status)}</span>,
+            e.whitelist.level ? words(ctx.lang, e.whitelist.level) : '',
+          ]
         })}
       />
     </Layout>
@@ -112,33 +151,59 @@ export async function enterprisePage(deps: Deps, ctx: PageContext, id: string) {
   return (
     <Layout ctx={ctx} title={e.name}>
       <h1>{e.name}</h1>
-      <p>{`USCC ${e.uscc} · ${e.contact_name} ${e.contact_phone} · `}<span class="badge">{words(ctx.lang, e.whitelist.status)}</span>{e.whitelist.level ? ` ${words(ctx.lang, e.whitelist.level)}` : ''}</p>
-      <p><a href={`/ui/audit/${e.id}`}>{t.report}</a></p>
+      <p>
+        {`USCC ${e.uscc} · ${e.contact_name} ${e.contact_phone} · `}
+        <span class="badge">{words(ctx.lang, e.whitelist.status)}</span>
+        {e.whitelist.level ? ` ${words(ctx.lang, e.whitelist.level)}` : ''}
+      </p>
+      <p>
+        <a href={`/ui/audit/${e.id}`}>{t.report}</a>
+      </p>
       <h2>{t.decide}</h2>
       <form data-api={`/api/v1/enterprises/${e.id}/whitelist`} data-method="POST" data-reload>
         <div class="errors" role="alert" data-errors></div>
         <div class="row">
           <div class="field" data-field="status">
             <label for="wl-status">{t.status}</label>
-            <select id="wl-status" name="status">{WHITELIST_STATUSES.map((s) => <option value={s} selected={s === e.whitelist.status}>{words(ctx.lang, s)}</option>)}</select>
+            <select id="wl-status" name="status">
+              {WHITELIST_STATUSES.map((s) => (
+                <option value={s} selected={s === e.whitelist.status}>
+                  {words(ctx.lang, s)}
+                </option>
+              ))}
+            </select>
           </div>
           <div class="field" data-field="level">
             <label for="wl-level">{t.level}</label>
-            <select id="wl-level" name="level">{WHITELIST_LEVELS.map((l) => <option value={l} selected={l === e.whitelist.level}>{words(ctx.lang, l)}</option>)}</select>
+            <select id="wl-level" name="level">
+              {WHITELIST_LEVELS.map((l) => (
+                <option value={l} selected={l === e.whitelist.level}>
+                  {words(ctx.lang, l)}
+                </option>
+              ))}
+            </select>
           </div>
         </div>
         <div class="field" data-field="reason">
           <label for="wl-reason">{t.reason}</label>
           <input id="wl-reason" name="reason" required />
         </div>
-        <p><button type="submit">{t.decide}</button></p>
+        <p>
+          <button type="submit">{t.decide}</button>
+        </p>
       </form>
       <h2>{t.history}</h2>
       <Table
         label={t.history}
         empty={t.none}
         head={[t.when, t.status, t.level, t.reason, '']}
-        rows={history.map((d) => [when(d.at), `${d.previous_status ? words(ctx.lang, d.previous_status) + ' → ' : ''}${words(ctx.lang, d.status)}`, d.level ? words(ctx.lang, d.level) : '', d.reason, d.actor])}
+        rows={history.map((d) => [
+          when(d.at),
+          `${d.previous_status ? words(ctx.lang, d.previous_status) + ' → ' : ''}${words(ctx.lang, d.status)}`,
+          d.level ? words(ctx.lang, d.level) : '',
+          d.reason,
+          d.actor,
+        ])}
       />
     </Layout>
   )
@@ -159,7 +224,13 @@ export async function regionsPage(deps: Deps, ctx: PageContext) {
         head={[t.code, t.regions, t.riskLevel, t.reason, t.when]}
         rows={[...high, ...medium].map((row) => {
           const r = regionView(row)
-          return [r.code, r.full_name, <span class="badge">{words(ctx.lang, r.risk_level)}</span>, r.risk_reason ?? '', when(r.risk_changed_at)]
+          return [
+            r.code,
+            r.full_name,
+            <span class="badge">{words(ctx.lang, r.risk_level)}</span>,
+            r.risk_reason ?? '',
+            when(r.risk_changed_at),
+          ]
         })}
       />
       <h2>{t.change}</h2>
@@ -168,19 +239,31 @@ export async function regionsPage(deps: Deps, ctx: PageContext) {
         <div class="row">
           <div class="field" data-field="code">
             <label for="rg-code">{t.code}</label>
-            <input id="rg-code" name="_path.code" required inputmode="numeric" list="region-options" />
+            <input
+              id="rg-code"
+              name="_path.code"
+              required
+              inputmode="numeric"
+              list="region-options"
+            />
             <datalist id="region-options"></datalist>
           </div>
           <div class="field" data-field="level">
             <label for="rg-level">{t.riskLevel}</label>
-            <select id="rg-level" name="level">{RISK_LEVELS.map((l) => <option value={l}>{words(ctx.lang, l)}</option>)}</select>
+            <select id="rg-level" name="level">
+              {RISK_LEVELS.map((l) => (
+                <option value={l}>{words(ctx.lang, l)}</option>
+              ))}
+            </select>
           </div>
         </div>
         <div class="field" data-field="reason">
           <label for="rg-reason">{t.reason}</label>
           <input id="rg-reason" name="reason" required />
         </div>
-        <p><button type="submit">{t.change}</button></p>
+        <p>
+          <button type="submit">{t.change}</button>
+        </p>
       </form>
     </Layout>
   )
@@ -198,7 +281,15 @@ export async function loopsPage(deps: Deps, ctx: PageContext) {
         head={[t.plate, t.status, t.checkpoint, t.when]}
         rows={rows.map((row) => {
           const l = loopView(row)
-          return [<a href={`/ui/loops/${l.id}`}>{l.plate}</a>, <span class="badge">{words(ctx.lang, l.state)}{l.alerting ? ' ⚠' : ''}</span>, l.last_checkpoint_code ?? l.entry_checkpoint_code, when(l.opened_at)]
+          return [
+            <a href={`/ui/loops/${l.id}`}>{l.plate}</a>,
+            <span class="badge">
+              {words(ctx.lang, l.state)}
+              {l.alerting ? ' ⚠' : ''}
+            </span>,
+            l.last_checkpoint_code ?? l.entry_checkpoint_code,
+            when(l.opened_at),
+          ]
         })}
       />
     </Layout>
@@ -217,18 +308,37 @@ export async function loopPage(deps: Deps, ctx: PageContext, id: string) {
   return (
     <Layout ctx={ctx} title={`${t.loop} ${l.plate}`}>
       <h1>{`${t.loop} ${l.plate}`}</h1>
-      <p><span class="badge" data-loop-state>{words(ctx.lang, l.state)}</span>{l.pass_number ? ` · ${l.pass_number}` : ''}</p>
+      <p>
+        <span class="badge" data-loop-state>
+          {words(ctx.lang, l.state)}
+        </span>
+        {l.pass_number ? ` · ${l.pass_number}` : ''}
+      </p>
       <Table
         label={t.loop}
         empty={t.none}
         head={[t.when, t.kind, t.checkpoint, '']}
         rows={events.map((e) => {
           const v = eventView(e)
-          return [when(v.at), words(ctx.lang, v.kind), v.checkpoint_code, v.flag ? `⚠ ${v.flag}` : '']
+          return [
+            when(v.at),
+            words(ctx.lang, v.kind),
+            v.checkpoint_code,
+            v.flag ? `⚠ ${v.flag}` : '',
+          ]
         })}
       />
       <h2>{t.alerts}</h2>
-      <Table label={t.alerts} empty={t.none} head={[t.kind, t.status, t.when]} rows={alerts.map((a) => [words(ctx.lang, a.kind), words(ctx.lang, a.status), when(a.opened_at)])} />
+      <Table
+        label={t.alerts}
+        empty={t.none}
+        head={[t.kind, t.status, t.when]}
+        rows={alerts.map((a) => [
+          words(ctx.lang, a.kind),
+          words(ctx.lang, a.status),
+          when(a.opened_at),
+        ])}
+      />
     </Layout>
   )
 }
@@ -246,8 +356,17 @@ export async function alertsPage(deps: Deps, ctx: PageContext) {
         return (
           <article class="verdict invalid" data-alert={a.id}>
             <h2>{`${words(ctx.lang, a.kind)} · ${row.plate}`}</h2>
-            <p>{`${words(ctx.lang, a.status)} · ${when(a.opened_at)} · `}<a href={`/ui/loops/${a.loop_id}`}>{t.loop}</a></p>
-            <ReasonForm api={`/api/v1/alerts/${a.id}/resolve`} label={t.note} button={t.resolve} field="note" extra={isPositiveAlert(a.kind) ? <OutcomePicker ctx={ctx} id={a.id} /> : null} />
+            <p>
+              {`${words(ctx.lang, a.status)} · ${when(a.opened_at)} · `}
+              <a href={`/ui/loops/${a.loop_id}`}>{t.loop}</a>
+            </p>
+            <ReasonForm
+              api={`/api/v1/alerts/${a.id}/resolve`}
+              label={t.note}
+              button={t.resolve}
+              field="note"
+              extra={isPositiveAlert(a.kind) ? <OutcomePicker ctx={ctx} id={a.id} /> : null}
+            />
           </article>
         )
       })}
@@ -258,7 +377,11 @@ export async function alertsPage(deps: Deps, ctx: PageContext) {
 export async function auditPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
   const now = deps.clock()
-  const rows = await rankEnterprises(deps.store.db, new Date(now.getTime() - 31 * 86_400_000).toISOString(), new Date(now.getTime() + 86_400_000).toISOString())
+  const rows = await rankEnterprises(
+    deps.store.db,
+    new Date(now.getTime() - 31 * 86_400_000).toISOString(),
+    new Date(now.getTime() + 86_400_000).toISOString(),
+  )
   return (
     <Layout ctx={ctx} title={t.audit}>
       <h1>{t.audit}</h1>
@@ -266,7 +389,13 @@ export async function auditPage(deps: Deps, ctx: PageContext) {
         label={t.audit}
         empty={t.none}
         head={[t.enterprises, t.openAlerts, t.lateLoops, t.loops, t.failedScans]}
-        rows={rows.map((r) => [<a href={`/ui/audit/${r.id}`}>{r.name}</a>, String(r.open_alerts), String(r.late_loops), String(r.loops), String(r.failed_scans)])}
+        rows={rows.map((r) => [
+          <a href={`/ui/audit/${r.id}`}>{r.name}</a>,
+          String(r.open_alerts),
+          String(r.late_loops),
+          String(r.loops),
+          String(r.failed_scans),
+        ])}
       />
     </Layout>
   )
@@ -279,19 +408,50 @@ export async function auditReportPage(deps: Deps, ctx: PageContext, id: string) 
   if (!row) return null
   const now = deps.clock()
   const to = new Date(now.getTime() + 86_400_000)
-  const report = await complianceReport(deps.store.db, row, new Date(to.getTime() - 31 * 86_400_000), to, now)
+  const report = await complianceReport(
+    deps.store.db,
+    row,
+    new Date(to.getTime() - 31 * 86_400_000),
+    to,
+    now,
+  )
   const figures: [string, string][] = [
-    [t.passes, Object.entries(report.passes.counts).map(([k, v]) => `${words(ctx.lang, k)} ${v}`).join(' · ')],
-    [t.loops, `${report.loops.total} · ${report.loops.closed_on_time} (${report.loops.share_closed_on_time ?? '-'})`],
-    [t.alerts, Object.entries(report.alerts.counts).map(([k, v]) => `${words(ctx.lang, k)} ${v}`).join(' · ')],
+    [
+      t.passes,
+      Object.entries(report.passes.counts)
+        .map(([k, v]) => `${words(ctx.lang, k)} ${v}`)
+        .join(' · '),
+    ],
+    [
+      t.loops,
+      `${report.loops.total} · ${report.loops.closed_on_time} (${report.loops.share_closed_on_time ?? '-'})`,
+    ],
+    [
+      t.alerts,
+      Object.entries(report.alerts.counts)
+        .map(([k, v]) => `${words(ctx.lang, k)} ${v}`)
+        .join(' · '),
+    ],
     [t.failedScans, String(report.failed_scans.total)],
-    ['报备 / reported in time', `${report.arrival_reports.loops_reported_in_time} (${report.arrival_reports.share_reported_in_time ?? '-'})`],
+    [
+      '报备 / reported in time',
+      `${report.arrival_reports.loops_reported_in_time} (${report.arrival_reports.share_reported_in_time ?? '-'})`,
+    ],
   ]
   return (
     <Layout ctx={ctx} title={`${t.report} ${row.name}`}>
       <h1>{`${t.report} · ${row.name}`}</h1>
-      <p><a class="button" href={`/api/v1/enterprises/${id}/audit.csv`} download>{t.exportCsv}</a></p>
-      <Table label={t.report} empty={t.none} head={['', '']} rows={figures.map(([k, v]) => [k, v])} />
+      <p>
+        <a class="button" href={`/api/v1/enterprises/${id}/audit.csv`} download>
+          {t.exportCsv}
+        </a>
+      </p>
+      <Table
+        label={t.report}
+        empty={t.none}
+        head={['', '']}
+        rows={figures.map(([k, v]) => [k, v])}
+      />
       <h2>{t.whitelist}</h2>
       <form data-api={`/api/v1/enterprises/${id}/whitelist`} data-method="POST" data-reload>
         <div class="errors" role="alert" data-errors></div>
@@ -300,7 +460,9 @@ export async function auditReportPage(deps: Deps, ctx: PageContext, id: string) 
           <label for="suspend-reason">{t.reason}</label>
           <input id="suspend-reason" name="reason" required />
         </div>
-        <p><button type="submit" class="danger">{`${words(ctx.lang, 'suspended')}`}</button></p>
+        <p>
+          <button type="submit" class="danger">{`${words(ctx.lang, 'suspended')}`}</button>
+        </p>
       </form>
     </Layout>
   )

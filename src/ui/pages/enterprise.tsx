@@ -1,7 +1,16 @@
 import type { Deps } from '../../app-env.ts'
-import { applicationCrew, applicationView, listApplications } from '../../applications/applications.repository.ts'
+import {
+  applicationCrew,
+  applicationView,
+  listApplications,
+} from '../../applications/applications.repository.ts'
 import { CARGO_CATEGORIES } from '../../applications/rules.ts'
-import { findVisiblePass, passViewerOf, passViewFor, visiblePassesQuery } from '../../passes/passes.repository.ts'
+import {
+  findVisiblePass,
+  passViewerOf,
+  passViewFor,
+  visiblePassesQuery,
+} from '../../passes/passes.repository.ts'
 import { findStation, listStations } from '../../stations/stations.repository.ts'
 import { findRegion, regionView } from '../../regions/regions.repository.ts'
 import { qrSvg } from '../../passes/qr.ts'
@@ -10,8 +19,18 @@ import { Layout, Table, type PageContext } from '../layout.tsx'
 import { MESSAGES, words } from '../i18n.ts'
 import { chinaTime } from '../format.ts'
 
-
-export function Field(props: { name: string; label: string; hint?: string; type?: string; value?: string; required?: boolean; list?: string; autocomplete?: string; inputmode?: string; dataType?: string }) {
+export function Field(props: {
+  name: string
+  label: string
+  hint?: string
+  type?: string
+  value?: string
+  required?: boolean
+  list?: string
+  autocomplete?: string
+  inputmode?: string
+  dataType?: string
+}) {
   const id = `f-${props.name.replaceAll('.', '-')}`
   return (
     <div class="field" data-field={props.name}>
@@ -41,7 +60,12 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
   return (
     <Layout ctx={ctx} title={t.apply}>
       <h1>{t.apply}</h1>
-      <form data-api="/api/v1/applications" data-method="POST" data-redirect="/ui/passes" novalidate>
+      <form
+        data-api="/api/v1/applications"
+        data-method="POST"
+        data-redirect="/ui/passes"
+        novalidate
+      >
         <div class="errors" role="alert" data-errors></div>
         <Field name="plate" label={t.plate} hint={t.plateHint} required />
         <fieldset data-crew>
@@ -49,32 +73,69 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
           <div data-crew-member>
             <Field name="crew.0.name" label={t.name} required autocomplete="name" />
             <Field name="crew.0.id_number" label={t.idNumber} required />
-            <Field name="crew.0.phone" label={t.phone} type="tel" inputmode="numeric" required autocomplete="tel" />
+            <Field
+              name="crew.0.phone"
+              label={t.phone}
+              type="tel"
+              inputmode="numeric"
+              required
+              autocomplete="tel"
+            />
           </div>
-          <button type="button" class="secondary" data-add-crew>{t.addCrew}</button>
+          <button type="button" class="secondary" data-add-crew>
+            {t.addCrew}
+          </button>
         </fieldset>
         <div class="field" data-field="cargo_category">
           <label for="f-cargo">{t.cargo}</label>
           <select id="f-cargo" name="cargo_category">
-            {CARGO_CATEGORIES.map((c) => <option value={c}>{words(ctx.lang, c)}</option>)}
+            {CARGO_CATEGORIES.map((c) => (
+              <option value={c}>{words(ctx.lang, c)}</option>
+            ))}
           </select>
         </div>
-        <Field name="origin_region_code" label={t.origin} hint={t.originHint} list="region-options" required inputmode="numeric" />
+        <Field
+          name="origin_region_code"
+          label={t.origin}
+          hint={t.originHint}
+          list="region-options"
+          required
+          inputmode="numeric"
+        />
         <datalist id="region-options"></datalist>
         <fieldset data-field="destination">
           <legend>{t.destination}</legend>
-          <label><input type="radio" name="_destination_kind" value="station" checked style="width:auto" /> {t.toStation}</label>
-          <label><input type="radio" name="_destination_kind" value="site" style="width:auto" /> {t.toSite}</label>
+          <label>
+            <input
+              type="radio"
+              name="_destination_kind"
+              value="station"
+              checked
+              style="width:auto"
+            />{' '}
+            {t.toStation}
+          </label>
+          <label>
+            <input type="radio" name="_destination_kind" value="site" style="width:auto" />{' '}
+            {t.toSite}
+          </label>
           <div data-destination="station">
             <div class="field" data-field="destination.station_code">
               <label for="f-station">{t.station}</label>
               <select id="f-station" name="destination.station_code">
-                {stations.map((s) => <option value={s.code}>{`${s.name} (${s.code})`}</option>)}
+                {stations.map((s) => (
+                  <option value={s.code}>{`${s.name} (${s.code})`}</option>
+                ))}
               </select>
             </div>
           </div>
           <div data-destination="site" hidden>
-            <Field name="destination.region_code" label={t.destRegion} list="region-options" inputmode="numeric" />
+            <Field
+              name="destination.region_code"
+              label={t.destRegion}
+              list="region-options"
+              inputmode="numeric"
+            />
             <Field name="destination.address" label={t.address} />
           </div>
         </fieldset>
@@ -83,10 +144,28 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
           <textarea id="f-route" name="route" rows={2} required></textarea>
         </div>
         <div class="row">
-          <Field name="valid_from" label={t.validFrom} type="datetime-local" dataType="china-time" value={local(now)} required />
-          <Field name="valid_until" label={t.validUntil} type="datetime-local" dataType="china-time" value={local(new Date(now.getTime() + 7 * 86_400_000))} required />
+          <Field
+            name="valid_from"
+            label={t.validFrom}
+            type="datetime-local"
+            dataType="china-time"
+            value={local(now)}
+            required
+          />
+          <Field
+            name="valid_until"
+            label={t.validUntil}
+            type="datetime-local"
+            dataType="china-time"
+            value={local(new Date(now.getTime() + 7 * 86_400_000))}
+            required
+          />
         </div>
-        <p><button type="submit" class="big">{t.submit}</button></p>
+        <p>
+          <button type="submit" class="big">
+            {t.submit}
+          </button>
+        </p>
       </form>
     </Layout>
   )
@@ -104,7 +183,11 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
   return (
     <Layout ctx={ctx} title={t.myPasses}>
       <h1>{t.myPasses}</h1>
-      <p><a class="button" href="/ui/apply">{t.apply}</a></p>
+      <p>
+        <a class="button" href="/ui/apply">
+          {t.apply}
+        </a>
+      </p>
       <h2>{t.passes}</h2>
       <Table
         label={t.passes}
@@ -112,7 +195,12 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
         head={[t.number, t.plate, t.status, t.validity]}
         rows={passes.map((row) => {
           const p = passViewFor(viewer, row, now)
-          return [<a href={`/ui/passes/${p.number}`}>{p.number}</a>, p.plate, <span class="badge">{words(ctx.lang, p.status)}</span>, `${chinaTime(p.valid_from)} – ${chinaTime(p.valid_until)}`]
+          return [
+            <a href={`/ui/passes/${p.number}`}>{p.number}</a>,
+            p.plate,
+            <span class="badge">{words(ctx.lang, p.status)}</span>,
+            `${chinaTime(p.valid_from)} – ${chinaTime(p.valid_until)}`,
+          ]
         })}
       />
       <h2>{t.applications}</h2>
@@ -122,7 +210,12 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
         head={[t.plate, t.status, t.validity, t.reason]}
         rows={applications.map((row) => {
           const a = applicationView(row)
-          return [a.plate, <span class="badge">{words(ctx.lang, a.status)}</span>, `${chinaTime(a.valid_from)} – ${chinaTime(a.valid_until)}`, a.decision_reason ?? '']
+          return [
+            a.plate,
+            <span class="badge">{words(ctx.lang, a.status)}</span>,
+            `${chinaTime(a.valid_from)} – ${chinaTime(a.valid_until)}`,
+            a.decision_reason ?? '',
+          ]
         })}
       />
     </Layout>
@@ -137,29 +230,62 @@ export async function passPage(deps: Deps, ctx: PageContext, number: string) {
   if (!row) return null
   const { ensureToken } = await import('../../passes/issue-pass.ts')
   const pass = await ensureToken(deps, row)
-  const view = passViewFor(viewer, pass, deps.clock(), await applicationCrew(deps.store.db, pass.application_id))
+  const view = passViewFor(
+    viewer,
+    pass,
+    deps.clock(),
+    await applicationCrew(deps.store.db, pass.application_id),
+  )
   const name = async (code: string) => {
     const region = await findRegion(deps.store.db, code)
     return region ? `${regionView(region).full_name} (${code})` : code
   }
-  const station = view.destination.station_code ? await findStation(deps.store.db, view.destination.station_code) : undefined
-  const destination = station ? `${station.name} · ${station.address}` : `${await name(view.destination.region_code)} ${view.destination.address ?? ''}`
+  const station = view.destination.station_code
+    ? await findStation(deps.store.db, view.destination.station_code)
+    : undefined
+  const destination = station
+    ? `${station.name} · ${station.address}`
+    : `${await name(view.destination.region_code)} ${view.destination.address ?? ''}`
   return (
     <Layout ctx={ctx} title={`${t.passTitle} ${view.number}`}>
-      <p class="no-print"><button type="button" data-print>{t.printPass}</button> <a href="/ui/passes">{t.myPasses}</a></p>
+      <p class="no-print">
+        <button type="button" data-print>
+          {t.printPass}
+        </button>{' '}
+        <a href="/ui/passes">{t.myPasses}</a>
+      </p>
       <section class="pass-sheet" aria-label={t.passTitle}>
         <h1>{t.passTitle}</h1>
-        <p class="plate" data-plate>{view.plate}</p>
-        <div class="qr" data-qr role="img" aria-label={`QR ${view.number}`}>{raw(await qrSvg(pass.token!))}</div>
-        <p><strong>{t.number}: </strong><span data-number>{view.number}</span> · <span class="badge">{words(ctx.lang, view.status)}</span></p>
+        <p class="plate" data-plate>
+          {view.plate}
+        </p>
+        <div class="qr" data-qr role="img" aria-label={`QR ${view.number}`}>
+          {raw(await qrSvg(pass.token!))}
+        </div>
+        <p>
+          <strong>{t.number}: </strong>
+          <span data-number>{view.number}</span> ·{' '}
+          <span class="badge">{words(ctx.lang, view.status)}</span>
+        </p>
         <dl>
-          <dt>{t.validity}</dt><dd>{`${chinaTime(view.valid_from)} – ${chinaTime(view.valid_until)} (UTC+8)`}</dd>
-          <dt>{t.origin}</dt><dd>{await name(view.origin_region_code)}</dd>
-          <dt>{t.destination}</dt><dd>{destination}</dd>
-          <dt>{t.route}</dt><dd>{view.route}</dd>
-          <dt>{t.cargo}</dt><dd>{words(ctx.lang, view.cargo_category)}</dd>
-          <dt>{t.crew}</dt><dd>{(view.crew ?? []).map((m) => <div>{`${m.name} ${m.id_number} ${m.phone}`}</div>)}</dd>
-          <dt>{t.issuer}</dt><dd>{`${deps.config.ISSUER_NAME} (${view.issuer_code})`}</dd>
+          <dt>{t.validity}</dt>
+          <dd>{`${chinaTime(view.valid_from)} – ${chinaTime(view.valid_until)} (UTC+8)`}</dd>
+          <dt>{t.origin}</dt>
+          <dd>{await name(view.origin_region_code)}</dd>
+          <dt>{t.destination}</dt>
+          <dd>{destination}</dd>
+          <dt>{t.route}</dt>
+          <dd>{view.route}</dd>
+          <dt>{t.cargo}</dt>
+          <dd>{words(ctx.lang, view.cargo_category)}</dd>
+          <dt>{t.crew}</dt>
+          <dd>
+            {(view.crew ?? []).map((m) => (
+              <div>{`${m.name} ${m.id_number} ${m.phone}`}</div>
+            ))}
+          </dd>
+          <dt>{t.issuer}</dt>
+          <dd>{`${deps.config.ISSUER_NAME} (${view.issuer_code})`}</dd>
         </dl>
         <p class="hint">{t.scanHint}</p>
       </section>

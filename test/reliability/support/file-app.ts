@@ -12,18 +12,31 @@ import { DEMO, type DemoRole } from './workload.ts'
  * on an empty database), so a test can "restart the server": close it and open a new app over the
  * same file. Sign-in tokens are stateless (HS256 over TOKEN_SECRET), so they outlive a restart.
  */
-export async function openFileApp(file: string, secrets: Secrets, clock: () => Date, configOverrides: Record<string, string> = {}) {
+export async function openFileApp(
+  file: string,
+  secrets: Secrets,
+  clock: () => Date,
+  configOverrides: Record<string, string> = {},
+) {
   const config: Config = loadConfig({ ...secrets, SEED_DEMO: '1', ...configOverrides })
   const store: Store = openNodeStore(file)
   migrate(rawSqlite(store))
   if (config.SEED_DEMO) await seedDemo(store, config, clock())
   const app = createApp({ store, config, clock })
 
-  async function call(method: string, path: string, options: { token?: string; body?: unknown } = {}) {
+  async function call(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown } = {},
+  ) {
     const headers: Record<string, string> = {}
     if (options.token) headers.authorization = `Bearer ${options.token}`
     if (options.body !== undefined) headers['content-type'] = 'application/json'
-    const res = await app.request(path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body) })
+    const res = await app.request(path, {
+      method,
+      headers,
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    })
     const text = await res.text()
     let json: any
     try {
@@ -56,7 +69,9 @@ export function crashAfterCommit(store: Store, pattern: RegExp) {
   store.atomic = async (queries) => {
     const result = await atomic(queries)
     if (armed) {
-      const sqls = queries.map((q) => ('compile' in q ? q.compile().sql : 'sql' in q ? String(q.sql) : ''))
+      const sqls = queries.map((q) =>
+        'compile' in q ? q.compile().sql : 'sql' in q ? String(q.sql) : '',
+      )
       if (sqls.some((s) => pattern.test(s))) {
         armed = false
         throw new SimulatedCrash()
@@ -76,7 +91,10 @@ export class SimulatedCrash extends Error {
 export function quietSimulatedCrashes(): () => void {
   const original = console.error
   console.error = (...args: unknown[]) => {
-    if (args.some((a) => typeof a === 'string' && a.includes('simulated crash right after a commit'))) return
+    if (
+      args.some((a) => typeof a === 'string' && a.includes('simulated crash right after a commit'))
+    )
+      return
     original(...args)
   }
   return () => void (console.error = original)

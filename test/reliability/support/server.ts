@@ -39,9 +39,17 @@ let bundled: Promise<unknown> | undefined
  * process, with no wrapper, so a SIGKILL hits the server itself; waits until `/healthz` answers.
  * `npm run build:ui` must have run (src/ui/generated/assets.ts).
  */
-export async function startServer(options: { dataDir: string; port: number; env?: Record<string, string> }): Promise<RunningServer> {
+export async function startServer(options: {
+  dataDir: string
+  port: number
+  env?: Record<string, string>
+}): Promise<RunningServer> {
   const { dataDir, port } = options
-  bundled ??= promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts'], { cwd: ROOT })
+  bundled ??= promisify(execFile)(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/build-server.ts'],
+    { cwd: ROOT },
+  )
   await bundled
   const proc = spawn(process.execPath, ['dist/server/node.mjs'], {
     cwd: ROOT,
@@ -69,7 +77,8 @@ export async function startServer(options: { dataDir: string; port: number; env?
 
   const deadline = Date.now() + 60_000
   for (;;) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited on start (${proc.exitCode ?? proc.signalCode}):\n${output()}`)
+    if (proc.exitCode !== null || proc.signalCode !== null)
+      throw new Error(`server exited on start (${proc.exitCode ?? proc.signalCode}):\n${output()}`)
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
       if (res.status === 200) break

@@ -43,7 +43,15 @@ export function newAcks(): Acks {
     rejectedEvents: new Set(),
     scans: new Map(),
     passes: new Map(),
-    stats: { requests: 0, connectionErrors: 0, retries: 0, accepted: 0, duplicateOnRetry: 0, statuses: {}, serverErrors: [] },
+    stats: {
+      requests: 0,
+      connectionErrors: 0,
+      retries: 0,
+      accepted: 0,
+      duplicateOnRetry: 0,
+      statuses: {},
+      serverErrors: [],
+    },
   }
 }
 
@@ -100,7 +108,8 @@ export async function call(
       })
       const text = await res.text()
       acks.stats.statuses[res.status] = (acks.stats.statuses[res.status] ?? 0) + 1
-      if (res.status >= 500) acks.stats.serverErrors.push(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`)
+      if (res.status >= 500)
+        acks.stats.serverErrors.push(`${method} ${path} → ${res.status} ${text.slice(0, 300)}`)
       let json: any
       try {
         json = text ? JSON.parse(text) : undefined
@@ -118,7 +127,8 @@ export async function call(
 
 export async function login(gate: Gate, acks: Acks, role: DemoRole): Promise<string> {
   const reply = await call(gate, acks, 'POST', '/api/v1/auth/login', { body: DEMO[role] })
-  if (reply?.status !== 200) throw new Error(`login ${role}: ${reply?.status} ${JSON.stringify(reply?.json)}`)
+  if (reply?.status !== 200)
+    throw new Error(`login ${role}: ${reply?.status} ${JSON.stringify(reply?.json)}`)
   return reply.json.token
 }
 
@@ -137,7 +147,13 @@ export function liveApplicationBody(plate: string, n: number) {
   const now = new Date()
   return applicationBody({
     plate,
-    crew: [{ name: '张三', id_number: residentId('19850312', String(100 + (n % 900))), phone: `138${String(10_000_000 + n).slice(-8)}` }],
+    crew: [
+      {
+        name: '张三',
+        id_number: residentId('19850312', String(100 + (n % 900))),
+        phone: `138${String(10_000_000 + n).slice(-8)}`,
+      },
+    ],
     valid_from: startOfChinaDay(now).toISOString(),
     valid_until: new Date(now.getTime() + 20 * 86_400_000).toISOString(),
   })
@@ -163,16 +179,30 @@ export interface World {
 export async function makePass(world: World, stop?: () => boolean): Promise<Pass | null> {
   const { gate, acks, tokens } = world
   const plate = world.plate()
-  const applied = await call(gate, acks, 'POST', '/api/v1/applications', { token: tokens.enterprise, body: liveApplicationBody(plate, world.made++), stop })
+  const applied = await call(gate, acks, 'POST', '/api/v1/applications', {
+    token: tokens.enterprise,
+    body: liveApplicationBody(plate, world.made++),
+    stop,
+  })
   if (applied?.status !== 201) {
     if (applied) throw new Error(`apply: ${applied.status} ${JSON.stringify(applied.json)}`)
     return null
   }
-  const approved = await call(gate, acks, 'POST', `/api/v1/applications/${applied.json.id}/approve`, { token: tokens.coordinator, stop })
+  const approved = await call(
+    gate,
+    acks,
+    'POST',
+    `/api/v1/applications/${applied.json.id}/approve`,
+    { token: tokens.coordinator, stop },
+  )
   // 409 on a retry: the first approval was stored but its answer lost in the crash. Not acknowledged.
   if (approved?.status !== 201) return null
   acks.passes.set(approved.json.number, applied.json.id)
-  const pass = { number: approved.json.number, token: approved.json.token, plate: approved.json.plate }
+  const pass = {
+    number: approved.json.number,
+    token: approved.json.token,
+    plate: approved.json.plate,
+  }
   world.passes.push(pass)
   return pass
 }
@@ -181,7 +211,11 @@ export async function makePass(world: World, stop?: () => boolean): Promise<Pass
 export async function scanOnce(world: World, pass: Pass, checkpoint: string, stop?: () => boolean) {
   const { gate, acks, tokens } = world
   const id = crypto.randomUUID()
-  const reply = await call(gate, acks, 'POST', '/api/v1/scans', { token: tokens.checkpoint, body: { id, token: pass.token, checkpoint_code: checkpoint }, stop })
+  const reply = await call(gate, acks, 'POST', '/api/v1/scans', {
+    token: tokens.checkpoint,
+    body: { id, token: pass.token, checkpoint_code: checkpoint },
+    stop,
+  })
   if (!reply) return null
   if (reply.status !== 200) throw new Error(`scan: ${reply.status} ${JSON.stringify(reply.json)}`)
   acks.scans.set(id, reply.json)
@@ -191,7 +225,13 @@ export async function scanOnce(world: World, pass: Pass, checkpoint: string, sto
 }
 
 const EVENT_SHAPES: [string, () => Record<string, unknown> | undefined][] = [
-  ['sampled', () => ({ tube_code: `TB-${Math.floor(Math.random() * 1e6)}`, tests: chance(0.5) ? ['pcr', 'antigen'] : ['pcr'] })],
+  [
+    'sampled',
+    () => ({
+      tube_code: `TB-${Math.floor(Math.random() * 1e6)}`,
+      tests: chance(0.5) ? ['pcr', 'antigen'] : ['pcr'],
+    }),
+  ],
   ['antigen_result', () => ({ result: chance(0.9) ? 'negative' : 'positive' })],
   ['pcr_result', () => ({ result: chance(0.9) ? 'negative' : 'positive' })],
   ['released', () => ({ destination_code: pick(['HZ-TS-XS', 'HZ-DEST-BJ']) })],
@@ -223,23 +263,34 @@ export async function sendEventBatch(world: World, stop?: () => boolean) {
       ...(d ? { data: d } : {}),
     })
   }
-  const reply = await call(gate, acks, 'POST', '/api/v1/events', { token: tokens.checkpoint, body: { events }, stop })
+  const reply = await call(gate, acks, 'POST', '/api/v1/events', {
+    token: tokens.checkpoint,
+    body: { events },
+    stop,
+  })
   if (!reply) return
   if (reply.status !== 200) throw new Error(`events: ${reply.status} ${JSON.stringify(reply.json)}`)
   const results = reply.json.results as { id: string; status: string; error?: { code: string } }[]
   results.forEach((result, i) => {
     const sent = events[i]
-    if (result.id !== sent.id) throw new Error(`result ${i} names ${result.id}, sent ${String(sent.id)}`)
+    if (result.id !== sent.id)
+      throw new Error(`result ${i} names ${result.id}, sent ${String(sent.id)}`)
     if (result.status === 'accepted' || result.status === 'duplicate') {
-      if (unknown.has(result.id)) throw new Error(`event for a missing loop answered ${result.status}`)
+      if (unknown.has(result.id))
+        throw new Error(`event for a missing loop answered ${result.status}`)
       acks.events.set(result.id, sent.loop_id as string)
       if (result.status === 'accepted') acks.stats.accepted++
       else acks.stats.duplicateOnRetry++
-    } else if (result.status === 'rejected' && (unknown.has(result.id) || result.error?.code === 'loop_full')) {
+    } else if (
+      result.status === 'rejected' &&
+      (unknown.has(result.id) || result.error?.code === 'loop_full')
+    ) {
       // A loop holds at most MAX_LOOP_EVENTS events: the random workload fills some loops up.
       acks.rejectedEvents.add(result.id)
     } else {
-      throw new Error(`event ${result.id} answered ${result.status} ${JSON.stringify(result.error)}`)
+      throw new Error(
+        `event ${result.id} answered ${result.status} ${JSON.stringify(result.error)}`,
+      )
     }
   })
 }
@@ -262,7 +313,11 @@ export async function newWorld(url: string): Promise<World> {
   return {
     gate,
     acks,
-    tokens: { enterprise: await login(gate, acks, 'enterprise'), coordinator: await login(gate, acks, 'coordinator'), checkpoint: await login(gate, acks, 'checkpoint') },
+    tokens: {
+      enterprise: await login(gate, acks, 'enterprise'),
+      coordinator: await login(gate, acks, 'coordinator'),
+      checkpoint: await login(gate, acks, 'checkpoint'),
+    },
     passes: [],
     loops: [],
     plate: plateMaker(),

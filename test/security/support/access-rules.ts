@@ -4,7 +4,14 @@ import { TRUSTED_ISSUER, type DemoRole, type World } from './world.ts'
 
 /** Who calls: nobody, a demo account, or an enterprise account of another firm (demo-ent-2). */
 export type Caller = 'anonymous' | DemoRole | 'other-enterprise'
-export const CALLERS: Caller[] = ['anonymous', 'admin', 'coordinator', 'enterprise', 'checkpoint', 'other-enterprise']
+export const CALLERS: Caller[] = [
+  'anonymous',
+  'admin',
+  'coordinator',
+  'enterprise',
+  'checkpoint',
+  'other-enterprise',
+]
 
 export interface AccessRule {
   /** Anyone, signed in or not. */
@@ -37,20 +44,38 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'GET /api/openapi.json': { public: true, undocumented: true },
   'GET /api/docs': { public: true, undocumented: true },
   'GET /.well-known/jwks.json': { public: true },
-  'POST /api/v1/auth/login': { public: true, body: () => ({ username: 'checkpoint', password: 'tongxing-check' }) },
+  'POST /api/v1/auth/login': {
+    public: true,
+    body: () => ({ username: 'checkpoint', password: 'tongxing-check' }),
+  },
 
   'GET /api/v1/auth/me': { allowed: SIGNED_IN },
   // A wrong current password: the call passes authorization and changes no demo password.
-  'POST /api/v1/auth/password': { allowed: SIGNED_IN, body: () => ({ current_password: 'not-the-password', new_password: 'matrix-password-2' }), ok: [400] },
+  'POST /api/v1/auth/password': {
+    allowed: SIGNED_IN,
+    body: () => ({ current_password: 'not-the-password', new_password: 'matrix-password-2' }),
+    ok: [400],
+  },
   // Revokes the caller's tokens; test-app's `call` signs in again when told `token_revoked`.
   'POST /api/v1/auth/logout': { allowed: SIGNED_IN },
   'POST /api/v1/accounts': {
     allowed: COORDINATORS,
-    body: (_w, caller, n) => ({ username: `mx-${caller}-${n}`, password: 'matrix-password', role: 'checkpoint', checkpoint_codes: ['HZ-RD-104'] }),
+    body: (_w, caller, n) => ({
+      username: `mx-${caller}-${n}`,
+      password: 'matrix-password',
+      role: 'checkpoint',
+      checkpoint_codes: ['HZ-RD-104'],
+    }),
   },
   'GET /api/v1/accounts': { allowed: COORDINATORS },
-  'POST /api/v1/accounts/{id}/disable': { allowed: COORDINATORS, params: (w) => ({ id: w.spareAccountId }) },
-  'POST /api/v1/accounts/{id}/enable': { allowed: COORDINATORS, params: (w) => ({ id: w.spareAccountId }) },
+  'POST /api/v1/accounts/{id}/disable': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.spareAccountId }),
+  },
+  'POST /api/v1/accounts/{id}/enable': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.spareAccountId }),
+  },
 
   'GET /api/v1/regions': { allowed: SIGNED_IN, query: '?risk=high' },
   'GET /api/v1/regions/{code}': { allowed: SIGNED_IN, params: () => ({ code: '310115' }) },
@@ -62,62 +87,169 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
 
   'POST /api/v1/stations': {
     allowed: COORDINATORS,
-    body: (_w, _c, n) => ({ code: `MX-ST-${n}`, name: '矩阵中转站', region_code: '330109', address: '测试路 1 号', capacity_per_day: 10 }),
+    body: (_w, _c, n) => ({
+      code: `MX-ST-${n}`,
+      name: '矩阵中转站',
+      region_code: '330109',
+      address: '测试路 1 号',
+      capacity_per_day: 10,
+    }),
   },
   'GET /api/v1/stations': { allowed: SIGNED_IN },
   'GET /api/v1/stations/{code}': { allowed: SIGNED_IN, params: () => ({ code: 'HZ-XS-01' }) },
   'PATCH /api/v1/stations/{code}': {
     allowed: COORDINATORS,
     params: () => ({ code: 'HZ-YH-01' }),
-    body: (_w, _c, n) => ({ capacity_per_day: 300 + n, address: '杭州市余杭区仁和街道 88 号', opening_hours: '06:00-22:00' }),
+    body: (_w, _c, n) => ({
+      capacity_per_day: 300 + n,
+      address: '杭州市余杭区仁和街道 88 号',
+      opening_hours: '06:00-22:00',
+    }),
   },
 
   'POST /api/v1/checkpoints': {
     allowed: COORDINATORS,
-    body: (_w, _c, n) => ({ code: `MX-CP-${n}`, name: '矩阵卡口', region_code: '330109', kind: 'road' }),
+    body: (_w, _c, n) => ({
+      code: `MX-CP-${n}`,
+      name: '矩阵卡口',
+      region_code: '330109',
+      kind: 'road',
+    }),
   },
   'GET /api/v1/checkpoints': { allowed: SIGNED_IN },
   'GET /api/v1/checkpoints/{code}': { allowed: SIGNED_IN, params: () => ({ code: 'HZ-G60-XS' }) },
 
-  'POST /api/v1/enterprises': { allowed: COORDINATORS, body: (_w, _c, n) => enterpriseBody(7000 + n) },
+  'POST /api/v1/enterprises': {
+    allowed: COORDINATORS,
+    body: (_w, _c, n) => enterpriseBody(7000 + n),
+  },
   'GET /api/v1/enterprises': { allowed: COORDINATORS, query: '?whitelist=active' },
-  'GET /api/v1/enterprises/{id}': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ id: w.ownEnterprise }) },
+  'GET /api/v1/enterprises/{id}': {
+    allowed: [...COORDINATORS, 'enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.ownEnterprise }),
+  },
   'POST /api/v1/enterprises/{id}/whitelist': {
     allowed: COORDINATORS,
     params: () => ({ id: 'demo-ent-3' }),
-    body: (_w, _c, n) => ({ status: 'active', level: n % 2 ? 'national' : 'provincial', reason: `matrix ${n}` }),
+    body: (_w, _c, n) => ({
+      status: 'active',
+      level: n % 2 ? 'national' : 'provincial',
+      reason: `matrix ${n}`,
+    }),
   },
-  'GET /api/v1/enterprises/{id}/audit': { allowed: COORDINATORS, params: (w) => ({ id: w.ownEnterprise }) },
-  'GET /api/v1/enterprises/{id}/audit.csv': { allowed: COORDINATORS, params: (w) => ({ id: w.ownEnterprise }) },
+  'GET /api/v1/enterprises/{id}/audit': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.ownEnterprise }),
+  },
+  'GET /api/v1/enterprises/{id}/audit.csv': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.ownEnterprise }),
+  },
 
-  'POST /api/v1/applications': { allowed: ['enterprise'], body: (_w, _c, n) => applicationBody({ plate: `沪E${suffix(n)}` }) },
+  'POST /api/v1/applications': {
+    allowed: ['enterprise'],
+    body: (_w, _c, n) => applicationBody({ plate: `沪E${suffix(n)}` }),
+  },
   'GET /api/v1/applications': { allowed: [...COORDINATORS, 'enterprise'] },
-  'GET /api/v1/applications/{id}': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ id: w.applications.toRead }) },
-  'POST /api/v1/applications/{id}/approve': { allowed: COORDINATORS, params: (w) => ({ id: w.applications.toApprove }), body: () => ({ confirm_other_firm: false, note: 'matrix: no other firm holds this plate' }) },
-  'POST /api/v1/applications/{id}/reject': { allowed: COORDINATORS, params: (w) => ({ id: w.applications.toReject }), body: () => ({ reason: 'matrix: rejected' }) },
-  'POST /api/v1/applications/{id}/withdraw': { allowed: ['enterprise'], owned: true, params: (w) => ({ id: w.applications.toWithdraw }) },
+  'GET /api/v1/applications/{id}': {
+    allowed: [...COORDINATORS, 'enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.applications.toRead }),
+  },
+  'POST /api/v1/applications/{id}/approve': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.applications.toApprove }),
+    body: () => ({ confirm_other_firm: false, note: 'matrix: no other firm holds this plate' }),
+  },
+  'POST /api/v1/applications/{id}/reject': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.applications.toReject }),
+    body: () => ({ reason: 'matrix: rejected' }),
+  },
+  'POST /api/v1/applications/{id}/withdraw': {
+    allowed: ['enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.applications.toWithdraw }),
+  },
 
   'GET /api/v1/passes': { allowed: [...COORDINATORS, 'enterprise'] },
-  'GET /api/v1/passes/{number}': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ number: w.passA.number }) },
-  'GET /api/v1/passes/{number}/qr.svg': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ number: w.passA.number }) },
-  'GET /api/v1/passes/{number}/qr.png': { allowed: [...COORDINATORS, 'enterprise'], owned: true, params: (w) => ({ number: w.passA.number }), query: '?width=128' },
-  'POST /api/v1/passes/{number}/revoke': { allowed: COORDINATORS, params: (w) => ({ number: w.passB.number }), body: () => ({ reason: 'matrix: revoked' }) },
+  'GET /api/v1/passes/{number}': {
+    allowed: [...COORDINATORS, 'enterprise'],
+    owned: true,
+    params: (w) => ({ number: w.passA.number }),
+  },
+  'GET /api/v1/passes/{number}/qr.svg': {
+    allowed: [...COORDINATORS, 'enterprise'],
+    owned: true,
+    params: (w) => ({ number: w.passA.number }),
+  },
+  'GET /api/v1/passes/{number}/qr.png': {
+    allowed: [...COORDINATORS, 'enterprise'],
+    owned: true,
+    params: (w) => ({ number: w.passA.number }),
+    query: '?width=128',
+  },
+  'POST /api/v1/passes/{number}/revoke': {
+    allowed: COORDINATORS,
+    params: (w) => ({ number: w.passB.number }),
+    body: () => ({ reason: 'matrix: revoked' }),
+  },
 
   'GET /api/v1/loops': { allowed: ['checkpoint', ...COORDINATORS], query: '?state=open' },
-  'POST /api/v1/loops': { allowed: ['checkpoint'], body: (_w, _c, n) => ({ plate: `浙B${suffix(n)}`, checkpoint_code: 'HZ-G60-XS' }) },
-  'GET /api/v1/loops/{id}': { allowed: ['checkpoint', ...COORDINATORS], params: (w) => ({ id: w.loopA }) },
-  'POST /api/v1/loops/{id}/close': { allowed: COORDINATORS, params: (w) => ({ id: w.loopC }), body: () => ({ note: 'matrix: closed by hand' }) },
-  'POST /api/v1/loops/{id}/deadline': { allowed: COORDINATORS, params: (w) => ({ id: w.loopA }), body: () => ({ deadline: '2026-11-30T08:00:00+08:00', note: 'matrix: road closed' }) },
+  'POST /api/v1/loops': {
+    allowed: ['checkpoint'],
+    body: (_w, _c, n) => ({ plate: `浙B${suffix(n)}`, checkpoint_code: 'HZ-G60-XS' }),
+  },
+  'GET /api/v1/loops/{id}': {
+    allowed: ['checkpoint', ...COORDINATORS],
+    params: (w) => ({ id: w.loopA }),
+  },
+  'POST /api/v1/loops/{id}/close': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.loopC }),
+    body: () => ({ note: 'matrix: closed by hand' }),
+  },
+  'POST /api/v1/loops/{id}/deadline': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.loopA }),
+    body: () => ({ deadline: '2026-11-30T08:00:00+08:00', note: 'matrix: road closed' }),
+  },
   'POST /api/v1/events': {
     allowed: ['checkpoint'],
-    body: (w) => ({ events: [{ id: crypto.randomUUID(), loop_id: w.loopC, kind: 'departed', at: '2026-11-29T09:00:00+08:00', checkpoint_code: 'HZ-G60-XS', data: { note: 'left by G60' } }] }),
+    body: (w) => ({
+      events: [
+        {
+          id: crypto.randomUUID(),
+          loop_id: w.loopC,
+          kind: 'departed',
+          at: '2026-11-29T09:00:00+08:00',
+          checkpoint_code: 'HZ-G60-XS',
+          data: { note: 'left by G60' },
+        },
+      ],
+    }),
   },
-  'GET /api/v1/loops/{id}/receipt': { allowed: ['checkpoint', ...COORDINATORS], params: (w) => ({ id: w.loopB }) },
-  'GET /api/v1/loops/{id}/receipt/qr.svg': { allowed: ['checkpoint', ...COORDINATORS], params: (w) => ({ id: w.loopB }) },
+  'GET /api/v1/loops/{id}/receipt': {
+    allowed: ['checkpoint', ...COORDINATORS],
+    params: (w) => ({ id: w.loopB }),
+  },
+  'GET /api/v1/loops/{id}/receipt/qr.svg': {
+    allowed: ['checkpoint', ...COORDINATORS],
+    params: (w) => ({ id: w.loopB }),
+  },
 
   'GET /api/v1/alerts': { allowed: [...COORDINATORS, 'checkpoint'] },
-  'POST /api/v1/alerts/{id}/acknowledge': { allowed: COORDINATORS, params: (w) => ({ id: w.alertId }), body: () => ({ note: 'matrix: on it' }) },
-  'POST /api/v1/alerts/{id}/resolve': { allowed: COORDINATORS, params: (w) => ({ id: w.alertId }), body: () => ({ note: 'matrix: handled', outcome: 'handled_off_loop' }) },
+  'POST /api/v1/alerts/{id}/acknowledge': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.alertId }),
+    body: () => ({ note: 'matrix: on it' }),
+  },
+  'POST /api/v1/alerts/{id}/resolve': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.alertId }),
+    body: () => ({ note: 'matrix: handled', outcome: 'handled_off_loop' }),
+  },
 
   'GET /api/v1/audit/log': { allowed: COORDINATORS },
   'GET /api/v1/audit/verify': { allowed: COORDINATORS },
@@ -147,10 +279,22 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     body: (_w, _c, n) => ({
       issuer_code: String(440300 + (n % 10)),
       name: '深圳市货运专班',
-      jwks: { keys: [{ kid: `sz${n % 10}`, kty: 'OKP', crv: 'Ed25519', x: Buffer.alloc(32, n).toString('base64url') }] },
+      jwks: {
+        keys: [
+          {
+            kid: `sz${n % 10}`,
+            kty: 'OKP',
+            crv: 'Ed25519',
+            x: Buffer.alloc(32, n).toString('base64url'),
+          },
+        ],
+      },
     }),
   },
-  'DELETE /api/v1/trust/issuers/{code}': { allowed: ['admin'], params: () => ({ code: TRUSTED_ISSUER }) },
+  'DELETE /api/v1/trust/issuers/{code}': {
+    allowed: ['admin'],
+    params: () => ({ code: TRUSTED_ISSUER }),
+  },
   'GET /api/v1/trust/revocations': { allowed: SIGNED_IN },
 
   'POST /api/v1/scans': {

@@ -37,9 +37,18 @@ export async function buildFileApp() {
   const exchanges: Exchange[] = []
   const tokens = new Map<string, string>()
 
-  async function call(method: string, path: string, options: { as?: Role | { token: string } | null; body?: unknown; headers?: Record<string, string> } = {}) {
+  async function call(
+    method: string,
+    path: string,
+    options: {
+      as?: Role | { token: string } | null
+      body?: unknown
+      headers?: Record<string, string>
+    } = {},
+  ) {
     const headers: Record<string, string> = { ...options.headers }
-    if (options.as) headers.authorization = `Bearer ${typeof options.as === 'string' ? await tokenFor(options.as) : options.as.token}`
+    if (options.as)
+      headers.authorization = `Bearer ${typeof options.as === 'string' ? await tokenFor(options.as) : options.as.token}`
     let body: string | undefined
     if (options.body !== undefined) {
       headers['content-type'] ??= 'application/json'
@@ -47,7 +56,15 @@ export async function buildFileApp() {
     }
     const res = await app.request(path, { method, headers, body })
     const text = await res.text()
-    exchanges.push({ method, path, requestHeaders: headers, requestBody: body, status: res.status, headers: Object.fromEntries(res.headers), text })
+    exchanges.push({
+      method,
+      path,
+      requestHeaders: headers,
+      requestBody: body,
+      status: res.status,
+      headers: Object.fromEntries(res.headers),
+      text,
+    })
     let json: any
     try {
       json = text ? JSON.parse(text) : undefined

@@ -23,13 +23,18 @@ export async function documentedOperations(t: TestApp): Promise<Operation[]> {
     for (const method of METHODS) {
       const op = item[method]
       if (!op) continue
-      const parameters: { in: string; name: string; schema?: Record<string, unknown> }[] = [...(item.parameters ?? []), ...(op.parameters ?? [])]
+      const parameters: { in: string; name: string; schema?: Record<string, unknown> }[] = [
+        ...(item.parameters ?? []),
+        ...(op.parameters ?? []),
+      ]
       operations.push({
         key: `${method.toUpperCase()} ${path}`,
         method: method.toUpperCase(),
         path,
         pathParams: [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
-        queryParams: parameters.filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: p.schema ?? {} })),
+        queryParams: parameters
+          .filter((p) => p.in === 'query')
+          .map((p) => ({ name: p.name, schema: p.schema ?? {} })),
         hasBody: Boolean(op.requestBody),
         secured: Array.isArray(op.security) && op.security.length > 0,
       })

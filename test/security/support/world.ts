@@ -21,14 +21,24 @@ export async function buildWorld(t: TestApp) {
   // A second firm's account: bound to demo-ent-2, it owns nothing built below.
   const other = await t.call('POST', '/api/v1/accounts', {
     as: 'admin',
-    body: { username: 'sec-other-firm', password: 'other-firm-password', role: 'enterprise', enterprise_id: 'demo-ent-2' },
+    body: {
+      username: 'sec-other-firm',
+      password: 'other-firm-password',
+      role: 'enterprise',
+      enterprise_id: 'demo-ent-2',
+    },
   })
   expect(other.status, other.text).toBe(201)
   const otherToken = await t.login('sec-other-firm', 'other-firm-password')
   // An account that routes may disable and enable without locking out a caller of the tests.
   const spare = await t.call('POST', '/api/v1/accounts', {
     as: 'admin',
-    body: { username: 'sec-spare', password: 'spare-password', role: 'checkpoint', checkpoint_codes: ['HZ-RD-104'] },
+    body: {
+      username: 'sec-spare',
+      password: 'spare-password',
+      role: 'checkpoint',
+      checkpoint_codes: ['HZ-RD-104'],
+    },
   })
   expect(spare.status, spare.text).toBe(201)
 
@@ -50,22 +60,33 @@ export async function buildWorld(t: TestApp) {
   const passB = await issuePass(t, { plate: '沪B54321' })
 
   // A manual loop with a negative result: it has a receipt.
-  const manual = await t.call('POST', '/api/v1/loops', { as: 'checkpoint', body: { plate: '浙A99999', checkpoint_code: 'HZ-G60-XS' } })
+  const manual = await t.call('POST', '/api/v1/loops', {
+    as: 'checkpoint',
+    body: { plate: '浙A99999', checkpoint_code: 'HZ-G60-XS' },
+  })
   expect(manual.status, manual.text).toBe(201)
   const loopB = manual.json.loop.id as string
   await sendEvents(t, [
     event(t, loopB, 'sampled', { tube_code: 'SEC-B-1', tests: ['pcr'] }),
     event(t, loopB, 'pcr_result', { result: 'negative' }),
   ])
-  expect((await t.call('GET', `/api/v1/loops/${loopB}/receipt`, { as: 'checkpoint' })).status).toBe(200)
+  expect((await t.call('GET', `/api/v1/loops/${loopB}/receipt`, { as: 'checkpoint' })).status).toBe(
+    200,
+  )
   // Another manual loop, for the routes that close a loop or add events to it.
-  const third = await t.call('POST', '/api/v1/loops', { as: 'checkpoint', body: { plate: '浙A88888', checkpoint_code: 'HZ-G60-XS' } })
+  const third = await t.call('POST', '/api/v1/loops', {
+    as: 'checkpoint',
+    body: { plate: '浙A88888', checkpoint_code: 'HZ-G60-XS' },
+  })
   expect(third.status, third.text).toBe(201)
   const loopC = third.json.loop.id as string
 
   // Submitted applications of demo-ent-1, one per deciding route.
   const submit = async (plate: string) => {
-    const res = await t.call('POST', '/api/v1/applications', { as: 'enterprise', body: applicationBody({ plate }) })
+    const res = await t.call('POST', '/api/v1/applications', {
+      as: 'enterprise',
+      body: applicationBody({ plate }),
+    })
     expect(res.status, res.text).toBe(201)
     return res.json.id as string
   }
@@ -96,7 +117,11 @@ export async function buildWorld(t: TestApp) {
   const jwk = await exportJWK(foreign.publicKey)
   const trusted = await t.call('POST', '/api/v1/trust/issuers', {
     as: 'admin',
-    body: { issuer_code: TRUSTED_ISSUER, name: '上海市货运专班', jwks: { keys: [{ kid: 'sh01', kty: 'OKP', crv: 'Ed25519', x: jwk.x }] } },
+    body: {
+      issuer_code: TRUSTED_ISSUER,
+      name: '上海市货运专班',
+      jwks: { keys: [{ kid: 'sh01', kty: 'OKP', crv: 'Ed25519', x: jwk.x }] },
+    },
   })
   expect(trusted.status, trusted.text).toBe(201)
 

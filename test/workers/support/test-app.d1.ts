@@ -21,7 +21,15 @@ let cachedSecrets: Awaited<ReturnType<typeof generateSecrets>> | undefined
  * The whole app on a fresh D1 database with the real migrations and the demo data, plus a
  * movable clock and helpers to sign in and call it as each demo role.
  */
-export async function buildTestApp(options: { seed?: boolean; config?: Partial<Record<string, string>>; start?: string; realClock?: boolean; deps?: Partial<Pick<Deps, 'clientAddress' | 'sleep'>> } = {}) {
+export async function buildTestApp(
+  options: {
+    seed?: boolean
+    config?: Partial<Record<string, string>>
+    start?: string
+    realClock?: boolean
+    deps?: Partial<Pick<Deps, 'clientAddress' | 'sleep'>>
+  } = {},
+) {
   cachedSecrets ??= await generateSecrets()
   const DB = await freshDatabase()
   const clock = options.realClock ? realClock() : testClock(options.start)
@@ -49,7 +57,10 @@ async function freshDatabase(): Promise<Env['DB']> {
   if (file !== inUseBy) inUse.clear()
   inUseBy = file
   const name = TEST_DATABASES.find((n) => !inUse.has(n))
-  if (!name) throw new Error(`more than ${TEST_DATABASES.length} test apps alive at once: bind more TEST_DB_n in vitest.config.ts`)
+  if (!name)
+    throw new Error(
+      `more than ${TEST_DATABASES.length} test apps alive at once: bind more TEST_DB_n in vitest.config.ts`,
+    )
   inUse.add(name)
   if (TestRunner.getCurrentTest()) onTestFinished(() => void inUse.delete(name))
   const db = (env as unknown as Record<string, D1Database>)[name]
@@ -61,10 +72,14 @@ async function freshDatabase(): Promise<Env['DB']> {
 /** Drops every table and view, the migrations' record with them; foreign keys are checked at commit, when nothing is left. */
 async function dropEverything(db: D1Database) {
   const { results } = await db
-    .prepare("SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'")
+    .prepare(
+      "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+    )
     .all<{ type: 'table' | 'view'; name: string }>()
   if (results.length === 0) return
-  const drops = results.map((r) => db.prepare(`DROP ${r.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${r.name}"`))
+  const drops = results.map((r) =>
+    db.prepare(`DROP ${r.type === 'view' ? 'VIEW' : 'TABLE'} IF EXISTS "${r.name}"`),
+  )
   await db.batch([db.prepare('PRAGMA defer_foreign_keys = ON'), ...drops])
 }
 
@@ -77,7 +92,8 @@ const nodeOnlySqlite = new Proxy({} as Sqlite.Database, {
   get(_target, property) {
     const test = TestRunner.getCurrentTest()
     const reason = `t.sqlite.${String(property)}: synchronous better-sqlite3 access exists on Node only`
-    if (!test?.context) throw new Error(`${reason} (used outside a test, so the test cannot be skipped)`)
+    if (!test?.context)
+      throw new Error(`${reason} (used outside a test, so the test cannot be skipped)`)
     return test.context.skip(reason)
   },
 })
