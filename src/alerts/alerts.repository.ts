@@ -39,7 +39,11 @@ export function alertsQuery(db: Kysely<Database>, q: AlertFilter): AlertQuery {
  */
 function mostUrgentFirst(query: AlertQuery, q: AlertFilter): AlertQuery {
   if (!q.status || q.status === 'active') query = query.orderBy(alertStatusOrder)
-  return query.orderBy(alertKindOrder).orderBy('alerts.opened_at', 'desc')
+  // The rowid last: alerts opened in one write share their time, and pages must not overlap.
+  return query
+    .orderBy(alertKindOrder)
+    .orderBy('alerts.opened_at', 'desc')
+    .orderBy(sql`alerts.rowid`)
 }
 
 /** A page of `alertsQuery`, each alert with its loop's plate (the coordinators' alert board). */

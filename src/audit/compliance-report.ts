@@ -271,6 +271,7 @@ export async function rankEnterprises(db: Kysely<Database>, from: string, to: st
         b.open_alerts - a.open_alerts ||
         b.late_loops - a.late_loops ||
         b.failed_scans - a.failed_scans ||
-        a.name.localeCompare(b.name, 'zh'),
+        a.name.localeCompare(b.name, 'zh') ||
+        a.id.localeCompare(b.id),
     )
 }

@@ -9,7 +9,7 @@ import { sql, type SelectQueryBuilder } from 'kysely'
 export type Page = { limit: number; offset: number }
 
 /** The `limit` and `offset` query parameters; each list picks its default page size and its most. */
-export function pageParams(size: { limit: number; max: number }) {
+export function pageParams(size: { limit: number; max: number; maxOffset?: number }) {
   return {
     limit: z.coerce
       .number()
@@ -22,6 +22,8 @@ export function pageParams(size: { limit: number; max: number }) {
       .number()
       .int()
       .min(0)
+      // A list read by walking an index reads every skipped row: such a list bounds the skip.
+      .max(size.maxOffset ?? Number.MAX_SAFE_INTEGER)
       .default(0)
       .openapi({ description: 'rows to skip: follow `Link rel="next"`' }),
   }

@@ -97,7 +97,8 @@ const ListQuery = z.object({
   plate: Plate.optional(),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened at or after' }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'opened before' }),
-  ...pageParams({ limit: 100, max: 500 }),
+  // Deeper than this, page with `before` (X-Next-Cursor): an offset reads every row it skips.
+  ...pageParams({ limit: 100, max: 500, maxOffset: 10_000 }),
   before: z
     .string()
     .max(100)

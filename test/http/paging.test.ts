@@ -270,6 +270,8 @@ describe('lists: limit, offset, X-Total-Count and Link', () => {
     ['/api/v1/loops?limit=abc', 'limit'],
     ['/api/v1/alerts?offset=-1', 'offset'],
     ['/api/v1/applications?offset=1.5', 'offset'],
+    // Loops are read by walking an index: deeper than 10,000, page with `before`.
+    ['/api/v1/loops?offset=10001', 'offset'],
   ])('refuses %s: 400 invalid_input naming %s', async (path, field) => {
     const res = await t.call('GET', path, { as: 'coordinator' })
     expect(res.status).toBe(400)
