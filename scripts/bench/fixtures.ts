@@ -8,6 +8,7 @@ import { foldLoop, type EventKind, type LoopEvent } from '../../src/loops/fold.t
 import { dueAlerts } from '../../src/loops/due-alerts.ts'
 import type { AlertKind } from '../../src/alerts/alerts.table.ts'
 import { loopProjection } from '../../src/loops/loop-change.ts'
+import { LOOP_COLUMNS } from '../../src/loops/loops.table.ts'
 import { involvedCheckpoints } from '../../src/loops/involvement.ts'
 import { usccCheckCharacter } from '../../src/enterprises/uscc.ts'
 import { residentIdCheckCharacter } from '../../src/applications/resident-id.ts'
@@ -62,7 +63,7 @@ export function residentId(n: number): string {
 
 export const phone = (n: number) => `139${String(n % 100_000_000).padStart(8, '0')}`
 
-export function prepareInsert(db: Sqlite.Database, table: string, columns: string[]) {
+export function prepareInsert(db: Sqlite.Database, table: string, columns: readonly string[]) {
   const statement = db.prepare(
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
   )
@@ -340,34 +341,7 @@ export interface LoopLimits {
  * loop is present (status open unless the spec says otherwise).
  */
 export function loopWriter(db: Sqlite.Database, limits: LoopLimits) {
-  const insertLoop = prepareInsert(db, 'loops', [
-    'id',
-    'plate',
-    'pass_number',
-    'enterprise_id',
-    'entry_checkpoint_code',
-    'opened_at',
-    'opened_by',
-    'manual',
-    'state',
-    'alerting',
-    'sampled_at',
-    'pcr_result',
-    'released_at',
-    'release_deadline',
-    'destination_code',
-    'destination_arrived_at',
-    'last_checkpoint_code',
-    'negative_since',
-    'result_due_at',
-    'destination_due_at',
-    'flagged_events',
-    'closed_at',
-    'closed_note',
-    'closed_by',
-    'dirty',
-    'updated_at',
-  ])
+  const insertLoop = prepareInsert(db, 'loops', LOOP_COLUMNS)
   const insertEvent = prepareInsert(db, 'loop_events', [
     'id',
     'loop_id',

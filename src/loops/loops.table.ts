@@ -54,3 +54,36 @@ export interface LoopCheckpointsTable {
   opened_at: string
   open: number
 }
+
+/** Every column of `loops`, in table order (for code that picks or inserts them one by one). */
+export const LOOP_COLUMNS = [
+  'id',
+  'plate',
+  'pass_number',
+  'enterprise_id',
+  'entry_checkpoint_code',
+  'opened_at',
+  'opened_by',
+  'manual',
+  'state',
+  'alerting',
+  'sampled_at',
+  'pcr_result',
+  'released_at',
+  'release_deadline',
+  'destination_code',
+  'destination_arrived_at',
+  'last_checkpoint_code',
+  'negative_since',
+  'result_due_at',
+  'destination_due_at',
+  'flagged_events',
+  'closed_at',
+  'closed_note',
+  'closed_by',
+  'dirty',
+  'updated_at',
+] as const satisfies readonly (keyof LoopRow)[]
+// Every column of the loop, or the compiler says which is missing.
+const allColumns: Record<Exclude<keyof LoopRow, (typeof LOOP_COLUMNS)[number]>, never> = {}
+void allColumns

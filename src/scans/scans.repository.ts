@@ -3,7 +3,7 @@ import type { Database } from '../database.ts'
 import { firstRow, precompiled, rows } from '../db/precompiled.ts'
 import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
 import type { PassRow } from '../passes/passes.table.ts'
-import type { LoopRow } from '../loops/loops.table.ts'
+import { LOOP_COLUMNS, type LoopRow } from '../loops/loops.table.ts'
 
 // The reads of a scan (record-scan.ts), each one statement, compiled once (see `precompiled`).
 
@@ -112,38 +112,6 @@ export async function readPassAndPlate(
 
 // The loop's own columns, picked one by one: an object rest (`{ scan_pass_found, ..., ...loop }`)
 // of this wide row cost ~8 µs per loop in V8, a hundred times this.
-const LOOP_COLUMNS = [
-  'id',
-  'plate',
-  'pass_number',
-  'enterprise_id',
-  'entry_checkpoint_code',
-  'opened_at',
-  'opened_by',
-  'manual',
-  'state',
-  'alerting',
-  'sampled_at',
-  'pcr_result',
-  'released_at',
-  'release_deadline',
-  'destination_code',
-  'destination_arrived_at',
-  'last_checkpoint_code',
-  'negative_since',
-  'result_due_at',
-  'destination_due_at',
-  'flagged_events',
-  'closed_at',
-  'closed_note',
-  'closed_by',
-  'dirty',
-  'updated_at',
-] as const satisfies readonly (keyof LoopRow)[]
-// Every column of the loop, or the compiler says which is missing.
-const allColumns: Record<Exclude<keyof LoopRow, (typeof LOOP_COLUMNS)[number]>, never> = {}
-void allColumns
-
 function asLoop(row: PassAndPlateRow): LoopRow {
   const loop: Record<string, unknown> = {}
   for (const column of LOOP_COLUMNS) loop[column] = row[column]
