@@ -1,3 +1,9 @@
+import { adminMessages, adminWords } from './messages/admin.ts'
+import { checkpointMessages, checkpointWords } from './messages/checkpoint.ts'
+import { coordinatorMessages, coordinatorWords } from './messages/coordinator.ts'
+import { enterpriseMessages, enterpriseWords } from './messages/enterprise.ts'
+import { everywhereMessages, everywhereWords } from './messages/everywhere.ts'
+
 // The pages speak Chinese first, English on request (`?lang=en`, kept in a cookie).
 export const LANGS = ['zh', 'en'] as const
 export type Lang = (typeof LANGS)[number]
@@ -23,6 +29,11 @@ const zh = {
   passwordTooShort: '新密码至少需要 8 位',
   home: '首页',
   switchLang: 'English',
+  navPasses: '通行证',
+  navReports: '报备',
+  navAccounts: '账号',
+  navStations: '中转站与检查点',
+  navTrust: '信任列表',
   // enterprise
   apply: '申请通行证',
   myPasses: '我的申请与通行证',
@@ -149,6 +160,11 @@ const en: typeof zh = {
   passwordTooShort: 'The new password needs at least 8 characters',
   home: 'Home',
   switchLang: '中文',
+  navPasses: 'Passes',
+  navReports: 'Arrival reports',
+  navAccounts: 'Accounts',
+  navStations: 'Stations and checkpoints',
+  navTrust: 'Trust list',
   apply: 'Apply for a pass',
   myPasses: 'My applications and passes',
   plate: 'Plate',
@@ -250,11 +266,30 @@ const en: typeof zh = {
   kind: 'Kind',
 }
 
-export type Messages = typeof zh
-export const MESSAGES: Record<Lang, Messages> = { zh, en }
+// Each part of the site keeps its own text in messages/<part>.ts; these are merged here into one
+// table per language (a key defined twice must say the same thing: test/ui/messages.test.ts).
+const PARTS = [
+  everywhereMessages,
+  checkpointMessages,
+  coordinatorMessages,
+  enterpriseMessages,
+  adminMessages,
+] as const
+const WORD_PARTS = [everywhereWords, checkpointWords, coordinatorWords, enterpriseWords, adminWords]
+
+export type Messages = typeof zh &
+  typeof everywhereMessages.zh &
+  typeof checkpointMessages.zh &
+  typeof coordinatorMessages.zh &
+  typeof enterpriseMessages.zh &
+  typeof adminMessages.zh
+export const MESSAGES: Record<Lang, Messages> = {
+  zh: Object.assign({}, zh, ...PARTS.map((part) => part.zh)),
+  en: Object.assign({}, en, ...PARTS.map((part) => part.en)),
+}
 
 /** Words for codes the API returns: verdict reasons, actions, statuses, event kinds. */
-export const CODE_WORDS: Record<Lang, Record<string, string>> = {
+const CORE_WORDS: Record<Lang, Record<string, string>> = {
   zh: {
     malformed: '不是通行证二维码',
     bad_signature: '签名无效（可能伪造）',
@@ -351,6 +386,11 @@ export const CODE_WORDS: Record<Lang, Record<string, string>> = {
     no_positive_result: 'No positive result',
     no_deadline: 'No deadline given',
   },
+}
+
+export const CODE_WORDS: Record<Lang, Record<string, string>> = {
+  zh: Object.assign({}, CORE_WORDS.zh, ...WORD_PARTS.map((part) => part.zh)),
+  en: Object.assign({}, CORE_WORDS.en, ...WORD_PARTS.map((part) => part.en)),
 }
 
 export function words(lang: Lang, code: string): string {

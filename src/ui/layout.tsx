@@ -1,41 +1,14 @@
 import type { Child } from 'hono/jsx'
 import { raw } from 'hono/html'
 import type { Principal } from '../auth/principal.ts'
-import { isCoordinator } from '../auth/principal.ts'
 import { CODE_WORDS, MESSAGES, type Lang } from './i18n.ts'
 import { STYLES } from './styles.ts'
+import { navFor } from './nav.ts'
 
 export interface PageContext {
   lang: Lang
   principal: Principal | null
   path: string
-}
-
-const navFor = (ctx: PageContext): [string, string][] => {
-  const t = MESSAGES[ctx.lang]
-  const p = ctx.principal
-  if (!p) return []
-  if (p.role === 'enterprise')
-    return [
-      ['/ui/apply', t.apply],
-      ['/ui/passes', t.myPasses],
-    ]
-  if (p.role === 'checkpoint')
-    return [
-      ['/ui/scan', t.scan],
-      ['/ui/arrivals', '报备 / Arrivals'],
-    ]
-  if (isCoordinator(p)) {
-    return [
-      ['/ui/queue', t.queue],
-      ['/ui/enterprises', t.whitelist],
-      ['/ui/regions', t.regions],
-      ['/ui/loops', t.openLoops],
-      ['/ui/alerts', t.alerts],
-      ['/ui/audit', t.audit],
-    ]
-  }
-  return []
 }
 
 /** Every page: language, viewport for phones, the stylesheet, the role's navigation, the scripts. */

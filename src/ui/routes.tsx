@@ -15,9 +15,7 @@ import { STYLES } from './styles.ts'
 import { ASSETS } from './generated/assets.ts'
 import { MESSAGES, pickLang, type Lang } from './i18n.ts'
 import { Layout, type PageContext } from './layout.tsx'
-import { applyPage, passPage, passesPage } from './pages/enterprise.tsx'
-import { arrivalsPage, scanPage } from './pages/checkpoint.tsx'
-import * as coordinator from './pages/coordinator.tsx'
+import { registerPages } from './page-list.tsx'
 
 const HOME: Record<Role, string> = {
   enterprise: '/ui/passes',
@@ -255,28 +253,7 @@ export function uiRoutes(deps: Deps) {
   page('/ui/password', ['admin', 'coordinator', 'enterprise', 'checkpoint'], (ctx, c) =>
     passwordPage(ctx, null, c.req.query('changed') === '1'),
   )
-  page('/ui/apply', ['enterprise'], (ctx) => applyPage(deps, ctx))
-  page('/ui/passes', ['enterprise'], (ctx) => passesPage(deps, ctx))
-  page('/ui/passes/:number', ['enterprise', 'coordinator'], (ctx, c) =>
-    passPage(deps, ctx, c.req.param('number') ?? ''),
-  )
-  page('/ui/scan', ['checkpoint'], (ctx) => scanPage(deps, ctx))
-  page('/ui/arrivals', ['checkpoint', 'coordinator'], (ctx) => arrivalsPage(deps, ctx))
-  page('/ui/queue', ['coordinator'], (ctx) => coordinator.queuePage(deps, ctx))
-  page('/ui/enterprises', ['coordinator'], (ctx) => coordinator.enterprisesPage(deps, ctx))
-  page('/ui/enterprises/:id', ['coordinator'], (ctx, c) =>
-    coordinator.enterprisePage(deps, ctx, c.req.param('id') ?? ''),
-  )
-  page('/ui/regions', ['coordinator'], (ctx) => coordinator.regionsPage(deps, ctx))
-  page('/ui/loops', ['coordinator'], (ctx) => coordinator.loopsPage(deps, ctx))
-  page('/ui/loops/:id', ['coordinator', 'checkpoint'], (ctx, c) =>
-    coordinator.loopPage(deps, ctx, c.req.param('id') ?? ''),
-  )
-  page('/ui/alerts', ['coordinator'], (ctx) => coordinator.alertsPage(deps, ctx))
-  page('/ui/audit', ['coordinator'], (ctx) => coordinator.auditPage(deps, ctx))
-  page('/ui/audit/:id', ['coordinator'], (ctx, c) =>
-    coordinator.auditReportPage(deps, ctx, c.req.param('id') ?? ''),
-  )
+  registerPages(page, deps)
 
   for (const [name, source] of Object.entries(ASSETS)) {
     const path = name === 'sw' ? '/ui/sw.js' : `/ui/assets/${name}.js`

@@ -26,7 +26,7 @@ describe('the pages', () => {
     expect(sourceFiles(UI).map((f) => relative(UI, f))).toEqual(
       expect.arrayContaining([
         'routes.tsx',
-        join('pages', 'coordinator.tsx'),
+        join('pages', 'coordinator', 'queue.tsx'),
         join('pages', 'enterprise.tsx'),
         join('pages', 'checkpoint.tsx'),
       ]),

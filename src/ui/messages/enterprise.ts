@@ -1,0 +1,13 @@
+// Text of the enterprise pages, Chinese first; `en` must have every key (typed as `typeof zh`).
+// Words for API codes (states, kinds, reasons) go in `words`, shared with the page scripts.
+
+const zh = {}
+
+const en: typeof zh = {}
+
+export const enterpriseMessages = { zh, en }
+
+export const enterpriseWords: { zh: Record<string, string>; en: Record<string, string> } = {
+  zh: {},
+  en: {},
+}

@@ -1,0 +1,36 @@
+import { isCoordinator } from '../auth/principal.ts'
+import { MESSAGES } from './i18n.ts'
+import type { PageContext } from './layout.tsx'
+
+/** Each role's navigation: every job of the role has a page, and every page is reachable from here. */
+export const navFor = (ctx: PageContext): [string, string][] => {
+  const t = MESSAGES[ctx.lang]
+  const p = ctx.principal
+  if (!p) return []
+  if (p.role === 'enterprise')
+    return [
+      ['/ui/apply', t.apply],
+      ['/ui/passes', t.myPasses],
+      ['/ui/reports', t.navReports],
+    ]
+  if (p.role === 'checkpoint')
+    return [
+      ['/ui/scan', t.scan],
+      ['/ui/arrivals', t.navReports],
+    ]
+  if (isCoordinator(p)) {
+    return [
+      ['/ui/queue', t.queue],
+      ['/ui/passes', t.navPasses],
+      ['/ui/enterprises', t.whitelist],
+      ['/ui/regions', t.regions],
+      ['/ui/loops', t.openLoops],
+      ['/ui/alerts', t.alerts],
+      ['/ui/audit', t.audit],
+      ['/ui/stations', t.navStations],
+      ['/ui/accounts', t.navAccounts],
+      ['/ui/trust', t.navTrust],
+    ]
+  }
+  return []
+}

@@ -1,0 +1,45 @@
+import type { Context } from 'hono'
+import type { AppEnv, Deps } from '../app-env.ts'
+import type { Role } from '../auth/accounts.table.ts'
+import type { PageContext } from './layout.tsx'
+import { applyPage, passPage, passesPage } from './pages/enterprise.tsx'
+import { arrivalsPage, scanPage } from './pages/checkpoint.tsx'
+import { queuePage } from './pages/coordinator/queue.tsx'
+import { enterprisePage, enterprisesPage } from './pages/coordinator/whitelist.tsx'
+import { regionsPage } from './pages/coordinator/regions.tsx'
+import { loopPage, loopsPage } from './pages/coordinator/loops.tsx'
+import { alertsPage } from './pages/coordinator/alerts.tsx'
+import { auditPage, auditReportPage } from './pages/coordinator/audit.tsx'
+
+/** Registers one page for `roles` (see uiRoutes: sign-in redirect, 403 for other roles, 404 on null). */
+export type PageRegistrar = (
+  path: string,
+  roles: Role[],
+  render: (ctx: PageContext, c: Context<AppEnv>) => Promise<unknown> | unknown,
+) => void
+
+/** Every page of every role, one line each. */
+export function registerPages(page: PageRegistrar, deps: Deps) {
+  page('/ui/apply', ['enterprise'], (ctx) => applyPage(deps, ctx))
+  page('/ui/passes', ['enterprise'], (ctx) => passesPage(deps, ctx))
+  page('/ui/passes/:number', ['enterprise', 'coordinator'], (ctx, c) =>
+    passPage(deps, ctx, c.req.param('number') ?? ''),
+  )
+  page('/ui/scan', ['checkpoint'], (ctx) => scanPage(deps, ctx))
+  page('/ui/arrivals', ['checkpoint', 'coordinator'], (ctx) => arrivalsPage(deps, ctx))
+  page('/ui/queue', ['coordinator'], (ctx) => queuePage(deps, ctx))
+  page('/ui/enterprises', ['coordinator'], (ctx) => enterprisesPage(deps, ctx))
+  page('/ui/enterprises/:id', ['coordinator'], (ctx, c) =>
+    enterprisePage(deps, ctx, c.req.param('id') ?? ''),
+  )
+  page('/ui/regions', ['coordinator'], (ctx) => regionsPage(deps, ctx))
+  page('/ui/loops', ['coordinator'], (ctx) => loopsPage(deps, ctx))
+  page('/ui/loops/:id', ['coordinator', 'checkpoint'], (ctx, c) =>
+    loopPage(deps, ctx, c.req.param('id') ?? ''),
+  )
+  page('/ui/alerts', ['coordinator'], (ctx) => alertsPage(deps, ctx))
+  page('/ui/audit', ['coordinator'], (ctx) => auditPage(deps, ctx))
+  page('/ui/audit/:id', ['coordinator'], (ctx, c) =>
+    auditReportPage(deps, ctx, c.req.param('id') ?? ''),
+  )
+}
