@@ -59,3 +59,13 @@ export function regionView(row: RegionRow) {
     risk_changed_at: row.risk_changed_at,
   }
 }
+
+/** The regions with these codes (any order): pages name many regions with one read. */
+export function findRegions(db: Kysely<Database>, codes: readonly string[]) {
+  if (codes.length === 0) return Promise.resolve([])
+  return db
+    .selectFrom('regions')
+    .selectAll()
+    .where('code', 'in', [...new Set(codes)])
+    .execute()
+}

@@ -32,6 +32,9 @@ table { width:100%; border-collapse:collapse; font-size:.95rem; }
 th, td { text-align:left; padding:.45rem .4rem; border-bottom:1px solid var(--line); vertical-align:top; }
 .table-wrap { overflow-x:auto; }
 .badge { display:inline-block; padding:.05rem .5rem; border-radius:1rem; border:1px solid var(--line); font-size:.85rem; white-space:nowrap; }
+.badge.risk-low { background:#e6f4ea; color:#14532d; border-color:#86c79a; }
+.badge.risk-medium { background:#fff4d6; color:#713f12; border-color:#e0b64a; }
+.badge.risk-high { background:#fde2e1; color:#7f1d1d; border-color:#e58f8a; }
 .verdict { border-radius:.6rem; padding:1rem; margin:1rem 0; }
 .verdict.valid { background:var(--okbg); color:var(--ok); }
 .verdict.invalid { background:var(--badbg); color:var(--bad); }
