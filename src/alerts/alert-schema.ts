@@ -19,9 +19,9 @@ export const AlertSchema = z
       description:
         'the loop round it belongs to: retests ordered (positives, results) or deadlines set (destination)',
     }),
-    outcome: z
-      .string()
-      .nullable()
-      .openapi({ description: 'for a positive result: what its resolution allowed' }),
+    outcome: z.string().nullable().openapi({
+      description:
+        'for a positive result: what its resolution allowed, or `withdrawn_by_correction` (the checkpoint officer withdrew the result within a minute of recording it)',
+    }),
   })
   .openapi('Alert')

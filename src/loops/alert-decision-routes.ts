@@ -46,9 +46,12 @@ export function alertDecisionRoutes(deps: Deps) {
         ...(action === 'resolve'
           ? {
               description:
-                'A positive result (`pcr_positive`, `antigen_positive`) is final for its loop: its resolution needs an `outcome` — `retest_ordered` (a new sample may be taken; only its results count), `closed_by_coordinator` (the loop closes, never a receipt) or `handled_off_loop` (the positive stands; the loop never clears nor gives a receipt). Other alerts take only a note.',
+                'Coordinators. A positive result (`pcr_positive`, `antigen_positive`) is final for its loop: its resolution needs an `outcome` — `retest_ordered` (a new sample may be taken; only its results count), `closed_by_coordinator` (the loop closes, never a receipt) or `handled_off_loop` (the positive stands; the loop never clears nor gives a receipt). Other alerts take only a note. An alert already resolved is 409 `alert_resolved`. Audited.',
             }
-          : {}),
+          : {
+              description:
+                'Coordinators. Marks an open alert `acknowledged` (with an optional note) so others see it is being handled; it stays active until resolved. Already acknowledged: 409 `alert_acknowledged`; resolved: 409 `alert_resolved`. Audited.',
+            }),
         security: bearer,
         middleware: [allow('coordinator')],
         request: {

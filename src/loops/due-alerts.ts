@@ -45,6 +45,26 @@ export function alertsDue(facts: LoopFacts, now: Date, limits: AlertLimits): Due
   return due
 }
 
+/**
+ * The positive alerts a withdrawn positive result opened (or would have) and no positive result
+ * still standing keeps due: resolved by the officer's correction (see result-correction.ts). The
+ * only way an alert closes without a coordinator — the result it raised was never one.
+ */
+export function alertsWithdrawn(
+  facts: LoopFacts,
+  due: readonly DueAlert[],
+): (DueAlert & { correctionId: string })[] {
+  const out: (DueAlert & { correctionId: string })[] = []
+  for (const w of facts.withdrawn) {
+    if (w.result !== 'positive') continue
+    const kind = w.test === 'pcr' ? 'pcr_positive' : 'antigen_positive'
+    if (due.some((d) => d.kind === kind && d.round === w.round)) continue
+    if (out.some((o) => o.kind === kind && o.round === w.round)) continue
+    out.push({ kind, round: w.round, correctionId: w.correctionId })
+  }
+  return out
+}
+
 /** The kinds of `alertsDue`, each once. */
 export function dueAlerts(facts: LoopFacts, now: Date, limits: AlertLimits): AlertKind[] {
   return [...new Set(alertsDue(facts, now, limits).map((a) => a.kind))]

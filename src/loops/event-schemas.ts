@@ -1,33 +1,45 @@
 import { z } from '@hono/zod-openapi'
-import { DEVICE_EVENT_KINDS, isCoordinatorEvent } from './fold.ts'
+import { DEVICE_EVENT_KINDS, isCoordinatorEvent, type DeviceEventKind } from './fold.ts'
 import { ReferenceCode } from '../stations/schemas.ts'
 
 const Result = z.object({ result: z.enum(['negative', 'positive']) })
 
 /** What each kind of event carries in `data`; kinds not listed take an optional small object. */
 export const EVENT_DATA = {
-  sampled: z.object({
-    tube_code: z.string().trim().min(1).max(64),
-    // 即采: a PCR sample is always taken; an antigen test may come with it.
-    tests: z
-      .array(z.enum(['pcr', 'antigen']))
-      .min(1)
-      .max(2)
-      .default(['pcr'])
-      .refine((t) => t.includes('pcr'), 'must include pcr'),
-  }),
-  antigen_result: Result,
-  pcr_result: Result,
-  released: z.object({
-    destination_code: z.string().trim().min(1).max(32),
-    deadline: z.iso.datetime({ offset: true }).optional(),
-  }),
+  sampled: z
+    .object({
+      tube_code: z.string().trim().min(1).max(64),
+      // 即采: a PCR sample is always taken; an antigen test may come with it.
+      tests: z
+        .array(z.enum(['pcr', 'antigen']))
+        .min(1)
+        .max(2)
+        .default(['pcr'])
+        .refine((t) => t.includes('pcr'), 'must include pcr'),
+    })
+    .openapi('SampledEventData'),
+  antigen_result: Result.openapi('AntigenResultEventData'),
+  pcr_result: Result.openapi('PcrResultEventData'),
+  released: z
+    .object({
+      destination_code: z.string().trim().min(1).max(32),
+      deadline: z.iso.datetime({ offset: true }).optional(),
+    })
+    .openapi('ReleasedEventData'),
   certificate_checked: z
     .object({
       sampled_at: z.iso.datetime({ offset: true }).optional(),
       issuer: z.string().max(100).optional(),
     })
+    .openapi('CertificateCheckedEventData')
     .default({}),
+  // Withdraws a result recorded by mistake, within a minute (result-correction.ts).
+  result_corrected: z
+    .object({
+      event_id: z.uuid().openapi({ description: 'the `antigen_result` or `pcr_result` withdrawn' }),
+      reason: z.string().trim().max(200).optional(),
+    })
+    .openapi('ResultCorrectedEventData'),
 } as const
 
 /** Nesting depth without recursion, so a hostile 100,000-deep body cannot overflow the stack. */
@@ -47,23 +59,60 @@ const FreeData = z
   .refine((d) => depthWithin(d, 8), 'data nested too deep')
   .refine((d) => depthWithin(d, 8) && JSON.stringify(d).length <= 2000, 'data too large')
   .optional()
+  .openapi({ description: 'optional; a small object' })
 
+/** What every event carries, whatever its kind. */
+const EventBase = z.object({
+  id: z.uuid(),
+  loop_id: z.string().min(1).max(64),
+  kind: z.enum(DEVICE_EVENT_KINDS),
+  at: z.iso.datetime({ offset: true }),
+  checkpoint_code: ReferenceCode,
+  data: z.unknown().optional(),
+})
+
+const ofKind = <K extends DeviceEventKind, D extends z.ZodType>(kind: K, data: D, name: string) =>
+  EventBase.extend({ kind: z.literal(kind), data }).openapi(name)
+
+/** Each kind of event with its own `data`: what a device uploads. */
+export const EVENT_OF_KIND = {
+  arrived: ofKind('arrived', FreeData, 'ArrivedEventInput'),
+  certificate_checked: ofKind(
+    'certificate_checked',
+    EVENT_DATA.certificate_checked,
+    'CertificateCheckedEventInput',
+  ),
+  sampled: ofKind('sampled', EVENT_DATA.sampled, 'SampledEventInput'),
+  antigen_result: ofKind('antigen_result', EVENT_DATA.antigen_result, 'AntigenResultEventInput'),
+  released: ofKind('released', EVENT_DATA.released, 'ReleasedEventInput'),
+  pcr_result: ofKind('pcr_result', EVENT_DATA.pcr_result, 'PcrResultEventInput'),
+  destination_arrived: ofKind('destination_arrived', FreeData, 'DestinationArrivedEventInput'),
+  handed_over: ofKind('handed_over', FreeData, 'HandedOverEventInput'),
+  departed: ofKind('departed', FreeData, 'DepartedEventInput'),
+  result_corrected: ofKind(
+    'result_corrected',
+    EVENT_DATA.result_corrected,
+    'ResultCorrectedEventInput',
+  ),
+} satisfies { [K in DeviceEventKind]: z.ZodObject<{ kind: z.ZodLiteral<K> } & z.ZodRawShape> }
+
+/** One uploaded event: a union on `kind`, so the document shows each kind's `data`. */
 export const EventInput = z
-  .object({
-    id: z.uuid(),
-    loop_id: z.string().min(1).max(64),
-    kind: z.enum(DEVICE_EVENT_KINDS),
-    at: z.iso.datetime({ offset: true }),
-    checkpoint_code: ReferenceCode,
-    data: z.unknown().optional(),
-  })
+  .discriminatedUnion(
+    'kind',
+    DEVICE_EVENT_KINDS.map((kind) => EVENT_OF_KIND[kind]) as unknown as [
+      (typeof EVENT_OF_KIND)[DeviceEventKind],
+      ...(typeof EVENT_OF_KIND)[DeviceEventKind][],
+    ],
+  )
   .openapi('LoopEventInput')
 
-export type ParsedEvent = z.infer<typeof EventInput> & { data: Record<string, unknown> | null }
+export type ParsedEvent = z.infer<typeof EventBase> & { data: Record<string, unknown> | null }
 
 /**
- * Validates one event and its kind's data; the message names the field. A kind only a
- * coordinator's decision records (fold.ts) is refused with its own code.
+ * Validates one event and its kind's data (`EVENT_OF_KIND`): the fields every event has first, so
+ * an unknown kind is named as such; the message names the field. A kind only a coordinator's
+ * decision records (fold.ts) is refused with its own code.
  */
 export function parseEvent(
   input: unknown,
@@ -78,28 +127,35 @@ export function parseEvent(
       message: `kind: ${kind} is recorded only by a coordinator’s decision`,
     }
   }
-  const base = EventInput.safeParse(input)
+  const base = EventBase.safeParse(input)
   if (!base.success) return { ok: false, code: 'invalid_event', message: issueText(base.error) }
-  const schema = (EVENT_DATA as Record<string, z.ZodType>)[base.data.kind] ?? FreeData
-  const data = schema.safeParse(base.data.data)
-  if (!data.success)
-    return { ok: false, code: 'invalid_event', message: issueText(data.error, 'data') }
+  const full = (EVENT_OF_KIND[base.data.kind] as z.ZodType<{ data?: unknown }>).safeParse(input)
+  if (!full.success) return { ok: false, code: 'invalid_event', message: issueText(full.error) }
   return {
     ok: true,
-    event: { ...base.data, data: (data.data as Record<string, unknown> | undefined) ?? null },
+    event: { ...base.data, data: (full.data.data as Record<string, unknown> | undefined) ?? null },
   }
 }
 
-function issueText(error: z.ZodError, prefix?: string) {
+function issueText(error: z.ZodError) {
   const issue = error.issues[0]
-  const field = [prefix, ...(issue?.path ?? [])]
-    .filter((p) => p !== undefined && p !== '')
-    .join('.')
+  const field = (issue?.path ?? []).filter((p) => p !== '').join('.')
   return `${field || 'event'}: ${issue?.message ?? 'invalid'}`
 }
 
+/**
+ * Each event is checked on its own (`parseEvent`): a bad one is `rejected` in its result and the
+ * rest of the batch still counts. So the body takes any item — `z.unknown()` comes first in the
+ * union and always matches, `EventInput` is never run here — while the document lists each item
+ * as `LoopEventInput`, the union on `kind` (`anyOf` set to it alone).
+ */
+const EventItem = z
+  // Lazy, so the union stays one item of the document (a union inside a union is flattened).
+  .union([z.unknown(), z.lazy(() => EventInput)])
+  .openapi({ anyOf: [{ $ref: '#/components/schemas/LoopEventInput' }] })
+
 export const EventsBody = z
-  .object({ events: z.array(z.unknown()).min(1).max(500, 'at most 500 events per request') })
+  .object({ events: z.array(EventItem).min(1).max(500, 'at most 500 events per request') })
   .openapi('LoopEventsRequest')
 
 export const EventResult = z

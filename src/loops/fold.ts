@@ -1,9 +1,14 @@
+import { resolveCorrections } from './result-correction.ts'
+
 /**
  * A loop's state follows from its events by one pure fold, so it can always be rebuilt from them.
  * Events are applied in device-time order (ties by arrival order), whatever order they came in.
  * An event that makes no sense where it falls is kept and flagged, and changes nothing.
  */
-/** What checkpoint devices record and upload. */
+/**
+ * What checkpoint devices record and upload. `result_corrected` withdraws a result recorded by
+ * mistake within a minute (result-correction.ts): the fold then ignores that result altogether.
+ */
 export const DEVICE_EVENT_KINDS = [
   'arrived',
   'certificate_checked',
@@ -14,7 +19,9 @@ export const DEVICE_EVENT_KINDS = [
   'destination_arrived',
   'handed_over',
   'departed',
+  'result_corrected',
 ] as const
+export type DeviceEventKind = (typeof DEVICE_EVENT_KINDS)[number]
 /**
  * A coordinator's decisions, recorded as loop events by their own routes (resolving a positive
  * result, moving a release deadline) so the loop still follows from its events alone. Never
@@ -88,6 +95,17 @@ export interface LoopFacts {
   everPositive: { pcr: boolean; antigen: boolean }
   /** Every positive result recorded, by round: each (test, round) raises its own alert. */
   positives: { test: 'pcr' | 'antigen'; round: number }[]
+  /**
+   * Results withdrawn by a correction within the minute, each with the round it fell in: they
+   * count for nothing, but an alert a withdrawn positive opened is resolved (loop-change.ts).
+   */
+  withdrawn: {
+    eventId: string
+    correctionId: string
+    test: 'pcr' | 'antigen'
+    result: TestResult | null
+    round: number
+  }[]
   flags: { eventId: string; reason: string }[]
 }
 
@@ -125,6 +143,7 @@ export function initialFacts(): LoopFacts {
     deadlineRound: 0,
     lastCheckpointCode: null,
     positives: [],
+    withdrawn: [],
     flags: [],
     // Spread last: spread first and 16 properties after it, V8 builds the object ~100× slower
     // (22 µs against 0.2 µs, a third of a scan's CPU).
@@ -236,6 +255,9 @@ export function applyEvent(
       if (facts.departedAt) return 'already_departed'
       facts.departedAt = event.at
       break
+    case 'result_corrected':
+      // Applied by the fold before any event (`resolveCorrections`); it changes no fact itself.
+      return null
     case 'retest_ordered':
       if (!positiveStands(facts)) return 'no_positive_result'
       startRetest(facts)
@@ -303,7 +325,26 @@ function recordPositive(facts: LoopFacts, test: 'pcr' | 'antigen') {
 
 export function foldLoop(events: LoopEvent[], releaseHours: number): LoopFacts {
   const facts = initialFacts()
-  for (const event of orderEvents(events)) {
+  const ordered = orderEvents(events)
+  // Corrections first: a withdrawn result is skipped wherever it falls, whichever came first.
+  const { withdrawn, refused } = resolveCorrections(ordered)
+  for (const event of ordered) {
+    if (event.kind === 'result_corrected') {
+      const problem = refused.get(event.id)
+      if (problem) facts.flags.push({ eventId: event.id, reason: problem })
+      continue
+    }
+    const correctionId = withdrawn.get(event.id)
+    if (correctionId) {
+      facts.withdrawn.push({
+        eventId: event.id,
+        correctionId,
+        test: event.kind === 'pcr_result' ? 'pcr' : 'antigen',
+        result: result(event.data),
+        round: facts.round,
+      })
+      continue
+    }
     if (
       result(event.data) === 'positive' &&
       (event.kind === 'pcr_result' || event.kind === 'antigen_result')

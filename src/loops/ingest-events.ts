@@ -8,6 +8,7 @@ import { parseEvent, type ParsedEvent } from './event-schemas.ts'
 import { checkEventTimes, isLate } from './event-times.ts'
 import { involves } from './involvement.ts'
 import { planLoopChange, settleLeftDirty } from './loop-change.ts'
+import { correctedEventId, correctionProblem } from './result-correction.ts'
 import { writePlan } from './write-plan.ts'
 
 export interface EventOutcome {
@@ -96,6 +97,59 @@ const idReused = (id: string) =>
     `event ${id} is already stored with other content; an event's id names one event only — give a new event a new id`,
   )
 
+interface CorrectableEvent {
+  id: string
+  kind: string
+  at: string
+  checkpoint_code: string
+  data: Record<string, unknown> | null
+}
+
+/**
+ * Refuses, in `outcomes`, each correction of the batch that breaks the rule of
+ * result-correction.ts: its result must be an event of the same loop, stored or in this batch
+ * (before or after it: a device's queue may send them in either order), and not withdrawn yet by
+ * a stored correction or one earlier in the batch. Returns the result each correction withdraws.
+ */
+function refuseBadCorrections(
+  accepted: readonly { index: number; event: ParsedEvent }[],
+  storedByLoop: ReadonlyMap<string, readonly LoopEventRow[]>,
+  outcomes: EventOutcome[],
+): Map<string, CorrectableEvent> {
+  const withdrawnBy = new Map<string, CorrectableEvent>()
+  if (!accepted.some(({ event }) => event.kind === 'result_corrected')) return withdrawnBy
+  const eventsOf = new Map<string, Map<string, CorrectableEvent>>()
+  const withdrawn = new Set<string>()
+  const loopEvents = (loopId: string) => {
+    let events = eventsOf.get(loopId)
+    if (events) return events
+    events = new Map()
+    for (const row of storedByLoop.get(loopId) ?? []) {
+      const data = row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null
+      events.set(row.id, { ...row, data })
+      // A stored correction the fold accepted (unflagged) has withdrawn its result.
+      const target = row.kind === 'result_corrected' && !row.flag ? correctedEventId(data) : null
+      if (target) withdrawn.add(`${loopId}:${target}`)
+    }
+    eventsOf.set(loopId, events)
+    return events
+  }
+  for (const { event } of accepted) loopEvents(event.loop_id).set(event.id, event)
+  for (const { index, event } of accepted) {
+    if (event.kind !== 'result_corrected') continue
+    const targetId = correctedEventId(event.data)
+    const target = targetId === null ? undefined : loopEvents(event.loop_id).get(targetId)
+    const key = `${event.loop_id}:${targetId}`
+    const problem = correctionProblem(event, target, withdrawn.has(key))
+    if (problem) outcomes[index] = rejected(event.id, problem.code, problem.message)
+    else {
+      withdrawn.add(key)
+      withdrawnBy.set(event.id, target!)
+    }
+  }
+  return withdrawnBy
+}
+
 /** JSON with keys in a fixed order, so the same data compares equal however it was written. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`
@@ -130,7 +184,8 @@ export function sameEvent(stored: StoredContent | ParsedEvent, event: ParsedEven
  * very event was stored before: nothing changes) or `rejected` with the reason — among them
  * `id_reused` (the id is stored with other content), `loop_not_yours` (the loop involves none of
  * the account's checkpoints, see involvement.ts), `loop_full` (MAX_LOOP_EVENTS; test results
- * RESULT_RESERVE more) and the time bounds of event-times.ts. Accepted events are written in one
+ * RESULT_RESERVE more), the time bounds of event-times.ts and a correction that may not withdraw
+ * its result (`correction_window_passed`, `correction_not_allowed`: result-correction.ts). Accepted events are written in one
  * atomic step with their loops' projections, which are rebuilt from all their events in
  * device-time order.
  */
@@ -193,7 +248,7 @@ export async function ingestEvents(
     else storedByLoop.set(e.loop_id, [e])
   }
 
-  const accepted: { index: number; event: ParsedEvent }[] = []
+  let accepted: { index: number; event: ParsedEvent }[] = []
   const acceptedPerLoop = new Map<string, number>()
   for (const candidate of candidates) {
     const { index, event } = candidate
@@ -229,6 +284,9 @@ export async function ingestEvents(
       accepted.push(candidate)
     }
   }
+
+  const withdrawnBy = refuseBadCorrections(accepted, storedByLoop, outcomes)
+  accepted = accepted.filter(({ index }) => !outcomes[index])
 
   if (accepted.length > 0) {
     const receivedAt = now.toISOString()
@@ -277,6 +335,30 @@ export async function ingestEvents(
           }),
         }),
       ]
+      // Who withdrew which result, and why: the correction in the audit log beside the upload.
+      for (const { input } of mine) {
+        const target = withdrawnBy.get(input.id)
+        if (!target) continue
+        audit.push(
+          insertRow('audit_log', {
+            at: receivedAt,
+            actor: recordedBy,
+            action: 'loop.result_corrected',
+            subject: `loop:${loopId}`,
+            before: JSON.stringify({
+              event_id: target.id,
+              kind: target.kind,
+              at: target.at,
+              result: target.data?.result ?? null,
+            }),
+            after: JSON.stringify({
+              correction_id: input.id,
+              at: input.at,
+              reason: input.data?.reason ?? null,
+            }),
+          }),
+        )
+      }
       const count = stored.length + added.length
       if (stored.length < config.MAX_LOOP_EVENTS && count >= config.MAX_LOOP_EVENTS) {
         audit.push(

@@ -1,6 +1,7 @@
 import type { Deps } from '../app-env.ts'
 import { insertRow, jsonList } from '../db/precompiled.ts'
-import { alertsDue, destinationDueAt, resultDueAt } from './due-alerts.ts'
+import { alertsDue, alertsWithdrawn, destinationDueAt, resultDueAt } from './due-alerts.ts'
+import { resolveAlertOfRound } from '../alerts/alert-writes.ts'
 import { foldLoop, type LoopFacts, type LoopState } from './fold.ts'
 import { findLoop, loopEvents, toFoldEvent } from './loops.repository.ts'
 import type { LoopEventRow, LoopRow } from './loops.table.ts'
@@ -29,11 +30,14 @@ import {
  * marked dirty and `settleLeftDirty` rebuilds it from its events before the caller answers.
  */
 
-/** A stored event as the fold needs it; `seq` (its rowid) breaks device-time ties. */
+/**
+ * A stored event as the fold needs it; `seq` (its rowid) breaks device-time ties. `recorded_by`
+ * (read with the rest of the row) names who withdrew a result, for the alert it resolves.
+ */
 export type StoredEvent = Pick<
   LoopEventRow,
   'id' | 'kind' | 'at' | 'checkpoint_code' | 'data' | 'flag'
-> & { seq: number }
+> & { seq: number; recorded_by?: string }
 
 export interface LoopChange {
   /** The loop as read; for a loop not stored yet (`fresh`), its new row. */
@@ -111,6 +115,26 @@ export function planLoopChange(deps: Deps, plan: WritePlan, change: LoopChange):
   plan.add(
     step,
     due.flatMap((alert) => openAlert(deps, loop, facts, alert, now)),
+  )
+  // A positive withdrawn within the minute was never one: the alert it opened is resolved, by the
+  // officer who withdrew it. Repeated on later changes, it finds the alert resolved and does nothing.
+  plan.add(
+    step,
+    alertsWithdrawn(facts, due).flatMap(({ kind, round, correctionId }) => {
+      const correction = events.find((e) => e.id === correctionId)
+      const withdrawn = facts.withdrawn.find((w) => w.correctionId === correctionId)
+      const reason = correction?.data ? (JSON.parse(correction.data).reason ?? null) : null
+      return resolveAlertOfRound(db, {
+        loopId: loop.id,
+        kind,
+        round,
+        at: now.toISOString(),
+        actor: correction?.recorded_by ?? 'system',
+        note: `Withdrawn by the checkpoint officer's correction within a minute of recording the result${reason ? `: ${reason}` : ''}`,
+        outcome: 'withdrawn_by_correction',
+        audit: { correction_id: correctionId, event_id: withdrawn?.eventId ?? null, reason },
+      })
+    }),
   )
 
   // Who the loop involves only grows: the entry, each checkpoint that recorded an event, the

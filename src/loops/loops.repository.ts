@@ -73,14 +73,33 @@ export async function eventCheckpoints(db: Kysely<Database>, loopId: string): Pr
   return (await rows(db, checkpointsOfEvents({ loopId }))).map((r) => r.checkpoint_code)
 }
 
-/** One page of a loop's events in device-time order (ties by arrival), and how many it has. */
+/**
+ * The correction that withdrew a result (result-correction.ts), derived from the events: the
+ * first one the fold accepted (unflagged) naming it. Null for any other event.
+ */
+const correctedBy = sql<
+  string | null
+>`CASE WHEN loop_events.kind IN ('antigen_result', 'pcr_result') THEN (
+  SELECT c.id FROM loop_events AS c
+  WHERE c.loop_id = loop_events.loop_id AND c.kind = 'result_corrected' AND c.flag IS NULL
+    AND json_extract(c.data, '$.event_id') = loop_events.id
+  ORDER BY c.at, c.rowid LIMIT 1) END`
+
+/**
+ * One page of a loop's events in device-time order (ties by arrival), and how many it has; each
+ * with `corrected_by`, the correction that withdrew it, if any.
+ */
 export async function loopEventPage(
   db: Kysely<Database>,
   loopId: string,
   page: { limit: number; offset: number },
 ) {
   const [events, total] = await Promise.all([
-    eventsInOrder(db, loopId).limit(page.limit).offset(page.offset).execute(),
+    eventsInOrder(db, loopId)
+      .select(correctedBy.as('corrected_by'))
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
     db
       .selectFrom('loop_events')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -115,7 +134,12 @@ export function loopView(row: LoopRow) {
   }
 }
 
-export function eventView(row: LoopEventRow) {
+/**
+ * An event as the API and pages show it. `corrected`: a result withdrawn within the minute (it
+ * counts for nothing); `corrected_by` names the correction — known only from rows read with it
+ * (`loopEventPage`).
+ */
+export function eventView(row: LoopEventRow & { corrected_by?: string | null }) {
   return {
     id: row.id,
     kind: row.kind,
@@ -126,6 +150,8 @@ export function eventView(row: LoopEventRow) {
     received_at: row.received_at,
     flag: row.flag,
     late: row.late === 1,
+    corrected: Boolean(row.corrected_by),
+    corrected_by: row.corrected_by ?? null,
   }
 }
 
@@ -296,4 +322,34 @@ function withFilters<Q extends SelectQueryBuilder<any, any, LoopRow>>(
       .where(sql<boolean>`(${opened} < ${openedAt} OR ${id} < ${loopId})`)
   }
   return out as unknown as Q
+}
+
+/**
+ * One page of the coordinators' loop board and how many loops match. Open loops with no other
+ * filter come alerting first (the board's default: what needs someone now); any other filter reads
+ * the API's list (newest first), paged the same way.
+ */
+export async function loopBoardPage(
+  db: Kysely<Database>,
+  q: Pick<LoopFilter, 'state' | 'plate' | 'checkpoint'>,
+  page: { limit: number; offset: number },
+): Promise<{ rows: LoopRow[]; total: number }> {
+  const end = page.offset + page.limit
+  const board = q.state === 'open' && !q.plate && !q.checkpoint
+  const rows = board
+    ? await filteredLoops(db, { state: 'open', limit: end })
+        .orderBy('alerting', 'desc')
+        .orderBy('opened_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(end + 1)
+        .execute()
+    : await listLoopsQuery(db, {
+        limit: end,
+        state: q.state,
+        plate: q.plate,
+        checkpoint: q.checkpoint,
+      }).execute()
+  const more = rows.length > end
+  const total = more ? await countLoops(db, q) : rows.length
+  return { rows: rows.slice(page.offset, end), total }
 }

@@ -70,6 +70,15 @@ const EventSchema = z
     late: z
       .boolean()
       .openapi({ description: 'its device time was more than 24 h before the server received it' }),
+    corrected: z.boolean().optional().openapi({
+      description:
+        'a result withdrawn by a `result_corrected` event within a minute: it no longer counts',
+    }),
+    corrected_by: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'the id of the `result_corrected` event that withdrew it' }),
   })
   .openapi('LoopEvent')
 
@@ -148,7 +157,7 @@ export function loopRoutes(deps: Deps) {
       tags: ['loops'],
       summary: 'Loops, newest first, by state, checkpoint, plate and time',
       description:
-        'Checkpoint staff see only the loops that involve one of their checkpoints (entry, an event recorded there, or the release destination).',
+        'Checkpoint staff and coordinators. Checkpoint staff see only the loops that involve one of their checkpoints (entry, an event recorded there, or the release destination).',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { query: ListQuery },
@@ -195,7 +204,7 @@ export function loopRoutes(deps: Deps) {
       tags: ['loops'],
       summary: 'One loop with a page of its events (device-time order) and its alerts',
       description:
-        'Checkpoint staff get 404 for a loop that involves none of their checkpoints, as for an unknown loop.',
+        'Checkpoint staff and coordinators. Checkpoint staff get 404 for a loop that involves none of their checkpoints, as for an unknown loop.',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { params: z.object({ id: z.string().min(1).max(64) }), query: EventPage },
@@ -238,6 +247,8 @@ export function loopRoutes(deps: Deps) {
       path: '/loops',
       tags: ['loops'],
       summary: 'Open a loop by plate for a vehicle without a pass (verdict: control on site)',
+      description:
+        'Checkpoint staff, at one of their own checkpoints (else 403 `checkpoint_not_yours`). Opens a loop flagged manual with its `arrived` event and answers like an invalid scan: `reasons: ["no_pass"]`, `action: control_on_site`. A plate that already has an open loop is 409 `loop_open` (its `loop_id` in `details`); an optional event `id` already stored is 409 `id_reused`. Audited.',
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(ManualLoopBody),
@@ -347,7 +358,7 @@ export function loopRoutes(deps: Deps) {
       tags: ['loops'],
       summary: 'Close a stale loop by hand, with a note (coordinator)',
       description:
-        'Recorded as a `coordinator_closed` loop event dated after the loop’s latest event, and audited. Events dated after it are kept, flagged `loop_closed` and change nothing; a positive result after it still opens its alert.',
+        'Coordinators; an already closed loop is 409 `loop_closed`. Recorded as a `coordinator_closed` loop event dated after the loop’s latest event, and audited. Events dated after it are kept, flagged `loop_closed` and change nothing; a positive result after it still opens its alert.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: z.object({ id: z.string().min(1).max(64) }), ...jsonBody(NoteBody) },
@@ -458,7 +469,7 @@ export function loopRoutes(deps: Deps) {
       tags: ['loops'],
       summary: 'Upload loop events (up to 500), each idempotent by its UUID',
       description:
-        'Events may come late and out of order from offline devices; they are applied in device-time order. Each gets its own result: `accepted` (with `flag` if it made no sense where it fell: kept, never dropped), `duplicate` or `rejected`.',
+        'Checkpoint staff, for their own checkpoints. Events may come late and out of order from offline devices; they are applied in device-time order. Each gets its own result: `accepted` (with `flag` if it made no sense where it fell: kept, never dropped), `duplicate` or `rejected`.',
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(EventsBody),
