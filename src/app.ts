@@ -1,11 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import { swaggerUI } from '@hono/swagger-ui'
 import { requestId } from 'hono/request-id'
 import { sql } from 'kysely'
 import type { AppEnv, Deps } from './app-env.ts'
-import { errorBody, handleError } from './http/errors.ts'
+import { errorAnswer, handleError } from './http/errors.ts'
 import { limitBody } from './http/body-limit.ts'
-import { libraryPagePolicy, securityHeaders } from './http/security-headers.ts'
+import { securityHeaders } from './http/security-headers.ts'
 import { authenticate } from './auth/middleware.ts'
 import { authRoutes } from './auth/routes.ts'
 import { regionRoutes } from './regions/routes.ts'
@@ -22,9 +21,12 @@ import { alertRoutes } from './alerts/routes.ts'
 import { alertDecisionRoutes } from './loops/alert-decision-routes.ts'
 import { approveRoute } from './passes/approve-route.ts'
 import { auditRoutes } from './audit/routes.ts'
+import { reportCsv } from './ui/audit-csv.ts'
 import { arrivalRoutes } from './arrivals/routes.ts'
 import { receiptRoutes } from './receipts/routes.ts'
 import { uiRoutes } from './ui/routes.tsx'
+import { apiDocsRoutes } from './ui/api-docs.ts'
+import { OPENAPI_INFO, SECURITY_SCHEMES } from './openapi-info.ts'
 
 export type { Deps } from './app-env.ts'
 
@@ -39,9 +41,11 @@ export function createApp(deps: Deps) {
     limitBody({
       maxSize: deps.config.BODY_LIMIT_BYTES,
       onError: (c) =>
-        c.json(
-          errorBody('body_too_large', `request body over ${deps.config.BODY_LIMIT_BYTES} bytes`),
+        errorAnswer(
+          c,
           413,
+          'body_too_large',
+          `request body over ${deps.config.BODY_LIMIT_BYTES} bytes`,
         ),
     }),
   )
@@ -66,37 +70,28 @@ export function createApp(deps: Deps) {
     receiptRoutes,
     alertRoutes,
     alertDecisionRoutes,
-    auditRoutes,
     arrivalRoutes,
   ]
   for (const routes of api) app.route('/api/v1', routes(deps))
+  app.route('/api/v1', auditRoutes(deps, reportCsv))
   app.route('/api/v1', trustRoutes(deps, verifier))
   app.route('/api/v1', scanRoutes(deps, verifier))
   app.route('/', jwksRoute(deps))
   app.route('/', uiRoutes(deps))
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  })
-  app.doc31('/api/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'tongxing 通行',
-      version: '1.0.0',
-      description:
-        'Freight passes, whitelist and transfer stations (通行证 + 白名单 + 中转站) and the checkpoint closed loop (即采即走即追).',
-    },
-  })
-  app.get(
-    '/api/docs',
-    libraryPagePolicy('https://cdn.jsdelivr.net'),
-    swaggerUI({ url: '/api/openapi.json' }),
-  )
+  for (const [name, scheme] of Object.entries(SECURITY_SCHEMES))
+    app.openAPIRegistry.registerComponent('securitySchemes', name, scheme)
+  // Built once, on first request: the routes do not change while the process runs. Both addresses
+  // answer the same document (API.md names /api/openapi.json; /api/v1/ keeps it beside the API).
+  let document: ReturnType<typeof app.getOpenAPI31Document> | undefined
+  const openApiDocument = () =>
+    (document ??= app.getOpenAPI31Document({ openapi: '3.1.0', info: OPENAPI_INFO }))
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument()))
+  app.get('/api/v1/openapi.json', (c) => c.json(openApiDocument()))
+  app.route('/', apiDocsRoutes('/api/openapi.json'))
 
   app.notFound((c) =>
-    c.json(errorBody('route_not_found', `no route for ${c.req.method} ${c.req.path}`), 404),
+    errorAnswer(c, 404, 'route_not_found', `no route for ${c.req.method} ${c.req.path}`),
   )
   app.onError(handleError)
   return app

@@ -35,6 +35,19 @@ export function applicationsQuery(
   return query.orderBy('created_at', 'desc').orderBy('id')
 }
 
+/**
+ * The applications waiting for a decision, oldest first: the coordinators' queue (it walks
+ * applications_by_status in order). Paged and counted by the caller (readPage).
+ */
+export function waitingApplicationsQuery(db: Kysely<Database>) {
+  return db
+    .selectFrom('applications')
+    .selectAll()
+    .where('status', '=', 'submitted')
+    .orderBy('created_at')
+    .orderBy('id')
+}
+
 /** Encrypts each member's ID number and phone and keeps only their masked forms in clear. */
 export async function sealCrew(
   dataKey: string,

@@ -47,6 +47,8 @@ export function applicationRoutes(deps: Deps) {
       path: '/applications',
       tags: ['passes'],
       summary: 'Apply for a pass for one vehicle on one route (enterprise on the active whitelist)',
+      description:
+        'Enterprise accounts of a firm `active` on the whitelist (else 409 `enterprise_not_whitelisted`). Starts `submitted`, for a coordinator to approve or reject. Refused: a validity window too long or too far ahead (400 `invalid_validity`); an unknown region or station (400 `unknown_region`, `unknown_station`); a closed station (409 `station_closed`); a `high`-risk origin not bound for a transfer station (409 `transfer_station_required`); a window that starts later yet overlaps the vehicle’s current pass (409 `overlaps_current_pass`).',
       security: bearer,
       middleware: [allow('enterprise')],
       request: jsonBody(ApplicationBody),
@@ -168,6 +170,8 @@ export function applicationRoutes(deps: Deps) {
       path: '/applications',
       tags: ['passes'],
       summary: 'Applications: all for coordinators, its own for an enterprise; newest first',
+      description:
+        'Coordinators see every firm’s (optionally one `enterprise_id`), an enterprise account only its own; filtered by `status`; crew ID numbers and phones masked; paged.',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: {
@@ -197,6 +201,7 @@ export function applicationRoutes(deps: Deps) {
       path: '/applications/{id}',
       tags: ['passes'],
       summary: 'One application',
+      description: 'Coordinators, or the enterprise that filed it (another firm’s is 404).',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: IdParam },
@@ -255,6 +260,8 @@ export function applicationRoutes(deps: Deps) {
       path: '/applications/{id}/reject',
       tags: ['passes'],
       summary: 'Reject with a reason',
+      description:
+        'Coordinators. Only a `submitted` application (else 409 `application_not_submitted`); the reason is shown to the firm and audited.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: IdParam, ...jsonBody(ReasonBody) },
@@ -278,6 +285,8 @@ export function applicationRoutes(deps: Deps) {
       path: '/applications/{id}/withdraw',
       tags: ['passes'],
       summary: 'Withdraw one’s own submitted application',
+      description:
+        'The enterprise that filed it (another firm’s is 404). Only while `submitted` (else 409 `application_not_submitted`); audited.',
       security: bearer,
       middleware: [allow('enterprise')],
       request: { params: IdParam },

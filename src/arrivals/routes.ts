@@ -57,7 +57,7 @@ export function arrivalRoutes(deps: Deps) {
       tags: ['arrivals'],
       summary: 'Report a vehicle coming to an entry checkpoint (报备), by default 24 h ahead',
       description:
-        'A firm reports only its own vehicles: a plate it holds an active, unexpired pass for (and, if `pass_number` is given, that pass); anything else is `400 plate_not_yours`, the same whether the vehicle is unknown or another firm’s. A report filed later than the lead time is accepted and marked `reported_late`.',
+        'Enterprise accounts. A firm reports only its own vehicles: a plate it holds an active, unexpired pass for (and, if `pass_number` is given, that pass); anything else is `400 plate_not_yours`, the same whether the vehicle is unknown or another firm’s. A report filed later than the lead time is accepted and marked `reported_late`.',
       security: bearer,
       middleware: [allow('enterprise')],
       request: jsonBody(ReportBody),

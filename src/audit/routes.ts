@@ -1,19 +1,27 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import type { Deps } from '../app-env.ts'
-import { ApiError, badRequest, notFound } from '../http/errors.ts'
+import { ApiError, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage, slicePage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
 import { EnterpriseId } from '../enterprises/schemas.ts'
 import { WHITELIST_LEVELS, WHITELIST_STATUSES } from '../enterprises/enterprises.table.ts'
-import { startOfChinaDay } from '../applications/rules.ts'
 import { dateTimeProblem } from '../applications/real-date-time.ts'
 import { latestSignedHead, verifyAudit } from './chain.ts'
 import { complianceReport, rankEnterprises } from './compliance-report.ts'
-import { reportCsv } from './csv.ts'
+import { reportPeriod } from './report-period.ts'
+import { listCheckpoints } from '../checkpoints/checkpoints.repository.ts'
+import { apiLanguage } from '../http/language.ts'
+import type { ComplianceReport as Report } from './compliance-report.ts'
 
-const DAY = 86_400_000
+/** Writes the report as CSV in words of a language (src/ui/audit-csv.ts: text people read lives in ui/). */
+export type ReportCsvWriter = (
+  report: Report,
+  lang: 'zh' | 'en',
+  checkpointNames: ReadonlyMap<string, string>,
+  now: Date,
+) => string
 
 /** A day (`2026-11-01`, China time) or an instant with its offset. */
 const PeriodBound = z
@@ -34,19 +42,7 @@ const PeriodQuery = z.object({
   }),
 })
 
-function period(query: { from?: string; to?: string }, now: Date) {
-  const parse = (v: string, endOfDay: boolean) =>
-    /^\d{4}-\d{2}-\d{2}$/.test(v)
-      ? new Date(Date.parse(`${v}T00:00:00+08:00`) + (endOfDay ? DAY : 0))
-      : new Date(v)
-  const to = query.to ? parse(query.to, true) : new Date(startOfChinaDay(now).getTime() + DAY)
-  const from = query.from ? parse(query.from, false) : new Date(to.getTime() - 31 * DAY)
-  if (from.getTime() >= to.getTime())
-    throw badRequest('invalid_period', 'from must be before to', [
-      { field: 'from', message: 'after to' },
-    ])
-  return { from, to }
-}
+const period = reportPeriod
 
 const AuditEntry = z
   .object({
@@ -144,7 +140,7 @@ const SignedHead = z
   })
   .openapi('AuditHead')
 
-export function auditRoutes(deps: Deps) {
+export function auditRoutes(deps: Deps, reportCsv: ReportCsvWriter) {
   const { store } = deps
   const db = store.db
   const app = createRouter()
@@ -155,6 +151,8 @@ export function auditRoutes(deps: Deps) {
       path: '/audit/log',
       tags: ['audit'],
       summary: 'The append-only audit log, oldest first from `since` (a sequence number)',
+      description:
+        'Coordinators. Every change made through the API (who, what, before and after), hash-chained so that GET /api/v1/audit/verify detects any edit; filtered by `subject` (e.g. `pass:330100000001`); personal data masked; paged.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: {
@@ -200,7 +198,7 @@ export function auditRoutes(deps: Deps) {
       tags: ['audit'],
       summary: 'Recompute the hash chain and check it against the signed seals and the anchor',
       description:
-        '`{ok: true, entries}` or `{ok: false, first_bad_seq, problem}`. The chain is compared with the signed heads kept outside the database (`truncated`: the newest entries were deleted; `anchor_mismatch`: entries were rewritten; `anchor_missing`: the anchor lost heads the seals say it held, or a backup was restored without `npm run audit:verify -- --accept-restore`). Where there is no such anchor, `truncation_detectable` is false. Entries written since the last seal (within seconds) are counted as `unsealed`; those older than AUDIT_SEAL_GRACE_SECONDS as `unsealed_overdue`, which does not by itself make `ok` false.',
+        'Coordinators. `{ok: true, entries}` or `{ok: false, first_bad_seq, problem}`. The chain is compared with the signed heads kept outside the database (`truncated`: the newest entries were deleted; `anchor_mismatch`: entries were rewritten; `anchor_missing`: the anchor lost heads the seals say it held, or a backup was restored without `npm run audit:verify -- --accept-restore`). Where there is no such anchor, `truncation_detectable` is false. Entries written since the last seal (within seconds) are counted as `unsealed`; those older than AUDIT_SEAL_GRACE_SECONDS as `unsealed_overdue`, which does not by itself make `ok` false.',
       security: bearer,
       middleware: [allow('coordinator')],
       responses: { 200: jsonResponse(VerifyAnswer, 'the verdict on the log'), ...commonErrors },
@@ -247,6 +245,8 @@ export function auditRoutes(deps: Deps) {
       path: '/audit/enterprises',
       tags: ['audit'],
       summary: 'Whitelisted firms ranked by open alerts, then late loops: where to look first',
+      description:
+        'Coordinators. Over a period (`from`, `to`; default the last 30 days): each whitelisted firm’s figures, the firms most in need of a look first; paged.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { query: PeriodQuery.extend(pageParams({ limit: 500, max: 1000 })) },
@@ -279,6 +279,8 @@ export function auditRoutes(deps: Deps) {
       tags: ['audit'],
       summary:
         'A firm’s compliance over a period: passes, loops, alerts, failed scans, whitelist history',
+      description:
+        'Coordinators. The report states its period (`from` inclusive, `to` exclusive; default the last 30 days) and names every figure; 404 for an unknown firm. The same as CSV: …/audit.csv.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: EnterpriseId, query: PeriodQuery },
@@ -296,18 +298,31 @@ export function auditRoutes(deps: Deps) {
       path: '/enterprises/{id}/audit.csv',
       tags: ['audit'],
       summary: 'The same report as CSV (UTF-8 with BOM, for spreadsheet programs)',
+      description:
+        'One file of separated tables (a title row, a header row, the rows, a blank row): report information, summary figures, passes, loops, alerts, failed scans, whitelist decisions. Times are China time (UTC+8, `2026-11-30 08:00`); codes in words of `lang` (else of `Accept-Language`; Chinese by default).',
       security: bearer,
       middleware: [allow('coordinator')],
-      request: { params: EnterpriseId, query: PeriodQuery },
+      request: {
+        params: EnterpriseId,
+        query: PeriodQuery.extend({
+          lang: z.enum(['zh', 'en']).optional().openapi({
+            description: 'the language of headers and words; default from Accept-Language',
+          }),
+        }),
+      },
       responses: {
         200: { description: 'CSV', content: { 'text/csv': { schema: z.string() } } },
         ...commonErrors,
       },
     }),
     async (c) => {
-      const report = await loadReport(c.req.valid('param').id, c.req.valid('query'))
+      const query = c.req.valid('query')
+      const report = await loadReport(c.req.valid('param').id, query)
+      const lang =
+        query.lang ?? (apiLanguage(c.req.header('accept-language')) === 'en' ? 'en' : 'zh')
+      const names = new Map((await listCheckpoints(db, {})).map((cp) => [cp.code, cp.name]))
       const name = `audit-${report.enterprise.uscc}-${report.period.from.slice(0, 10)}.csv`
-      return c.body(reportCsv(report), 200, {
+      return c.body(reportCsv(report, lang, names, deps.clock()), 200, {
         'content-type': 'text/csv; charset=utf-8',
         'content-disposition': `attachment; filename="${name}"`,
       })

@@ -15,13 +15,14 @@ import {
 import { auditEntry } from '../audit-log/audit-entry.ts'
 import { actorOf } from './principal.ts'
 import { ROLES } from './accounts.table.ts'
-import { checkAccountRequest } from './account-rules.ts'
+import { checkAccountRequest, mayManageAccount } from './account-rules.ts'
 import {
   accountView,
   findAccountById,
   findAccountByUsername,
   insertAccount,
   listAccounts,
+  setPasswordHash,
 } from './accounts.repository.ts'
 import { signIn } from './sign-in.ts'
 import { changePassword, signOut } from './session.ts'
@@ -67,6 +68,8 @@ const Account = z
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
 
+const PasswordResetBody = z.object({ password: Password }).openapi('PasswordResetRequest')
+
 const PasswordChangeBody = z
   .object({ current_password: z.string().min(1).max(256), new_password: Password })
   .openapi('PasswordChangeRequest')
@@ -86,6 +89,8 @@ export function authRoutes(deps: Deps) {
       path: '/auth/login',
       tags: ['auth'],
       summary: 'Sign in and get a bearer token',
+      description:
+        'Anyone. Answers the token to send as `Authorization: Bearer <token>`, its role and when it expires. Wrong username or password: 401 `invalid_credentials`; a disabled account: 401 `account_disabled`; too many failed attempts from the address or on the account: 429 `too_many_attempts` with `Retry-After`. (The web pages sign in at /ui/login, which sets the session cookie instead.)',
       request: jsonBody(LoginBody),
       responses: {
         200: jsonResponse(LoginAnswer, 'signed in'),
@@ -112,6 +117,8 @@ export function authRoutes(deps: Deps) {
       path: '/auth/password',
       tags: ['auth'],
       summary: 'Change your own password: every older token stops working; the answer is a new one',
+      description:
+        'Any signed-in account, for itself. A wrong `current_password` is 400 `wrong_password` (and counts as a failed sign-in: 429 `too_many_attempts` past the limit); the same password again is 400 `password_unchanged`. Every device must sign in again.',
       security: bearer,
       middleware: [signedIn()],
       request: jsonBody(PasswordChangeBody),
@@ -141,6 +148,8 @@ export function authRoutes(deps: Deps) {
       tags: ['auth'],
       summary:
         'Sign out: this and every other token of the account stop working (401 token_revoked)',
+      description:
+        'Any signed-in account. Signs the account out everywhere: its tokens (and session cookies) issued until now answer 401 `token_revoked`.',
       security: bearer,
       middleware: [signedIn()],
       responses: { 200: jsonResponse(SignedOut, 'signed out'), 401: commonErrors[401] },
@@ -157,6 +166,8 @@ export function authRoutes(deps: Deps) {
       path: '/auth/me',
       tags: ['auth'],
       summary: 'The signed-in account',
+      description:
+        'Any signed-in account: its username, role and bindings (`enterprise_id`, `checkpoint_codes`).',
       security: bearer,
       middleware: [signedIn()],
       responses: { 200: jsonResponse(Account, 'you'), 401: commonErrors[401] },
@@ -174,6 +185,8 @@ export function authRoutes(deps: Deps) {
       path: '/accounts',
       tags: ['accounts'],
       summary: 'Create an account (admin: any role; coordinator: enterprise and checkpoint)',
+      description:
+        'Admins and coordinators; a coordinator may create only `enterprise` and `checkpoint` accounts (else 403). An enterprise account names an existing `enterprise_id` (400 `unknown_enterprise`), a checkpoint account one or more existing `checkpoint_codes` (400 `unknown_checkpoint`), other roles neither. A username taken (in any letter case) is 409 `username_taken`. Audited.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: jsonBody(AccountBody),
@@ -263,6 +276,8 @@ export function authRoutes(deps: Deps) {
       path: '/accounts',
       tags: ['accounts'],
       summary: 'All accounts',
+      description:
+        'Admins and coordinators: every account with its role, bindings and whether it is disabled, oldest first; paged.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { query: z.object(pageParams({ limit: 1000, max: 1000 })) },
@@ -285,6 +300,9 @@ export function authRoutes(deps: Deps) {
         summary: disabled
           ? 'Disable an account: its tokens stop working at once'
           : 'Enable an account again',
+        description: disabled
+          ? 'Admins and coordinators (only an admin may change admin and coordinator accounts: else 403). The account can no longer sign in, and its tokens answer 401 `account_disabled` from the next request on. Your own account: 409 `own_account`. Audited.'
+          : 'Admins and coordinators (only an admin may change admin and coordinator accounts: else 403). The account may sign in again; tokens issued before it was disabled work again until they expire. Your own account: 409 `own_account`. Audited.',
         security: bearer,
         middleware: [allow('coordinator')],
         request: { params: IdParam },
@@ -322,6 +340,43 @@ export function authRoutes(deps: Deps) {
       },
     )
   }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/accounts/{id}/password',
+      tags: ['accounts'],
+      summary: 'Reset an account’s password: every session of the account ends at once',
+      description:
+        'For a person who forgot their password: the new one is told to them in person. An admin may reset any account; a coordinator only enterprise and checkpoint accounts (403 otherwise). Your own password is changed with POST /auth/password (409 `own_account` here). Audited as `account.password_reset`, without the password.',
+      security: bearer,
+      middleware: [allow('coordinator')],
+      request: { params: IdParam, ...jsonBody(PasswordResetBody) },
+      responses: { 200: jsonResponse(Account, 'the account'), ...commonErrors },
+    }),
+    async (c) => {
+      const principal = c.get('principal')!
+      const account = await findAccountById(store.db, c.req.valid('param').id)
+      if (!account) throw notFound('account')
+      if (!mayManageAccount(principal, account))
+        throw new ApiError(403, 'forbidden', `only an admin may change ${account.role} accounts`)
+      if (account.id === principal.accountId)
+        throw conflict('own_account', 'change your own password with POST /api/v1/auth/password')
+      const now = deps.clock()
+      const hash = await hashPassword(c.req.valid('json').password)
+      await store.atomic([
+        setPasswordHash(store.db, account.id, hash),
+        // Never the password or its hash: the log says it was reset and the sessions ended.
+        auditEntry(now, {
+          actor: actorOf(principal),
+          action: 'account.password_reset',
+          subject: `account:${account.id}`,
+          after: { password: 'reset', earlier_tokens: 'revoked' },
+        }),
+      ])
+      return c.json(accountView(account), 200)
+    },
+  )
 
   return app
 }

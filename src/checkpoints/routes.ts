@@ -48,6 +48,8 @@ export function checkpointRoutes(deps: Deps) {
       path: '/checkpoints',
       tags: ['reference data'],
       summary: 'Add a checkpoint (卡口)',
+      description:
+        'Coordinators. The region (400 `unknown_region`) and, for a checkpoint at a transfer station, its `station_code` (400 `unknown_station`) must exist; a code already used is 409 `checkpoint_exists`. Checkpoint accounts are then bound to it by code (POST /api/v1/accounts).',
       security: bearer,
       middleware: [allow('coordinator')],
       request: jsonBody(CheckpointBody),
@@ -103,6 +105,8 @@ export function checkpointRoutes(deps: Deps) {
       path: '/checkpoints',
       tags: ['reference data'],
       summary: 'Checkpoints',
+      description:
+        'Any signed-in role. Checkpoints by code, filtered by `kind` and `region`; paged.',
       security: bearer,
       middleware: [signedIn()],
       request: {
@@ -128,6 +132,7 @@ export function checkpointRoutes(deps: Deps) {
       path: '/checkpoints/{code}',
       tags: ['reference data'],
       summary: 'One checkpoint',
+      description: 'Any signed-in role. 404 for an unknown code.',
       security: bearer,
       middleware: [signedIn()],
       request: { params: z.object({ code: ReferenceCode }) },

@@ -97,6 +97,8 @@ export function enterpriseRoutes(deps: Deps) {
       path: '/enterprises',
       tags: ['enterprises'],
       summary: 'Register an enterprise; it starts pending on the whitelist',
+      description:
+        'Coordinators. The firm starts `pending` on the whitelist and may apply for passes only once a coordinator makes it `active` (POST …/whitelist). The region must exist (400 `unknown_region`); a USCC already registered is 409 `enterprise_exists`. Audited.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: jsonBody(EnterpriseBody),
@@ -163,6 +165,8 @@ export function enterpriseRoutes(deps: Deps) {
       path: '/enterprises',
       tags: ['enterprises'],
       summary: 'Enterprises, filtered by whitelist state',
+      description:
+        'Coordinators. Firms by name, filtered by `whitelist` state and `q` (part of the name, or the start of the USCC); contact phones masked; paged.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: {
@@ -187,6 +191,8 @@ export function enterpriseRoutes(deps: Deps) {
       path: '/enterprises/{id}',
       tags: ['enterprises'],
       summary: 'One enterprise with its whitelist history (coordinators, or the enterprise itself)',
+      description:
+        'Coordinators, or an enterprise account for its own firm (another firm is 404, as an unknown id).',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: EnterpriseId },
@@ -210,6 +216,8 @@ export function enterpriseRoutes(deps: Deps) {
       path: '/enterprises/{id}/whitelist',
       tags: ['enterprises'],
       summary: 'Decide an enterprise’s whitelist state, with the reason (kept forever)',
+      description:
+        'Coordinators. Moves the firm between whitelist states (`active` needs a `level`, kept from before when not sent: else 400 `level_required`); a move the current state does not allow is 409 `whitelist_transition`, the same state again 409 `whitelist_unchanged`. The decision and its reason are kept in the history and audited; a firm off the whitelist gets no new passes, and its passes scan `enterprise_not_whitelisted`.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: EnterpriseId, ...jsonBody(DecisionBody) },

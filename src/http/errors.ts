@@ -2,6 +2,8 @@ import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { GuardFailed } from '../db/guard.ts'
+import { apiLanguage } from './language.ts'
+import { localiseError } from './localise-error.ts'
 
 /** The one error shape of the API: `{error: {code, message, details?}}`. */
 export class ApiError extends Error {
@@ -30,18 +32,35 @@ export function errorBody(code: string, message: string, details?: unknown) {
   return { error: details === undefined ? { code, message } : { code, message, details } }
 }
 
+/**
+ * An error answer in the language the request asks for (`Accept-Language`: zh-CN unless it
+ * prefers English). `code` and each `details[].field` stay as they are; `Vary` tells caches.
+ */
+export function errorAnswer(
+  c: Context,
+  status: ContentfulStatusCode,
+  code: string,
+  message: string,
+  details?: unknown,
+  headers?: Record<string, string>,
+) {
+  const said = localiseError(apiLanguage(c.req.header('accept-language')), code, message, details)
+  c.header('Vary', 'Accept-Language', { append: true })
+  return c.json(errorBody(code, said.message, said.details), status, headers)
+}
+
 /** `app.onError`: every thrown thing becomes the JSON error shape; only real faults are 500s. */
 export function handleError(error: Error, c: Context) {
   if (error instanceof ApiError) {
-    return c.json(errorBody(error.code, error.message, error.details), error.status, error.headers)
+    return errorAnswer(c, error.status, error.code, error.message, error.details, error.headers)
   }
   // A write refused by an `abortUnless` guard: its code and the message it was made with.
-  if (error instanceof GuardFailed) return c.json(errorBody(error.code, error.message), 409)
+  if (error instanceof GuardFailed) return errorAnswer(c, 409, error.code, error.message)
   if (error instanceof HTTPException) {
     const status = error.status as ContentfulStatusCode
-    if (status === 400) return c.json(errorBody('malformed_body', error.message), 400)
-    if (status === 413) return c.json(errorBody('body_too_large', 'request body too large'), 413)
-    return c.json(errorBody(`http_${status}`, error.message || 'request refused'), status)
+    if (status === 400) return errorAnswer(c, 400, 'malformed_body', error.message)
+    if (status === 413) return errorAnswer(c, 413, 'body_too_large', 'request body too large')
+    return errorAnswer(c, status, `http_${status}`, error.message || 'request refused')
   }
   // Request bodies are parsed by the validators, which answer `malformed_body` themselves; any
   // other SyntaxError (a stored JSON column, SIGNING_KEYS) is the server's fault, not the client's.
@@ -52,5 +71,5 @@ export function handleError(error: Error, c: Context) {
       error: String(error.stack ?? error),
     }),
   )
-  return c.json(errorBody('internal_error', 'something went wrong; the fault is logged'), 500)
+  return errorAnswer(c, 500, 'internal_error', 'something went wrong; the fault is logged')
 }

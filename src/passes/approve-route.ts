@@ -30,7 +30,7 @@ export function approveRoute(deps: Deps) {
       tags: ['passes'],
       summary: 'Approve: issues the pass and supersedes the vehicle’s current one',
       description:
-        'The new pass supersedes the plate’s current passes that its window overlaps, if it starts now (within the clock skew). ' +
+        'Coordinators. Only a `submitted` application (else 409 `application_not_submitted`). The new pass supersedes the plate’s current passes that its window overlaps, if it starts now (within the clock skew). ' +
         'One that starts later and overlaps a current pass is refused (409 `overlaps_current_pass`). ' +
         'A valid pass of another enterprise is superseded only with `confirm_other_firm: true` and a `note` (else 409 `plate_held_by_other_firm`). ' +
         'The body is optional.',

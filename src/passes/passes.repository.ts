@@ -48,12 +48,24 @@ export async function lastSerial(db: Kysely<Database>, issuerCode: string): Prom
 /** The passes matching `filter`, newest first: the API pages and counts this one query. */
 export function passesQuery(
   db: Kysely<Database>,
-  filter: { status?: PassStatus; enterpriseId?: string; plate?: string; now: Date },
+  filter: {
+    status?: PassStatus
+    enterpriseId?: string
+    plate?: string
+    /** A whole pass number or its first digits (numbers are 12 digits: a range of the key). */
+    number?: string
+    now: Date
+  },
 ) {
   let query = passesWithSuccessor(db)
   const now = filter.now.toISOString()
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
   if (filter.plate) query = query.where('plate', '=', filter.plate)
+  if (filter.number) {
+    const lowest = filter.number.padEnd(12, '0')
+    const highest = filter.number.padEnd(12, '9')
+    query = query.where('number', '>=', lowest).where('number', '<=', highest)
+  }
   if (filter.status === 'expired')
     query = query.where('status', '=', 'active').where('valid_until', '<', now)
   else if (filter.status === 'active')

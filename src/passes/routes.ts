@@ -75,12 +75,19 @@ export function passRoutes(deps: Deps) {
       path: '/passes',
       tags: ['passes'],
       summary: 'Passes: all for coordinators, its own for an enterprise; newest first',
+      description:
+        'Coordinators see every firm’s (optionally one `enterprise_id`), an enterprise account only its own; filtered by `status`, `plate` and `number` (or its first digits); paged.',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: {
         query: z.object({
           status: z.enum(['active', 'revoked', 'superseded', 'expired']).optional(),
           plate: Plate.optional(),
+          number: z
+            .string()
+            .regex(/^\d{1,12}$/)
+            .optional()
+            .openapi({ description: 'a pass number, or its first digits' }),
           enterprise_id: z.string().max(64).optional(),
           ...pageParams({ limit: 200, max: 1000 }),
         }),
@@ -113,6 +120,8 @@ export function passRoutes(deps: Deps) {
       path: '/passes/{number}',
       tags: ['passes'],
       summary: 'One pass with its token and masked crew',
+      description:
+        'Coordinators, or the enterprise that holds it (another firm’s is 404). `token` is the signed pass (compact JWS) the QR code carries; crew ID numbers and phones are masked.',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam },
@@ -131,6 +140,8 @@ export function passRoutes(deps: Deps) {
       path: '/passes/{number}/qr.svg',
       tags: ['passes'],
       summary: 'The pass QR code (SVG)',
+      description:
+        'Coordinators, or the enterprise that holds it (another firm’s is 404): the QR code of the pass `token`, for printing or a screen.',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam },
@@ -154,6 +165,8 @@ export function passRoutes(deps: Deps) {
       tags: ['passes'],
       summary:
         'The pass QR code (PNG), `width` pixels square, at most QR_MAX_WIDTH (400 beyond it); 429 with Retry-After while 32 images of the account wait to be drawn',
+      description:
+        'Coordinators, or the enterprise that holds it (another firm’s is 404): the same QR code as a PNG, for apps that cannot show SVG.',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam, query: PngQuery },
@@ -179,6 +192,8 @@ export function passRoutes(deps: Deps) {
       tags: ['passes'],
       summary:
         'Revoke a pass with a reason: refused at once online, offline with the next revocation list',
+      description:
+        'Coordinators. Only an `active` pass (else 409 `pass_not_active`). Online scans answer `revoked` at once; offline scanners learn it from the next signed revocation list (GET /api/v1/trust/revocations). The reason is kept with the pass and audited.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: NumberParam, ...jsonBody(ReasonBody) },

@@ -99,6 +99,8 @@ export function receiptRoutes(deps: Deps) {
       path: '/loops/{id}/receipt/qr.svg',
       tags: ['loops'],
       summary: 'The receipt as a QR code (SVG)',
+      description:
+        'Checkpoint staff (for loops that involve their checkpoints, else 404) and coordinators: the receipt token of GET …/receipt as a QR code for the driver to show at the next checkpoint; the same 409s when no receipt can be given.',
       security: bearer,
       middleware: [allow('checkpoint', 'coordinator')],
       request: { params: IdParam },

@@ -62,6 +62,8 @@ export function regionRoutes(deps: Deps) {
       path: '/regions',
       tags: ['reference data'],
       summary: 'County-level regions with their risk level',
+      description:
+        'Any signed-in role. The county-level regions (区县) by code, filtered by `risk` level, `province` (2-digit code) or `q` (a code prefix or part of a name); paged.',
       security: bearer,
       middleware: [signedIn()],
       request: { query: ListQuery },
@@ -80,6 +82,7 @@ export function regionRoutes(deps: Deps) {
       path: '/regions/{code}',
       tags: ['reference data'],
       summary: 'One region with its risk history, newest first',
+      description: 'Any signed-in role. 404 for an unknown code.',
       security: bearer,
       middleware: [signedIn()],
       request: { params: z.object({ code: RegionCode }) },
@@ -112,6 +115,8 @@ export function regionRoutes(deps: Deps) {
       path: '/regions/{code}/risk',
       tags: ['reference data'],
       summary: 'Set a region’s risk level, with the reason (kept in its history)',
+      description:
+        'Coordinators. From now on, applications from a `high` region must go to a transfer station, and scans show the origin’s new level; the change, who made it and why are kept in the region’s history and audited. 404 for an unknown code; 409 `region_changed` when another change landed meanwhile (read it and try again).',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: z.object({ code: RegionCode }), ...jsonBody(RiskBody) },

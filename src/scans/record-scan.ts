@@ -26,6 +26,7 @@ import {
   findPassByNumber,
   readPassAndPlate,
   readScanStart,
+  type PassPlaces,
   type ScanStart,
 } from './scans.repository.ts'
 import { decideLoopStep, type LoopStep } from './scan-loop-step.ts'
@@ -212,6 +213,10 @@ interface GatheredFacts {
   passLoopCheckpoints: string[]
   receipt?: { status: ReceiptStatus; claims?: ReceiptClaims }
   report?: ArrivalReportRow
+  /** The pass's places by name and its crew's names, for the officer (scan-answer.ts). */
+  places?: PassPlaces
+  /** Until when the known negative result holds (48 h after its sample), if one is known. */
+  negativeValidUntil?: Date
 }
 
 /** Verifies the pass and the receipt, and reads the pass, the plate's loops and the report. */
@@ -237,6 +242,8 @@ async function gatherScanFacts(
     plateSeenUntil: null,
     passLoopEvents: [],
     passLoopCheckpoints: [],
+    places: undefined,
+    negativeValidUntil: undefined,
   }
   const { facts } = gathered
   if (!checked.ok) facts.tokenProblem = checked.problem
@@ -251,7 +258,9 @@ async function gatherScanFacts(
       ownPass ? claims.number : null,
       claims.plate,
       scan.entry,
+      { origin: claims.origin, destination: claims.destination },
     )
+    gathered.places = found.places
     if (found.pass) {
       facts.passStatus = found.pass.status
       gathered.enterpriseId = found.pass.enterprise_id
@@ -269,9 +278,11 @@ async function gatherScanFacts(
       gathered.passLoopEvents = await loopEvents(db, passLoop.id)
       gathered.passLoopCheckpoints = gathered.passLoopEvents.map((e) => e.checkpoint_code)
       // Only the pass's own loop vouches for a result: anyone may write to a loop opened by hand.
-      if (passLoop.negative_since)
-        facts.recentNegative =
-          scan.scannedAt.getTime() - Date.parse(passLoop.negative_since) < NEGATIVE_VALID_MS
+      if (passLoop.negative_since) {
+        const until = Date.parse(passLoop.negative_since) + NEGATIVE_VALID_MS
+        facts.recentNegative = scan.scannedAt.getTime() < until
+        if (facts.recentNegative) gathered.negativeValidUntil = new Date(until)
+      }
     }
   }
   const plate = gathered.claims?.plate ?? scan.observedPlate
@@ -283,7 +294,11 @@ async function gatherScanFacts(
       scan.scannedAt,
       verifier.check,
     )
-    if (gathered.receipt.status === 'valid') facts.recentNegative = true
+    if (gathered.receipt.status === 'valid') {
+      facts.recentNegative = true
+      gathered.negativeValidUntil =
+        gathered.receipt.claims?.expiresAt ?? gathered.negativeValidUntil
+    }
   }
   if (scan.entry && plate) {
     gathered.report = await findMatchingReport(db, plate, scan.checkpoint.code, scan.scannedAt, {

@@ -9,6 +9,9 @@ import { ACTIONS, SCAN_WARNINGS, VERDICT_REASONS } from './decide-verdict.ts'
 import { recordScan } from './record-scan.ts'
 import { ArrivalReport } from '../arrivals/schemas.ts'
 
+/** The demo data's highway-exit (entry) checkpoint, the one the demo checkpoint account works at. */
+const DEMO_ENTRY_CHECKPOINT = 'HZ-G60-XS'
+
 const ScanBody = z
   .object({
     id: z.uuid().openapi({
@@ -25,7 +28,7 @@ const ScanBody = z
         description:
           'typed by hand when the QR cannot be read: the stored token of this issuer’s pass is checked',
       }),
-    checkpoint_code: ReferenceCode,
+    checkpoint_code: ReferenceCode.openapi({ example: DEMO_ENTRY_CHECKPOINT }),
     observed_plate: z.string().max(20).nullish(),
     scanned_at: z.iso.datetime({ offset: true }).nullish().openapi({
       description:
@@ -41,7 +44,24 @@ const ScanBody = z
     message: 'send the token or a pass_number',
     path: ['token'],
   })
-  .openapi('ScanRequest')
+  .openapi('ScanRequest', {
+    // A pass number typed by hand at the demo data's entry checkpoint (the QR's `token` is long).
+    example: {
+      id: '6f1c2a4e-8b3d-4c5e-9f7a-1b2c3d4e5f60',
+      pass_number: '330100000001',
+      checkpoint_code: DEMO_ENTRY_CHECKPOINT,
+      observed_plate: '浙A12345',
+    },
+  })
+
+/**
+ * Every reason a verdict can carry: the scan's, and `no_pass` from opening a loop by hand
+ * (POST /api/v1/loops), so a client reads both answers with one list.
+ */
+const VerdictReason = z.enum([...VERDICT_REASONS, 'no_pass']).openapi('VerdictReason', {
+  description:
+    '`malformed`: not a pass token, or a typed number of no pass here (查无此证); `bad_signature`; `unknown_key`: signed by a key not trusted here; `not_yet_valid`, `expired`: outside the pass window; `revoked`; `superseded`: the vehicle has a newer pass; `enterprise_not_whitelisted`; `plate_mismatch`: the observed plate is not the pass’s; `loop_open`: the vehicle already has an open loop (about this entry: `pass_status` stays `valid`); `no_pass`: only from POST /api/v1/loops, a vehicle without a pass whose loop was opened by hand',
+})
 
 const ScanAnswer = z
   .object({
@@ -53,7 +73,7 @@ const ScanAnswer = z
       description:
         'the pass itself (signature, window, revocation, supersession, whitelist, plate), apart from the entry decision: a valid pass meeting an open loop is `valid` here',
     }),
-    reasons: z.array(z.enum(VERDICT_REASONS)),
+    reasons: z.array(VerdictReason),
     action: z.enum(ACTIONS),
     late: z.boolean().openapi({
       description: 'the device time was more than 24 h before the server received the scan',
@@ -79,8 +99,24 @@ const ScanAnswer = z
         issuer_code: z.string(),
         status: z.string().optional(),
         enterprise_id: z.string().optional(),
+        origin: z
+          .object({ code: z.string(), name: z.string(), risk_level: z.string() })
+          .optional()
+          .openapi({ description: 'the origin region by name, with its current risk level' }),
+        destination_name: z.string().optional().openapi({
+          description: 'the destination station’s name, or the region and address',
+        }),
+        crew: z
+          .array(z.object({ name_masked: z.string() }))
+          .optional()
+          .openapi({
+            description: 'crew names masked (王*国) for the identity check; nothing else',
+          }),
       })
       .optional(),
+    test_valid_until: z.string().optional().openapi({
+      description: 'until when a negative test (receipt, or the loop’s result) spares a new sample',
+    }),
     loop: z
       .object({ id: z.string(), state: z.string(), alerting: z.boolean() })
       .optional()
@@ -131,7 +167,7 @@ export function scanRoutes(deps: Deps, verifier: Verifier) {
       tags: ['checkpoints'],
       summary: 'Scan a pass: the verdict, every reason, and what to do',
       description:
-        'Never turns a truck back: any blocking reason gives `control_on_site`. A valid scan at an entry checkpoint opens the loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the pass’s open loop when that checkpoint is involved in it or expected (else flagged `unexpected_destination`). Every scan is stored, failed ones too. An `id` a loop event already has is 409 `id_reused`.',
+        'Checkpoint staff, at one of their own checkpoints (else 403 `checkpoint_not_yours`). Never turns a truck back: any blocking reason gives `control_on_site`. A valid scan at an entry checkpoint opens the loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the pass’s open loop when that checkpoint is involved in it or expected (else flagged `unexpected_destination`). Every scan is stored, failed ones too. An `id` a loop event already has is 409 `id_reused`.',
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(ScanBody),

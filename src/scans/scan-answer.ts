@@ -5,6 +5,8 @@ import type { ArrivalReportRow } from '../arrivals/arrivals.table.ts'
 import { reportView } from '../arrivals/arrivals.repository.ts'
 import type { LoopRow } from '../loops/loops.table.ts'
 import type { Verdict } from './decide-verdict.ts'
+import type { NamedRegion, PassPlaces } from './scans.repository.ts'
+import { maskName } from '../privacy/personal-data.ts'
 
 /** The loop a scan names: the one it opened or joined, or the open one it met (only to involved staff). */
 export interface LoopAnswer {
@@ -32,6 +34,39 @@ export interface ScanOutcome {
   reportArrived: boolean
   loop?: LoopAnswer
   manualLoop?: Pick<LoopRow, 'id' | 'entry_checkpoint_code'>
+  /** The pass's places by name and its crew's names (masked here). */
+  places?: PassPlaces
+  /** Until when the negative result known to this scan holds. */
+  negativeValidUntil?: Date
+}
+
+/** 浙江省苏州市昆山市; a municipality's city is not repeated (上海市浦东新区). */
+const regionName = (r: NamedRegion) =>
+  `${r.province_name}${r.city_name === r.province_name ? '' : r.city_name}${r.name}`
+
+/**
+ * What the officer checks and where the truck goes: origin by name with its risk level, the
+ * destination by name, the crew's names masked for the identity check (王*国). Never a full name,
+ * an ID number or a phone.
+ */
+function passDetails(claims: PassClaims, places: PassPlaces | undefined) {
+  const origin = places?.origin
+  const station = places?.destinationStation
+  const region = places?.destinationRegion
+  const destinationName = station
+    ? station
+    : region
+      ? `${regionName(region)}${places?.destinationAddress ? ` ${places.destinationAddress}` : ''}`
+      : undefined
+  return {
+    ...(origin
+      ? { origin: { code: claims.origin, name: regionName(origin), risk_level: origin.risk_level } }
+      : {}),
+    ...(destinationName ? { destination_name: destinationName } : {}),
+    ...(places?.crewNames.length
+      ? { crew: places.crewNames.map((name) => ({ name_masked: maskName(name) })) }
+      : {}),
+  }
 }
 
 /**
@@ -92,9 +127,12 @@ export function scanAnswer(o: ScanOutcome) {
             issuer_code: issuerOf(claims.number),
             ...(o.passStatus ? { status: o.passStatus } : {}),
             ...(o.enterpriseId ? { enterprise_id: o.enterpriseId } : {}),
+            ...passDetails(claims, o.places),
           },
         }
       : {}),
+    // A negative result under 48 h is known (a receipt, or one recorded in the loop): until when.
+    ...(o.negativeValidUntil ? { test_valid_until: o.negativeValidUntil.toISOString() } : {}),
     ...(o.loop ? { loop: o.loop } : {}),
     // Where the manual loop was opened, and its id, so staff can call that checkpoint; nothing else.
     ...(o.manualLoop && decision.warnings.includes('manual_loop_open')

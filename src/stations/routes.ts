@@ -67,6 +67,8 @@ export function stationRoutes(deps: Deps) {
       path: '/stations',
       tags: ['reference data'],
       summary: 'Add a transfer station (中转站)',
+      description:
+        'Coordinators. The region must exist (400 `unknown_region`); a code already used is 409 `station_exists`. Audited.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: jsonBody(StationBody),
@@ -111,6 +113,8 @@ export function stationRoutes(deps: Deps) {
       path: '/stations/{code}',
       tags: ['reference data'],
       summary: 'Change a station: open or close it, its hours or capacity',
+      description:
+        'Coordinators. Send only the fields to change (none: 400 `nothing_to_change`); 404 for an unknown code. Audited.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: z.object({ code: ReferenceCode }), ...jsonBody(StationPatch) },
@@ -152,6 +156,7 @@ export function stationRoutes(deps: Deps) {
       path: '/stations',
       tags: ['reference data'],
       summary: 'Transfer stations',
+      description: 'Any signed-in role. Stations by code, filtered by `region` and `open`; paged.',
       security: bearer,
       middleware: [signedIn()],
       request: {
@@ -181,6 +186,7 @@ export function stationRoutes(deps: Deps) {
       path: '/stations/{code}',
       tags: ['reference data'],
       summary: 'One transfer station',
+      description: 'Any signed-in role. 404 for an unknown code.',
       security: bearer,
       middleware: [signedIn()],
       request: { params: z.object({ code: ReferenceCode }) },

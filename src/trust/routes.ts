@@ -71,6 +71,8 @@ export function jwksRoute(deps: Deps) {
       path: '/.well-known/jwks.json',
       tags: ['trust'],
       summary: 'This issuer’s public keys',
+      description:
+        'Anyone, no sign-in: the Ed25519 keys (JWK set) that verify this issuer’s pass tokens: every configured key, so passes signed before a key rotation keep verifying. For scanners and other issuers. Cacheable for 5 minutes.',
       responses: { 200: jsonResponse(Jwks, 'JWKS') },
     }),
     async (c) => c.json(await publicJwks(deps), 200, { 'cache-control': 'public, max-age=300' }),
@@ -95,6 +97,8 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       path: '/trust/issuers',
       tags: ['trust'],
       summary: 'Other issuers whose passes are accepted here',
+      description:
+        'Any signed-in role. The other issuers whose pass tokens scans here verify, with their public keys.',
       security: bearer,
       middleware: [signedIn()],
       request: { query: z.object(pageParams({ limit: 1000, max: 1000 })) },
@@ -119,6 +123,8 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       path: '/trust/issuers',
       tags: ['trust'],
       summary: 'Trust another issuer’s public keys (admin)',
+      description:
+        'Admins. From now on, passes signed by these keys verify here like our own. This deployment’s own issuer code is 400 `own_issuer`; an issuer already trusted is 409 `issuer_exists` (remove it first to replace its keys). Audited.',
       security: bearer,
       middleware: [allow('admin')],
       request: jsonBody(TrustedIssuerBody),
@@ -171,6 +177,8 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       path: '/trust/issuers/{code}',
       tags: ['trust'],
       summary: 'Stop trusting an issuer (admin): its passes stop verifying here',
+      description:
+        'Admins. Its passes scan `unknown_key` from now on; 404 for an issuer not trusted. Audited.',
       security: bearer,
       middleware: [allow('admin')],
       request: { params: z.object({ code: IssuerCode }) },
@@ -206,7 +214,7 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       tags: ['trust'],
       summary: 'Revoked and superseded pass numbers, signed for offline scanners',
       description:
-        'Lists passes of this issuer that are revoked or superseded and whose window has not ended (an ended pass fails on its own expiry). `version` grows with every change; the `token` is a compact JWS (EdDSA, this issuer’s current key) whose payload is this document without the token.',
+        'Any signed-in role (scanners fetch it to decide offline). Lists passes of this issuer that are revoked or superseded and whose window has not ended (an ended pass fails on its own expiry). `version` grows with every change; the `token` is a compact JWS (EdDSA, this issuer’s current key) whose payload is this document without the token.',
       security: bearer,
       middleware: [signedIn()],
       responses: { 200: jsonResponse(Revocations, 'revocation list'), ...commonErrors },

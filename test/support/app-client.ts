@@ -71,7 +71,9 @@ export function appClient(app: Requestable) {
     path: string,
     options: CallOptions = {},
   ): Promise<{ status: number; json: any; text: string; headers: Headers }> {
-    const headers: Record<string, string> = { ...options.headers }
+    // English unless a test asks otherwise: the API's default is zh-CN, and the tests that read
+    // messages read the throwers' English; test/http/error-language.test.ts covers Chinese.
+    const headers: Record<string, string> = { 'accept-language': 'en', ...options.headers }
     const token = options.as
       ? typeof options.as === 'string'
         ? await tokenFor(options.as)
