@@ -118,3 +118,17 @@ export function reportView(row: ArrivalReportRow, now: Date) {
     loop_id: row.arrived_loop_id,
   }
 }
+
+/** One of the firm's own reports (undefined for another firm's, as for an unknown id). */
+export function findFirmReport(
+  db: Kysely<Database>,
+  enterpriseId: string,
+  id: string,
+): Promise<ArrivalReportRow | undefined> {
+  return db
+    .selectFrom('arrival_reports')
+    .selectAll()
+    .where('id', '=', id)
+    .where('enterprise_id', '=', enterpriseId)
+    .executeTakeFirst()
+}

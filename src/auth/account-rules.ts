@@ -42,6 +42,14 @@ export function checkAccountRequest(
   return null
 }
 
+/**
+ * Who may change an existing account (disable, enable, reset its password): an admin any account;
+ * a coordinator only enterprise and checkpoint accounts, never an admin's or a peer coordinator's.
+ */
+export function mayManageAccount(actor: Principal, target: { role: Role }): boolean {
+  return actor.role === 'admin' || target.role === 'enterprise' || target.role === 'checkpoint'
+}
+
 const bad = (field: string, message: string): AccountProblem => ({
   status: 400,
   code: 'invalid_input',

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely'
+import { sql, type Insertable, type Kysely } from 'kysely'
 import type { Database } from '../database.ts'
 import { firstRow, precompiled } from '../db/precompiled.ts'
 import type { AccountRow, AccountsTable } from './accounts.table.ts'
@@ -31,6 +31,17 @@ export function countAccounts(db: Kysely<Database>) {
 
 export function insertAccount(db: Kysely<Database>, row: Insertable<AccountsTable>) {
   return db.insertInto('accounts').values(row)
+}
+
+/**
+ * Sets an account's password hash and raises its token version, so every token issued before
+ * stops working (401 `token_revoked`): a reset password ends the account's sessions.
+ */
+export function setPasswordHash(db: Kysely<Database>, id: string, passwordHash: string) {
+  return db
+    .updateTable('accounts')
+    .set({ password_hash: passwordHash, token_version: sql`token_version + 1` })
+    .where('id', '=', id)
 }
 
 export function toPrincipal(row: AccountRow): Principal {

@@ -62,6 +62,17 @@ export function maskPhone(phone: string): string {
   return `${phone.slice(0, 3)}${'*'.repeat(phone.length - 7)}${phone.slice(-4)}`
 }
 
+/**
+ * `王*国`, `王*`: a crew member's name for an identity check at a checkpoint — the officer compares
+ * it with the driver's ID card without the page showing the whole name.
+ */
+export function maskName(name: string): string {
+  const chars = Array.from(name.trim())
+  if (chars.length <= 1) return '*'
+  if (chars.length === 2) return `${chars[0]}*`
+  return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`
+}
+
 export const MOBILE_PATTERN = /^1[3-9]\d{9}$/
 
 // What people put between digit groups (`138 1234 5678`, `330106-19920315-0123`, `138/1234/5678`,

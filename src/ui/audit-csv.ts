@@ -1,4 +1,7 @@
-import type { ComplianceReport } from './compliance-report.ts'
+import type { ComplianceReport } from '../audit/compliance-report.ts'
+import { chinaTime } from './format.ts'
+import { MESSAGES, words, type Lang } from './i18n.ts'
+import { auditCsvText } from './messages/admin.ts'
 
 // RFC 4180 cells; a leading = + - @ is neutralised so a spreadsheet never runs a cell as a formula.
 export function csvCell(value: unknown): string {
@@ -14,118 +17,168 @@ export function csvCell(value: unknown): string {
 
 const row = (cells: unknown[]) => cells.map(csvCell).join(',')
 
+/** Fills `{n}` in a template. */
+const fill = (template: string, values: Record<string, string | number>) =>
+  template.replace(/\{(\w+)\}/g, (_, key: string) => String(values[key] ?? ''))
+
+/** A share (0.3333) as a spreadsheet reads a percentage: `33.33%`. */
+const percent = (share: number | null) =>
+  share === null ? '' : `${Math.round(share * 10_000) / 100}%`
+
+/** Who did it, in words: 系统, or 专班 li (the role in words, the username as it is). */
+export function actorText(lang: Lang, actor: string | null): string {
+  const t = MESSAGES[lang]
+  if (!actor) return ''
+  if (actor === 'system') return t.actorSystem
+  const [role, ...rest] = actor.split(':')
+  const roleWord = (
+    {
+      admin: t.roleAdmin,
+      coordinator: t.roleCoordinator,
+      checkpoint: t.roleCheckpoint,
+      enterprise: t.roleEnterprise,
+    } as Record<string, string>
+  )[role]
+  return roleWord ? `${roleWord} ${rest.join(':')}` : actor
+}
+
 /**
- * The compliance report as one CSV file of titled blocks, UTF-8 with a byte-order mark so
- * spreadsheet programs show the Chinese names correctly.
+ * The compliance report as one CSV file of clearly separated tables: each section has a title row,
+ * its own header row and its rows, with a blank row before the next. Codes are in words of `lang`,
+ * times China time (UTC+8, `2026-11-30 08:00`, the headers say so), checkpoint codes as names
+ * (`names`). UTF-8 with a byte-order mark, so Excel on Chinese Windows shows the Chinese right.
  */
-export function reportCsv(report: ComplianceReport): string {
+export function reportCsv(
+  report: ComplianceReport,
+  lang: Lang,
+  names: ReadonlyMap<string, string>,
+  now: Date,
+): string {
+  const t = MESSAGES[lang]
+  const c = auditCsvText[lang]
+  const w = (code: string | null | undefined) => (code ? words(lang, code) : '')
+  const place = (code: string | null) => (code ? (names.get(code) ?? code) : '')
   const e = report.enterprise
-  const lines: string[] = [
-    row(['企业 enterprise', e.name]),
-    row(['统一社会信用代码 USCC', e.uscc]),
-    row([
-      '白名单 whitelist',
-      `${report.whitelist.status}${report.whitelist.level ? ` (${report.whitelist.level})` : ''}`,
-    ]),
-    row(['期间 period', report.period.from, report.period.to]),
-    '',
-    row(['summary', 'value']),
-    row(['passes_active', report.passes.counts.active]),
-    row(['passes_revoked', report.passes.counts.revoked]),
-    row(['passes_superseded', report.passes.counts.superseded]),
-    row(['passes_expired', report.passes.counts.expired]),
-    row(['loops', report.loops.total]),
-    row(['loops_closed_on_time', report.loops.closed_on_time]),
-    row(['share_closed_on_time', report.loops.share_closed_on_time ?? '']),
-    row(['loops_late', report.loops.late]),
-    row(['alerts_overdue', report.alerts.overdue]),
-    row(['alerts_positive', report.alerts.positive]),
-    row(['failed_scans', report.failed_scans.total]),
-    row(['loops_reported_in_time', report.arrival_reports.loops_reported_in_time]),
-    row(['share_reported_in_time', report.arrival_reports.share_reported_in_time ?? '']),
-    row(['arrival_reports_filed', report.arrival_reports.filed]),
-    row(['arrival_reports_late', report.arrival_reports.filed_late]),
-    '',
-    row([
-      'passes',
-      'number',
-      'plate',
-      'status',
-      'status_reason',
-      'issued_at',
-      'valid_from',
-      'valid_until',
-    ]),
-    ...report.passes.items.map((p) =>
-      row([
-        'pass',
-        p.number,
-        p.plate,
-        p.status,
-        p.status_reason,
-        p.issued_at,
-        p.valid_from,
-        p.valid_until,
+  const sections: string[][] = []
+  const section = (title: string, header: string[], rows: unknown[][], counted = true) =>
+    sections.push([
+      row([counted ? `${title}${fill(c.rows, { n: rows.length })}` : title]),
+      row(header),
+      ...rows.map(row),
+    ])
+
+  section(
+    c.about,
+    [c.item, c.content],
+    [
+      [c.firm, e.name],
+      [c.uscc, e.uscc],
+      [
+        c.whitelist,
+        `${w(report.whitelist.status)}${report.whitelist.level ? ` · ${w(report.whitelist.level)}` : ''}`,
+      ],
+      [c.periodFrom, chinaTime(report.period.from)],
+      [c.periodTo, chinaTime(report.period.to)],
+      [c.generatedAt, chinaTime(now.toISOString())],
+      [c.timeNote, c.timeNoteText],
+    ],
+    false,
+  )
+  const counts = report.passes.counts
+  section(
+    c.summary,
+    [c.item, c.value],
+    [
+      [t.figPassesIssued, report.passes.items.length],
+      ...Object.entries(counts).map(([status, n]) => [
+        fill(t.figPassesBy, { status: w(status) }),
+        n,
       ]),
-    ),
-    '',
-    row([
-      'loops',
-      'id',
-      'plate',
-      'pass_number',
-      'state',
-      'entry_checkpoint',
-      'opened_at',
-      'closed_at',
-      'late',
-    ]),
-    ...report.loops.items.map((l) =>
-      row([
-        'loop',
-        l.id,
-        l.plate,
-        l.pass_number,
-        l.state,
-        l.entry_checkpoint_code,
-        l.opened_at,
-        l.closed_at,
-        l.late ? 'yes' : 'no',
+      [t.figLoops, report.loops.total],
+      [t.figLoopsClosed, report.loops.closed],
+      [t.figClosedOnTime, report.loops.closed_on_time],
+      [t.figShareOnTime, percent(report.loops.share_closed_on_time)],
+      [t.figLate, report.loops.late],
+      [t.figStillOpen, report.loops.open],
+      ...Object.entries(report.alerts.counts).map(([kind, n]) => [
+        fill(t.figAlertsBy, { kind: w(kind) }),
+        n,
       ]),
-    ),
-    '',
-    row(['alerts', 'id', 'kind', 'status', 'plate', 'opened_at', 'resolved_at', 'note']),
-    ...report.alerts.items.map((a) =>
-      row(['alert', a.id, a.kind, a.status, a.plate, a.opened_at, a.resolved_at, a.note]),
-    ),
-    '',
-    row([
-      'failed_scans',
-      'id',
-      'received_at',
-      'checkpoint',
-      'pass_number',
-      'plate',
-      'observed_plate',
-      'reasons',
+      [t.figUnresolved, report.alerts.unresolved],
+      [t.figFailedScans, report.failed_scans.total],
+      [t.figReportedInTime, report.arrival_reports.loops_reported_in_time],
+      [t.figShareReported, percent(report.arrival_reports.share_reported_in_time)],
+      [t.figReportsFiled, report.arrival_reports.filed],
+      [t.figReportsLate, report.arrival_reports.filed_late],
+      [t.figReportsNoShow, report.arrival_reports.not_arrived_after_window],
+    ],
+    false,
+  )
+  section(
+    c.passes,
+    [c.number, c.plate, c.status, c.statusReason, c.issuedAt, c.validFrom, c.validUntil],
+    report.passes.items.map((p) => [
+      p.number,
+      p.plate,
+      w(p.status),
+      p.status_reason,
+      chinaTime(p.issued_at),
+      chinaTime(p.valid_from),
+      chinaTime(p.valid_until),
     ]),
-    ...report.failed_scans.items.map((s) =>
-      row([
-        'scan',
-        s.id,
-        s.received_at,
-        s.checkpoint_code,
-        s.pass_number,
-        s.plate,
-        s.observed_plate,
-        s.reasons,
-      ]),
-    ),
-    '',
-    row(['whitelist_history', 'at', 'previous_status', 'status', 'level', 'reason', 'actor']),
-    ...report.whitelist.history.map((d) =>
-      row(['decision', d.at, d.previous_status, d.status, d.level, d.reason, d.actor]),
-    ),
-  ]
-  return `\uFEFF${lines.join('\r\n')}\r\n`
+  )
+  section(
+    c.loops,
+    [c.loopId, c.plate, c.number, c.state, c.entryCheckpoint, c.openedAt, c.closedAt, c.late],
+    report.loops.items.map((l) => [
+      l.id,
+      l.plate,
+      l.pass_number,
+      w(l.state),
+      place(l.entry_checkpoint_code),
+      chinaTime(l.opened_at),
+      chinaTime(l.closed_at),
+      l.late ? c.yes : c.no,
+    ]),
+  )
+  section(
+    c.alerts,
+    [c.alertId, c.kind, c.status, c.plate, c.alertOpenedAt, c.resolvedAt, c.note],
+    report.alerts.items.map((a) => [
+      a.id,
+      w(a.kind),
+      w(a.status),
+      a.plate,
+      chinaTime(a.opened_at),
+      chinaTime(a.resolved_at),
+      a.note,
+    ]),
+  )
+  section(
+    c.failedScans,
+    [c.scanId, c.receivedAt, c.checkpoint, c.number, c.plate, c.observedPlate, c.reasons],
+    report.failed_scans.items.map((s) => [
+      s.id,
+      chinaTime(s.received_at),
+      place(s.checkpoint_code),
+      s.pass_number,
+      s.plate,
+      s.observed_plate,
+      s.reasons.map(w).join(lang === 'zh' ? '；' : '; '),
+    ]),
+  )
+  section(
+    c.whitelistHistory,
+    [c.decidedAt, c.previousStatus, c.status, c.level, c.reason, c.actor],
+    report.whitelist.history.map((d) => [
+      chinaTime(d.at),
+      w(d.previous_status),
+      w(d.status),
+      w(d.level),
+      d.reason === 'registered' ? w(d.reason) : d.reason,
+      actorText(lang, d.actor),
+    ]),
+  )
+  const lines = [row([`${c.title} · ${e.name}`]), '', ...sections.flatMap((s) => [...s, ''])]
+  return `\uFEFF${lines.join('\r\n')}`
 }

@@ -9,6 +9,18 @@ export interface PageContext {
   lang: Lang
   principal: Principal | null
   path: string
+  /** The request's query string with its `?` ('' when none): the language switch keeps it. */
+  search?: string
+  /** An enterprise account's firm, shown in the header (and on its printed passes). */
+  enterpriseName?: string
+}
+
+/** The same page, same query, in `lang` (one `lang` parameter, replacing any there was). */
+export function pageInLanguage(ctx: PageContext, lang: Lang): string {
+  const query = new URLSearchParams(ctx.search ?? '')
+  query.delete('lang')
+  query.append('lang', lang)
+  return `${ctx.path}?${query}`
 }
 
 /** Every page: language, viewport for phones, the stylesheet, the role's navigation, the scripts. */
@@ -30,6 +42,7 @@ export function Layout(props: {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="color-scheme" content="light dark" />
           <title>{`${props.title} · ${t.short}`}</title>
+          <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
           <style>{raw(STYLES)}</style>
         </head>
         <body>
@@ -37,29 +50,37 @@ export function Layout(props: {
             <a class="brand" href="/ui">
               {t.app}
             </a>
-            <nav aria-label={t.home}>
+            {ctx.enterpriseName ? (
+              <span class="firm data" title={t.signedInFirm}>
+                {ctx.enterpriseName}
+              </span>
+            ) : null}
+            <nav aria-label={t.mainNav}>
               {navFor(ctx).map(([href, label]) => (
-                <>
-                  <a href={href} aria-current={ctx.path === href ? 'page' : undefined}>
-                    {label}
-                  </a>{' '}
-                </>
+                <a href={href} aria-current={ctx.path === href ? 'page' : undefined}>
+                  {label}
+                </a>
               ))}
             </nav>
-            <a href={`${ctx.path}?lang=${other}`} lang={other === 'zh' ? 'zh-CN' : 'en'}>
-              {t.switchLang}
-            </a>
-            {ctx.principal ? <a href="/ui/password">{t.changePassword}</a> : null}
-            {ctx.principal ? (
-              <form method="post" action="/ui/logout" style="display:inline">
-                <button
-                  class="secondary"
-                  type="submit"
-                >{`${t.signOut} (${ctx.principal.username})`}</button>
-              </form>
-            ) : null}
+            <div class="account">
+              <a href={pageInLanguage(ctx, other)} lang={other === 'zh' ? 'zh-CN' : 'en'}>
+                {t.switchLang}
+              </a>
+              {ctx.principal ? <a href="/ui/password">{t.changePassword}</a> : null}
+              {ctx.principal ? (
+                <form method="post" action="/ui/logout">
+                  <button class="secondary" type="submit">
+                    {t.signOut} (<span class="data">{ctx.principal.username}</span>)
+                  </button>
+                </form>
+              ) : null}
+            </div>
           </header>
-          <main id="main">{props.children}</main>
+          <main id="main">
+            {/* The generic form script (client/app.ts) says here what the last action did. */}
+            <div id="tx-done" class="done" role="status"></div>
+            {props.children}
+          </main>
           <script type="application/json" id="tx-i18n">
             {raw(
               JSON.stringify({ lang: ctx.lang, t, words: CODE_WORDS[ctx.lang] }).replaceAll(

@@ -16,6 +16,8 @@ import { ASSETS } from './generated/assets.ts'
 import { MESSAGES, pickLang, type Lang } from './i18n.ts'
 import { Layout, type PageContext } from './layout.tsx'
 import { registerPages } from './page-list.tsx'
+import { FAVICON_SVG } from './favicon.ts'
+import { findEnterprise } from '../enterprises/enterprises.repository.ts'
 
 const HOME: Record<Role, string> = {
   enterprise: '/ui/passes',
@@ -27,6 +29,15 @@ const HOME: Record<Role, string> = {
 /** The web pages, rendered on the server with hono/jsx; small scripts in client/ do the rest. */
 export function uiRoutes(deps: Deps) {
   const app = new Hono<AppEnv>()
+  // The icon first, before the session is read: it is the same for everyone (and browsers ask
+  // for /favicon.ico on their own, so that path answers too).
+  for (const path of ['/favicon.ico', '/favicon.svg'])
+    app.get(path, (c) =>
+      c.body(FAVICON_SVG, 200, {
+        'content-type': 'image/svg+xml',
+        'cache-control': 'public, max-age=86400',
+      }),
+    )
   app.use('*', authenticate(deps))
   // The pages' content policy: the one inline stylesheet is allowed by its hash. Their referrer
   // policy is same-origin rather than no-referrer: under no-referrer a browser sends
@@ -40,14 +51,21 @@ export function uiRoutes(deps: Deps) {
   app.use('/ui', pageHeaders)
   app.use('/ui/*', pageHeaders)
 
-  function context(c: Context<AppEnv>): PageContext {
+  async function context(c: Context<AppEnv>): Promise<PageContext> {
     const asked = c.req.query('lang')
     if (asked)
       setCookie(c, 'tx_lang', pickLang(asked), { path: '/', sameSite: 'Lax', maxAge: 365 * 86400 })
+    const principal = c.get('principal')
+    const url = c.req.url
+    const query = url.indexOf('?')
     return {
       lang: pickLang(asked ?? getCookie(c, 'tx_lang')),
-      principal: c.get('principal'),
+      principal,
       path: c.req.path,
+      search: query < 0 ? '' : url.slice(query),
+      enterpriseName: principal?.enterpriseId
+        ? (await findEnterprise(deps.store.db, principal.enterpriseId))?.name
+        : undefined,
     }
   }
 
@@ -58,15 +76,64 @@ export function uiRoutes(deps: Deps) {
     render: (ctx: PageContext, c: Context<AppEnv>) => Promise<unknown> | unknown,
   ) {
     app.get(path, async (c) => {
-      const ctx = context(c)
+      const ctx = await context(c)
       const principal = ctx.principal
       if (!principal) return c.redirect(`/ui/login?next=${encodeURIComponent(c.req.path)}`)
+      // Signed-in pages carry personal data: no browser or proxy may keep them (the default for
+      // every answer, said again here so a change there cannot loosen it for pages).
+      c.header('Cache-Control', 'no-store')
       if (!roles.some((role) => hasRole(principal, role)))
-        return c.html(message(ctx, '403', MESSAGES[ctx.lang].home), 403)
+        return c.html(forbiddenPage(ctx, principal, roles), 403)
       const body = await render(ctx, c)
-      if (body === null) return c.html(message(ctx, '404', MESSAGES[ctx.lang].none), 404)
+      if (body === null) return c.html(notFoundPage(ctx), 404)
       return c.html(body as string)
     })
+  }
+
+  /** 403: whose page this is, who the visitor is, and the two ways on (home, or another account). */
+  const forbiddenPage = (ctx: PageContext, principal: Principal, roles: Role[]) => {
+    const t = MESSAGES[ctx.lang]
+    const [before, after] = t.forbiddenText
+      .replace('{roles}', roleNames(ctx.lang, roles))
+      .replace('{role}', roleName(ctx.lang, principal.role))
+      .split('{username}')
+    return (
+      <Layout ctx={ctx} title={t.forbiddenTitle}>
+        <h1>{t.forbiddenTitle}</h1>
+        <p>
+          {before}
+          <span class="data">{principal.username}</span>
+          {after}
+        </p>
+        <p>
+          <a class="button" href="/ui">
+            {t.goHome}
+          </a>
+        </p>
+        <form method="post" action="/ui/logout">
+          <input type="hidden" name="next" value={`${ctx.path}${ctx.search ?? ''}`} />
+          <button type="submit" class="secondary">
+            {t.signInAsOther}
+          </button>
+        </form>
+      </Layout>
+    )
+  }
+
+  /** 404: the same words whether the record does not exist or is another account's. */
+  const notFoundPage = (ctx: PageContext) => {
+    const t = MESSAGES[ctx.lang]
+    return (
+      <Layout ctx={ctx} title={t.notFoundTitle}>
+        <h1>{t.notFoundTitle}</h1>
+        <p>{t.notFoundText}</p>
+        <p>
+          <a class="button" href="/ui">
+            {t.goHome}
+          </a>
+        </p>
+      </Layout>
+    )
   }
 
   const message = (ctx: PageContext, title: string, text: string) => (
@@ -125,19 +192,27 @@ export function uiRoutes(deps: Deps) {
     })
   /** Forms that sign in or act on the session are refused when the browser says another site sent them. */
   const crossOrigin = (c: Context<AppEnv>) => requestOrigin(deps, c) === 'cross'
-  const refuseCrossOrigin = (c: Context<AppEnv>) => {
-    const ctx = context(c)
-    return c.html(message(ctx, '403', MESSAGES[ctx.lang].crossOrigin), 403)
+  const refuseCrossOrigin = async (c: Context<AppEnv>) => {
+    const ctx = await context(c)
+    return c.html(
+      message(ctx, MESSAGES[ctx.lang].refusedTitle, MESSAGES[ctx.lang].crossOrigin),
+      403,
+    )
   }
 
   // `next` is only ever a page of ours (see safeNextPath); anything else is ignored, not followed.
-  app.get('/ui/login', (c) =>
-    c.html(loginPage(context(c), safeNextPath(c.req.query('next')) ?? '/ui', false)),
-  )
+  // Someone already signed in (a valid session) has nothing to do here: on to their page.
+  app.get('/ui/login', async (c) => {
+    const next = safeNextPath(c.req.query('next')) ?? '/ui'
+    const ctx = await context(c)
+    const principal = ctx.principal
+    if (principal) return c.redirect(next === '/ui' ? HOME[principal.role] : next)
+    return c.html(loginPage(ctx, next, false))
+  })
   app.post('/ui/login', async (c) => {
     if (crossOrigin(c)) return refuseCrossOrigin(c)
     const form = await c.req.parseBody()
-    const ctx = context(c)
+    const ctx = await context(c)
     const next = safeNextPath(form.next) ?? '/ui'
     try {
       const { token, role } = await signIn(
@@ -161,12 +236,14 @@ export function uiRoutes(deps: Deps) {
     }
   })
   // Sign-out revokes the account's tokens (not only this browser's cookie), then drops the cookie.
+  // A `next` page of ours (from the 403 page's "sign in as someone else") is kept for the sign-in.
   app.post('/ui/logout', async (c) => {
     if (crossOrigin(c)) return refuseCrossOrigin(c)
     const principal = c.get('principal')
     if (principal) await signOut(deps, principal)
     deleteCookie(c, SESSION_COOKIE, cookieOptions(c))
-    return c.redirect('/ui/login', 303)
+    const next = safeNextPath((await c.req.parseBody()).next)
+    return c.redirect(next ? `/ui/login?next=${encodeURIComponent(next)}` : '/ui/login', 303)
   })
 
   const passwordPage = (ctx: PageContext, problem: string | null, changed: boolean) => {
@@ -221,7 +298,7 @@ export function uiRoutes(deps: Deps) {
   }
   app.post('/ui/password', async (c) => {
     if (crossOrigin(c)) return refuseCrossOrigin(c)
-    const ctx = context(c)
+    const ctx = await context(c)
     const principal = ctx.principal
     if (!principal) return c.redirect('/ui/login?next=%2Fui%2Fpassword', 303)
     const form = await c.req.parseBody()
@@ -266,7 +343,28 @@ export function uiRoutes(deps: Deps) {
     )
   }
   app.get('/', (c) => c.redirect('/ui'))
+  // Last: any other /ui address is a page that does not exist, said as a page, not bare text.
+  app.get('/ui/*', async (c) => {
+    c.header('Cache-Control', 'no-store')
+    return c.html(notFoundPage(await context(c)), 404)
+  })
   return app
+}
+
+const ROLE_KEYS = {
+  enterprise: 'roleEnterprise',
+  checkpoint: 'roleCheckpoint',
+  coordinator: 'roleCoordinator',
+  admin: 'roleAdmin',
+} as const satisfies Record<Role, string>
+
+const roleName = (lang: Lang, role: Role) => MESSAGES[lang][ROLE_KEYS[role]]
+
+/** The roles a page is for, in words; an admin may open every coordinator page too. */
+function roleNames(lang: Lang, roles: Role[]): string {
+  const all =
+    roles.includes('coordinator') && !roles.includes('admin') ? [...roles, 'admin' as const] : roles
+  return all.map((role) => roleName(lang, role)).join(MESSAGES[lang].roleSeparator)
 }
 
 /** Which limit refused a sign-in (the address's or the account's) and when to try again, in words. */

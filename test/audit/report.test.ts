@@ -3,7 +3,7 @@ import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { event, issuePass, scan, sendEvents } from '../support/flow.ts'
 import { sweepLoops } from '../../src/loops/sweep-loops.ts'
 import { reportQueries } from '../../src/audit/compliance-report.ts'
-import { csvCell } from '../../src/audit/csv.ts'
+import { csvCell } from '../../src/ui/audit-csv.ts'
 
 let t: TestApp
 let numbers: Record<string, string>
@@ -148,13 +148,18 @@ describe('a firm’s compliance report', () => {
     expect(Array.from(bytes.slice(0, 3))).toEqual([0xef, 0xbb, 0xbf])
     const text = new TextDecoder().decode(bytes)
     const lines = text.split('\r\n')
-    expect(lines).toContain('企业 enterprise,杭州萧山民生物流有限公司')
-    expect(lines).toContain('passes_revoked,1')
-    expect(lines).toContain('share_closed_on_time,0.3333')
-    expect(lines).toContain('failed_scans,2')
-    expect(lines.filter((l) => l.startsWith('pass,'))).toHaveLength(5)
-    expect(lines.filter((l) => l.startsWith('loop,'))).toHaveLength(3)
-    expect(lines.find((l) => l.startsWith('scan,') && l.includes('revoked'))).toContain(numbers.b)
+    // Separated tables, codes in words (test/audit/audit-csv.test.ts has the layout).
+    expect(lines[0]).toBe('企业合规报告 · 杭州萧山民生物流有限公司')
+    expect(lines).toContain('通行证 · 已撤销,1')
+    expect(lines).toContain('按时闭环率,33.33%')
+    expect(lines).toContain('核验失败,2')
+    const rowsAfter = (title: string) => {
+      const start = lines.findIndex((l) => l.startsWith(title))
+      return lines.slice(start + 2, lines.indexOf('', start))
+    }
+    expect(rowsAfter('通行证（')).toHaveLength(5)
+    expect(rowsAfter('闭环（入城车次）（')).toHaveLength(3)
+    expect(rowsAfter('核验失败（').find((l) => l.includes('已撤销'))).toContain(numbers.b)
   })
 
   it('escapes CSV cells and never lets one run as a formula', () => {

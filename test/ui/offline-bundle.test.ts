@@ -108,6 +108,7 @@ describe.each([
         plate: '浙A12345',
         valid_from: '2026-11-29T08:00:00.000Z',
         valid_until: '2026-12-29T08:00:00.000Z',
+        origin_region_code: '310115',
         destination_code: 'HZ-XS-01',
       },
     })

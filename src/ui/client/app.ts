@@ -1,9 +1,30 @@
-import { api, el, i18n } from './common.ts'
+import { api, el, i18n, word, type ApiAnswer } from './common.ts'
 
-// Forms marked `data-api` submit JSON to the API. Field names are paths (`crew.0.id_number`); the
-// API's 400 `details` name the same paths, so each message lands beside its field — the exact
-// words the API uses. `_path.x` fills `{x}` in the URL; `data-type="china-time"` inputs are local
-// times in China (UTC+8).
+/*
+ * The generic form script: a page builds its forms on these attributes, with no script of its own.
+ *
+ * On the <form>:
+ *   data-api="/api/v1/loops/{id}/close"  submit as JSON to this API path; `{x}` is filled from the
+ *                                        form's `_path.x` field (URL-encoded)
+ *   data-method="POST"                   the HTTP method (POST when absent)
+ *   data-confirm="撤销该通行证？"         ask this first (a small dialog: 确定 / 取消); cancelled,
+ *                                        nothing is sent. Use on every destructive action.
+ *   data-done="已批准，通行证编号 {number}"  said after success, in a role="status" area at the top
+ *                                        of the page; `{field}` (or `{a.b}`) is filled from the
+ *                                        JSON answer. Absent: "已保存" / "Saved".
+ *   data-reload                          reload the page after success (also the default)
+ *   data-redirect="/ui/passes/{number}"  go there after success instead; `{field}` from the answer
+ * The confirmation survives the reload or redirect (sessionStorage) and is shown on the next page.
+ *
+ * Inside the form:
+ *   name="crew.0.id_number"              field names are paths into the JSON body; the API's 400
+ *                                        `details[].field` names the same paths, so each message
+ *                                        lands beside its field (in the page's language)
+ *   name="_path.id"                      fills `{id}` in data-api; not sent in the body
+ *   data-type="china-time"               a datetime-local read as China time (UTC+8)
+ *   type="number" / type="checkbox"      sent as a number / as `true` when ticked (else omitted)
+ *   <div data-errors tabindex="-1">      the summary of what to fix (and errors with no field)
+ */
 
 function setPath(target: Record<string, unknown>, path: string[], value: unknown) {
   let node: any = target
@@ -38,6 +59,8 @@ function serialise(form: HTMLFormElement) {
     if (value === '') continue
     if (field.dataset.type === 'china-time') value = `${value}:00+08:00`
     if (field.type === 'number') value = Number(value)
+    // A hidden yes/no (e.g. a station's open/closed switch): the API takes a JSON boolean.
+    if (field.dataset.type === 'boolean') value = value === 'true'
     setPath(body, field.name.split('.'), value)
   }
   if (Array.isArray(body.crew)) body.crew = body.crew.filter(Boolean)
@@ -79,27 +102,121 @@ function showErrors(
   }
 }
 
+/** `{field}` or `{a.b}` in `template`, from the API's JSON answer ('' where it has no such value). */
+function fillFromAnswer(template: string, answer: unknown, encode = (v: string) => v) {
+  return template.replace(/\{([\w.]+)\}/g, (_, path: string) => {
+    const value = path
+      .split('.')
+      .reduce<any>((node, key) => (node == null ? undefined : node[key]), answer)
+    return value == null || typeof value === 'object' ? '' : encode(String(value))
+  })
+}
+
+// What the last action did, kept across the reload (or redirect) that follows it; a page opened
+// later (one without this script in between) does not show a stale one.
+const DONE_KEY = 'tx-done'
+const DONE_FOR_MS = 30_000
+
+function showDone(text: string) {
+  let area = document.getElementById('tx-done')
+  if (!area) {
+    area = el('div', { id: 'tx-done', class: 'done', role: 'status' })
+    document.querySelector('main')?.prepend(area)
+  }
+  const close = el('button', { type: 'button', class: 'secondary', 'aria-label': i18n.t.close })
+  close.textContent = '×'
+  close.addEventListener('click', () => area.replaceChildren())
+  area.replaceChildren(el('p', {}, text), close)
+}
+
+function rememberDone(text: string): boolean {
+  try {
+    sessionStorage.setItem(DONE_KEY, JSON.stringify({ text, at: Date.now() }))
+    return true
+  } catch {
+    return false
+  }
+}
+
+function recallDone() {
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(DONE_KEY) ?? 'null')
+    sessionStorage.removeItem(DONE_KEY)
+    if (kept?.text && Math.abs(Date.now() - kept.at) < DONE_FOR_MS) showDone(kept.text)
+  } catch {
+    // Storage refused (private mode): the message was shown before leaving instead.
+  }
+}
+
+/** The page's question before a destructive action: a small dialog, window.confirm where none. */
+function askFirst(question: string): Promise<boolean> {
+  if (typeof HTMLDialogElement === 'undefined') return Promise.resolve(window.confirm(question))
+  const yes = el('button', { type: 'button', class: 'danger' }, i18n.t.confirmYes ?? 'OK')
+  const no = el('button', { type: 'button', class: 'secondary' }, i18n.t.confirmNo ?? 'Cancel')
+  const text = el('p', { id: 'tx-confirm-question' }, question)
+  const dialog = el(
+    'dialog',
+    { class: 'confirm', 'aria-labelledby': 'tx-confirm-question' },
+    text,
+    el('div', { class: 'row' }, no, yes),
+  )
+  document.body.append(dialog)
+  return new Promise((resolve) => {
+    const answer = (value: boolean) => {
+      dialog.close()
+      dialog.remove()
+      resolve(value)
+    }
+    yes.addEventListener('click', () => answer(true))
+    no.addEventListener('click', () => answer(false))
+    // Escape closes a modal dialog by itself: that is a no.
+    dialog.addEventListener('cancel', (event) => {
+      event.preventDefault()
+      answer(false)
+    })
+    dialog.showModal()
+    no.focus()
+  })
+}
+
+async function send(form: HTMLFormElement): Promise<ApiAnswer | null> {
+  const { body, params } = serialise(form)
+  const path = form.dataset.api!.replace(/\{(\w+)\}/g, (_, k) =>
+    encodeURIComponent(params[k] ?? ''),
+  )
+  try {
+    return await api(form.dataset.method ?? 'POST', path, body)
+  } catch {
+    showErrors(form, { message: i18n.t.networkFailed })
+    return null
+  }
+}
+
 for (const form of Array.from(document.querySelectorAll<HTMLFormElement>('form[data-api]'))) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault()
-    const { body, params } = serialise(form)
-    const path = form.dataset.api!.replace(/\{(\w+)\}/g, (_, k) =>
-      encodeURIComponent(params[k] ?? ''),
-    )
+    if (form.dataset.confirm && !(await askFirst(form.dataset.confirm))) return
     const button = form.querySelector<HTMLButtonElement>('button[type="submit"]')
     if (button) button.disabled = true
     try {
-      const answer = await api(form.dataset.method ?? 'POST', path, body)
+      const answer = await send(form)
+      if (!answer) return
       if (!answer.ok)
-        return showErrors(form, answer.json?.error ?? { message: `HTTP ${answer.status}` })
+        return showErrors(form, answer.json?.error ?? { message: i18n.t.requestFailed })
       showErrors(form, undefined)
-      if (form.dataset.redirect) location.assign(form.dataset.redirect)
+      const done = fillFromAnswer(form.dataset.done ?? i18n.t.saved ?? '', answer.json)
+      // Shown now as well, should storage be refused: then it is seen until the page goes.
+      if (!rememberDone(done)) showDone(done)
+      if (form.dataset.redirect)
+        location.assign(fillFromAnswer(form.dataset.redirect, answer.json, encodeURIComponent))
       else location.reload()
     } finally {
       if (button) button.disabled = false
     }
   })
 }
+
+recallDone()
 
 // More crew members (up to 3), each with its own numbered field names.
 const addCrew = document.querySelector<HTMLButtonElement>('[data-add-crew]')
@@ -144,7 +261,7 @@ if (datalist) {
         if (!answer.ok) return
         datalist.replaceChildren(
           ...answer.json.map((r: { code: string; full_name: string; risk_level: string }) =>
-            el('option', { value: r.code }, `${r.full_name} · ${r.risk_level}`),
+            el('option', { value: r.code }, `${r.full_name} · ${word(r.risk_level)}`),
           ),
         )
       }, 200)

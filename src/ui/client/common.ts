@@ -67,6 +67,8 @@ export async function api(method: string, path: string, body?: unknown): Promise
     credentials: 'same-origin',
     headers: {
       'x-tongxing-csrf': '1',
+      // The API's messages (form errors per field) in the page's language.
+      'accept-language': i18n.lang === 'en' ? 'en' : 'zh-CN',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -1,27 +1,27 @@
 import jsQR from 'jsqr'
 import { get, set } from 'idb-keyval'
 import { api, el, i18n, serverNow, word } from './common.ts'
-import { normalisePlate } from '../../vehicles/plate.ts'
+import { normalisePlate, parsePlate } from '../../vehicles/plate.ts'
 import { verifyOffline, type TrustMaterial } from './verify-offline.ts'
+import { enqueue, flush, onQueueCount, queue, type FlushReport } from './scan-queue.ts'
+import { listedView, notFoundView, scanQrView, verdictView, type ScanView } from './scan-verdict.ts'
+import { loopOpened, refreshLoop, setupLoopPanel, showLoop } from './scan-loop.ts'
+import { fill, places } from './scan-text.ts'
 
 // The checkpoint scan page. Online it asks the server; offline it verifies the token itself with
 // the keys and revocation list kept from the last time it was online, and queues the scan and the
-// loop events in IndexedDB. The queue uploads in order when the network is back: scans first (a
-// scan made offline opens its loop then), then events, whose UUIDs make a repeated upload harmless.
+// loop events in IndexedDB (scan-queue.ts). The verdict is put right under the input and scrolled
+// into view; the loop panel (scan-loop.ts) follows it.
 
-type QueueItem =
-  | { type: 'scan'; body: Record<string, unknown> }
-  | { type: 'event'; event: Record<string, unknown> }
-
+const t = i18n.t
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!
 const checkpointSelect = $<HTMLSelectElement>('[data-checkpoint]')
 const result = $('[data-result]')
-const actions = $('[data-loop-actions]')
 const queueCount = $('[data-queue-count]')
 const networkLabel = $('[data-network]')
-const eventLog = $('[data-event-log]')
-let current: { loopId?: string; pendingScanId?: string; plate?: string } = {}
-let flushing = false
+const uploadedLabel = $('[data-uploaded]')
+const typedInput = $<HTMLInputElement>('[data-typed-input]')
+const inputError = $('[data-input-error]')
 
 const checkpoint = () => checkpointSelect.value
 const isEntry = () =>
@@ -29,19 +29,40 @@ const isEntry = () =>
 // Device times by the server's clock as last seen: a phone set wrong still records true times.
 const nowIso = () => serverNow().toISOString()
 
-async function queue(): Promise<QueueItem[]> {
-  return (await get<QueueItem[]>('tx-queue')) ?? []
+// The officer's checkpoint, remembered on this phone (works offline: localStorage).
+const CHECKPOINT_KEY = 'tx-checkpoint'
+function rememberCheckpoint() {
+  try {
+    localStorage.setItem(CHECKPOINT_KEY, checkpoint())
+  } catch {
+    // Private mode: remembered for this page only.
+  }
+  showCheckpoint()
 }
-async function saveQueue(items: QueueItem[]) {
-  await set('tx-queue', items)
-  queueCount.textContent = String(items.length)
+function restoreCheckpoint() {
+  let saved: string | null = null
+  try {
+    saved = localStorage.getItem(CHECKPOINT_KEY)
+  } catch {
+    saved = null
+  }
+  if (saved && Array.from(checkpointSelect.options).some((o) => o.value === saved))
+    checkpointSelect.value = saved
+  showCheckpoint()
 }
-async function enqueue(item: QueueItem) {
-  await saveQueue([...(await queue()), item])
+function showCheckpoint() {
+  const code = checkpoint()
+  const known = places.checkpoints[code]
+  $('[data-checkpoint-name]').textContent = known?.name ?? code
+  $('[data-checkpoint-kind]').textContent = known ? word(known.kind) : ''
+  $('[data-checkpoint-code]').textContent = code
 }
+checkpointSelect.addEventListener('change', rememberCheckpoint)
+
+onQueueCount((n) => (queueCount.textContent = String(n)))
 
 function showNetwork() {
-  networkLabel.textContent = navigator.onLine ? i18n.t.online : i18n.t.offlineNow
+  networkLabel.textContent = navigator.onLine ? t.online : t.offlineNow
   networkLabel.dataset.state = navigator.onLine ? 'online' : 'offline'
 }
 
@@ -66,61 +87,36 @@ async function refreshTrust() {
   }
 }
 
-function renderVerdict(
-  answer: {
-    verdict: string
-    reasons: string[]
-    action: string
-    flags?: string[]
-    warnings?: string[]
-    pass?: { number: string; plate: string; valid_until: string }
-    receipt?: { status: string }
-    arrival_report?: { status: string }
-  },
-  offline: boolean,
-) {
-  const valid = answer.verdict === 'valid'
-  const reasons = [...answer.reasons, ...(answer.flags ?? []), ...(answer.warnings ?? [])]
-  result.replaceChildren(
-    el(
-      'div',
-      {
-        class: `verdict ${valid ? 'valid' : 'invalid'}`,
-        'data-verdict': answer.verdict,
-        role: 'status',
-      },
-      el(
-        'p',
-        { class: 'headline' },
-        `${valid ? '✔' : '✖'} ${valid ? i18n.t.valid : i18n.t.invalid}`,
-      ),
-      el('p', { class: 'action', 'data-action': answer.action }, word(answer.action)),
-      ...(answer.pass ? [el('p', {}, `${answer.pass.plate} · ${answer.pass.number}`)] : []),
-      ...(reasons.length
-        ? [
-            el(
-              'ul',
-              { 'data-reasons': reasons.join(' ') },
-              ...reasons.map((r) => el('li', {}, word(r))),
-            ),
-          ]
-        : []),
-      ...(answer.receipt && answer.receipt.status !== 'valid'
-        ? [el('p', {}, word(answer.receipt.status))]
-        : []),
-      ...(offline ? [el('p', { class: 'notice', 'data-offline': '' }, i18n.t.offline)] : []),
-    ),
-  )
+/** Puts the verdict where the officer is looking: under the input, scrolled into view. */
+function showResult(...nodes: (Node | string)[]) {
+  result.replaceChildren(...nodes)
+  result.focus({ preventScroll: true })
+  result.scrollIntoView({ block: 'start', behavior: 'smooth' })
 }
 
-function showLoop(
-  loop: { loopId?: string; pendingScanId?: string; plate?: string },
-  state?: string,
-) {
-  current = loop
-  actions.hidden = !(loop.loopId || loop.pendingScanId)
-  $('[data-loop-summary]').textContent =
-    `${i18n.t.loop}: ${loop.plate ?? ''} ${state ? `· ${word(state)}` : ''}`
+function inputProblem(text: string) {
+  inputError.textContent = text
+  typedInput.setAttribute('aria-invalid', 'true')
+  typedInput.focus()
+}
+function clearInputProblem() {
+  inputError.textContent = ''
+  typedInput.removeAttribute('aria-invalid')
+}
+
+/** After an upload: say how many records went, learn the loops the scans opened. */
+function afterFlush(report: FlushReport | null) {
+  if (!report) return
+  for (const [scanId, loopId] of Object.entries(report.loopsByScan)) loopOpened(scanId, loopId)
+  if (report.uploaded > 0) uploadedLabel.textContent = fill(t.cpUploaded, { n: report.uploaded })
+  if (report.clockAhead) showClockNotice()
+}
+setupLoopPanel({ checkpoint, afterFlush })
+
+async function upload() {
+  const report = await flush()
+  afterFlush(report)
+  if (report && report.uploaded > 0) await refreshLoop()
 }
 
 async function scanToken(
@@ -138,19 +134,29 @@ async function scanToken(
     try {
       const answer = await api('POST', '/api/v1/scans', body)
       if (answer.ok) {
-        renderVerdict(answer.json, false)
-        showLoop(
-          { loopId: answer.json.loop?.id, plate: answer.json.pass?.plate },
-          answer.json.loop?.state,
+        const view = answer.json as ScanView & {
+          loop?: { id: string; state: string }
+          pass?: { destination_code: string }
+        }
+        // A typed number the server does not know is answered `malformed`: 查无此证.
+        if (fields.pass_number && !view.pass && view.reasons.includes('malformed')) {
+          showResult(notFoundView())
+          return showLoop(null)
+        }
+        showResult(verdictView(view, null))
+        return showLoop(
+          view.loop
+            ? {
+                loopId: view.loop.id,
+                plate: view.pass?.plate,
+                state: view.loop.state,
+                passDestination: view.pass?.destination_code,
+              }
+            : null,
         )
-        return
       }
-      result.replaceChildren(
-        el(
-          'p',
-          { class: 'errors', role: 'alert' },
-          answer.json?.error?.message ?? `HTTP ${answer.status}`,
-        ),
+      showResult(
+        el('p', { class: 'errors', role: 'alert' }, answer.json?.error?.message ?? t.requestFailed),
       )
       return
     } catch {
@@ -158,147 +164,120 @@ async function scanToken(
     }
   }
   const trust = await get<TrustMaterial>('tx-trust')
-  if (!fields.token || !trust) {
-    result.replaceChildren(el('p', { class: 'errors', role: 'alert' }, `${i18n.t.offlineNow}`))
-    return
-  }
+  if (!trust) return showResult(el('p', { class: 'errors', role: 'alert' }, t.cpTrustNone))
+  if (!fields.token) return typedOffline(fields.pass_number ?? '', trust)
   const verdict = await verifyOffline(fields.token, trust, observedPlate, serverNow())
-  renderVerdict(verdict, true)
+  const view: ScanView = {
+    verdict: verdict.verdict,
+    pass_status: verdict.passStatus,
+    reasons: verdict.reasons,
+    action: verdict.action,
+    warnings: verdict.warnings,
+    ...(verdict.pass
+      ? {
+          pass: {
+            number: verdict.pass.number,
+            plate: verdict.pass.plate,
+            destination_code: verdict.pass.destination_code,
+            origin_region_code: verdict.pass.origin_region_code,
+          },
+        }
+      : {}),
+  }
+  showResult(verdictView(view, { trustUpdatedAt: trust.revocations.generated_at }))
   await enqueue({ type: 'scan', body })
-  showLoop(
-    verdict.verdict === 'valid' && isEntry()
-      ? { pendingScanId: body.id, plate: verdict.pass?.plate }
-      : {},
+  const opens = verdict.verdict === 'valid' && isEntry()
+  await showLoop(
+    opens
+      ? {
+          pendingScanId: body.id,
+          plate: verdict.pass?.plate,
+          state: 'arrived',
+          passDestination: verdict.pass?.destination_code,
+          // The arrival this scan records when uploaded: the buttons follow from it.
+          events: [
+            {
+              id: body.id,
+              kind: 'arrived',
+              at: body.scanned_at,
+              checkpoint_code: body.checkpoint_code,
+              data: null,
+              local: true,
+            },
+          ],
+        }
+      : null,
   )
 }
 
-/** Uploads the queue in order; stops at the first network failure and keeps the rest. */
-async function flush() {
-  if (flushing || !navigator.onLine) return
-  flushing = true
-  try {
-    let items = await queue()
-    const loopsByScan: Record<string, string> = (await get('tx-loops-by-scan')) ?? {}
-    while (items.length > 0) {
-      const item = items[0]
-      if (item.type === 'scan') {
-        const answer = await api('POST', '/api/v1/scans', item.body)
-        if (answer.status >= 500) break
-        // The phone's clock is ahead of the server's: keep the scan until real time catches up
-        // with it (it is accepted then), and tell the officer to fix the clock. Never drop it.
-        if (answer.json?.error?.code === 'scanned_at_in_future') {
-          showClockNotice()
-          break
-        }
-        if (answer.json?.loop?.id) loopsByScan[String(item.body.id)] = answer.json.loop.id
-        if (current.pendingScanId === item.body.id && answer.json?.loop?.id)
-          current.loopId = answer.json.loop.id
-        items = items.slice(1)
-      } else {
-        const batch: Record<string, unknown>[] = []
-        while (items[batch.length]?.type === 'event' && batch.length < 500) {
-          const event = { ...(items[batch.length] as { event: Record<string, unknown> }).event }
-          const ref = String(event.loop_id)
-          if (ref.startsWith('pending:')) event.loop_id = loopsByScan[ref.slice(8)] ?? ref
-          batch.push(event)
-        }
-        const answer = await api('POST', '/api/v1/events', { events: batch })
-        if (answer.status >= 500) break
-        // Events dated ahead of the server (a fast phone clock) stay queued for a later upload.
-        const results: { id: string; error?: { code: string } }[] = answer.json?.results ?? []
-        const early = new Set(
-          results.filter((r) => r.error?.code === 'time_in_future').map((r) => r.id),
-        )
-        const kept = batch
-          .filter((event) => early.has(String(event.id)))
-          .map((event) => ({ type: 'event' as const, event }))
-        items = [...kept, ...items.slice(batch.length)]
-        if (kept.length > 0) {
-          showClockNotice()
-          await saveQueue(items)
-          break
-        }
-      }
-      await set('tx-loops-by-scan', loopsByScan)
-      await saveQueue(items)
-    }
-  } catch {
-    // Network gone again: the rest stays queued.
-  } finally {
-    flushing = false
-    queueCount.textContent = String((await queue()).length)
-  }
+/**
+ * Offline, a typed number: the stored revocation list decides it when it lists the number; the
+ * page has no token to verify otherwise, so it says to scan the QR.
+ */
+function typedOffline(number: string, trust: TrustMaterial) {
+  const listed = trust.revocations.revoked.includes(number)
+    ? 'revoked'
+    : trust.revocations.superseded.includes(number)
+      ? 'superseded'
+      : null
+  void showLoop(null)
+  if (listed) return showResult(listedView(listed, trust.revocations.generated_at))
+  return showResult(scanQrView())
 }
 
 function showClockNotice() {
-  result.append(
-    el('p', { class: 'notice', role: 'alert', 'data-clock-ahead': '' }, i18n.t.clockAhead),
-  )
+  if (result.querySelector('[data-clock-ahead]')) return
+  result.append(el('p', { class: 'notice', role: 'alert', 'data-clock-ahead': '' }, t.clockAhead))
 }
 
-async function recordEvent(kind: string, data?: Record<string, unknown>) {
-  const loopId =
-    current.loopId ?? (current.pendingScanId ? `pending:${current.pendingScanId}` : undefined)
-  if (!loopId) return
-  await enqueue({
-    type: 'event',
-    event: {
-      id: crypto.randomUUID(),
-      loop_id: loopId,
-      kind,
-      at: nowIso(),
-      checkpoint_code: checkpoint(),
-      ...(data ? { data } : {}),
-    },
-  })
-  eventLog.textContent = `${word(kind)} ✓ ${serverNow().toLocaleTimeString()}`
-  await flush()
-}
-
-for (const button of Array.from(document.querySelectorAll<HTMLButtonElement>('[data-event]'))) {
-  button.addEventListener('click', () => {
-    const kind = button.dataset.event!
-    if (kind === 'sampled') {
-      const tube = $<HTMLInputElement>('[data-tube-code]').value.trim()
-      if (!tube) return $<HTMLInputElement>('[data-tube-code]').focus()
-      return recordEvent(kind, { tube_code: tube, tests: ['pcr', 'antigen'] })
-    }
-    if (kind === 'released') {
-      const destination = $<HTMLInputElement>('[data-dest-code]').value.trim().toUpperCase()
-      if (!destination) return $<HTMLInputElement>('[data-dest-code]').focus()
-      return recordEvent(kind, { destination_code: destination })
-    }
-    if (button.dataset.resultValue) return recordEvent(kind, { result: button.dataset.resultValue })
-    return recordEvent(kind)
-  })
-}
-
-// Typed input: a 12-digit pass number is checked like a scan; a plate finds the vehicle's open loop.
+// Typed input: a 12-digit pass number is checked like a scan; a plate finds the vehicle's open
+// loop. Empty or malformed input is an input error at the input, never a server call.
 $('[data-typed]').addEventListener('submit', async (event) => {
   event.preventDefault()
-  const typed = $<HTMLInputElement>('[data-typed-input]').value.trim()
+  clearInputProblem()
+  const typed = typedInput.value.trim()
   const observed = $<HTMLInputElement>('[data-observed-plate]').value.trim() || null
+  if (!typed) return inputProblem(t.cpInputEmpty)
   if (/^\d{12}$/.test(typed)) return scanToken({ pass_number: typed }, observed)
   if (typed.split('.').length === 3) return scanToken({ token: typed }, observed)
-  const plate = normalisePlate(typed)
+  const plate = parsePlate(typed)
+  if (!plate) return inputProblem(t.cpInputMalformed)
+  if (!navigator.onLine) return showResult(scanQrView())
   const loops = await api('GET', `/api/v1/loops?state=open&plate=${encodeURIComponent(plate)}`)
   if (loops.ok && loops.json.length > 0) {
-    result.replaceChildren(el('p', { class: 'notice' }, `${plate} · ${word(loops.json[0].state)}`))
-    return showLoop({ loopId: loops.json[0].id, plate }, loops.json[0].state)
+    const loop = loops.json[0]
+    showResult(
+      el(
+        'div',
+        { class: 'verdict warn', 'data-verdict': 'open_loop', role: 'status' },
+        el('p', { class: 'headline' }, `${plate} · ${t.cpOpenLoopFound}`),
+        el('p', {}, word(loop.state)),
+      ),
+    )
+    return showLoop({ loopId: loop.id, plate, state: loop.state })
   }
-  const open = el('button', { type: 'button', class: 'big danger' }, i18n.t.manualOpen)
+  const open = el('button', { type: 'button', class: 'big danger' }, t.manualOpen)
   open.addEventListener('click', async () => {
     const answer = await api('POST', '/api/v1/loops', { plate, checkpoint_code: checkpoint() })
     if (answer.ok) {
-      renderVerdict(answer.json, false)
-      showLoop({ loopId: answer.json.loop.id, plate }, answer.json.loop.state)
+      showResult(verdictView(answer.json, null))
+      await showLoop({ loopId: answer.json.loop.id, plate, state: answer.json.loop.state })
     } else
-      result.replaceChildren(
-        el('p', { class: 'errors', role: 'alert' }, answer.json?.error?.message ?? ''),
+      showResult(
+        el('p', { class: 'errors', role: 'alert' }, answer.json?.error?.message ?? t.requestFailed),
       )
   })
-  result.replaceChildren(el('p', {}, `${plate}: ${word('no_open_loop')}`), open)
+  await showLoop(null)
+  showResult(
+    el(
+      'p',
+      { class: 'notice', 'data-verdict': 'no_open_loop' },
+      `${normalisePlate(plate)} · ${t.cpNoOpenLoop}`,
+    ),
+    open,
+  )
 })
+typedInput.addEventListener('input', clearInputProblem)
 
 // Camera: BarcodeDetector where the browser has it, jsQR otherwise.
 const video = $<HTMLVideoElement>('[data-video]')
@@ -365,22 +344,23 @@ function stopCamera() {
 $('[data-start-camera]').addEventListener('click', () => {
   lastToken = ''
   startCamera().catch((error) =>
-    result.replaceChildren(el('p', { class: 'errors', role: 'alert' }, String(error))),
+    showResult(el('p', { class: 'errors', role: 'alert' }, String(error))),
   )
 })
 $('[data-stop-camera]').addEventListener('click', stopCamera)
 
 window.addEventListener('online', () => {
   showNetwork()
-  void refreshTrust().then(flush)
+  void refreshTrust().then(upload)
 })
 window.addEventListener('offline', showNetwork)
 // Retry what is still queued (a server error, or records dated ahead of the server's clock).
 setInterval(() => {
-  if (queueCount.textContent !== '0') void flush()
+  if (queueCount.textContent !== '0') void upload()
 }, 20_000)
+restoreCheckpoint()
 showNetwork()
 void queue().then((items) => (queueCount.textContent = String(items.length)))
-void refreshTrust().then(flush)
+void refreshTrust().then(upload)
 if ('serviceWorker' in navigator)
   navigator.serviceWorker.register('/ui/sw.js', { scope: '/ui/' }).catch(() => undefined)

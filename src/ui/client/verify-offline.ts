@@ -27,6 +27,7 @@ export interface OfflineVerdict extends Verdict {
     plate: string
     valid_from: string
     valid_until: string
+    origin_region_code: string
     destination_code: string
   }
 }
@@ -51,6 +52,7 @@ export async function verifyOffline(
       plate: claims.plate,
       valid_from: claims.validFrom.toISOString(),
       valid_until: claims.validUntil.toISOString(),
+      origin_region_code: claims.origin,
       destination_code: claims.destination,
     },
   }

@@ -12,12 +12,22 @@ import {
   visiblePassesQuery,
 } from '../../passes/passes.repository.ts'
 import { findStation, listStations } from '../../stations/stations.repository.ts'
-import { findRegion, regionView } from '../../regions/regions.repository.ts'
+import { findEnterprise } from '../../enterprises/enterprises.repository.ts'
+import { listRegions } from '../../regions/regions.repository.ts'
 import { qrSvg } from '../../passes/qr.ts'
 import { raw } from 'hono/html'
 import { Layout, Table, type PageContext } from '../layout.tsx'
 import { MESSAGES, words } from '../i18n.ts'
 import { chinaTime } from '../format.ts'
+import { loadPlaces } from '../place-names.tsx'
+import {
+  chinaInput,
+  Data,
+  DestinationShown,
+  inChinaTime,
+  RegionShown,
+} from './enterprise/shown.tsx'
+import { RevokePassForm } from './coordinator/forms.tsx'
 
 export function Field(props: {
   name: string
@@ -52,11 +62,27 @@ export function Field(props: {
   )
 }
 
+/** The counties that currently need a pass (medium and high risk), high first. */
+async function regionsWithRisk(deps: Deps) {
+  const [high, medium] = await Promise.all(
+    (['high', 'medium'] as const).map((risk) =>
+      listRegions(deps.store.db, { risk, limit: 200, offset: 0 }),
+    ),
+  )
+  return [...high, ...medium]
+}
+
 export async function applyPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
-  const stations = await listStations(deps.store.db, { open: true })
+  const [stations, riskRegions] = await Promise.all([
+    listStations(deps.store.db, { open: true }),
+    regionsWithRisk(deps),
+  ])
+  const places = await loadPlaces(deps, ctx.lang, [
+    ...riskRegions.map((r) => r.code),
+    ...stations.map((s) => s.region_code),
+  ])
   const now = deps.clock()
-  const local = (d: Date) => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16)
   return (
     <Layout ctx={ctx} title={t.apply}>
       <h1>{t.apply}</h1>
@@ -64,6 +90,7 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
         data-api="/api/v1/applications"
         data-method="POST"
         data-redirect="/ui/passes"
+        data-done={t.applyDone}
         novalidate
       >
         <div class="errors" role="alert" data-errors></div>
@@ -96,15 +123,22 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
         </div>
         <Field
           name="origin_region_code"
-          label={t.origin}
-          hint={t.originHint}
+          label={t.originPicker}
+          hint={`${t.regionPickerHint}${t.riskRegionsListed}`}
           list="region-options"
           required
-          inputmode="numeric"
         />
-        <datalist id="region-options"></datalist>
+        {/* Medium- and high-risk areas first (those need passes); typing searches every county. */}
+        <datalist id="region-options">
+          {riskRegions.map((r) => (
+            <option value={r.code} class="data" lang="zh-CN">
+              {places.region(r.code)}
+            </option>
+          ))}
+        </datalist>
         <fieldset data-field="destination">
           <legend>{t.destination}</legend>
+          <p class="hint">{t.routingHint}</p>
           <label>
             <input
               type="radio"
@@ -124,7 +158,9 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
               <label for="f-station">{t.station}</label>
               <select id="f-station" name="destination.station_code">
                 {stations.map((s) => (
-                  <option value={s.code}>{`${s.name} (${s.code})`}</option>
+                  <option value={s.code} class="data" lang="zh-CN">
+                    {`${s.name} · ${places.regionName(s.region_code)}`}
+                  </option>
                 ))}
               </select>
             </div>
@@ -132,9 +168,9 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
           <div data-destination="site" hidden>
             <Field
               name="destination.region_code"
-              label={t.destRegion}
+              label={t.destRegionPicker}
+              hint={t.regionPickerHint}
               list="region-options"
-              inputmode="numeric"
             />
             <Field name="destination.address" label={t.address} />
           </div>
@@ -146,18 +182,18 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
         <div class="row">
           <Field
             name="valid_from"
-            label={t.validFrom}
+            label={inChinaTime(ctx.lang, t.validFrom)}
             type="datetime-local"
             dataType="china-time"
-            value={local(now)}
+            value={chinaInput(now)}
             required
           />
           <Field
             name="valid_until"
-            label={t.validUntil}
+            label={inChinaTime(ctx.lang, t.validUntil)}
             type="datetime-local"
             dataType="china-time"
-            value={local(new Date(now.getTime() + 7 * 86_400_000))}
+            value={chinaInput(new Date(now.getTime() + 7 * 86_400_000))}
             required
           />
         </div>
@@ -171,6 +207,7 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
   )
 }
 
+/** The firm's passes and applications: where each goes, in words, and what the firm can do next. */
 export async function passesPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
   const enterpriseId = ctx.principal!.enterpriseId!
@@ -180,25 +217,50 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
     listApplications(deps.store.db, { enterpriseId, limit: 100, offset: 0 }),
     visiblePassesQuery(deps.store.db, viewer, { now }).limit(100).execute(),
   ])
+  const places = await loadPlaces(deps, ctx.lang, [
+    ...applications.flatMap((a) => [a.origin_region_code, a.destination_region_code]),
+    ...passes.flatMap((p) => [p.origin_region_code, p.destination_region_code]),
+  ])
+  const trip = (v: {
+    origin_region_code: string
+    destination: { station_code?: string; region_code: string; address?: string }
+  }) => (
+    <>
+      <RegionShown places={places} code={v.origin_region_code} lang={ctx.lang} /> →{' '}
+      <DestinationShown places={places} lang={ctx.lang} destination={v.destination} />
+    </>
+  )
   return (
     <Layout ctx={ctx} title={t.myPasses}>
       <h1>{t.myPasses}</h1>
-      <p>
-        <a class="button" href="/ui/apply">
+      <p class="row" style="align-items:center">
+        <a class="button" href="/ui/apply" style="flex:0 0 auto">
           {t.apply}
+        </a>
+        <a href="/ui/reports" style="flex:0 0 auto">
+          {t.fileReportLink}
         </a>
       </p>
       <h2>{t.passes}</h2>
       <Table
         label={t.passes}
         empty={t.none}
-        head={[t.number, t.plate, t.status, t.validity]}
+        head={[
+          t.number,
+          t.plate,
+          `${t.originCol} → ${t.destination}`,
+          t.status,
+          inChinaTime(ctx.lang, t.validity),
+        ]}
         rows={passes.map((row) => {
           const p = passViewFor(viewer, row, now)
           return [
             <a href={`/ui/passes/${p.number}`}>{p.number}</a>,
-            p.plate,
-            <span class="badge">{words(ctx.lang, p.status)}</span>,
+            <Data nowrap>{p.plate}</Data>,
+            trip(p),
+            <span class="badge" data-pass-status={p.status}>
+              {words(ctx.lang, p.status)}
+            </span>,
             `${chinaTime(p.valid_from)} – ${chinaTime(p.valid_until)}`,
           ]
         })}
@@ -207,19 +269,68 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
       <Table
         label={t.applications}
         empty={t.none}
-        head={[t.plate, t.status, t.validity, t.reason]}
+        head={[
+          t.plate,
+          `${t.originCol} → ${t.destination}`,
+          t.route,
+          t.cargo,
+          inChinaTime(ctx.lang, t.submittedAt),
+          t.status,
+          t.applicationOutcome,
+        ]}
         rows={applications.map((row) => {
           const a = applicationView(row)
           return [
-            a.plate,
-            <span class="badge">{words(ctx.lang, a.status)}</span>,
-            `${chinaTime(a.valid_from)} – ${chinaTime(a.valid_until)}`,
-            a.decision_reason ?? '',
+            <Data nowrap>{a.plate}</Data>,
+            trip(a),
+            <Data>{a.route}</Data>,
+            words(ctx.lang, a.cargo_category),
+            chinaTime(a.created_at),
+            <span class="badge" data-application-status={a.status}>
+              {words(ctx.lang, a.status)}
+            </span>,
+            <ApplicationOutcome ctx={ctx} application={a} />,
           ]
         })}
       />
     </Layout>
   )
+}
+
+/** What became of an application, or what the firm can still do with it. */
+function ApplicationOutcome(props: {
+  ctx: PageContext
+  application: ReturnType<typeof applicationView>
+}) {
+  const t = MESSAGES[props.ctx.lang]
+  const a = props.application
+  if (a.status === 'submitted')
+    return (
+      <form
+        data-api={`/api/v1/applications/${a.id}/withdraw`}
+        data-method="POST"
+        data-reload
+        data-confirm={t.withdrawConfirm}
+        data-done={t.withdrawDone}
+      >
+        <div class="errors" role="alert" data-errors></div>
+        <span class="hint">{t.waitingApproval}</span>{' '}
+        <button type="submit" class="secondary" data-withdraw={a.id}>
+          {t.withdraw}
+        </button>
+      </form>
+    )
+  if (a.status === 'approved' && a.pass_number)
+    return <a href={`/ui/passes/${a.pass_number}#pass-sheet`}>{`${t.passLink} ${a.pass_number}`}</a>
+  if (a.status === 'rejected')
+    return (
+      <>
+        {t.rejectedBecause}
+        <Data>{a.decision_reason ?? ''}</Data>
+      </>
+    )
+  if (a.status === 'withdrawn') return `${t.withdrawnByFirm} · ${chinaTime(a.decided_at)}`
+  return ''
 }
 
 /** The printable pass: A4 on paper, one screen on a phone; the QR large enough to scan from print. */
@@ -236,16 +347,13 @@ export async function passPage(deps: Deps, ctx: PageContext, number: string) {
     deps.clock(),
     await applicationCrew(deps.store.db, pass.application_id),
   )
-  const name = async (code: string) => {
-    const region = await findRegion(deps.store.db, code)
-    return region ? `${regionView(region).full_name} (${code})` : code
-  }
-  const station = view.destination.station_code
-    ? await findStation(deps.store.db, view.destination.station_code)
-    : undefined
-  const destination = station
-    ? `${station.name} · ${station.address}`
-    : `${await name(view.destination.region_code)} ${view.destination.address ?? ''}`
+  const [places, firm, station] = await Promise.all([
+    loadPlaces(deps, ctx.lang, [view.origin_region_code, view.destination.region_code]),
+    findEnterprise(deps.store.db, view.enterprise_id),
+    view.destination.station_code
+      ? findStation(deps.store.db, view.destination.station_code)
+      : undefined,
+  ])
   return (
     <Layout ctx={ctx} title={`${t.passTitle} ${view.number}`}>
       <p class="no-print">
@@ -254,41 +362,68 @@ export async function passPage(deps: Deps, ctx: PageContext, number: string) {
         </button>{' '}
         <a href="/ui/passes">{t.myPasses}</a>
       </p>
-      <section class="pass-sheet" aria-label={t.passTitle}>
+      <section class="pass-sheet" id="pass-sheet" aria-label={t.passTitle}>
         <h1>{t.passTitle}</h1>
-        <p class="plate" data-plate>
+        <p class="plate" data-plate lang="zh-CN">
           {view.plate}
         </p>
         <div class="qr" data-qr role="img" aria-label={`QR ${view.number}`}>
           {raw(await qrSvg(pass.token!))}
         </div>
         <p>
-          <strong>{t.number}: </strong>
-          <span data-number>{view.number}</span> ·{' '}
+          <strong>{t.number}</strong> <span data-number>{view.number}</span> ·{' '}
           <span class="badge">{words(ctx.lang, view.status)}</span>
         </p>
         <dl>
+          <dt>{t.firm}</dt>
+          <dd data-firm>
+            <Data>{firm?.name ?? ctx.enterpriseName ?? ''}</Data>
+          </dd>
           <dt>{t.validity}</dt>
-          <dd>{`${chinaTime(view.valid_from)} – ${chinaTime(view.valid_until)} (UTC+8)`}</dd>
-          <dt>{t.origin}</dt>
-          <dd>{await name(view.origin_region_code)}</dd>
+          <dd>
+            {inChinaTime(
+              ctx.lang,
+              `${chinaTime(view.valid_from)} – ${chinaTime(view.valid_until)}`,
+            )}
+          </dd>
+          <dt>{t.originCol}</dt>
+          <dd>
+            <RegionShown places={places} code={view.origin_region_code} lang={ctx.lang} />
+          </dd>
           <dt>{t.destination}</dt>
-          <dd>{destination}</dd>
+          <dd>
+            <DestinationShown places={places} lang={ctx.lang} destination={view.destination} />
+            {station ? (
+              <>
+                {' · '}
+                <Data>{station.address}</Data>
+              </>
+            ) : null}
+          </dd>
           <dt>{t.route}</dt>
-          <dd>{view.route}</dd>
+          <dd>
+            <Data>{view.route}</Data>
+          </dd>
           <dt>{t.cargo}</dt>
           <dd>{words(ctx.lang, view.cargo_category)}</dd>
           <dt>{t.crew}</dt>
           <dd>
             {(view.crew ?? []).map((m) => (
-              <div>{`${m.name} ${m.id_number} ${m.phone}`}</div>
+              <div>
+                <Data>{m.name}</Data> {`${m.id_number} ${m.phone}`}
+              </div>
             ))}
           </dd>
           <dt>{t.issuer}</dt>
-          <dd>{`${deps.config.ISSUER_NAME} (${view.issuer_code})`}</dd>
+          <dd data-issuer>
+            <Data>{deps.config.ISSUER_NAME}</Data>
+          </dd>
+          <dt>{t.issuedAt}</dt>
+          <dd>{inChinaTime(ctx.lang, chinaTime(view.issued_at))}</dd>
         </dl>
         <p class="hint">{t.scanHint}</p>
       </section>
+      <RevokePassForm ctx={ctx} pass={view} />
     </Layout>
   )
 }

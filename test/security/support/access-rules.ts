@@ -43,6 +43,10 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'GET /healthz': { public: true, undocumented: true },
   'GET /api/openapi.json': { public: true, undocumented: true },
   'GET /api/docs': { public: true, undocumented: true },
+  'GET /api/v1/openapi.json': { public: true, undocumented: true },
+  'GET /api/docs/init.js': { public: true, undocumented: true },
+  'GET /api/docs/swagger-ui.css': { public: true, undocumented: true },
+  'GET /api/docs/swagger-ui-bundle.js': { public: true, undocumented: true },
   'GET /.well-known/jwks.json': { public: true },
   'POST /api/v1/auth/login': {
     public: true,
@@ -75,6 +79,12 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'POST /api/v1/accounts/{id}/enable': {
     allowed: COORDINATORS,
     params: (w) => ({ id: w.spareAccountId }),
+  },
+  // The spare checkpoint account: a coordinator may reset it (an admin's or coordinator's it may not).
+  'POST /api/v1/accounts/{id}/password': {
+    allowed: COORDINATORS,
+    params: (w) => ({ id: w.spareAccountId }),
+    body: () => ({ password: 'matrix-reset-password' }),
   },
 
   'GET /api/v1/regions': { allowed: SIGNED_IN, query: '?risk=high' },

@@ -1,60 +1,133 @@
 import type { Deps } from '../../../app-env.ts'
-import { applicationView, listApplications } from '../../../applications/applications.repository.ts'
+import {
+  applicationView,
+  waitingApplicationsQuery,
+} from '../../../applications/applications.repository.ts'
 import { listEnterprises } from '../../../enterprises/enterprises.repository.ts'
+import { readPage } from '../../../http/paging.ts'
 import { Layout, type PageContext } from '../../layout.tsx'
 import { chinaTime } from '../../format.ts'
 import { MESSAGES, words } from '../../i18n.ts'
+import { loadPlaces } from '../../place-names.tsx'
 
 import { ReasonForm } from './forms.tsx'
+import { Data, DestinationShown, Pager, RegionShown, queryNumber, waitedText } from './shown.tsx'
 
-const when = chinaTime
+const PAGE = 50
 
-export async function queuePage(deps: Deps, ctx: PageContext) {
+/**
+ * The approval queue, oldest first: what each truck carries from where to where, for which firm,
+ * with how many crew (their ID numbers and phones are not needed to decide, so not shown).
+ */
+export async function queuePage(
+  deps: Deps,
+  ctx: PageContext,
+  query: { offset?: string; approved?: string },
+) {
   const t = MESSAGES[ctx.lang]
-  const rows = await listApplications(deps.store.db, { status: 'submitted', limit: 200, offset: 0 })
-  const firms = new Map((await listEnterprises(deps.store.db, {})).map((e) => [e.id, e.name]))
+  const db = deps.store.db
+  const offset = queryNumber(query.offset, 0, 100_000)
+  const { rows, total } = await readPage(waitingApplicationsQuery(db), { limit: PAGE, offset })
+  const applications = rows.map(applicationView)
+  const [firms, places] = await Promise.all([
+    listEnterprises(db, {}).then((all) => new Map(all.map((e) => [e.id, e.name]))),
+    loadPlaces(
+      deps,
+      ctx.lang,
+      applications.flatMap((a) => [a.origin_region_code, a.destination.region_code]),
+    ),
+  ])
+  const now = deps.clock()
+  // Set by the approve form's redirect: the pass just issued, to open it from here.
+  const approved = /^\d{12}$/.test(query.approved ?? '') ? query.approved : undefined
   return (
     <Layout ctx={ctx} title={t.queue}>
-      <h1>
-        {t.queue} ({rows.length})
-      </h1>
-      {rows.length === 0 ? <p>{t.none}</p> : null}
-      {rows.map((row) => {
-        const a = applicationView(row)
-        return (
-          <article class="verdict" style="border:1px solid var(--line)" data-application={a.id}>
-            <h2>{`${a.plate} · ${firms.get(a.enterprise_id) ?? a.enterprise_id}`}</h2>
-            <p>{`${words(ctx.lang, a.cargo_category)} · ${a.origin_region_code} → ${a.destination.station_code ?? `${a.destination.region_code} ${a.destination.address ?? ''}`}`}</p>
-            <p>{`${when(a.valid_from)} – ${when(a.valid_until)} · ${a.route}`}</p>
-            <p>{a.crew.map((m) => `${m.name} ${m.id_number} ${m.phone}`).join('；')}</p>
-            <form data-api={`/api/v1/applications/${a.id}/approve`} data-method="POST" data-reload>
-              <div class="errors" role="alert" data-errors></div>
-              <button type="submit" data-approve>
-                {t.approve}
-              </button>
-              {/* Only when approval was refused because another firm holds a valid pass for the plate. */}
-              <details>
-                <summary>{t.overrideOtherFirm}</summary>
-                <div class="field" data-field="confirm_other_firm">
-                  <label>
-                    <input type="checkbox" name="confirm_other_firm" /> {t.confirmOtherFirm}
-                  </label>
-                </div>
-                <div class="field" data-field="note">
-                  <label for={`override-note-${a.id}`}>{t.note}</label>
-                  <input id={`override-note-${a.id}`} name="note" />
-                </div>
-              </details>
-            </form>
+      <h1>{`${t.queue} (${total})`}</h1>
+      {approved ? (
+        <p class="notice" data-approved>
+          {`${t.approvedNotice} `}
+          <a href={`/ui/passes/${approved}`}>{`${t.viewPass} ${approved}`}</a>
+        </p>
+      ) : null}
+      <p class="hint">{`${t.queueOrder} ${t.timesInChina}`}</p>
+      {applications.length === 0 ? <p>{t.none}</p> : null}
+      {applications.map((a) => (
+        <article class="card" data-application={a.id}>
+          <h2>
+            <Data>{a.plate}</Data>
+            {' · '}
+            <Data>{firms.get(a.enterprise_id) ?? a.enterprise_id}</Data>
+          </h2>
+          <p>
+            {`${t.submittedAt} ${chinaTime(a.created_at)} · `}
+            <strong data-waited>{waitedText(ctx.lang, a.created_at, now)}</strong>
+          </p>
+          <dl class="facts">
+            <dt>{t.fromPlace}</dt>
+            <dd>
+              <RegionShown places={places} code={a.origin_region_code} lang={ctx.lang} />
+            </dd>
+            <dt>{t.toPlace}</dt>
+            <dd>
+              <DestinationShown places={places} lang={ctx.lang} destination={a.destination} />
+            </dd>
+            <dt>{t.cargo}</dt>
+            <dd>{words(ctx.lang, a.cargo_category)}</dd>
+            <dt>{t.crew}</dt>
+            <dd data-crew-count>{t.crewCount.replace('{n}', String(a.crew.length))}</dd>
+            <dt>{t.route}</dt>
+            <dd>
+              <Data>{a.route}</Data>
+            </dd>
+            <dt>{t.validity}</dt>
+            <dd>{`${chinaTime(a.valid_from)} – ${chinaTime(a.valid_until)}`}</dd>
+          </dl>
+          <form
+            data-api={`/api/v1/applications/${a.id}/approve`}
+            data-method="POST"
+            data-done={t.approveDone}
+            data-redirect="/ui/queue?approved={number}"
+          >
+            <div class="errors" role="alert" tabindex={-1} data-errors></div>
+            <button type="submit" data-approve>
+              {t.approve}
+            </button>
+            {/* Only when approval was refused because another firm holds a valid pass for the plate. */}
+            <details>
+              <summary>{t.overrideOtherFirm}</summary>
+              <div class="field" data-field="confirm_other_firm">
+                <label>
+                  <input type="checkbox" name="confirm_other_firm" /> {t.confirmOtherFirm}
+                </label>
+              </div>
+              <div class="field" data-field="note">
+                <label for={`override-note-${a.id}`}>{t.overrideNote}</label>
+                <input id={`override-note-${a.id}`} name="note" />
+              </div>
+            </details>
+          </form>
+          <details>
+            <summary>{t.reject}</summary>
             <ReasonForm
               api={`/api/v1/applications/${a.id}/reject`}
-              label={t.reason}
+              label={t.rejectReason}
               button={t.reject}
               danger
+              done={t.rejectDone}
+              confirm={t.rejectConfirm}
             />
-          </article>
-        )
-      })}
+          </details>
+        </article>
+      ))}
+      <Pager
+        lang={ctx.lang}
+        path="/ui/queue"
+        query={{}}
+        offset={offset}
+        limit={PAGE}
+        shown={applications.length}
+        total={total}
+      />
     </Layout>
   )
 }
