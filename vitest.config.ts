@@ -25,6 +25,8 @@ const NODE_ONLY_TESTS = [
   'test/security/personal-data.test.ts', // reads the database file and WAL bytes from disk
   'test/architecture/**', // reads src/ from disk with node:fs
   'test/ui/pages-read-repositories.test.ts', // reads src/ui from disk with node:fs
+  'test/http/error-language.test.ts', // scans src for error codes with node:fs
+  'test/ui/messages.test.ts', // reads src/ui/i18n.ts from disk with node:fs
   'test/ui/page-queries-growth.test.ts', // a file database grown in a temp directory
   'test/ui/offline-bundle.test.ts', // bundles the page with esbuild, a native binary
 ]
