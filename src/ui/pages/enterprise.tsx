@@ -17,7 +17,7 @@ import { listRegions } from '../../regions/regions.repository.ts'
 import { qrSvg } from '../../passes/qr.ts'
 import { raw } from 'hono/html'
 import { Layout, Table, type PageContext } from '../layout.tsx'
-import { MESSAGES, words } from '../i18n.ts'
+import { MESSAGES, words, type Lang } from '../i18n.ts'
 import { chinaTime } from '../format.ts'
 import { loadPlaces } from '../place-names.tsx'
 import {
@@ -95,24 +95,7 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
       >
         <div class="errors" role="alert" data-errors></div>
         <Field name="plate" label={t.plate} hint={t.plateHint} required />
-        <fieldset data-crew>
-          <legend>{t.crew}</legend>
-          <div data-crew-member>
-            <Field name="crew.0.name" label={t.name} required autocomplete="name" />
-            <Field name="crew.0.id_number" label={t.idNumber} required />
-            <Field
-              name="crew.0.phone"
-              label={t.phone}
-              type="tel"
-              inputmode="numeric"
-              required
-              autocomplete="tel"
-            />
-          </div>
-          <button type="button" class="secondary" data-add-crew>
-            {t.addCrew}
-          </button>
-        </fieldset>
+        <CrewFieldset lang={ctx.lang} />
         <div class="field" data-field="cargo_category">
           <label for="f-cargo">{t.cargo}</label>
           <select id="f-cargo" name="cargo_category">
@@ -425,5 +408,34 @@ export async function passPage(deps: Deps, ctx: PageContext, number: string) {
       </section>
       <RevokePassForm ctx={ctx} pass={view} />
     </Layout>
+  )
+}
+
+/**
+ * The crew of a vehicle: one member's name, ID number and phone, and a button the page's script
+ * (client/app.ts, `data-add-crew`) uses to add more. The application and the pre-arrival report
+ * both ask for it.
+ */
+export function CrewFieldset(props: { lang: Lang }) {
+  const t = MESSAGES[props.lang]
+  return (
+    <fieldset data-crew>
+      <legend>{t.crew}</legend>
+      <div data-crew-member>
+        <Field name="crew.0.name" label={t.name} required autocomplete="name" />
+        <Field name="crew.0.id_number" label={t.idNumber} required />
+        <Field
+          name="crew.0.phone"
+          label={t.phone}
+          type="tel"
+          inputmode="numeric"
+          required
+          autocomplete="tel"
+        />
+      </div>
+      <button type="button" class="secondary" data-add-crew>
+        {t.addCrew}
+      </button>
+    </fieldset>
   )
 }

@@ -11,7 +11,7 @@ import { passViewerOf, visiblePassesQuery } from '../../../passes/passes.reposit
 import { Layout, Table, type PageContext } from '../../layout.tsx'
 import { MESSAGES, words } from '../../i18n.ts'
 import { chinaTime } from '../../format.ts'
-import { Field } from '../enterprise.tsx'
+import { CrewFieldset, Field } from '../enterprise.tsx'
 import { chinaInput, Data, inChinaTime } from './shown.tsx'
 
 const HOUR = 3_600_000
@@ -143,24 +143,7 @@ export async function reportsPage(
               required
             />
           </div>
-          <fieldset data-crew>
-            <legend>{t.crew}</legend>
-            <div data-crew-member>
-              <Field name="crew.0.name" label={t.name} required autocomplete="name" />
-              <Field name="crew.0.id_number" label={t.idNumber} required />
-              <Field
-                name="crew.0.phone"
-                label={t.phone}
-                type="tel"
-                inputmode="numeric"
-                required
-                autocomplete="tel"
-              />
-            </div>
-            <button type="button" class="secondary" data-add-crew>
-              {t.addCrew}
-            </button>
-          </fieldset>
+          <CrewFieldset lang={ctx.lang} />
           <p>
             <button type="submit" class="big">
               {t.fileReport}
