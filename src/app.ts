@@ -15,6 +15,7 @@ import { applicationRoutes } from './applications/routes.ts'
 import { passRoutes } from './passes/routes.ts'
 import { createVerifier } from './trust/key-resolver.ts'
 import { jwksRoute, trustRoutes } from './trust/routes.ts'
+import { publishRoutes } from './trust/publish-routes.ts'
 import { scanRoutes } from './scans/routes.ts'
 import { loopRoutes } from './loops/routes.ts'
 import { alertRoutes } from './alerts/routes.ts'
@@ -75,6 +76,7 @@ export function createApp(deps: Deps) {
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', auditRoutes(deps, reportCsv))
   app.route('/api/v1', trustRoutes(deps, verifier))
+  app.route('/api/v1', publishRoutes(deps))
   app.route('/api/v1', scanRoutes(deps, verifier))
   app.route('/', jwksRoute(deps))
   app.route('/', uiRoutes(deps))

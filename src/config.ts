@@ -71,6 +71,23 @@ export const ConfigSchema = z.object({
   /** The longest a sign-in is held back by the per-account delay. */
   LOGIN_MAX_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(30_000),
   /**
+   * Nationwide trust (README, Nationwide use): how often other issuers' JWKS and status lists are
+   * fetched (Node timer; on Workers the minute cron, so at most once a minute), and how old trust
+   * data may be before an offline verdict warns (TRUST_WARN_AGE) and before it is stale
+   * (TRUST_MAX_AGE: never `release` on it). Seconds.
+   */
+  TRUST_REFRESH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  TRUST_WARN_AGE: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(24 * 3600),
+  TRUST_MAX_AGE: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(72 * 3600),
+  /**
    * Where people open the service, e.g. `https://tx.example.cn`. A browser's `Origin` equal to it
    * counts as our own, for a proxy that rewrites `Host` and sends no `X-Forwarded-Host`.
    */
@@ -101,8 +118,13 @@ function isOrigin(text: string): boolean {
 
 export type Config = z.infer<typeof ConfigSchema>
 
+const CheckedConfig = ConfigSchema.refine((c) => c.TRUST_MAX_AGE >= c.TRUST_WARN_AGE, {
+  path: ['TRUST_MAX_AGE'],
+  message: 'at least TRUST_WARN_AGE',
+})
+
 export function loadConfig(source: Record<string, unknown>): Config {
-  const parsed = ConfigSchema.safeParse(source)
+  const parsed = CheckedConfig.safeParse(source)
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
     throw new Error(`invalid configuration:\n  ${problems.join('\n  ')}`)

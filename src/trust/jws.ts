@@ -8,10 +8,26 @@ import { CompactSign } from 'jose'
 export async function signCompact(
   payload: string,
   key: { kid: string; privateKey: CryptoKey },
+  /** A media type for the header (`statuslist+jwt`); passes and receipts have none, to stay small. */
+  typ?: string,
 ): Promise<string> {
   return new CompactSign(new TextEncoder().encode(payload))
-    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid })
+    .setProtectedHeader(typ ? { alg: 'EdDSA', kid: key.kid, typ } : { alg: 'EdDSA', kid: key.kid })
     .sign(key.privateKey)
+}
+
+/** The protected header of a compact JWS, unverified (to check `typ` before the signature). */
+export function peekHeader(token: string): Record<string, unknown> | null {
+  const first = token.split('.')[0]
+  if (!first || !/^[A-Za-z0-9_-]+$/.test(first)) return null
+  try {
+    const header: unknown = JSON.parse(decodeBase64UrlText(first))
+    return typeof header === 'object' && header !== null && !Array.isArray(header)
+      ? (header as Record<string, unknown>)
+      : null
+  } catch {
+    return null
+  }
 }
 
 export type TokenProblem = 'malformed' | 'bad_signature' | 'unknown_key'

@@ -301,11 +301,21 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
       },
     }),
   },
+  'PATCH /api/v1/trust/issuers/{code}': {
+    allowed: ['admin'],
+    params: () => ({ code: TRUSTED_ISSUER }),
+    body: () => ({ name: '上海市货运专班' }),
+    // The document lists DELETE before PATCH, so the world's issuer is gone by now: a 404 is an
+    // admin let through to the lookup (everyone else is refused before it).
+    ok: [200, 404],
+  },
   'DELETE /api/v1/trust/issuers/{code}': {
     allowed: ['admin'],
     params: () => ({ code: TRUSTED_ISSUER }),
   },
   'GET /api/v1/trust/revocations': { allowed: SIGNED_IN },
+  'GET /api/v1/trust/status-list': { public: true },
+  'GET /api/v1/trust/bundle': { allowed: ['checkpoint', ...COORDINATORS] },
 
   'POST /api/v1/scans': {
     allowed: ['checkpoint'],
