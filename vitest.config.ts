@@ -29,6 +29,8 @@ const NODE_ONLY_TESTS = [
   'test/ui/messages.test.ts', // reads src/ui/i18n.ts from disk with node:fs
   'test/ui/page-queries-growth.test.ts', // a file database grown in a temp directory
   'test/ui/offline-bundle.test.ts', // bundles the page with esbuild, a native binary
+  'test/ui/offline-trust-bundle.test.ts', // bundles the page with esbuild, a native binary
+  'test/trust/federation-two-servers.test.ts', // two real node:http servers fetching from each other
 ]
 
 // One `npm test`: the suite on Node (better-sqlite3 in memory), the same suite again inside workerd

@@ -28,6 +28,8 @@ export interface Deps {
   verifyEd25519?: SignatureCheck
   /** Where signed audit heads are kept outside the database (Node: a file beside it; Workers: none yet). */
   auditAnchor?: AuditAnchor
+  /** How other issuers' JWKS and status lists are fetched (trust/refresh-issuers.ts); tests pass a fake. */
+  fetch?: typeof fetch
 }
 
 export type AppEnv = {

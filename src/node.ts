@@ -14,6 +14,7 @@ import { sealAudit } from './audit/chain.ts'
 import { fileAnchor } from './audit/anchor-file.ts'
 import { nodeEd25519Check } from './trust/node-signature-check.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
+import { logRefreshFailures, refreshTrustedIssuers } from './trust/refresh-issuers.ts'
 import type { Deps } from './app-env.ts'
 
 // Node entry: an embedded SQLite file under DATA_DIR, secrets beside it, migrations on start.
@@ -104,8 +105,17 @@ if (!isWorker) {
       () => sealAudit(deps).catch(logFailure('audit-seal')),
       Number(process.env.SEAL_INTERVAL_MS ?? 1_000),
     ),
+    // Other issuers' JWKS and status lists (README, Nationwide use): once now, so a restart does
+    // not leave revocations a minute old, then every TRUST_REFRESH_SECONDS.
+    setInterval(refreshTrust, config.TRUST_REFRESH_SECONDS * 1000),
   )
   for (const timer of timers) timer.unref()
+  refreshTrust()
+}
+
+/** One refresh of the trust list; an issuer that failed is logged (its row says why, too). */
+function refreshTrust() {
+  refreshTrustedIssuers(deps).then(logRefreshFailures).catch(logFailure('trust-refresh'))
 }
 
 async function shutdown() {

@@ -6,6 +6,7 @@ import { seedOnFirstUse, seedOnStart } from './demo/seed.ts'
 import { sweepLoops } from './loops/sweep-loops.ts'
 import { sealAudit } from './audit/chain.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
+import { logRefreshFailures, refreshTrustedIssuers } from './trust/refresh-issuers.ts'
 import type { Deps } from './app-env.ts'
 
 // Workers entry: D1 binding and secrets from `env`. The app is built once per isolate; its start-up
@@ -50,13 +51,20 @@ export default {
     await ready()
     return app.fetch(request, env, ctx)
   },
-  // The cron trigger in wrangler.toml: open overdue alerts, finish dirty loop projections, seal
-  // the audit log.
+  // The cron trigger in wrangler.toml (every minute): open overdue alerts, finish dirty loop
+  // projections, seal the audit log, and fetch other issuers' JWKS and status lists (so on
+  // Workers TRUST_REFRESH_SECONDS below 60 still means once a minute). The trust refresh runs
+  // beside the rest: a slow issuer holds up nothing else, and it is sealed on the next run.
   async scheduled(_event: unknown, env: Env) {
     const { deps, ready } = build(env)
     await ready()
+    const trust = refreshTrustedIssuers(deps).catch((error: unknown) => {
+      console.error(JSON.stringify({ level: 'error', job: 'trust-refresh', error: String(error) }))
+      return []
+    })
     await sweepLoops(deps)
     await sealAudit(deps)
     await pruneLoginFailures(deps)
+    logRefreshFailures(await trust)
   },
 }

@@ -217,6 +217,37 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     ],
   },
 
+  jwks_unreachable: {
+    zh: '无法获取该签发机关的公钥集，请核对地址',
+    en: 'the issuer’s JWKS could not be fetched; check the address',
+    says: [
+      [
+        'the JWKS could not be fetched from {url} ({reason})',
+        '无法从 {url} 获取该签发机关的公钥集（{reason}）',
+      ],
+    ],
+  },
+  jwks_invalid: {
+    zh: '该地址返回的不是 Ed25519 公钥集',
+    en: 'the address does not serve a public Ed25519 key set',
+    says: [
+      [
+        'the document at {url} is not a public Ed25519 key set ({reason})',
+        '{url} 返回的不是 Ed25519 公钥集（{reason}）',
+      ],
+    ],
+  },
+  no_jwks_url: {
+    zh: '该签发机关没有登记公钥集地址',
+    en: 'the issuer has no JWKS address',
+    says: [
+      [
+        'the issuer has no JWKS address to fetch its keys from',
+        '该签发机关没有登记公钥集地址，无法获取其公钥',
+      ],
+    ],
+  },
+
   // Enterprises and the whitelist.
   enterprise_exists: {
     zh: '该统一社会信用代码的企业已登记',
@@ -598,6 +629,17 @@ export const FIELD_TEXTS: readonly (readonly [en: string, zh: string])[] = [
   ['a 6-digit region code (GB/T 2260)', '应为 6 位行政区划代码（GB/T 2260）'],
   ['12 digits', '应为 12 位数字'],
   ['send the token or a pass_number', '请扫描二维码或输入通行证编号'],
+  [
+    'an https address without user or password (plain http only to localhost)',
+    '应为 https 地址，且不含用户名和密码（仅本机地址可用 http）',
+  ],
+  [
+    'send the keys (jwks) or the address to fetch them from (jwks_url)',
+    '请填写公钥，或填写获取公钥的地址',
+  ],
+  ['could not be fetched', '无法获取'],
+  ['an address to fetch the keys from is needed', '须填写获取公钥的地址'],
+  ['not a public Ed25519 key set', '不是 Ed25519 公钥集'],
   ['letters, digits and . _ @ - only', '只能包含字母、数字和 . _ @ -'],
   ['letters, digits, _ and - only', '只能包含字母、数字和 _ -'],
   ['at least 8 characters', '至少 8 位'],

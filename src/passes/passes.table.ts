@@ -1,4 +1,4 @@
-import type { Generated, Selectable } from 'kysely'
+import type { ColumnType, Generated, Selectable } from 'kysely'
 import type { CargoCategory } from '../applications/rules.ts'
 
 export const PASS_STATUSES = ['active', 'revoked', 'superseded'] as const
@@ -48,4 +48,19 @@ export interface TrustedIssuersTable {
   jwks: string
   added_by: string
   added_at: string
+  /** Where its JWKS and its status list are fetched from (schema/0017_trust_federation.sql). */
+  jwks_url: ColumnType<string | null, string | null | undefined, string | null>
+  status_list_url: ColumnType<string | null, string | null | undefined, string | null>
+  /** The last good status list JWT, unchanged. */
+  status_list: ColumnType<string | null, string | null | undefined, string | null>
+  status_list_version: ColumnType<number | null, number | null | undefined, number | null>
+  status_list_iat: ColumnType<number | null, number | null | undefined, number | null>
+  status_list_etag: ColumnType<string | null, string | null | undefined, string | null>
+  jwks_etag: ColumnType<string | null, string | null | undefined, string | null>
+  fetched_at: ColumnType<string | null, string | null | undefined, string | null>
+  last_error: ColumnType<string | null, string | null | undefined, string | null>
+  last_error_at: ColumnType<string | null, string | null | undefined, string | null>
+  failures: ColumnType<number, number | undefined, number>
+  failing_since: ColumnType<string | null, string | null | undefined, string | null>
+  alert_opened_at: ColumnType<string | null, string | null | undefined, string | null>
 }

@@ -9,6 +9,9 @@ import { actorOf } from '../auth/principal.ts'
 import { signCompact } from './jws.ts'
 import type { Verifier } from './key-resolver.ts'
 import { loadSigningKeys } from './signing-keys.ts'
+import { fetchTrustDocument, TrustFetchFailed } from './fetch-trust-document.ts'
+import { readIssuerJwks, type IssuerJwks } from './issuer-jwks.ts'
+import { ISSUER_COLUMNS, issuerView } from './trusted-issuers.repository.ts'
 
 const PublicJwk = z
   .object({
@@ -25,14 +28,67 @@ const Jwks = z.object({ keys: z.array(PublicJwk) }).openapi('Jwks')
 
 const IssuerCode = z.string().regex(/^\d{6}$/, "the issuer's 6-digit region code")
 
+/**
+ * Where another issuer's JWKS or status list is fetched from: http(s), no user or password in it.
+ * Plain http only to this machine (a local or test setup): over a network a forged JWKS could add
+ * a key, so real deployments use https.
+ */
+export function isTrustUrl(value: string): boolean {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return false
+  }
+  if (url.username || url.password) return false
+  if (url.protocol === 'https:') return true
+  return url.protocol === 'http:' && LOOPBACK.test(url.hostname)
+}
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i
+
+const TrustUrl = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine(isTrustUrl, 'an https address without user or password (plain http only to localhost)')
+  .openapi({ example: 'https://tx.sh.example.cn/.well-known/jwks.json' })
+
+// Private members (`d`) are refused: a trust list holds public keys only.
+const GivenJwks = z.object({ keys: z.array(PublicJwk.strict()).min(1).max(20) })
+
 const TrustedIssuerBody = z
   .object({
     issuer_code: IssuerCode,
     name: z.string().trim().min(2).max(100),
-    // Private members (`d`) are refused: a trust list holds public keys only.
-    jwks: z.object({ keys: z.array(PublicJwk.strict()).min(1).max(20) }),
+    jwks: GivenJwks.optional().openapi({
+      description: 'the issuer’s public keys; leave out to fetch them from `jwks_url` at once',
+    }),
+    jwks_url: TrustUrl.optional().openapi({
+      description: 'where the issuer publishes its JWKS (its `/.well-known/jwks.json`)',
+    }),
+    status_list_url: TrustUrl.optional().openapi({
+      description: 'where it publishes its status list (its `/api/v1/trust/status-list`)',
+    }),
+  })
+  .refine((b) => b.jwks !== undefined || b.jwks_url !== undefined, {
+    message: 'send the keys (jwks) or the address to fetch them from (jwks_url)',
+    path: ['jwks'],
   })
   .openapi('TrustedIssuerRequest')
+
+const TrustedIssuerChange = z
+  .object({
+    name: z.string().trim().min(2).max(100).optional(),
+    jwks_url: TrustUrl.nullable().optional().openapi({ description: 'null stops fetching it' }),
+    status_list_url: TrustUrl.nullable()
+      .optional()
+      .openapi({ description: 'null stops fetching it (the last list fetched is kept)' }),
+    confirm_fetched_jwks: z.literal(true).optional().openapi({
+      description:
+        'fetch the JWKS from `jwks_url` now and take it whatever keys it holds: how an admin confirms a key set the refresh refused as replaced entirely',
+    }),
+  })
+  .openapi('TrustedIssuerChange')
 
 const TrustedIssuer = z
   .object({
@@ -41,6 +97,23 @@ const TrustedIssuer = z
     jwks: Jwks,
     added_by: z.string(),
     added_at: z.string(),
+    jwks_url: z.string().nullable(),
+    status_list_url: z.string().nullable(),
+    fetched_at: z.string().nullable().openapi({
+      description:
+        'when its revocation data (its keys, with no list address) was last obtained or confirmed current',
+    }),
+    status_list_version: z.number().int().nullable(),
+    last_error: z.string().nullable().openapi({
+      description:
+        'why the last refresh failed (`problem: sentence`, several joined by `; `); null after a good one',
+    }),
+    last_error_at: z.string().nullable(),
+    failures: z.number().int().openapi({ description: 'refreshes failed in a row' }),
+    failing_since: z.string().nullable(),
+    alert_opened_at: z.string().nullable().openapi({
+      description: 'when coordinators were alerted that fetching keeps failing; null when not',
+    }),
   })
   .openapi('TrustedIssuer')
 
@@ -83,13 +156,33 @@ export function jwksRoute(deps: Deps) {
 export function trustRoutes(deps: Deps, verifier: Verifier) {
   const { store } = deps
   const app = createRouter()
-  const view = (row: {
-    issuer_code: string
-    name: string
-    jwks: string
-    added_by: string
-    added_at: string
-  }) => ({ ...row, jwks: JSON.parse(row.jwks) })
+  const view = issuerView
+
+  /** The JWKS at `url`, fetched now, or a 400 saying why not (trust/refresh-issuers.ts fetches later ones). */
+  async function fetchJwksNow(url: string): Promise<{ jwks: IssuerJwks; etag: string | null }> {
+    let fetched
+    try {
+      fetched = await fetchTrustDocument(deps.fetch ?? fetch, url, {
+        accept: 'application/jwk-set+json, application/json',
+      })
+    } catch (error) {
+      if (!(error instanceof TrustFetchFailed)) throw error
+      throw badRequest(
+        'jwks_unreachable',
+        `the JWKS could not be fetched from ${url} (${error.message})`,
+        [{ field: 'jwks_url', message: 'could not be fetched' }],
+      )
+    }
+    const read = fetched.changed ? readIssuerJwks(fetched.text) : null
+    if (!fetched.changed || !read?.ok) {
+      throw badRequest(
+        'jwks_invalid',
+        `the document at ${url} is not a public Ed25519 key set (${read && !read.ok ? read.reason : 'no body'})`,
+        [{ field: 'jwks_url', message: 'not a public Ed25519 key set' }],
+      )
+    }
+    return { jwks: read.jwks, etag: fetched.etag }
+  }
 
   app.openapi(
     createRoute({
@@ -98,7 +191,7 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       tags: ['trust'],
       summary: 'Other issuers whose passes are accepted here',
       description:
-        'Any signed-in role. The other issuers whose pass tokens scans here verify, with their public keys.',
+        'Any signed-in role. The other issuers whose pass tokens scans here verify, with their public keys, the addresses their keys and status lists are fetched from, and how the last fetch went: `fetched_at`, `status_list_version`, `last_error` (null after a good refresh), `failures` in a row since `failing_since`, and `alert_opened_at` once coordinators were alerted.',
       security: bearer,
       middleware: [signedIn()],
       request: { query: z.object(pageParams({ limit: 1000, max: 1000 })) },
@@ -110,7 +203,7 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
     async (c) => {
       const page = c.req.valid('query')
       const { rows, total } = await readPage(
-        store.db.selectFrom('trusted_issuers').selectAll().orderBy('issuer_code'),
+        store.db.selectFrom('trusted_issuers').select(ISSUER_COLUMNS).orderBy('issuer_code'),
         page,
       )
       return c.json(rows.map(view), 200, pageHeaders(c, page, total))
@@ -124,7 +217,7 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       tags: ['trust'],
       summary: 'Trust another issuer’s public keys (admin)',
       description:
-        'Admins. From now on, passes signed by these keys verify here like our own. This deployment’s own issuer code is 400 `own_issuer`; an issuer already trusted is 409 `issuer_exists` (remove it first to replace its keys). Audited.',
+        'Admins. From now on, passes signed by these keys verify here like our own. With `jwks_url` and `status_list_url` the service fetches the issuer’s JWKS and status list every TRUST_REFRESH_SECONDS (a pass revoked there then scans `revoked` here). `jwks` may be left out when `jwks_url` is given: the JWKS is then fetched at once, and an address that does not answer is 400 `jwks_unreachable`, a document that is not a public Ed25519 key set 400 `jwks_invalid`. Addresses are https (plain http only to localhost) with no user or password. This deployment’s own issuer code is 400 `own_issuer`; an issuer already trusted is 409 `issuer_exists` (remove it first to replace its keys). Audited.',
       security: bearer,
       middleware: [allow('admin')],
       request: jsonBody(TrustedIssuerBody),
@@ -149,13 +242,25 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
           'issuer_exists',
           `issuer ${body.issuer_code} is already trusted; remove it first to replace its keys`,
         )
+      const fetched = body.jwks ? null : await fetchJwksNow(body.jwks_url!)
       const now = deps.clock()
       const row = {
         issuer_code: body.issuer_code,
         name: body.name,
-        jwks: JSON.stringify(body.jwks),
+        jwks: JSON.stringify(fetched?.jwks ?? body.jwks),
         added_by: actorOf(c.get('principal')),
         added_at: now.toISOString(),
+        jwks_url: body.jwks_url ?? null,
+        status_list_url: body.status_list_url ?? null,
+        jwks_etag: fetched?.etag ?? null,
+        // Keys fetched now are current; with a list address the list's first fetch sets it.
+        fetched_at: fetched && !body.status_list_url ? now.toISOString() : null,
+        status_list_version: null,
+        last_error: null,
+        last_error_at: null,
+        failures: 0,
+        failing_since: null,
+        alert_opened_at: null,
       }
       await store.atomic([
         store.db.insertInto('trusted_issuers').values(row),
@@ -168,6 +273,80 @@ export function trustRoutes(deps: Deps, verifier: Verifier) {
       ])
       verifier.invalidate()
       return c.json(view(row), 201)
+    },
+  )
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/trust/issuers/{code}',
+      tags: ['trust'],
+      summary:
+        'Change a trusted issuer’s name or the addresses its keys and list come from (admin)',
+      description:
+        'Admins. Send only what changes (none: 400 `nothing_to_change`). A URL set to null stops fetching it (the keys and the last list fetched stay). A changed address starts afresh: its ETag is dropped, and the failure count and any alert are cleared. `confirm_fetched_jwks: true` fetches the JWKS from the address now and takes it as it is, even one sharing no key with the keys held (the refresh refuses those: a hijacked address must not swap every key silently), so an admin confirms a real key change here; no address is 400 `no_jwks_url`, one that fails 400 `jwks_unreachable` / `jwks_invalid`. 404 for an issuer not trusted. Audited.',
+      security: bearer,
+      middleware: [allow('admin')],
+      request: { params: z.object({ code: IssuerCode }), ...jsonBody(TrustedIssuerChange) },
+      responses: { 200: jsonResponse(TrustedIssuer, 'changed'), ...commonErrors },
+    }),
+    async (c) => {
+      const { code } = c.req.valid('param')
+      const body = c.req.valid('json')
+      if (
+        body.name === undefined &&
+        body.jwks_url === undefined &&
+        body.status_list_url === undefined &&
+        body.confirm_fetched_jwks === undefined
+      )
+        throw badRequest('nothing_to_change', 'send at least one field to change')
+      const before = await store.db
+        .selectFrom('trusted_issuers')
+        .selectAll()
+        .where('issuer_code', '=', code)
+        .executeTakeFirst()
+      if (!before) throw notFound('trusted issuer')
+      const jwksUrl = body.jwks_url === undefined ? before.jwks_url : body.jwks_url
+      if (body.confirm_fetched_jwks && !jwksUrl)
+        throw badRequest('no_jwks_url', 'the issuer has no JWKS address to fetch its keys from', [
+          { field: 'jwks_url', message: 'an address to fetch the keys from is needed' },
+        ])
+      const fetched = body.confirm_fetched_jwks ? await fetchJwksNow(jwksUrl!) : null
+      const jwksUrlChanged = jwksUrl !== before.jwks_url
+      const listUrlChanged =
+        body.status_list_url !== undefined && body.status_list_url !== before.status_list_url
+      const fresh = jwksUrlChanged || listUrlChanged || fetched !== null
+      const changes = {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(jwksUrlChanged ? { jwks_url: jwksUrl, jwks_etag: null } : {}),
+        ...(listUrlChanged
+          ? { status_list_url: body.status_list_url, status_list_etag: null }
+          : {}),
+        ...(fetched ? { jwks: JSON.stringify(fetched.jwks), jwks_etag: fetched.etag } : {}),
+        ...(fresh
+          ? {
+              failures: 0,
+              failing_since: null,
+              last_error: null,
+              last_error_at: null,
+              alert_opened_at: null,
+            }
+          : {}),
+      }
+      const after = { ...before, ...changes }
+      const now = deps.clock()
+      await store.atomic([
+        store.db.updateTable('trusted_issuers').set(changes).where('issuer_code', '=', code),
+        auditEntry(now, {
+          actor: actorOf(c.get('principal')),
+          action: 'trust.update',
+          subject: `issuer:${code}`,
+          before: view(before),
+          after: view(after),
+        }),
+      ])
+      verifier.invalidate()
+      return c.json(view(after), 200)
     },
   )
 

@@ -58,6 +58,12 @@ const zh = {
   acknowledgeDone: '已确认该预警',
   resolveDone: '预警已处置',
   viewLoop: '查看闭环',
+  trustFailingTitle: '其他签发机关的数据持续获取失败',
+  trustFailingIntro:
+    '本地核验仍使用最后一次获取成功的公钥和吊销名单，对方新近吊销的通行证可能仍显示有效。请联系对方或管理员。',
+  trustFailingItem: '{name}：自 {since} 起获取失败（连续 {n} 次）',
+  trustFailingWhy: '原因：{why}',
+  viewTrustList: '查看信任列表',
   // loops
   loopsTitle: '闭环记录',
   loopState: '闭环状态',
@@ -145,6 +151,12 @@ const en: typeof zh = {
   acknowledgeDone: 'Alert acknowledged',
   resolveDone: 'Alert resolved',
   viewLoop: 'Open the loop',
+  trustFailingTitle: 'Other issuers’ data keeps failing to fetch',
+  trustFailingIntro:
+    'Scans here still use the last keys and status lists fetched: a pass the issuer revoked since may still show valid. Contact the issuer or an administrator.',
+  trustFailingItem: '{name}: failing since {since} ({n} times in a row)',
+  trustFailingWhy: 'Why: {why}',
+  viewTrustList: 'Open the trust list',
   loopsTitle: 'Loops',
   loopState: 'Loop state',
   loopsOpen: 'Open',

@@ -4,6 +4,7 @@ import { Layout, type PageContext } from '../../layout.tsx'
 import { chinaTime } from '../../format.ts'
 import { MESSAGES, words } from '../../i18n.ts'
 import { isPositiveAlert } from '../../../loops/alert-resolution.ts'
+import { listFailingIssuers } from '../../../trust/trusted-issuers.repository.ts'
 
 import { OutcomePicker, ReasonForm } from './forms.tsx'
 import { Actor, Data, Fill, fill, queryNumber } from './shown.tsx'
@@ -34,17 +35,21 @@ export async function alertsPage(
   const show: AlertShow = FILTERS.find((f) => f === query.status) ?? 'active'
   const offset = queryNumber(query.offset, 0, 100_000)
   // One more than a page: whether a next page exists.
-  const found = await listAlertsWithPlate(deps.store.db, {
-    limit: PAGE + 1,
-    offset,
-    status: show === 'all' ? undefined : show,
-  })
+  const [found, failingIssuers] = await Promise.all([
+    listAlertsWithPlate(deps.store.db, {
+      limit: PAGE + 1,
+      offset,
+      status: show === 'all' ? undefined : show,
+    }),
+    listFailingIssuers(deps.store.db),
+  ])
   const rows = found.slice(0, PAGE)
   const link = (status: AlertShow, at = 0) =>
     `/ui/alerts?status=${status}${at > 0 ? `&offset=${at}` : ''}`
   return (
     <Layout ctx={ctx} title={t.alerts}>
       <h1>{t.alerts}</h1>
+      <FailingIssuers ctx={ctx} issuers={failingIssuers} />
       <nav class="tabs" aria-label={t.alertShow}>
         {FILTERS.map((f) => (
           <a href={link(f)} aria-current={f === show ? 'page' : undefined} data-filter={f}>
@@ -139,5 +144,44 @@ export async function alertsPage(
         ) : null}
       </nav>
     </Layout>
+  )
+}
+
+/**
+ * Other issuers whose keys or status lists keep failing to fetch (trust/refresh-issuers.ts): not a
+ * loop's alert (those need a loop), so a banner above them, until a fetch succeeds again.
+ */
+function FailingIssuers(props: {
+  ctx: PageContext
+  issuers: Awaited<ReturnType<typeof listFailingIssuers>>
+}) {
+  const { ctx, issuers } = props
+  if (issuers.length === 0) return null
+  const t = MESSAGES[ctx.lang]
+  return (
+    <section class="notice" role="alert" data-trust-failing aria-labelledby="trust-failing">
+      <h2 id="trust-failing">{t.trustFailingTitle}</h2>
+      <p>{t.trustFailingIntro}</p>
+      <ul>
+        {issuers.map((i) => (
+          <li data-issuer={i.issuer_code}>
+            <Fill
+              template={t.trustFailingItem}
+              values={{
+                name: <Data>{i.name}</Data>,
+                since: chinaTime(i.failing_since),
+                n: i.failures,
+              }}
+            />
+            {i.problems.length > 0
+              ? ` · ${fill(t.trustFailingWhy, { why: i.problems.map((p) => words(ctx.lang, p)).join(ctx.lang === 'zh' ? '；' : '; ') })}`
+              : ''}
+          </li>
+        ))}
+      </ul>
+      <p>
+        <a href="/ui/trust">{t.viewTrustList}</a>
+      </p>
+    </section>
   )
 }
