@@ -20,8 +20,12 @@ export type VerdictReason = (typeof VERDICT_REASONS)[number]
 /** Reasons that are about the pass itself; the rest (`loop_open`) are about this entry. */
 const ENTRY_REASONS: readonly VerdictReason[] = ['loop_open']
 
-/** Shown beside the verdict, never a reason: staff see it, the truck is not held for it. */
-export const SCAN_WARNINGS = ['manual_loop_open'] as const
+/**
+ * Shown beside the verdict, never a reason: staff see it, the truck is not held for it.
+ * `trust_data_old` / `trust_data_stale`: the keys or revocation list behind the verdict are past
+ * TRUST_WARN_AGE / TRUST_MAX_AGE (trust/trust-age.ts).
+ */
+export const SCAN_WARNINGS = ['manual_loop_open', 'trust_data_old', 'trust_data_stale'] as const
 export type ScanWarning = (typeof SCAN_WARNINGS)[number]
 
 export const ACTIONS = ['release', 'sample_then_release', 'control_on_site'] as const
@@ -29,14 +33,19 @@ export type Action = (typeof ACTIONS)[number]
 
 /**
  * What is known about a scan. A fact left undefined is unknown and gives no reason: the server
- * leaves another issuer's pass status and whitelist unset, and the offline scan page
+ * leaves another issuer's whitelist unset (and its pass status, unless its list marks the pass
+ * revoked), and the offline scan page
  * (src/ui/client/verify-offline.ts, which bundles this module) everything that needs the database.
  */
 export interface ScanFacts {
   /** Why the token itself failed, if it did; nothing else is known then. */
   tokenProblem?: 'malformed' | 'bad_signature' | 'unknown_key'
   window?: 'valid' | 'not_yet_valid' | 'expired'
-  /** The pass as this deployment knows it; undefined for another issuer's pass. */
+  /**
+   * The pass as this deployment knows it. Another issuer's pass: `revoked` when its serial is set
+   * in that issuer's status list held here (which has one bit for revoked or superseded), else
+   * undefined.
+   */
   passStatus?: 'active' | 'revoked' | 'superseded'
   /** The applicant's whitelist state is active; undefined when unknown (another issuer's pass). */
   enterpriseWhitelisted?: boolean
@@ -52,6 +61,12 @@ export interface ScanFacts {
   manualLoopOpen?: boolean
   /** A negative result under 48 h is known (a valid receipt, or one recorded in the loop). */
   recentNegative?: boolean
+  /**
+   * How old the revocation data behind `passStatus` is (trust/trust-age.ts): `old` warns; `stale`
+   * also never lets the action be `release` (a revocation may be missing), and never turns a
+   * truck back either. Undefined: the data is current (this deployment's own database).
+   */
+  trustFreshness?: 'fresh' | 'old' | 'stale'
 }
 
 export interface Verdict {
@@ -79,6 +94,8 @@ export function decideVerdict(facts: ScanFacts): Verdict {
   }
   const warnings: ScanWarning[] =
     facts.manualLoopOpen && !facts.tokenProblem ? ['manual_loop_open'] : []
+  if (facts.trustFreshness === 'old') warnings.push('trust_data_old')
+  if (facts.trustFreshness === 'stale') warnings.push('trust_data_stale')
   const passStatus = passStatusOf(reasons)
   if (reasons.length > 0)
     return { verdict: 'invalid', passStatus, reasons, action: 'control_on_site', warnings }
@@ -86,7 +103,9 @@ export function decideVerdict(facts: ScanFacts): Verdict {
     verdict: 'valid',
     passStatus,
     reasons,
-    action: facts.recentNegative ? 'release' : 'sample_then_release',
+    // On stale data a revocation may be missing: sample, whatever receipt or result is shown.
+    action:
+      facts.recentNegative && facts.trustFreshness !== 'stale' ? 'release' : 'sample_then_release',
     warnings,
   }
 }

@@ -30,7 +30,9 @@ import {
   type ScanStart,
 } from './scans.repository.ts'
 import { decideLoopStep, type LoopStep } from './scan-loop-step.ts'
-import { scanAnswer, type LoopAnswer, type ScanOutcome } from './scan-answer.ts'
+import { scanAnswer, type LoopAnswer, type ScanOutcome, type TrustSource } from './scan-answer.ts'
+import { serialOf } from '../trust/status-list.ts'
+import { trustFreshness } from '../trust/trust-age.ts'
 import { checkReceipt, type ReceiptClaims, type ReceiptStatus } from '../receipts/receipt-token.ts'
 import type { ArrivalReportRow } from '../arrivals/arrivals.table.ts'
 import { findMatchingReport } from '../arrivals/arrivals.repository.ts'
@@ -49,6 +51,8 @@ export interface ScanInput {
 
 const RAW_LIMIT = 4096
 const NEGATIVE_VALID_MS = 48 * 3_600_000
+const FROM_DATABASE: TrustSource = { source: 'database', ageSeconds: 0 }
+const NO_REVOCATION_DATA: TrustSource = { source: 'none', ageSeconds: null }
 
 /**
  * One scan at a checkpoint: verify the pass, gather what is known of it, decide, and record it —
@@ -80,6 +84,12 @@ const NEGATIVE_VALID_MS = 48 * 3_600_000
  * A valid test receipt turns `sample_then_release` into `release` (不得重复检测) and is recorded on
  * the loop as `certificate_checked`; a bad one is reported but never blocks a valid pass.
  * A matching pre-arrival report is shown, and marked arrived when the loop opens.
+ *
+ * Revocation: this issuer's own pass by its row here (current: `trust.source` `database`); another
+ * issuer's by the status list last fetched from that issuer (trust/key-resolver.ts `revocation`):
+ * its serial set there is `revoked`, and the list's age (since `fetched_at`) gives the verdict its
+ * `trustFreshness` — past TRUST_WARN_AGE a warning, past TRUST_MAX_AGE `trust_data_stale` and never
+ * `release`. No list held for that issuer: its revocations are unknown (`trust.source` `none`).
  * Returns the answer as JSON text: the very text stored with the scan.
  *
  * Read top to bottom as a check-in: gather the facts → `decideVerdict` → `decideLoopStep` →
@@ -217,6 +227,8 @@ interface GatheredFacts {
   places?: PassPlaces
   /** Until when the known negative result holds (48 h after its sample), if one is known. */
   negativeValidUntil?: Date
+  /** Where the revocation data behind the verdict came from, and its age. */
+  trust: TrustSource
 }
 
 /** Verifies the pass and the receipt, and reads the pass, the plate's loops and the report. */
@@ -244,6 +256,7 @@ async function gatherScanFacts(
     passLoopCheckpoints: [],
     places: undefined,
     negativeValidUntil: undefined,
+    trust: NO_REVOCATION_DATA,
   }
   const { facts } = gathered
   if (!checked.ok) facts.tokenProblem = checked.problem
@@ -252,7 +265,11 @@ async function gatherScanFacts(
     facts.window = checked.window
     facts.passPlate = claims.plate
     facts.observedPlate = scan.observedPlate
-    const ownPass = issuerOf(claims.number) === config.ISSUER_CODE
+    const issuer = issuerOf(claims.number)
+    const ownPass = issuer === config.ISSUER_CODE
+    // Another issuer's revocations (one cached lookup), read while the plate's loops are; own
+    // passes read nothing more.
+    const heldList = ownPass ? undefined : verifier.revocation(issuer)
     const found = await readPassAndPlate(
       db,
       ownPass ? claims.number : null,
@@ -265,6 +282,21 @@ async function gatherScanFacts(
       facts.passStatus = found.pass.status
       gathered.enterpriseId = found.pass.enterprise_id
       facts.enterpriseWhitelisted = found.pass.whitelist_status === 'active'
+    }
+    if (ownPass) gathered.trust = FROM_DATABASE
+    else {
+      const held = await heldList
+      if (held) {
+        const serial = serialOf(claims.number)
+        // The list has one bit for revoked or superseded: either way the pass no longer holds.
+        if (serial !== null && held.list.isInvalid(serial)) facts.passStatus = 'revoked'
+        const age = Math.max(0, Math.floor((scan.now.getTime() - held.fetchedAt.getTime()) / 1000))
+        facts.trustFreshness = trustFreshness(age, {
+          warnSeconds: config.TRUST_WARN_AGE,
+          maxSeconds: config.TRUST_MAX_AGE,
+        })
+        gathered.trust = { source: 'status_list', ageSeconds: age }
+      }
     }
     gathered.passLoop = found.passLoop
     gathered.manualLoop = found.manualLoop

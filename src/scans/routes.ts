@@ -84,8 +84,18 @@ const ScanAnswer = z
     }),
     warnings: z.array(z.enum(SCAN_WARNINGS)).optional().openapi({
       description:
-        '`manual_loop_open`: the vehicle also has a loop opened by hand without a pass (`manual_loop` names it); it never holds the pass, and the pass never joins it: the pass goes on in its own loop',
+        '`manual_loop_open`: the vehicle also has a loop opened by hand without a pass (`manual_loop` names it); it never holds the pass, and the pass never joins it: the pass goes on in its own loop. `trust_data_old`: another issuer’s status list behind the verdict is older than TRUST_WARN_AGE (`trust.age_seconds`). `trust_data_stale`: older than TRUST_MAX_AGE: a revocation may be missing, so the action is never `release` (a receipt or a recent negative still gives `sample_then_release`); it never turns a truck back',
     }),
+    trust: z
+      .object({
+        source: z.enum(['database', 'status_list', 'none']),
+        age_seconds: z.number().int().min(0).nullable(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'where the revocation data behind the verdict came from, and how old it is. `database`: a pass of this issuer, checked against this deployment’s own records (`age_seconds` 0). `status_list`: another issuer’s pass, checked against the status list last fetched from that issuer (`age_seconds`: whole seconds since it was fetched or confirmed current; see `warnings`). `none` (`age_seconds` null): another issuer whose status list is not held here, so its revocations are unknown; or a token that did not verify, so nothing was looked up. Absent only from answers stored before this field existed (a retry gets the stored answer as it was)',
+      }),
     checkpoint: z.object({ code: z.string(), kind: z.string() }),
     scanned_at: z.string(),
     pass: z

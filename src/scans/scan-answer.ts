@@ -15,6 +15,17 @@ export interface LoopAnswer {
   alerting: boolean
 }
 
+/**
+ * Where the revocation data behind a verdict came from: this issuer's database (`database`, age
+ * 0), the status list last fetched from another issuer (`status_list`, whole seconds since it was
+ * fetched or confirmed current), or none (`none`, age null): another issuer whose list is not held,
+ * or a token that did not verify (no pass to look up).
+ */
+export interface TrustSource {
+  source: 'database' | 'status_list' | 'none'
+  ageSeconds: number | null
+}
+
 export interface ScanOutcome {
   id: string
   checkpoint: { code: string; kind: CheckpointKind }
@@ -38,6 +49,7 @@ export interface ScanOutcome {
   places?: PassPlaces
   /** Until when the negative result known to this scan holds. */
   negativeValidUntil?: Date
+  trust: TrustSource
 }
 
 /** 浙江省苏州市昆山市; a municipality's city is not repeated (上海市浦东新区). */
@@ -84,6 +96,7 @@ export function scanAnswer(o: ScanOutcome) {
     late: o.late,
     ...(o.flags.length ? { flags: [...o.flags] } : {}),
     ...(decision.warnings.length ? { warnings: decision.warnings } : {}),
+    trust: { source: o.trust.source, age_seconds: o.trust.ageSeconds },
     ...(receipt
       ? {
           receipt: {

@@ -113,6 +113,7 @@ describe('scanAnswer', () => {
     passStatus: 'active',
     enterpriseId: 'ent-1',
     reportArrived: false,
+    trust: { source: 'database', ageSeconds: 0 },
     ...over,
   })
 
@@ -127,6 +128,7 @@ describe('scanAnswer', () => {
       reasons: [],
       action: 'sample_then_release',
       late: false,
+      trust: { source: 'database', age_seconds: 0 },
       checkpoint: { code: 'G60', kind: 'highway_exit' },
       scanned_at: NOW.toISOString(),
       pass: {

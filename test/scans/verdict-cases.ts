@@ -266,4 +266,53 @@ export const VERDICT_CASES: VerdictCase[] = [
     facts: { ...clean, passStatus: 'revoked', manualLoopOpen: true },
     expected: { verdict: 'invalid', reasons: ['revoked'], warnings: ['manual_loop_open'] },
   },
+  // The age of the trust data (another issuer's status list; the offline page's bundle).
+  {
+    name: 'says nothing of fresh trust data and releases on a recent negative',
+    facts: { ...clean, trustFreshness: 'fresh', recentNegative: true },
+    expected: valid('release'),
+  },
+  {
+    name: 'only warns of old trust data: a recent negative still releases',
+    facts: { ...clean, trustFreshness: 'old', recentNegative: true },
+    expected: { ...valid('release'), warnings: ['trust_data_old'] },
+  },
+  {
+    name: 'only warns of old trust data: without a test it samples, as ever',
+    facts: { ...clean, trustFreshness: 'old', recentNegative: false },
+    expected: { ...valid('sample_then_release'), warnings: ['trust_data_old'] },
+  },
+  {
+    name: 'never releases on stale trust data, even with a recent negative: it samples',
+    facts: { ...clean, trustFreshness: 'stale', recentNegative: true },
+    expected: { ...valid('sample_then_release'), warnings: ['trust_data_stale'] },
+  },
+  {
+    name: 'samples on stale trust data without a test, never worse',
+    facts: { ...clean, trustFreshness: 'stale', recentNegative: false },
+    expected: { ...valid('sample_then_release'), warnings: ['trust_data_stale'] },
+  },
+  {
+    name: 'keeps the pass valid on stale trust data: age alone is no reason',
+    facts: { window: 'valid', passPlate: '苏E12345', trustFreshness: 'stale' },
+    expected: { verdict: 'valid', passStatus: 'valid', reasons: [] },
+  },
+  ...VERDICT_REASONS.map((reason) => ({
+    name: `stays control on site for ${reason} on stale trust data, with the warning`,
+    facts: { ...clean, ...causes[reason], trustFreshness: 'stale' as const, recentNegative: true },
+    expected: {
+      verdict: 'invalid' as const,
+      reasons: [reason],
+      action: 'control_on_site' as const,
+      warnings: ['trust_data_stale' as const],
+    },
+  })),
+  {
+    name: 'warns of a loop opened by hand and of stale trust data together',
+    facts: { ...clean, manualLoopOpen: true, trustFreshness: 'stale', recentNegative: true },
+    expected: {
+      ...valid('sample_then_release'),
+      warnings: ['manual_loop_open', 'trust_data_stale'],
+    },
+  },
 ]
