@@ -6,13 +6,17 @@ import type { PassClaims } from '../../src/passes/pass-payload.ts'
 import { loadSigningKeys } from '../../src/trust/signing-keys.ts'
 import { generateSigningKey } from '../../src/keys/generate.ts'
 import * as source from '../../src/ui/client/verify-offline.ts'
-import type { TrustMaterial } from '../../src/ui/client/verify-offline.ts'
+import type { OfflineTrust } from '../../src/ui/client/verify-offline.ts'
+import { acceptBundle, offlineTrust, type DecodedLists } from '../../src/ui/client/trust-bundle.ts'
+import { syncTrustClock } from '../../src/trust/trust-age.ts'
+import { bundleBody, signedList } from './offline-trust-fixtures.ts'
 import { VERDICT_CASES } from '../scans/verdict-cases.ts'
 import { NORMALISE_CASES } from '../vehicles/plate-cases.ts'
 
 // The offline scan page verifies with the server's modules (no copies): these tests bundle the
 // page's verify module exactly as scripts/build-ui.ts bundles the page, and run the server's own
-// verdict and plate cases against what comes out.
+// verdict and plate cases against what comes out, and the offline verdicts on a real trust bundle
+// (signed status lists of two issuers) against both.
 
 type PageVerify = typeof source
 
@@ -41,6 +45,8 @@ describe('the scan page bundle', () => {
         'src/passes/pass-token.ts',
         'src/trust/jws.ts',
         'src/vehicles/plate.ts',
+        'src/trust/status-list.ts',
+        'src/trust/trust-age.ts',
       ]),
     )
   })
@@ -75,29 +81,69 @@ const claims: PassClaims = {
   destination: 'HZ-XS-01',
 }
 const now = new Date('2026-12-01T00:00:00Z')
+const HOUR = 3_600_000
+/** The phone's own clock reading at the sync: any value, only elapsed device time counts. */
+const DEVICE = 5_000_000
 
-async function setting() {
+/**
+ * A trust bundle as the server sends it (own issuer 330100, trusted issuer 320500, each list
+ * signed with its issuer's key), taken in as the page takes it, and the material of a verdict
+ * made `hoursLater` after the sync.
+ */
+type SettingArgs = [
+  lists?: { own?: number[]; other?: number[] },
+  options?: { otherCurrent?: boolean; otherFetchedHoursAgo?: number },
+]
+const settings = new Map<string, ReturnType<typeof makeSetting>>()
+/** Built once per arguments (decoding lists takes ~100 ms each); verdicts do not change them. */
+function setting(...args: SettingArgs) {
+  const key = JSON.stringify(args)
+  let built = settings.get(key)
+  if (!built) settings.set(key, (built = makeSetting(...args)))
+  return built
+}
+
+async function makeSetting(
+  lists: { own?: number[]; other?: number[] } = {},
+  options: { otherCurrent?: boolean; otherFetchedHoursAgo?: number } = {},
+) {
   const own = await loadSigningKeys(JSON.stringify([await generateSigningKey()]))
   const other = await loadSigningKeys(JSON.stringify([await generateSigningKey()]))
-  const trust: TrustMaterial = {
-    issuer: '330100',
-    jwks: { keys: own.all.map((k) => k.publicJwk) },
-    issuers: [{ issuer_code: '320500', jwks: { keys: other.all.map((k) => k.publicJwk) } }],
-    revocations: { version: 3, revoked: [], superseded: [], generated_at: now.toISOString() },
-  }
+  const at = now.getTime()
+  const body = bundleBody(at, [
+    {
+      issuer_code: '330100',
+      keys: own,
+      status_list: await signedList('330100', lists.own ?? [], own, at),
+      current: true,
+      fetched_at: at,
+    },
+    {
+      issuer_code: '320500',
+      keys: other,
+      status_list: await signedList('320500', lists.other ?? [], other, at),
+      current: options.otherCurrent ?? true,
+      fetched_at: at - (options.otherFetchedHoursAgo ?? 0) * HOUR,
+    },
+  ])
+  const decoded: DecodedLists = new Map()
+  const stored = await acceptBundle(undefined, body, '"tb-1"', at, at, decoded)
+  const clock = syncTrustClock(undefined, at, DEVICE)
+  const trust = (hoursLater = 0): OfflineTrust =>
+    offlineTrust(stored, decoded, clock, DEVICE + hoursLater * HOUR)
   const ownPass = (c: Partial<PassClaims> = {}) => signPassToken({ ...claims, ...c }, own.current)
   const otherPass = (c: Partial<PassClaims> = {}) =>
     signPassToken({ ...claims, number: '320500000007', ...c }, other.current)
-  return { trust, ownPass, otherPass, own }
+  return { trust, ownPass, otherPass, own, stored }
 }
 
 describe.each([
   ['as written', () => source],
   ['as bundled for the page', () => page],
 ] as const)('verifyOffline %s', (_label, verify) => {
-  it('accepts a valid pass of this deployment and samples it, showing the pass', async () => {
+  it('accepts a valid pass of this deployment and samples it, showing the pass and the data’s age', async () => {
     const { trust, ownPass } = await setting()
-    expect(await verify().verifyOffline(await ownPass(), trust, null, now)).toEqual({
+    expect(await verify().verifyOffline(await ownPass(), trust(), null, now)).toEqual({
       verdict: 'valid',
       passStatus: 'valid',
       reasons: [],
@@ -110,6 +156,13 @@ describe.each([
         valid_until: '2026-12-29T08:00:00.000Z',
         origin_region_code: '310115',
         destination_code: 'HZ-XS-01',
+      },
+      trust: {
+        issuer_code: '330100',
+        ageSeconds: 0,
+        freshness: 'fresh',
+        hasList: true,
+        listMissing: false,
       },
     })
   })
@@ -124,14 +177,14 @@ describe.each([
     'matches the pass plate typed as %s (full-width forms and separators are no mismatch)',
     async (observed) => {
       const { trust, ownPass } = await setting()
-      const answer = await verify().verifyOffline(await ownPass(), trust, observed, now)
+      const answer = await verify().verifyOffline(await ownPass(), trust(), observed, now)
       expect(answer).toMatchObject({ verdict: 'valid', reasons: [] })
     },
   )
 
   it('flags a plate that differs from the pass', async () => {
     const { trust, ownPass } = await setting()
-    const answer = await verify().verifyOffline(await ownPass(), trust, '浙Ａ１２３４６', now)
+    const answer = await verify().verifyOffline(await ownPass(), trust(), '浙Ａ１２３４６', now)
     expect(answer).toMatchObject({
       verdict: 'invalid',
       reasons: ['plate_mismatch'],
@@ -139,29 +192,68 @@ describe.each([
     })
   })
 
-  it('takes revoked and superseded from this issuer’s signed list, reasons in the server’s order', async () => {
-    const { trust, ownPass } = await setting()
-    const revoked = { ...trust, revocations: { ...trust.revocations, revoked: [claims.number] } }
-    const superseded = {
-      ...trust,
-      revocations: { ...trust.revocations, superseded: [claims.number] },
-    }
+  it('reads revoked from the pass’s bit in this issuer’s signed list, reasons in the server’s order', async () => {
+    const { trust, ownPass } = await setting({ own: [42] })
     const late = new Date('2026-12-29T08:10:00Z')
-    expect((await verify().verifyOffline(await ownPass(), superseded, null, now)).reasons).toEqual([
-      'superseded',
-    ])
+    expect(await verify().verifyOffline(await ownPass(), trust(), null, now)).toMatchObject({
+      verdict: 'invalid',
+      passStatus: 'invalid',
+      reasons: ['revoked'],
+      action: 'control_on_site',
+    })
     expect(
-      (await verify().verifyOffline(await ownPass(), revoked, '浙B11111', late)).reasons,
+      (await verify().verifyOffline(await ownPass(), trust(), '浙B11111', late)).reasons,
     ).toEqual(['expired', 'revoked', 'plate_mismatch'])
+    // The bit next to it is another pass.
+    expect(
+      (await verify().verifyOffline(await ownPass({ number: '330100000043' }), trust(), null, now))
+        .reasons,
+    ).toEqual([])
   })
 
-  it('accepts a trusted issuer’s pass, whose number on this issuer’s list means nothing', async () => {
-    const { trust, otherPass } = await setting()
-    const listed = { ...trust, revocations: { ...trust.revocations, revoked: ['320500000007'] } }
-    expect(await verify().verifyOffline(await otherPass(), listed, '浙A12345', now)).toMatchObject({
+  it('reads another issuer’s pass from that issuer’s own list, not from this one’s', async () => {
+    const revokedThere = await setting({ other: [7] })
+    expect(
+      await verify().verifyOffline(await revokedThere.otherPass(), revokedThere.trust(), null, now),
+    ).toMatchObject({ verdict: 'invalid', reasons: ['revoked'], trust: { issuer_code: '320500' } })
+    const revokedHere = await setting({ own: [7] })
+    expect(
+      await verify().verifyOffline(await revokedHere.otherPass(), revokedHere.trust(), null, now),
+    ).toMatchObject({ verdict: 'valid', reasons: [], pass: { number: '320500000007' } })
+  })
+
+  it('warns past the warning age, and past the maximum never releases and says so', async () => {
+    const { trust, ownPass } = await setting()
+    const token = await ownPass()
+    const at = (hours: number) => verify().verifyOffline(token, trust(hours), null, now)
+    expect(await at(23)).toMatchObject({ warnings: [], trust: { freshness: 'fresh' } })
+    expect(await at(25)).toMatchObject({
       verdict: 'valid',
-      reasons: [],
-      pass: { number: '320500000007' },
+      action: 'sample_then_release',
+      warnings: ['trust_data_old'],
+      trust: { freshness: 'old', ageSeconds: 25 * 3600 },
+    })
+    expect(await at(73)).toMatchObject({
+      verdict: 'valid',
+      action: 'sample_then_release',
+      warnings: ['trust_data_stale'],
+      trust: { freshness: 'stale', ageSeconds: 73 * 3600 },
+    })
+  })
+
+  it('counts another issuer’s data as old as the server’s last fetch of it', async () => {
+    const { trust, otherPass, ownPass } = await setting(
+      {},
+      { otherCurrent: false, otherFetchedHoursAgo: 70 },
+    )
+    expect(await verify().verifyOffline(await otherPass(), trust(4), null, now)).toMatchObject({
+      warnings: ['trust_data_stale'],
+      trust: { issuer_code: '320500', ageSeconds: 74 * 3600, freshness: 'stale' },
+    })
+    // This deployment's own passes stand on its own, current list.
+    expect(await verify().verifyOffline(await ownPass(), trust(4), null, now)).toMatchObject({
+      warnings: [],
+      trust: { issuer_code: '330100', ageSeconds: 4 * 3600 },
     })
   })
 
@@ -169,7 +261,7 @@ describe.each([
     const { trust, ownPass } = await setting()
     const token = await ownPass()
     const at = async (iso: string) =>
-      (await verify().verifyOffline(token, trust, null, new Date(iso))).reasons
+      (await verify().verifyOffline(token, trust(), null, new Date(iso))).reasons
     expect(await at('2026-11-29T07:56:00Z')).toEqual([])
     expect(await at('2026-11-29T07:50:00Z')).toEqual(['not_yet_valid'])
     expect(await at('2026-12-29T08:04:00Z')).toEqual([])
@@ -180,25 +272,42 @@ describe.each([
     const { trust, ownPass, otherPass } = await setting()
     const [header, , signature] = (await ownPass()).split('.')
     const edited = `${header}.${(await ownPass({ plate: '浙B99999' })).split('.')[1]}.${signature}`
-    const untrusted = { ...trust, issuers: [] }
+    const material = trust()
+    const untrusted = { ...material, issuers: material.issuers.slice(0, 1) }
     const damagedKey = {
-      ...trust,
-      jwks: { keys: trust.jwks.keys.map((k) => ({ ...k, x: 'AAAA' })) },
+      ...material,
+      issuers: material.issuers.map((i) =>
+        i.issuer_code === '330100'
+          ? { ...i, jwks: { keys: i.jwks.keys.map((k) => ({ ...k, x: 'AAAA' })) } }
+          : i,
+      ),
     }
-    const cases: [string, TrustMaterial, string][] = [
-      [edited, trust, 'bad_signature'],
+    const cases: [string, OfflineTrust, string][] = [
+      [edited, material, 'bad_signature'],
       [await otherPass(), untrusted, 'unknown_key'],
       [await ownPass(), damagedKey, 'unknown_key'],
-      ['hello', trust, 'malformed'],
+      ['hello', material, 'malformed'],
     ]
-    for (const [token, material, problem] of cases) {
-      expect(await verify().verifyOffline(token, material, '浙A12345', now)).toEqual({
+    for (const [token, given, problem] of cases) {
+      expect(await verify().verifyOffline(token, given, '浙A12345', now)).toEqual({
         verdict: 'invalid',
         passStatus: 'invalid',
         reasons: [problem],
         action: 'control_on_site',
         warnings: [],
+        trust: expect.objectContaining({ issuer_code: '330100', freshness: 'fresh' }),
       })
     }
+  })
+
+  it('decides a typed number offline only by a set bit in its issuer’s list', async () => {
+    const { trust } = await setting({ own: [42], other: [7] })
+    expect(verify().listedOffline('330100000042', trust(1))).toEqual({
+      status: 'revoked',
+      trust: expect.objectContaining({ issuer_code: '330100', ageSeconds: 3600 }),
+    })
+    expect(verify().listedOffline('320500000007', trust()).status).toBe('revoked')
+    expect(verify().listedOffline('330100000007', trust()).status).toBeNull()
+    expect(verify().listedOffline('440300000042', trust()).status).toBeNull()
   })
 })

@@ -31,13 +31,22 @@ function readClockOffset(): number {
 }
 
 let lastNow = 0
+let trustedClock: () => number | null = () => null
+
+/**
+ * The scan page's trust clock (client/scan-trust.ts: the server's time at the last sync plus the
+ * device's monotonic elapsed time, never going back), used by `serverNow` once it has synced.
+ */
+export function useTrustedClock(read: () => number | null) {
+  trustedClock = read
+}
 
 /**
  * Now, by the server's clock as last seen (the phone's own clock when it never was). Never goes
  * backwards within the page, so records made one after another keep their order.
  */
 export function serverNow(): Date {
-  lastNow = Math.max(Date.now() + clockOffset, lastNow + 1)
+  lastNow = Math.max(trustedClock() ?? Date.now() + clockOffset, lastNow + 1)
   return new Date(lastNow)
 }
 

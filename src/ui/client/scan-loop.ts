@@ -31,6 +31,11 @@ interface Current {
   alerting?: boolean
   releaseDestination?: string | null
   releaseDeadline?: string | null
+  /**
+   * The offline verdict stood on stale trust data: a revocation may be missing, so a shown
+   * certificate does not spare the sample (never `release` on stale data) and is not offered.
+   */
+  sampleFirst?: boolean
   events: LoopEventView[]
 }
 
@@ -113,7 +118,9 @@ function countable() {
 }
 
 function renderSteps() {
-  const steps = nextStepsOfEvents(countable())
+  const steps = nextStepsOfEvents(countable()).filter(
+    (step) => !(current.sampleFirst && step === 'certificate_checked'),
+  )
   stepsBox.dataset.steps = steps.join(' ')
   if (steps.length === 0) {
     stepsBox.replaceChildren(el('p', { class: 'hint' }, t.cpNothingToDo))

@@ -1,5 +1,6 @@
 import { el, i18n, word } from './common.ts'
 import { fill, placeName, time, withRisk, places } from './scan-text.ts'
+import type { TrustBasis } from './verify-offline.ts'
 
 // The verdict as the officer reads it: the pass itself first (`pass_status`), apart from the entry
 // decision (`verdict`) — a valid pass meeting an open loop reads "通行证有效 · 该车已有未闭环记录，
@@ -28,10 +29,13 @@ export interface ScanView {
 
 const t = i18n.t
 
-export function verdictView(answer: ScanView, offline: { trustUpdatedAt?: string } | null) {
+/** `offline`: the trust data an offline verdict stands on (its age is always shown). */
+export function verdictView(answer: ScanView, offline: { trust: TrustBasis } | null) {
   const passValid = answer.pass_status === 'valid'
   const entryOk = answer.verdict === 'valid'
-  const tone = passValid ? (entryOk ? 'valid' : 'warn') : 'invalid'
+  // A valid pass on stale data is not shown green: a revocation may be missing.
+  const stale = offline?.trust.freshness === 'stale'
+  const tone = passValid ? (entryOk && !stale ? 'valid' : 'warn') : 'invalid'
   const headline = passValid
     ? entryOk
       ? `✔ ${t.cpPassValid}`
@@ -66,18 +70,38 @@ export function verdictView(answer: ScanView, offline: { trustUpdatedAt?: string
     ...(answer.receipt && answer.receipt.status !== 'valid'
       ? [el('p', {}, word(answer.receipt.status))]
       : []),
-    ...(offline
-      ? [
-          el(
-            'p',
-            { class: 'notice', 'data-offline': '' },
-            offline.trustUpdatedAt
-              ? fill(t.cpTrustAge, { t: time(offline.trustUpdatedAt) })
-              : t.offline,
-          ),
-        ]
-      : []),
+    ...(offline ? [trustAgeLine(offline.trust)] : []),
   )
+}
+
+/** "吊销名单 3 分钟前更新", marked and announced once the data is past the warning age. */
+export function trustAgeLine(trust: TrustBasis) {
+  const text = trust.listMissing
+    ? t.cpListMissing
+    : fill(trust.hasList ? t.cpListUpdated : t.cpKeysNoList, { ago: ago(trust.ageSeconds) })
+  const fresh = trust.freshness === 'fresh'
+  return el(
+    'p',
+    {
+      class: trust.freshness === 'stale' ? 'errors' : 'notice',
+      'data-offline': '',
+      'data-trust-freshness': trust.freshness,
+      'data-trust-age': String(trust.ageSeconds),
+      ...(fresh ? {} : { role: 'alert' }),
+    },
+    fresh ? text : `⚠ ${text}`,
+  )
+}
+
+/** How long ago, in minutes under an hour, hours under two days, days after. */
+export function ago(seconds: number): string {
+  const minutes = Math.floor(seconds / 60)
+  const hours = Math.floor(seconds / 3600)
+  const days = Math.floor(seconds / 86_400)
+  if (minutes < 1) return t.cpAgoNow
+  if (minutes < 60) return minutes === 1 ? t.cpAgoMinute : fill(t.cpAgoMinutes, { n: minutes })
+  if (hours < 48) return hours === 1 ? t.cpAgoHour : fill(t.cpAgoHours, { n: hours })
+  return days === 1 ? t.cpAgoDay : fill(t.cpAgoDays, { n: days })
 }
 
 /** What to check and where the truck goes. Offline: names from the page, no crew (not stored). */
@@ -134,17 +158,18 @@ export function notFoundView() {
   )
 }
 
-/** Offline, a typed number the stored list does not decide: scan the QR. */
-export function scanQrView() {
+/** Offline, a typed number the stored list does not decide (or a plate): scan the QR. */
+export function scanQrView(trust?: TrustBasis) {
   return el(
     'div',
     { class: 'verdict warn', 'data-verdict': 'scan_qr', role: 'status' },
     el('p', { class: 'headline' }, t.cpScanQrOffline),
+    ...(trust ? [trustAgeLine(trust)] : []),
   )
 }
 
-/** Offline, a typed number the stored revocation list names. */
-export function listedView(status: 'revoked' | 'superseded', updatedAt: string) {
+/** Offline, a typed number whose bit is set in its issuer's stored status list. */
+export function listedView(status: 'revoked', trust: TrustBasis) {
   return el(
     'div',
     {
@@ -156,10 +181,7 @@ export function listedView(status: 'revoked' | 'superseded', updatedAt: string) 
     el('p', { class: 'headline' }, `✖ ${t.cpPassInvalid}`),
     el('p', { class: 'action', 'data-action': 'control_on_site' }, word('control_on_site')),
     el('ul', { 'data-reasons': status }, el('li', {}, word(status))),
-    el(
-      'p',
-      { class: 'notice', 'data-offline': '' },
-      fill(t.cpListedOffline, { t: time(updatedAt) }),
-    ),
+    el('p', {}, t.cpListedOffline),
+    trustAgeLine(trust),
   )
 }

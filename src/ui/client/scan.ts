@@ -1,17 +1,32 @@
 import jsQR from 'jsqr'
-import { get, set } from 'idb-keyval'
-import { api, el, i18n, serverNow, word } from './common.ts'
+import { api, el, i18n, serverNow, useTrustedClock, word } from './common.ts'
 import { normalisePlate, parsePlate } from '../../vehicles/plate.ts'
-import { verifyOffline, type TrustMaterial } from './verify-offline.ts'
+import { listedOffline, verifyOffline, type OfflineTrust } from './verify-offline.ts'
 import { enqueue, flush, onQueueCount, queue, type FlushReport } from './scan-queue.ts'
-import { listedView, notFoundView, scanQrView, verdictView, type ScanView } from './scan-verdict.ts'
+import {
+  ago,
+  listedView,
+  notFoundView,
+  scanQrView,
+  verdictView,
+  type ScanView,
+} from './scan-verdict.ts'
 import { loopOpened, refreshLoop, setupLoopPanel, showLoop } from './scan-loop.ts'
 import { fill, places } from './scan-text.ts'
+import {
+  keepClock,
+  offlineMaterial,
+  onTrustChange,
+  startTrust,
+  trustNow,
+  trustSummary,
+} from './scan-trust.ts'
 
 // The checkpoint scan page. Online it asks the server; offline it verifies the token itself with
-// the keys and revocation list kept from the last time it was online, and queues the scan and the
-// loop events in IndexedDB (scan-queue.ts). The verdict is put right under the input and scrolled
-// into view; the loop panel (scan-loop.ts) follows it.
+// the trust bundle kept from the last time it was online (scan-trust.ts: every issuer's keys and
+// status list, polled every minute at most), says how old that data is, and queues the scan and
+// the loop events in IndexedDB (scan-queue.ts). The verdict is put right under the input and
+// scrolled into view; the loop panel (scan-loop.ts) follows it.
 
 const t = i18n.t
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!
@@ -19,6 +34,7 @@ const checkpointSelect = $<HTMLSelectElement>('[data-checkpoint]')
 const result = $('[data-result]')
 const queueCount = $('[data-queue-count]')
 const networkLabel = $('[data-network]')
+const trustLabel = $('[data-trust-status]')
 const uploadedLabel = $('[data-uploaded]')
 const typedInput = $<HTMLInputElement>('[data-typed-input]')
 const inputError = $('[data-input-error]')
@@ -26,7 +42,9 @@ const inputError = $('[data-input-error]')
 const checkpoint = () => checkpointSelect.value
 const isEntry = () =>
   ['highway_exit', 'road'].includes(checkpointSelect.selectedOptions[0]?.dataset.kind ?? '')
-// Device times by the server's clock as last seen: a phone set wrong still records true times.
+// Device times by the trust clock (the server's time at the last sync plus the phone's monotonic
+// elapsed time): a phone set wrong, or set back, still records true times and judges passes by them.
+useTrustedClock(trustNow)
 const nowIso = () => serverNow().toISOString()
 
 // The officer's checkpoint, remembered on this phone (works offline: localStorage).
@@ -66,26 +84,17 @@ function showNetwork() {
   networkLabel.dataset.state = navigator.onLine ? 'online' : 'offline'
 }
 
-/** Keys, trust list and the signed revocation list, refreshed whenever the page is online. */
-async function refreshTrust() {
-  try {
-    const [jwks, issuers, revocations] = await Promise.all([
-      fetch('/.well-known/jwks.json').then((r) => r.json()),
-      api('GET', '/api/v1/trust/issuers'),
-      api('GET', '/api/v1/trust/revocations'),
-    ])
-    if (!issuers.ok || !revocations.ok) return
-    const trust: TrustMaterial = {
-      issuer: revocations.json.issuer_code,
-      jwks,
-      issuers: issuers.json,
-      revocations: revocations.json,
-    }
-    await set('tx-trust', trust)
-  } catch {
-    // Offline: keep what we have.
-  }
+/** Under the network state, small: how old the revocation list kept on this phone is. */
+function showTrustAge() {
+  const summary = trustSummary()
+  trustLabel.dataset.freshness = summary?.freshness ?? 'none'
+  trustLabel.textContent = !summary
+    ? t.cpTrustNeverSynced
+    : summary.unusable
+      ? t.cpTrustUnusable
+      : `${summary.freshness === 'fresh' ? '' : '⚠ '}${fill(t.cpListUpdated, { ago: ago(summary.ageSeconds) })}`
 }
+onTrustChange(showTrustAge)
 
 /** Puts the verdict where the officer is looking: under the input, scrolled into view. */
 function showResult(...nodes: (Node | string)[]) {
@@ -163,8 +172,9 @@ async function scanToken(
       // The network went away mid-request: fall through to the offline path.
     }
   }
-  const trust = await get<TrustMaterial>('tx-trust')
+  const trust = await offlineMaterial()
   if (!trust) return showResult(el('p', { class: 'errors', role: 'alert' }, t.cpTrustNone))
+  void keepClock()
   if (!fields.token) return typedOffline(fields.pass_number ?? '', trust)
   const verdict = await verifyOffline(fields.token, trust, observedPlate, serverNow())
   const view: ScanView = {
@@ -184,7 +194,7 @@ async function scanToken(
         }
       : {}),
   }
-  showResult(verdictView(view, { trustUpdatedAt: trust.revocations.generated_at }))
+  showResult(verdictView(view, { trust: verdict.trust }))
   await enqueue({ type: 'scan', body })
   const opens = verdict.verdict === 'valid' && isEntry()
   await showLoop(
@@ -194,6 +204,7 @@ async function scanToken(
           plate: verdict.pass?.plate,
           state: 'arrived',
           passDestination: verdict.pass?.destination_code,
+          sampleFirst: verdict.trust.freshness === 'stale',
           // The arrival this scan records when uploaded: the buttons follow from it.
           events: [
             {
@@ -211,18 +222,14 @@ async function scanToken(
 }
 
 /**
- * Offline, a typed number: the stored revocation list decides it when it lists the number; the
+ * Offline, a typed number: its issuer's status list decides it when the pass's bit is set; the
  * page has no token to verify otherwise, so it says to scan the QR.
  */
-function typedOffline(number: string, trust: TrustMaterial) {
-  const listed = trust.revocations.revoked.includes(number)
-    ? 'revoked'
-    : trust.revocations.superseded.includes(number)
-      ? 'superseded'
-      : null
+function typedOffline(number: string, trust: OfflineTrust) {
+  const listed = listedOffline(number, trust)
   void showLoop(null)
-  if (listed) return showResult(listedView(listed, trust.revocations.generated_at))
-  return showResult(scanQrView())
+  if (listed.status) return showResult(listedView(listed.status, listed.trust))
+  return showResult(scanQrView(listed.trust))
 }
 
 function showClockNotice() {
@@ -349,11 +356,14 @@ $('[data-start-camera]').addEventListener('click', () => {
 })
 $('[data-stop-camera]').addEventListener('click', stopCamera)
 
+// The trust module polls again itself when the network comes back; the queue goes up meanwhile.
 window.addEventListener('online', () => {
   showNetwork()
-  void refreshTrust().then(upload)
+  void upload()
 })
 window.addEventListener('offline', showNetwork)
+// The age shown grows while nothing changes (offline, or the bundle unchanged).
+setInterval(showTrustAge, 30_000)
 // Retry what is still queued (a server error, or records dated ahead of the server's clock).
 setInterval(() => {
   if (queueCount.textContent !== '0') void upload()
@@ -361,6 +371,7 @@ setInterval(() => {
 restoreCheckpoint()
 showNetwork()
 void queue().then((items) => (queueCount.textContent = String(items.length)))
-void refreshTrust().then(upload)
+showTrustAge()
+void startTrust().then(upload)
 if ('serviceWorker' in navigator)
   navigator.serviceWorker.register('/ui/sw.js', { scope: '/ui/' }).catch(() => undefined)

@@ -54,7 +54,15 @@ const en: typeof zh = {
 
 export const everywhereMessages = { zh, en }
 
+// The scan warnings beside `manual_loop_open` (src/ui/i18n.ts), shown by the scan page offline and
+// by every page that shows a scan answer (the server's verdict on another issuer's pass).
 export const everywhereWords: { zh: Record<string, string>; en: Record<string, string> } = {
-  zh: {},
-  en: {},
+  zh: {
+    trust_data_old: '离线核验数据较旧，请尽快联网更新',
+    trust_data_stale: '核验数据已过时，可能漏掉吊销：须采样后放行',
+  },
+  en: {
+    trust_data_old: 'Offline check data is old: go online soon to update it',
+    trust_data_stale: 'Check data is out of date and may miss a revocation: sample before release',
+  },
 }

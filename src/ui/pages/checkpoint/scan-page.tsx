@@ -109,6 +109,9 @@ export async function scanPage(deps: Deps, ctx: PageContext) {
           {t.queued}: <span data-queue-count>0</span>
         </span>
         <span data-uploaded></span>
+        <span class="hint" data-trust-status>
+          {t.cpTrustNeverSynced}
+        </span>
       </div>
       <section aria-labelledby="typed-h">
         <h2 id="typed-h">{t.typed}</h2>
