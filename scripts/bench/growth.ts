@@ -6,11 +6,15 @@
 import Sqlite from 'better-sqlite3'
 import { Kysely, SqliteDialect, type CompiledQuery } from 'kysely'
 import type { Database } from '../../src/database.ts'
-import { findLoop, loopEvents, openLoopsAlertingFirst } from '../../src/loops/loops.repository.ts'
+import { findLoop, loopBoardPage, loopEvents } from '../../src/loops/loops.repository.ts'
 import { alertsOfLoop, listAlertsWithPlate } from '../../src/alerts/alerts.repository.ts'
 import { listArrivalReports } from '../../src/arrivals/arrivals.repository.ts'
 import { visiblePassesQuery } from '../../src/passes/passes.repository.ts'
-import { listApplications } from '../../src/applications/applications.repository.ts'
+import {
+  listApplications,
+  waitingApplicationsQuery,
+} from '../../src/applications/applications.repository.ts'
+import { readPage } from '../../src/http/paging.ts'
 import {
   DAY,
   HOUR,
@@ -402,7 +406,16 @@ function pageReads(
 ): Record<string, { page: string; read: () => Promise<unknown[]> }> {
   const firm = { coordinator: false, enterpriseId: o.enterpriseId }
   return {
-    page_open_loops: { page: '/ui/loops', read: () => openLoopsAlertingFirst(db, 300) },
+    // The board's first page as the page asks for it: open loops, alerting first, and their count.
+    page_open_loops: {
+      page: '/ui/loops',
+      read: async () => (await loopBoardPage(db, { state: 'open' }, { limit: 50, offset: 0 })).rows,
+    },
+    page_queue: {
+      page: '/ui/queue',
+      read: async () =>
+        (await readPage(waitingApplicationsQuery(db), { limit: 50, offset: 0 })).rows,
+    },
     page_alerts: {
       page: '/ui/alerts',
       read: () => listAlertsWithPlate(db, { status: 'active', limit: 300 }),

@@ -198,15 +198,6 @@ export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
     .limit(q.limit + 1)
 }
 
-/** Open loops for the coordinators' board: alerting ones first, then newest first. */
-export function openLoopsAlertingFirst(db: Kysely<Database>, limit: number): Promise<LoopRow[]> {
-  return filteredLoops(db, { state: 'open', limit })
-    .orderBy('alerting', 'desc')
-    .orderBy('opened_at', 'desc')
-    .limit(limit)
-    .execute()
-}
-
 /**
  * The loops that involve one of `codes`, through `loop_checkpoints`: for each code, its rows are
  * walked newest first (open ones only, through a partial index, when only open loops are asked

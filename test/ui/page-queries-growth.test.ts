@@ -70,6 +70,7 @@ describe('page reads on a history of loops', () => {
       'page_loop',
       'page_open_loops',
       'page_passes',
+      'page_queue',
     ])
     for (const timing of Object.values(pages)) expect(timing.sql.length).toBeGreaterThan(0)
     // The loop page: the loop, its events (the fold's own query) and its alerts.
