@@ -130,7 +130,9 @@ export function planLoopChange(deps: Deps, plan: WritePlan, change: LoopChange):
         round,
         at: now.toISOString(),
         actor: correction?.recorded_by ?? 'system',
-        note: `Withdrawn by the checkpoint officer's correction within a minute of recording the result${reason ? `: ${reason}` : ''}`,
+        // The outcome says what happened, in the reader's language (withdrawn_by_correction); the
+        // note keeps only what the officer wrote, if anything.
+        note: reason,
         outcome: 'withdrawn_by_correction',
         audit: { correction_id: correctionId, event_id: withdrawn?.eventId ?? null, reason },
       })
