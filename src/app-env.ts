@@ -32,11 +32,26 @@ export interface Deps {
   fetch?: typeof fetch
 }
 
+/**
+ * The scanner device a request came from (devices/device-check.ts), as scans and loop events
+ * record it. Here rather than in devices/, so the features that record it need not import that
+ * folder (which reads theirs).
+ */
+export interface DeviceUse {
+  id: string
+  /** Why the upload is kept but needs a coordinator's look; null for a device in good standing. */
+  review: DeviceReview | null
+}
+/** `signed_before_revocation`: signed by the device before it was revoked, received after. */
+export type DeviceReview = 'signed_before_revocation'
+
 export type AppEnv = {
   Variables: {
     requestId: string
     principal: Principal | null
     /** Why the bearer token was refused, if one was sent and it was. */
     authProblem: ApiError | null
+    /** The enrolled scanner device that signed the request, if one did (devices/device-check.ts). */
+    device: DeviceUse | null
   }
 }

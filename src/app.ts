@@ -7,6 +7,7 @@ import { limitBody } from './http/body-limit.ts'
 import { securityHeaders } from './http/security-headers.ts'
 import { authenticate } from './auth/middleware.ts'
 import { authRoutes } from './auth/routes.ts'
+import { checkDevice } from './devices/device-check.ts'
 import { regionRoutes } from './regions/routes.ts'
 import { stationRoutes } from './stations/routes.ts'
 import { checkpointRoutes } from './checkpoints/routes.ts'
@@ -24,6 +25,7 @@ import { approveRoute } from './passes/approve-route.ts'
 import { auditRoutes } from './audit/routes.ts'
 import { reportCsv } from './ui/audit-csv.ts'
 import { arrivalRoutes } from './arrivals/routes.ts'
+import { deviceRoutes } from './devices/routes.ts'
 import { receiptRoutes } from './receipts/routes.ts'
 import { uiRoutes } from './ui/routes.tsx'
 import { apiDocsRoutes } from './ui/api-docs.ts'
@@ -51,6 +53,7 @@ export function createApp(deps: Deps) {
     }),
   )
   app.use('/api/v1/*', authenticate(deps))
+  app.use('/api/v1/*', checkDevice(deps))
 
   app.get('/healthz', async (c) => {
     await sql`SELECT 1`.execute(deps.store.db)
@@ -72,6 +75,7 @@ export function createApp(deps: Deps) {
     alertRoutes,
     alertDecisionRoutes,
     arrivalRoutes,
+    deviceRoutes,
   ]
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', auditRoutes(deps, reportCsv))

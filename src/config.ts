@@ -88,6 +88,12 @@ export const ConfigSchema = z.object({
     .min(60)
     .default(72 * 3600),
   /**
+   * Scanner devices (issue 18): `1` refuses checkpoint staff's writes (scans, loop events, manual
+   * loops) not signed by an enrolled device (`403 device_required`). Off by default, so the API
+   * and clients without a device keep working.
+   */
+  REQUIRE_DEVICE: flag.default(false),
+  /**
    * Where people open the service, e.g. `https://tx.example.cn`. A browser's `Origin` equal to it
    * counts as our own, for a proxy that rewrites `Host` and sends no `X-Forwarded-Host`.
    */

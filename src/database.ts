@@ -1,6 +1,7 @@
 import type { LoopCheckpointsTable, LoopEventsTable, LoopsTable } from './loops/loops.table.ts'
 import type { AlertsTable } from './alerts/alerts.table.ts'
 import type { ScansTable } from './scans/scans.table.ts'
+import type { DevicesTable } from './devices/devices.table.ts'
 import type { ArrivalReportsTable } from './arrivals/arrivals.table.ts'
 import type { Generated } from 'kysely'
 import type { AuditLogTable, AuditSealsTable } from './audit-log/audit.table.ts'
@@ -33,6 +34,7 @@ export interface Database {
   loop_events: LoopEventsTable
   loop_checkpoints: LoopCheckpointsTable
   scans: ScansTable
+  devices: DevicesTable
   alerts: AlertsTable
   arrival_reports: ArrivalReportsTable
   audit_log: AuditLogTable

@@ -47,6 +47,7 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
       ['pass not found', '未找到该通行证'],
       ['application not found', '未找到该申请'],
       ['trusted issuer not found', '未找到该受信任签发机关'],
+      ['device not found', '未找到该设备'],
     ],
   },
   forbidden: {
@@ -600,6 +601,55 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     en: 'the negative result is more than 48 hours old; the driver must be tested again',
   },
 
+  // Scanner devices: enrolment, registration, revocation (devices/routes.ts).
+  enrollment_not_found: {
+    zh: '没有这个设备注册码，或已被取消',
+    en: 'no enrolment with this code, or it was cancelled',
+  },
+  enrollment_used: {
+    zh: '该设备注册码已使用过，请向协调员索取新的注册码',
+    en: 'this enrolment code was already used; ask a coordinator for a new one',
+  },
+  enrollment_expired: {
+    zh: '该设备注册码已过期，请向协调员索取新的注册码',
+    en: 'this enrolment code has expired; ask a coordinator for a new one',
+  },
+  invalid_device_key: {
+    zh: '设备公钥须为 ECDSA P-256 或 Ed25519 公钥',
+    en: 'the device key must be a public ECDSA P-256 or Ed25519 key',
+  },
+  device_revoked: {
+    zh: '该设备已被停用',
+    en: 'this device was revoked',
+  },
+  device_already_revoked: {
+    zh: '该设备已停用',
+    en: 'the device is already revoked',
+    says: [['device {id} is already revoked', '设备 {id} 已停用']],
+  },
+  // The device check of every API request (devices/device-check.ts).
+  device_unknown: {
+    zh: '该设备未在本系统注册',
+    en: 'this device is not enrolled here',
+  },
+  device_signature_invalid: {
+    zh: '设备签名缺失或与请求不符',
+    en: 'the device signature is missing or does not match the request',
+  },
+  device_time_in_future: {
+    zh: '设备签名时间比服务器时间快 5 分钟以上，请检查手机的日期、时间和时区',
+    en: 'the device signed this more than 5 minutes ahead of the server; check the phone’s clock',
+  },
+  device_wrong_checkpoint: {
+    zh: '该设备未注册到此检查点',
+    en: 'this device is not enrolled at this checkpoint',
+    says: [['this device is not enrolled at checkpoint {code}', '该设备未注册到检查点 {code}']],
+  },
+  device_required: {
+    zh: '检查点记录须由已注册的扫码设备提交',
+    en: 'checkpoint records must come from an enrolled scanner device',
+  },
+
   // The audit log.
   invalid_period: { zh: '起始时间须早于结束时间', en: 'from must be before to' },
   no_audit_head: { zh: '审计日志尚未封存', en: 'the audit log has not been sealed yet' },
@@ -706,6 +756,7 @@ export const FIELD_TEXTS: readonly (readonly [en: string, zh: string])[] = [
   ['only an enterprise account is bound to an enterprise', '只有企业账号才能绑定企业'],
   ['a checkpoint account must name at least one checkpoint code', '检查点账号须至少指定一个检查点'],
   ['only a checkpoint account is bound to checkpoints', '只有检查点账号才能绑定检查点'],
+  ['not a public P-256 or Ed25519 key', '不是 P-256 或 Ed25519 公钥'],
 ]
 
 /** Status words that appear inside English messages (`the pass is already revoked`). */

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Deps } from '../app-env.ts'
+import type { Deps, DeviceUse } from '../app-env.ts'
 import { notYourCheckpoint, worksAt, type Principal } from '../auth/principal.ts'
 import { actorOf } from '../auth/principal.ts'
 import { insertRow, jsonList, precompiled, rows } from '../db/precompiled.ts'
@@ -50,10 +50,10 @@ type EventRow = Omit<LoopEventRow, 'flag' | 'data'> & { data: string | null }
 // from it was stored by a concurrent request a moment earlier. (`WHERE true` lets SQLite parse the
 // upsert after a SELECT.)
 const insertEvents = precompiled(['rows'], (db, a: { rows: string }) =>
-  sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at, late)
+  sql`INSERT INTO loop_events (id, loop_id, kind, at, checkpoint_code, data, recorded_by, received_at, late, device_id, device_review)
       SELECT json_extract(value, '$.id'), json_extract(value, '$.loop_id'), json_extract(value, '$.kind'), json_extract(value, '$.at'),
         json_extract(value, '$.checkpoint_code'), json_extract(value, '$.data'), json_extract(value, '$.recorded_by'), json_extract(value, '$.received_at'),
-        json_extract(value, '$.late')
+        json_extract(value, '$.late'), json_extract(value, '$.device_id'), json_extract(value, '$.device_review')
       FROM json_each(${a.rows}) WHERE true
       ON CONFLICT (id) DO NOTHING RETURNING id`.compile(db),
 )
@@ -84,6 +84,10 @@ const auditLoopFull = precompiled(
       db,
     ),
 )
+
+/** How the audit log names the device of a record: `device`, and `device_review` if marked. */
+export const deviceAudit = (device: DeviceUse) =>
+  device.review ? { device: device.id, device_review: device.review } : { device: device.id }
 
 const rejected = (id: string | null, code: string, message: string): EventOutcome => ({
   id,
@@ -187,12 +191,14 @@ export function sameEvent(stored: StoredContent | ParsedEvent, event: ParsedEven
  * RESULT_RESERVE more), the time bounds of event-times.ts and a correction that may not withdraw
  * its result (`correction_window_passed`, `correction_not_allowed`: result-correction.ts). Accepted events are written in one
  * atomic step with their loops' projections, which are rebuilt from all their events in
- * device-time order.
+ * device-time order. Each records `device`, the enrolled scanner that signed the batch (if one did),
+ * as its audit entry does.
  */
 export async function ingestEvents(
   deps: Deps,
   principal: Principal,
   inputs: unknown[],
+  device: DeviceUse | null = null,
 ): Promise<EventOutcome[]> {
   const { store, config } = deps
   const db = store.db
@@ -301,6 +307,8 @@ export async function ingestEvents(
       recorded_by: recordedBy,
       received_at: receivedAt,
       late: isLate(event.at, now) ? 1 : 0,
+      device_id: device?.id ?? null,
+      device_review: device?.review ?? null,
     }))
     const plan = writePlan().add('events', [insertEvents({ rows: JSON.stringify(newRows) })])
     // The batch's new events, by loop.
@@ -332,6 +340,7 @@ export async function ingestEvents(
           before: null,
           after: JSON.stringify({
             events: mine.map(({ input }) => ({ id: input.id, kind: input.kind, at: input.at })),
+            ...(device ? deviceAudit(device) : {}),
           }),
         }),
       ]

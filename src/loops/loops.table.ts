@@ -43,9 +43,16 @@ export interface LoopEventsTable {
   flag: string | null
   /** 1: its device time was more than 24 h before the server received it (accepted, marked). */
   late: ColumnType<number, number | undefined, number>
+  /** The enrolled device that signed it; null when sent without one. */
+  device_id: ColumnType<string | null, string | null | undefined, string | null>
+  /** Why it is kept but needs review: `signed_before_revocation`. */
+  device_review: ColumnType<string | null, string | null | undefined, string | null>
 }
-/** A stored event; `late` may be left out of a row about to be inserted (it defaults to 0). */
-export type LoopEventRow = Omit<Selectable<LoopEventsTable>, 'late'> & { late?: number }
+/** A stored event; `late` and the device columns may be left out of a row about to be inserted (it defaults to 0). */
+export type LoopEventRow = Omit<
+  Selectable<LoopEventsTable>,
+  'late' | 'device_id' | 'device_review'
+> & { late?: number; device_id?: string | null; device_review?: string | null }
 
 /** The checkpoints a loop involves (see involvement.ts), for the checkpoint staff's list. */
 export interface LoopCheckpointsTable {

@@ -13,7 +13,7 @@ import { abortUnless } from '../db/guard.ts'
 import { Plate } from '../applications/schemas.ts'
 import { EVENT_KINDS, LOOP_STATES } from './fold.ts'
 import { EventResult, EventsBody } from './event-schemas.ts'
-import { ingestEvents } from './ingest-events.ts'
+import { deviceAudit, ingestEvents } from './ingest-events.ts'
 import {
   countLoops,
   eventView,
@@ -267,6 +267,7 @@ export function loopRoutes(deps: Deps) {
     }),
     async (c) => {
       const principal = c.get('principal')!
+      const device = c.get('device')
       const body = c.req.valid('json')
       assertWorksAt(principal, body.checkpoint_code)
       const checkpoint = await db
@@ -326,12 +327,19 @@ export function loopRoutes(deps: Deps) {
             data: JSON.stringify({ manual: true, note: body.note ?? null }),
             recorded_by: actor,
             received_at: at,
+            device_id: device?.id ?? null,
+            device_review: device?.review ?? null,
           }),
           auditEntry(now, {
             actor,
             action: 'loop.open_manual',
             subject: `loop:${id}`,
-            after: { plate: body.plate, checkpoint: checkpoint.code, note: body.note ?? null },
+            after: {
+              plate: body.plate,
+              checkpoint: checkpoint.code,
+              note: body.note ?? null,
+              ...(device ? deviceAudit(device) : {}),
+            },
           }),
         ])
         .catch((error: unknown) => {
@@ -469,7 +477,7 @@ export function loopRoutes(deps: Deps) {
       tags: ['loops'],
       summary: 'Upload loop events (up to 500), each idempotent by its UUID',
       description:
-        'Checkpoint staff, for their own checkpoints. Events may come late and out of order from offline devices; they are applied in device-time order. Each gets its own result: `accepted` (with `flag` if it made no sense where it fell: kept, never dropped), `duplicate` or `rejected`.',
+        'Checkpoint staff, for their own checkpoints. Events may come late and out of order from offline devices; they are applied in device-time order. Each gets its own result: `accepted` (with `flag` if it made no sense where it fell: kept, never dropped), `duplicate` or `rejected`. Signed by an enrolled scanner, every event records that device, with the same device checks as POST /api/v1/scans (a batch with an event at a checkpoint the device is not enrolled at is refused whole).',
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(EventsBody),
@@ -483,7 +491,14 @@ export function loopRoutes(deps: Deps) {
     }),
     async (c) =>
       c.json(
-        { results: await ingestEvents(deps, c.get('principal')!, c.req.valid('json').events) },
+        {
+          results: await ingestEvents(
+            deps,
+            c.get('principal')!,
+            c.req.valid('json').events,
+            c.get('device'),
+          ),
+        },
         200,
       ),
   )

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { Deps } from '../app-env.ts'
+import type { Deps, DeviceUse } from '../app-env.ts'
 import type { CheckpointKind } from '../checkpoints/checkpoints.table.ts'
 import { assertWorksAt, worksAt, type Principal } from '../auth/principal.ts'
 import { insertRow } from '../db/precompiled.ts'
@@ -14,6 +14,7 @@ import { issuerOf, type PassClaims } from '../passes/pass-payload.ts'
 import { normalisePlate, parsePlate } from '../vehicles/plate.ts'
 import { maskPersonalText } from '../privacy/personal-data.ts'
 import { eventCheckpoints, loopEvents } from '../loops/loops.repository.ts'
+import { deviceAudit } from '../loops/ingest-events.ts'
 import { involves } from '../loops/involvement.ts'
 import { planLoopChange, settleLeftDirty, type StoredEvent } from '../loops/loop-change.ts'
 import { writePlan, type PlanResults, type WritePlan } from '../loops/write-plan.ts'
@@ -92,6 +93,9 @@ const NO_REVOCATION_DATA: TrustSource = { source: 'none', ageSeconds: null }
  * `release`. No list held for that issuer: its revocations are unknown (`trust.source` `none`).
  * Returns the answer as JSON text: the very text stored with the scan.
  *
+ * `device`: the enrolled scanner that signed the request (devices/device-check.ts), recorded on
+ * the scan, its loop events and its audit entry, with its `review` mark if it has one.
+ *
  * Read top to bottom as a check-in: gather the facts → `decideVerdict` → `decideLoopStep` →
  * `planScanWrites` → `scanAnswer`, stored with the scan in the same atomic write.
  */
@@ -100,6 +104,7 @@ export async function recordScan(
   verifier: Verifier,
   principal: Principal,
   input: ScanInput,
+  device: DeviceUse | null = null,
   attempt = 0,
 ): Promise<string> {
   const request = normaliseScanRequest(input)
@@ -108,7 +113,7 @@ export async function recordScan(
     scanRequestHash(deps.config.DATA_KEY, request),
   ])
   if (start.stored !== null) return storedAnswer(principal, input.id, start, requestHash)
-  const scan = checkScanRequest(deps, principal, input, start)
+  const scan = checkScanRequest(deps, principal, input, start, device)
 
   const gathered = await gatherScanFacts(deps, verifier, input, scan)
   const decision = decideVerdict(gathered.facts)
@@ -151,7 +156,7 @@ export async function recordScan(
     // first read then finds a stored scan or a taken event id.
     const failure = constraintFailure(error)
     if (attempt === 0 && (error instanceof GuardFailed || failure))
-      return recordScan(deps, verifier, principal, input, 1)
+      return recordScan(deps, verifier, principal, input, device, 1)
     if (failure === 'id') throw idReused(input.id)
     throw error
   }
@@ -170,6 +175,8 @@ interface ScanContext {
   late: boolean
   /** The plate staff typed; one that does not parse is kept only masked (a phone number, say). */
   observedPlate: string | null
+  /** The scanner device that signed it, if one did. */
+  device: DeviceUse | null
 }
 
 /** The request's checks before anything is gathered: the caller's checkpoint, the id, the time. */
@@ -178,6 +185,7 @@ function checkScanRequest(
   principal: Principal,
   input: ScanInput,
   start: ScanStart,
+  device: DeviceUse | null,
 ): ScanContext {
   assertWorksAt(principal, input.checkpoint_code)
   if (start.event_id_taken) throw idReused(input.id)
@@ -206,6 +214,7 @@ function checkScanRequest(
     observedPlate: input.observed_plate
       ? (parsePlate(input.observed_plate) ?? maskPersonalText(normalisePlate(input.observed_plate)))
       : null,
+    device,
   }
 }
 
@@ -393,6 +402,8 @@ function planScanWrites(
     recorded_by: actor,
     received_at: scan.now.toISOString(),
     flag: null,
+    device_id: scan.device?.id ?? null,
+    device_review: scan.device?.review ?? null,
   })
   const added = [
     event(step === 'open' ? 'arrived' : 'destination_arrived', scan.id, {
@@ -472,6 +483,8 @@ function scanRecord(
       response: stored.answer,
       late: o.late ? 1 : 0,
       request_hash: stored.requestHash,
+      device_id: scan.device?.id ?? null,
+      device_review: scan.device?.review ?? null,
     }),
     auditEntry(o.now, {
       actor: actorOf(principal),
@@ -485,6 +498,7 @@ function scanRecord(
         loop_id: loopId,
         ...(o.flags.length ? { flags: o.flags } : {}),
         ...(o.late ? { late: o.late } : {}),
+        ...(scan.device ? deviceAudit(scan.device) : {}),
       },
     }),
   ]

@@ -177,7 +177,7 @@ export function scanRoutes(deps: Deps, verifier: Verifier) {
       tags: ['checkpoints'],
       summary: 'Scan a pass: the verdict, every reason, and what to do',
       description:
-        'Checkpoint staff, at one of their own checkpoints (else 403 `checkpoint_not_yours`). Never turns a truck back: any blocking reason gives `control_on_site`. A valid scan at an entry checkpoint opens the loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the pass’s open loop when that checkpoint is involved in it or expected (else flagged `unexpected_destination`). Every scan is stored, failed ones too. An `id` a loop event already has is 409 `id_reused`.',
+        'Checkpoint staff, at one of their own checkpoints (else 403 `checkpoint_not_yours`). Never turns a truck back: any blocking reason gives `control_on_site`. A valid scan at an entry checkpoint opens the loop (`arrived`); at a transfer station or destination it records `destination_arrived` on the pass’s open loop when that checkpoint is involved in it or expected (else flagged `unexpected_destination`). Every scan is stored, failed ones too. An `id` a loop event already has is 409 `id_reused`. Sent by an enrolled scanner (`X-Tongxing-Device` with its time and signature headers), the scan records that device; the device check answers 403 `device_unknown`, `device_signature_invalid`, `device_time_in_future`, `device_wrong_checkpoint` or `device_revoked` (`details.kept_for_review`: a scan the device signed before it was revoked is stored, marked for review), and with REQUIRE_DEVICE=1 an unsigned scan is 403 `device_required`.',
       security: bearer,
       middleware: [allow('checkpoint')],
       request: jsonBody(ScanBody),
@@ -186,7 +186,7 @@ export function scanRoutes(deps: Deps, verifier: Verifier) {
     async (c) =>
       encodedScanAnswer(
         c,
-        await recordScan(deps, verifier, c.get('principal')!, c.req.valid('json')),
+        await recordScan(deps, verifier, c.get('principal')!, c.req.valid('json'), c.get('device')),
       ),
   )
   return app

@@ -23,5 +23,9 @@ export interface ScansTable {
   late: ColumnType<number, number | undefined, number>
   /** SHA-256 of the full normalised, masked request; NULL for scans stored before it was kept. */
   request_hash: string | null
+  /** The enrolled device that signed it (schema/0018_devices.sql); null when sent without one. */
+  device_id: ColumnType<string | null, string | null | undefined, string | null>
+  /** Why it is kept but needs review: `signed_before_revocation` (devices/device-check.ts). */
+  device_review: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type ScanRow = Selectable<ScansTable>

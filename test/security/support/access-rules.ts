@@ -317,6 +317,39 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'GET /api/v1/trust/status-list': { public: true },
   'GET /api/v1/trust/bundle': { allowed: ['checkpoint', ...COORDINATORS] },
 
+  'POST /api/v1/devices/enrollments': {
+    allowed: COORDINATORS,
+    body: (_w, caller, n) => ({ checkpoint_codes: ['HZ-G60-XS'], label: `mx-${caller}-${n}` }),
+    ok: [201],
+  },
+  // The code is the credential, not a sign-in: a code never given is 404 for anyone.
+  'POST /api/v1/devices': {
+    public: true,
+    body: () => ({
+      code: '2345-6789-ABCD',
+      public_key_jwk: {
+        kty: 'EC',
+        crv: 'P-256',
+        x: 'MKBCTNIcKUSDii11ySs3526iDZ8AiTo7Tu6KPAqv7D4',
+        y: '4Etl6SRW2YiLUrN5vfvVHuhp7x8PxltmWWlbbM4IFyM',
+      },
+    }),
+    ok: [404],
+  },
+  'GET /api/v1/devices': { allowed: COORDINATORS },
+  // No device in the world: an allowed caller reaches the lookup (404), the rest are refused before it.
+  'GET /api/v1/devices/{id}/activity': {
+    allowed: COORDINATORS,
+    params: () => ({ id: 'matrix-no-device' }),
+    ok: [404],
+  },
+  'POST /api/v1/devices/{id}/revoke': {
+    allowed: COORDINATORS,
+    params: () => ({ id: 'matrix-no-device' }),
+    body: () => ({ reason: 'matrix' }),
+    ok: [404],
+  },
+
   'POST /api/v1/scans': {
     allowed: ['checkpoint'],
     body: (w) => ({ id: crypto.randomUUID(), token: w.passA.token, checkpoint_code: 'HZ-G60-XS' }),
