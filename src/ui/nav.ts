@@ -30,6 +30,7 @@ export const navFor = (ctx: PageContext): [string, string][] => {
       ['/ui/stations', t.navStations],
       ['/ui/accounts', t.navAccounts],
       ['/ui/trust', t.navTrust],
+      ['/ui/devices', t.navDevices],
     ]
   }
   return []

@@ -15,6 +15,7 @@ import { auditPage, auditReportPage } from './pages/coordinator/audit.tsx'
 import { accountsPage } from './pages/coordinator/accounts.tsx'
 import { stationsPage } from './pages/coordinator/stations.tsx'
 import { trustPage } from './pages/coordinator/trust.tsx'
+import { deviceActivityPage, devicesPage } from './pages/coordinator/devices.tsx'
 
 /** Registers one page for `roles` (see uiRoutes: sign-in redirect, 403 for other roles, 404 on null). */
 export type PageRegistrar = (
@@ -55,4 +56,8 @@ export function registerPages(page: PageRegistrar, deps: Deps) {
   page('/ui/accounts', ['coordinator'], (ctx) => accountsPage(deps, ctx))
   page('/ui/stations', ['coordinator'], (ctx) => stationsPage(deps, ctx))
   page('/ui/trust', ['coordinator'], (ctx) => trustPage(deps, ctx))
+  page('/ui/devices', ['coordinator'], (ctx, c) => devicesPage(deps, ctx, c.req.query()))
+  page('/ui/devices/:id', ['coordinator'], (ctx, c) =>
+    deviceActivityPage(deps, ctx, c.req.param('id') ?? '', c.req.query()),
+  )
 }

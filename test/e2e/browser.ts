@@ -5,7 +5,9 @@ import QRCode from 'qrcode'
 import jsQR from 'jsqr'
 import { PNG } from 'pngjs'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { expect } from 'vitest'
 import type { TestApp } from '../support/test-app.ts'
+import { residentId } from '../support/fixtures.ts'
 
 export const ARTIFACTS = 'test-artifacts'
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -111,4 +113,30 @@ export function qrVideo(text: string, path: string) {
       ...Array(5).fill(frame),
     ]),
   )
+}
+
+/**
+ * A pass for `plate` valid from now for `hours`, applied for by the demo firm and approved by the
+ * coordinator (the browser tests run on the real clock).
+ */
+export async function issuePassNow(t: TestApp, plate: string, hours: number) {
+  const app = await t.call('POST', '/api/v1/applications', {
+    as: 'enterprise',
+    body: {
+      plate,
+      crew: [{ name: '王建国', id_number: residentId('19880808', '123'), phone: '13900002222' }],
+      cargo_category: 'medical',
+      origin_region_code: '310115',
+      destination: { station_code: 'HZ-XS-01' },
+      route: 'G60',
+      valid_from: new Date().toISOString(),
+      valid_until: new Date(Date.now() + hours * 3_600_000).toISOString(),
+    },
+  })
+  expect(app.status, app.text).toBe(201)
+  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, {
+    as: 'coordinator',
+  })
+  expect(pass.status, pass.text).toBe(201)
+  return pass.json as { number: string; token: string }
 }

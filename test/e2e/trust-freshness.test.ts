@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import type { ServerType } from '@hono/node-server'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { residentId } from '../support/fixtures.ts'
-import { launch, signIn, startServer } from './browser.ts'
+import { launch, signIn, startServer, issuePassNow } from './browser.ts'
 
 // Issue 17 on a phone (390×844), in Chromium against the real app with the trust bundle polled
 // every 2 s: a revocation made on the server reaches the online page's kept status list within
@@ -32,28 +31,7 @@ afterAll(async () => {
   server?.close()
 })
 
-/** A pass valid from now for `hours` (the browser tests run on the real clock). */
-async function issueNow(plate: string, hours: number) {
-  const app = await t.call('POST', '/api/v1/applications', {
-    as: 'enterprise',
-    body: {
-      plate,
-      crew: [{ name: '王建国', id_number: residentId('19880808', '123'), phone: '13900002222' }],
-      cargo_category: 'medical',
-      origin_region_code: '310115',
-      destination: { station_code: 'HZ-XS-01' },
-      route: 'G60',
-      valid_from: new Date().toISOString(),
-      valid_until: new Date(Date.now() + hours * HOUR).toISOString(),
-    },
-  })
-  expect(app.status).toBe(201)
-  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, {
-    as: 'coordinator',
-  })
-  expect(pass.status).toBe(201)
-  return pass.json as { number: string; token: string }
-}
+const issueNow = (plate: string, hours: number) => issuePassNow(t, plate, hours)
 
 /** A checkpoint phone whose clock the test moves (Playwright's clock: Date and performance). */
 async function phone(deviceTime?: Date): Promise<{ context: BrowserContext; page: Page }> {
@@ -223,7 +201,9 @@ describe('trust data on the scan page', () => {
               .transaction('keyval', 'readonly')
               .objectStore('keyval')
               .get('tx-queue')
-            get.onsuccess = () => resolve(get.result?.[0]?.body?.scanned_at)
+            // A queued scan is kept as the request it will be sent as.
+            get.onsuccess = () =>
+              resolve(JSON.parse(get.result?.[0]?.request?.body ?? '{}').scanned_at)
           }
         }),
     )

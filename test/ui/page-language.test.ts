@@ -17,6 +17,7 @@ import { ACTIONS, SCAN_WARNINGS, VERDICT_REASONS } from '../../src/scans/decide-
 import { PASS_STATUSES } from '../../src/passes/passes.table.ts'
 import { CHECKPOINT_KINDS } from '../../src/checkpoints/checkpoints.table.ts'
 import { REPORT_STATUSES } from '../../src/arrivals/report-rules.ts'
+import { enrolDevice, revokeDevice, signLater } from '../devices/support/signed-device.ts'
 
 /**
  * Every page of every role, in Chinese and in English, as each role allowed to open it: the text a
@@ -111,6 +112,7 @@ interface Seeded {
   passNumber: string
   loopId: string
   enterpriseId: string
+  deviceId: string
 }
 
 /** A real id for each page with a parameter, from the data seeded below. */
@@ -119,6 +121,7 @@ const PARAMETERS: Record<string, (s: Seeded) => string> = {
   '/ui/loops/:id': (s) => s.loopId,
   '/ui/enterprises/:id': (s) => s.enterpriseId,
   '/ui/audit/:id': (s) => s.enterpriseId,
+  '/ui/devices/:id': (s) => s.deviceId,
 }
 
 const ALL_ROLES: Role[] = ['admin', 'coordinator', 'enterprise', 'checkpoint']
@@ -167,7 +170,40 @@ describe('every page in one language', () => {
       },
     })
     expect(report.status, report.text).toBe(201)
-    seeded = { passNumber: opened.pass.number, loopId: opened.loopId, enterpriseId: 'demo-ent-1' }
+    // …and devices in every state, one with a scan and one kept for review after its revocation.
+    const device = await enrolDevice(t)
+    const scan = (id: string) => ({
+      id,
+      pass_number: opened.pass.number,
+      checkpoint_code: 'HZ-G60-XS',
+      scanned_at: t.clock().toISOString(),
+    })
+    const signed = await signLater(t, device, '/api/v1/scans', scan(crypto.randomUUID()))
+    expect((await signed()).status).toBe(200)
+    const late = await signLater(t, device, '/api/v1/scans', scan(crypto.randomUUID()), {
+      time: t.clock().getTime() - 1000,
+    })
+    await revokeDevice(t, device)
+    expect((await late()).status).toBe(403)
+    for (const label of ['待登记手机', '取消的手机']) {
+      const pending = await t.call('POST', '/api/v1/devices/enrollments', {
+        as: 'coordinator',
+        body: { checkpoint_codes: ['HZ-G60-XS'], label },
+      })
+      expect(pending.status, pending.text).toBe(201)
+      if (label === '取消的手机')
+        await t.call('POST', `/api/v1/devices/${pending.json.device_id}/revoke`, {
+          as: 'coordinator',
+          body: { reason: '不再需要' },
+        })
+    }
+    await enrolDevice(t)
+    seeded = {
+      passNumber: opened.pass.number,
+      loopId: opened.loopId,
+      enterpriseId: 'demo-ent-1',
+      deviceId: device.id,
+    }
   })
 
   /** The visible text of `path` as `role` in `lang` that breaks the rules, one line each. */

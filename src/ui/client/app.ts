@@ -14,6 +14,14 @@ import { api, el, i18n, word, type ApiAnswer } from './common.ts'
  *                                        JSON answer. Absent: "已保存" / "Saved".
  *   data-reload                          reload the page after success (also the default)
  *   data-redirect="/ui/passes/{number}"  go there after success instead; `{field}` from the answer
+ *   data-show="enrolment"                stay on the page and show the answer in the hidden block
+ *                                        `[data-answer-block="enrolment"]` (e.g. an enrolment's QR):
+ *                                        inside it `data-answer="code"` takes the field as text,
+ *                                        `data-answer-image="qr_svg"` an SVG field as an <img>,
+ *                                        `data-answer-time="expires_at"` a time in China time, and
+ *                                        `data-answer-countdown="expires_at"` counts down to it
+ *                                        (its `data-left` template with `{m}`/`{s}`, `data-over`
+ *                                        once passed); the form is emptied for the next one
  * The confirmation survives the reload or redirect (sessionStorage) and is shown on the next page.
  *
  * Inside the form:
@@ -23,6 +31,8 @@ import { api, el, i18n, word, type ApiAnswer } from './common.ts'
  *   name="_path.id"                      fills `{id}` in data-api; not sent in the body
  *   data-type="china-time"               a datetime-local read as China time (UTC+8)
  *   type="number" / type="checkbox"      sent as a number / as `true` when ticked (else omitted)
+ *   type="checkbox" data-list            several boxes of one name send the ticked values as a
+ *                                        list (`[]` when none is ticked, for the API to refuse)
  *   <div data-errors tabindex="-1">      the summary of what to fix (and errors with no field)
  */
 
@@ -49,6 +59,14 @@ function serialise(form: HTMLFormElement) {
     let value: unknown = field.value.trim()
     if (field.name.startsWith('_path.')) {
       params[field.name.slice(6)] = String(value)
+      continue
+    }
+    // Boxes of one list: the ticked ones' values.
+    if (field.type === 'checkbox' && 'list' in field.dataset) {
+      const path = field.name.split('.')
+      const list = path.reduce<any>((node, key) => node?.[key], body) ?? []
+      if (field.checked) list.push(field.value)
+      setPath(body, path, list)
       continue
     }
     // A checkbox is a yes/no the API takes as `true`, sent only when ticked.
@@ -205,6 +223,12 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>('form[d
         return showErrors(form, answer.json?.error ?? { message: i18n.t.requestFailed })
       showErrors(form, undefined)
       const done = fillFromAnswer(form.dataset.done ?? i18n.t.saved ?? '', answer.json)
+      // The answer's block says it (a status note above it would cover the QR code).
+      if (form.dataset.show) {
+        showAnswer(form.dataset.show, answer.json)
+        form.reset()
+        return
+      }
       // Shown now as well, should storage be refused: then it is seen until the page goes.
       if (!rememberDone(done)) showDone(done)
       if (form.dataset.redirect)
@@ -217,6 +241,49 @@ for (const form of Array.from(document.querySelectorAll<HTMLFormElement>('form[d
 }
 
 recallDone()
+
+/** China time (UTC+8) as the pages print it: `2026-11-30 08:00:00`. */
+const chinaTime = (ms: number) =>
+  new Date(ms + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ')
+
+/** A form's answer shown in its block on this page (data-show). */
+function showAnswer(name: string, answer: any) {
+  const block = document.querySelector<HTMLElement>(`[data-answer-block="${CSS.escape(name)}"]`)
+  if (!block) return
+  const field = (key: string | undefined) => (key ? answer?.[key] : undefined)
+  block.querySelectorAll<HTMLElement>('[data-answer]').forEach((node) => {
+    node.textContent = String(field(node.dataset.answer) ?? '')
+  })
+  block.querySelectorAll<HTMLImageElement>('img[data-answer-image]').forEach((img) => {
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(String(field(img.dataset.answerImage) ?? ''))}`
+  })
+  block.querySelectorAll<HTMLElement>('[data-answer-time]').forEach((node) => {
+    const at = Date.parse(String(field(node.dataset.answerTime)))
+    node.textContent = Number.isNaN(at) ? '' : chinaTime(at)
+  })
+  block.querySelectorAll<HTMLElement>('[data-answer-countdown]').forEach((node) => {
+    const at = Date.parse(String(field(node.dataset.answerCountdown)))
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((at - Date.now()) / 1000))
+      node.dataset.secondsLeft = String(left)
+      node.textContent =
+        left > 0
+          ? (node.dataset.left ?? '')
+              .replace('{m}', String(Math.floor(left / 60)))
+              .replace('{s}', String(left % 60).padStart(2, '0'))
+          : (node.dataset.over ?? '')
+      if (left === 0) clearInterval(timer)
+    }
+    // A second answer in the same block: the first countdown stops.
+    clearInterval(Number(node.dataset.timer))
+    const timer = setInterval(tick, 1000)
+    node.dataset.timer = String(timer)
+    tick()
+  })
+  block.hidden = false
+  block.scrollIntoView({ block: 'start' })
+  block.focus({ preventScroll: true })
+}
 
 // More crew members (up to 3), each with its own numbered field names.
 const addCrew = document.querySelector<HTMLButtonElement>('[data-add-crew]')

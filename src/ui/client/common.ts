@@ -50,7 +50,14 @@ export function serverNow(): Date {
   return new Date(lastNow)
 }
 
+let keepingClock = true
+/** After a wipe (client/device.ts) nothing is written to the phone's storage any more. */
+export function stopKeepingClock() {
+  keepingClock = false
+}
+
 function learnClock(res: Response, sentAt: number) {
+  if (!keepingClock) return
   const stamped = Date.parse(res.headers.get('date') ?? '')
   if (Number.isNaN(stamped)) return
   // The header is in whole seconds, stamped between sending and receiving: a second of doubt,
@@ -69,7 +76,20 @@ function learnClock(res: Response, sentAt: number) {
 }
 
 /** Calls the JSON API with the session cookie; writes carry the header that proves same-site. */
-export async function api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+export function api(method: string, path: string, body?: unknown): Promise<ApiAnswer> {
+  return apiText(method, path, body === undefined ? undefined : JSON.stringify(body))
+}
+
+/**
+ * The same with the body already as text, and more headers: the scan page's device signs that
+ * very text (client/device.ts), so it is sent byte for byte as signed.
+ */
+export async function apiText(
+  method: string,
+  path: string,
+  body: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<ApiAnswer> {
   const sentAt = Date.now()
   const res = await fetch(path, {
     method,
@@ -79,8 +99,9 @@ export async function api(method: string, path: string, body?: unknown): Promise
       // The API's messages (form errors per field) in the page's language.
       'accept-language': i18n.lang === 'en' ? 'en' : 'zh-CN',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body,
   })
   learnClock(res, sentAt)
   let json: any = null

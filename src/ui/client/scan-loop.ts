@@ -1,4 +1,5 @@
-import { api, el, i18n, serverNow, word } from './common.ts'
+import { el, i18n, serverNow, word } from './common.ts'
+import { deviceApi } from './device.ts'
 import { nextStepsOfEvents, stepEvent, type NextStep } from '../../loops/next-steps.ts'
 import { enqueue, flush, type FlushReport } from './scan-queue.ts'
 import { fill, placeName, places, time } from './scan-text.ts'
@@ -74,9 +75,10 @@ export async function showLoop(
 export async function refreshLoop() {
   if (!current.loopId) return
   const id = current.loopId
-  const answer = await api('GET', `/api/v1/loops/${encodeURIComponent(id)}?events_limit=200`).catch(
-    () => null,
-  )
+  const answer = await deviceApi(
+    'GET',
+    `/api/v1/loops/${encodeURIComponent(id)}?events_limit=200`,
+  ).catch(() => null)
   if (!answer?.ok || current.loopId !== id) return
   const loop = answer.json
   current.plate = loop.plate

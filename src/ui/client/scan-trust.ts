@@ -22,6 +22,7 @@ import {
   type TrustBundleBody,
 } from './trust-bundle.ts'
 import type { OfflineTrust } from './verify-offline.ts'
+import { deviceRetired, noticeAnswer, readHeaders } from './device.ts'
 
 // The scan page's trust data: the bundle polled every `refresh_seconds` (≤ 60) while online with
 // If-None-Match, each sync setting the trust clock (trust/trust-age.ts) from the server's time;
@@ -106,10 +107,15 @@ async function pollOnce() {
     response = await fetch('/api/v1/trust/bundle', {
       credentials: 'same-origin',
       cache: 'no-store',
-      headers: stored?.etag ? { 'if-none-match': stored.etag } : {},
+      // An enrolled phone names its device: a revoked one learns it here too, even when idle.
+      headers: { ...readHeaders(), ...(stored?.etag ? { 'if-none-match': stored.etag } : {}) },
     })
   } catch {
     return keepClock()
+  }
+  if (response.status === 403) {
+    noticeAnswer(403, await response.json().catch(() => null))
+    return
   }
   // The server's time was read between sending and receiving: count it as the middle.
   const receivedAt = (sentAt + deviceNow()) / 2
@@ -137,6 +143,7 @@ async function pollOnce() {
 }
 
 async function sync(next: StoredTrust, serverTime: number, at: number) {
+  if (deviceRetired()) return
   stored = next
   clock = advanceTrustClock(syncTrustClock(clock, serverTime, at), deviceNow())
   await Promise.all([set(TRUST_KEY, next), set(CLOCK_KEY, clock)]).catch(() => undefined)
@@ -145,7 +152,7 @@ async function sync(next: StoredTrust, serverTime: number, at: number) {
 
 /** Stores the latest time seen (after each poll, each offline verdict, and every half minute). */
 export async function keepClock() {
-  if (!clock) return
+  if (!clock || deviceRetired()) return
   clock = advanceTrustClock(clock, deviceNow())
   await set(CLOCK_KEY, clock).catch(() => undefined)
   notify()

@@ -1,5 +1,17 @@
 import jsQR from 'jsqr'
-import { api, el, i18n, serverNow, useTrustedClock, word } from './common.ts'
+import { el, i18n, serverNow, useTrustedClock, word } from './common.ts'
+import {
+  currentDevice,
+  deviceApi,
+  enrol,
+  isEnrolmentText,
+  isRevokedAnswer,
+  keptForReviewCount,
+  loadDevice,
+  onRevoked,
+  wipeDevice,
+  type DeviceRecord,
+} from './device.ts'
 import { normalisePlate, parsePlate } from '../../vehicles/plate.ts'
 import { listedOffline, verifyOffline, type OfflineTrust } from './verify-offline.ts'
 import { enqueue, flush, onQueueCount, queue, type FlushReport } from './scan-queue.ts'
@@ -27,6 +39,9 @@ import {
 // status list, polled every minute at most), says how old that data is, and queues the scan and
 // the loop events in IndexedDB (scan-queue.ts). The verdict is put right under the input and
 // scrolled into view; the loop panel (scan-loop.ts) follows it.
+//
+// Enrolled as a device (client/device.ts) it signs every upload; told the device is revoked, it
+// hands over what is queued, then wipes itself (see `retire`).
 
 const t = i18n.t
 const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!
@@ -141,7 +156,9 @@ async function scanToken(
   }
   if (navigator.onLine) {
     try {
-      const answer = await api('POST', '/api/v1/scans', body)
+      const answer = await deviceApi('POST', '/api/v1/scans', body)
+      // Revoked: the page hands over its queue and wipes itself (retire); nothing to show here.
+      if (isRevokedAnswer(answer.status, answer.json)) return
       if (answer.ok) {
         const view = answer.json as ScanView & {
           loop?: { id: string; state: string }
@@ -250,7 +267,10 @@ $('[data-typed]').addEventListener('submit', async (event) => {
   const plate = parsePlate(typed)
   if (!plate) return inputProblem(t.cpInputMalformed)
   if (!navigator.onLine) return showResult(scanQrView())
-  const loops = await api('GET', `/api/v1/loops?state=open&plate=${encodeURIComponent(plate)}`)
+  const loops = await deviceApi(
+    'GET',
+    `/api/v1/loops?state=open&plate=${encodeURIComponent(plate)}`,
+  )
   if (loops.ok && loops.json.length > 0) {
     const loop = loops.json[0]
     showResult(
@@ -265,7 +285,10 @@ $('[data-typed]').addEventListener('submit', async (event) => {
   }
   const open = el('button', { type: 'button', class: 'big danger' }, t.manualOpen)
   open.addEventListener('click', async () => {
-    const answer = await api('POST', '/api/v1/loops', { plate, checkpoint_code: checkpoint() })
+    const answer = await deviceApi('POST', '/api/v1/loops', {
+      plate,
+      checkpoint_code: checkpoint(),
+    })
     if (answer.ok) {
       showResult(verdictView(answer.json, null))
       await showLoop({ loopId: answer.json.loop.id, plate, state: answer.json.loop.state })
@@ -328,6 +351,8 @@ async function startCamera() {
       if (text && text !== lastToken) {
         lastToken = text
         stopCamera()
+        // The coordinator's enrolment QR is a code for this phone, never a pass.
+        if (isEnrolmentText(text)) return enrolWith(text)
         await scanToken(
           { token: text },
           $<HTMLInputElement>('[data-observed-plate]').value.trim() || null,
@@ -368,10 +393,96 @@ setInterval(showTrustAge, 30_000)
 setInterval(() => {
   if (queueCount.textContent !== '0') void upload()
 }, 20_000)
+// Enrolment: this phone as a device of its checkpoints.
+const enrolSection = $('[data-enrol]')
+const enrolInput = $<HTMLInputElement>('[data-enrol-code]')
+const enrolError = $('[data-enrol-error]')
+
+function showDevice(device: DeviceRecord | null) {
+  enrolSection.hidden = Boolean(device)
+  $('[data-device]').hidden = !device
+  if (!device) return
+  $('[data-device-label]').textContent = device.label
+  // Only the checkpoints the device is enrolled for (those the account also works at).
+  const allowed = new Set(device.checkpoint_codes)
+  const options = Array.from(checkpointSelect.options)
+  const mismatch = !options.some((o) => allowed.has(o.value))
+  $('[data-device-mismatch]').hidden = !mismatch
+  if (!mismatch) for (const option of options) if (!allowed.has(option.value)) option.remove()
+  restoreCheckpoint()
+}
+
+async function enrolWith(text: string) {
+  enrolError.textContent = ''
+  enrolInput.removeAttribute('aria-invalid')
+  if (!navigator.onLine) return enrolProblem(t.cpEnrolOffline)
+  let outcome: Awaited<ReturnType<typeof enrol>>
+  try {
+    outcome = await enrol(text)
+  } catch {
+    return enrolProblem(t.cpEnrolFailed)
+  }
+  if ('invalidCode' in outcome) return enrolProblem(t.cpEnrolCodeInvalid)
+  if ('refused' in outcome)
+    return enrolProblem(outcome.refused.json?.error?.message ?? t.requestFailed)
+  showDevice(outcome.device)
+  showResult(
+    el(
+      'p',
+      { class: 'feedback-ok', role: 'status', 'data-enrolled': '' },
+      fill(t.cpDeviceEnrolled, { label: outcome.device.label }),
+    ),
+  )
+}
+
+function enrolProblem(text: string) {
+  enrolSection.hidden = false
+  enrolError.textContent = text
+  enrolInput.setAttribute('aria-invalid', 'true')
+}
+
+$('[data-enrol-form]').addEventListener('submit', (event) => {
+  event.preventDefault()
+  void enrolWith(enrolInput.value)
+})
+
+// Revoked: first every queued record goes up as it was signed (the server keeps for review
+// those signed before the revocation), then the page forgets everything and says so.
+let retiring = false
+onRevoked(() => {
+  if (retiring) return
+  retiring = true
+  void retire()
+})
+
+async function retire() {
+  stopCamera()
+  await flush().catch(() => null)
+  const kept = keptForReviewCount()
+  await wipeDevice()
+  const main = el(
+    'main',
+    { id: 'main', class: 'wiped', role: 'alert', 'data-wiped': '' },
+    el('h1', {}, t.cpWipedTitle),
+    el('p', {}, t.cpWiped),
+  )
+  if (kept > 0)
+    main.append(el('p', { 'data-kept-for-review': String(kept) }, fill(t.cpWipedKept, { n: kept })))
+  main.append(el('p', {}, el('a', { class: 'button', href: '/ui/login' }, t.signIn)))
+  document.body.replaceChildren(main)
+}
+
 restoreCheckpoint()
 showNetwork()
 void queue().then((items) => (queueCount.textContent = String(items.length)))
 showTrustAge()
-void startTrust().then(upload)
+// The device first: the trust poll and the uploads name it.
+void loadDevice()
+  .catch(() => null)
+  .then((device) => {
+    showDevice(device ?? currentDevice())
+    return startTrust()
+  })
+  .then(upload)
 if ('serviceWorker' in navigator)
   navigator.serviceWorker.register('/ui/sw.js', { scope: '/ui/' }).catch(() => undefined)

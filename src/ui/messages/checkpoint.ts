@@ -76,6 +76,23 @@ const zh = {
   cpExpectedWindow: '预计到达时段',
   cpLateReport: '迟报',
   cpOriginUnknown: '（风险等级未知）',
+  // the phone as an enrolled device (issue 18)
+  cpDeviceEnrolled: '本机已登记：{label}',
+  cpDeviceEnrolledAs: '本机已登记：',
+  cpDeviceMismatch: '本机登记的检查点不在本账号的工作范围内，请联系专班。',
+  cpEnrolTitle: '登记本机',
+  cpEnrolIntro:
+    '请专班在“设备”页生成登记二维码，点“打开摄像头”扫描；或输入二维码下方的 12 位登记码。登记后本机上传的记录都带本机签名。',
+  cpEnrolCode: '登记码',
+  cpEnrolCodeHint: '如',
+  cpEnrolSubmit: '登记本机',
+  cpEnrolCodeInvalid: '登记码应为 12 位字母和数字，请核对',
+  cpEnrolOffline: '登记需要联网，请联网后再试',
+  cpEnrolFailed: '此浏览器无法生成本机密钥，无法登记',
+  cpWipedTitle: '本机已被停用',
+  cpWiped:
+    '本机已被停用并已清除：登录信息、待上传记录、密钥和核验数据均已删除。如有疑问请联系专班。',
+  cpWipedKept: '停用前签名的 {n} 条记录已上传，交专班核查。',
 }
 
 const en: typeof zh = {
@@ -153,6 +170,24 @@ const en: typeof zh = {
   cpExpectedWindow: 'Expected window',
   cpLateReport: 'Filed late',
   cpOriginUnknown: '(risk level unknown)',
+  cpDeviceEnrolled: 'This phone is enrolled: {label}',
+  cpDeviceEnrolledAs: 'This phone is enrolled: ',
+  cpDeviceMismatch:
+    'This phone is enrolled for checkpoints your account does not work at: ask the coordinators.',
+  cpEnrolTitle: 'Enrol this phone',
+  cpEnrolIntro:
+    'Ask the coordinators for an enrolment QR code (Devices page) and scan it with “Start camera”, or type the 12-character code shown under it. Once enrolled, everything this phone uploads carries its signature.',
+  cpEnrolCode: 'Enrolment code',
+  cpEnrolCodeHint: 'e.g.',
+  cpEnrolSubmit: 'Enrol this phone',
+  cpEnrolCodeInvalid: 'An enrolment code has 12 letters and digits: check it',
+  cpEnrolOffline: 'Enrolling needs the network: go online and try again',
+  cpEnrolFailed: 'This browser cannot make a key for the phone: it cannot be enrolled',
+  cpWipedTitle: 'This phone has been withdrawn',
+  cpWiped:
+    'This phone has been withdrawn and cleared: its sign-in, the records waiting to upload, its keys and its check data have all been deleted. Ask the coordinators if in doubt.',
+  cpWipedKept:
+    '{n} records signed before the withdrawal were uploaded for the coordinators to review.',
 }
 
 export const checkpointMessages = { zh, en }

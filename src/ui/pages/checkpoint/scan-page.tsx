@@ -75,6 +75,13 @@ export async function scanPage(deps: Deps, ctx: PageContext) {
   return (
     <Layout ctx={ctx} title={t.scan} scripts={['scan']}>
       <section class="checkpoint-card" aria-labelledby="here-h" data-checkpoint-card>
+        <p class="device-label" data-device hidden>
+          {t.cpDeviceEnrolledAs}
+          <strong class="data" data-device-label></strong>
+        </p>
+        <p class="notice" data-device-mismatch hidden>
+          {t.cpDeviceMismatch}
+        </p>
         <h1 id="here-h" class="hint">
           {t.cpHere}
         </h1>
@@ -102,6 +109,31 @@ export async function scanPage(deps: Deps, ctx: PageContext) {
             {t.cpRemembered}
           </p>
         </div>
+      </section>
+      <section data-enrol hidden aria-labelledby="enrol-h">
+        <h2 id="enrol-h">{t.cpEnrolTitle}</h2>
+        <p class="hint">{t.cpEnrolIntro}</p>
+        <form data-enrol-form novalidate>
+          <div class="field">
+            <label for="enrol-code">{t.cpEnrolCode}</label>
+            <input
+              id="enrol-code"
+              name="code"
+              autocomplete="off"
+              autocapitalize="characters"
+              spellcheck={false}
+              data-enrol-code
+              aria-describedby="enrol-code-hint enrol-error"
+            />
+            <p class="hint" id="enrol-code-hint">
+              {t.cpEnrolCodeHint} <code>7KQ3-M2XP-9H4D</code>
+            </p>
+            <p class="field-error" id="enrol-error" data-enrol-error role="alert"></p>
+          </div>
+          <button type="submit" class="big secondary">
+            {t.cpEnrolSubmit}
+          </button>
+        </form>
       </section>
       <div class="status-bar" aria-live="polite">
         <span data-network>{t.online}</span>
