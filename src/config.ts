@@ -57,6 +57,11 @@ export const ConfigSchema = z.object({
     .default(24),
   /** At most this many events on one loop; more are rejected (`loop_full`). */
   MAX_LOOP_EVENTS: z.coerce.number().int().min(20).max(10_000).default(200),
+  /**
+   * Approvals with a clock: an application waiting longer than this is marked overdue in the
+   * coordinators' queue (API `overdue`, the queue page).
+   */
+  APPROVAL_TARGET_HOURS: z.coerce.number().min(0.1).max(720).default(4),
   /** An application may start at most this many days ahead. */
   MAX_APPLICATION_LEAD_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   /** QR images are never drawn wider than this (pixels). */

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../database.ts'
 import { encryptPersonal, maskIdNumber, maskPhone } from '../privacy/personal-data.ts'
 import type { ApplicationRow, ApplicationStatus, StoredCrewMember } from './applications.table.ts'
+import { applicationAge } from './rules.ts'
 
 export function findApplication(db: Kysely<Database>, id: string) {
   return db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()
@@ -24,7 +25,10 @@ export function listApplications(
   return applicationsQuery(db, filter).limit(filter.limit).offset(filter.offset).execute()
 }
 
-/** The applications matching `filter`, newest first: the API pages and counts this one query. */
+/**
+ * The applications matching `filter`, newest first, but those still waiting (`submitted`) oldest
+ * first, as the coordinators' queue: the API pages and counts this one query.
+ */
 export function applicationsQuery(
   db: Kysely<Database>,
   filter: { status?: ApplicationStatus; enterpriseId?: string },
@@ -32,7 +36,7 @@ export function applicationsQuery(
   let query = db.selectFrom('applications').selectAll()
   if (filter.status) query = query.where('status', '=', filter.status)
   if (filter.enterpriseId) query = query.where('enterprise_id', '=', filter.enterpriseId)
-  return query.orderBy('created_at', 'desc').orderBy('id')
+  return query.orderBy('created_at', filter.status === 'submitted' ? 'asc' : 'desc').orderBy('id')
 }
 
 /**
@@ -46,6 +50,39 @@ export function waitingApplicationsQuery(db: Kysely<Database>) {
     .where('status', '=', 'submitted')
     .orderBy('created_at')
     .orderBy('id')
+}
+
+/**
+ * The queue's oldest and median wait in seconds (null when empty), given its length: two reads
+ * of one row or two along applications_by_status, however long the queue.
+ */
+export async function waitingAges(
+  db: Kysely<Database>,
+  count: number,
+  now: Date,
+): Promise<{ oldest: number | null; median: number | null }> {
+  if (count === 0) return { oldest: null, median: null }
+  const createdAt = (offset: number, limit: number) =>
+    db
+      .selectFrom('applications')
+      .select('created_at')
+      .where('status', '=', 'submitted')
+      .orderBy('created_at')
+      .limit(limit)
+      .offset(offset)
+      .execute()
+  const [first, middle] = await Promise.all([
+    createdAt(0, 1),
+    createdAt(Math.floor((count - 1) / 2), count % 2 === 0 ? 2 : 1),
+  ])
+  const age = (row: { created_at: string }) =>
+    Math.max(0, Math.floor((now.getTime() - Date.parse(row.created_at)) / 1000))
+  if (first.length === 0 || middle.length === 0) return { oldest: null, median: null }
+  const ages = middle.map(age)
+  return {
+    oldest: age(first[0]),
+    median: Math.round(ages.reduce((a, b) => a + b, 0) / ages.length),
+  }
 }
 
 /** Encrypts each member's ID number and phone and keeps only their masked forms in clear. */
@@ -81,7 +118,12 @@ export function destinationView(row: {
     : { region_code: row.destination_region_code, address: row.destination_address ?? '' }
 }
 
-export function applicationView(row: ApplicationRow) {
+/**
+ * An application as the API and the pages show it, its age as of `now` (`overdue` past
+ * `targetHours` while still waiting: APPROVAL_TARGET_HOURS).
+ */
+export function applicationView(row: ApplicationRow, now: Date, targetHours: number) {
+  const age = applicationAge(row, now, targetHours)
   return {
     id: row.id,
     status: row.status,
@@ -95,7 +137,10 @@ export function applicationView(row: ApplicationRow) {
     valid_from: row.valid_from,
     valid_until: row.valid_until,
     decision_reason: row.decision_reason,
+    reason_code: row.status === 'rejected' ? (row.rejection_code ?? 'other') : null,
     decided_at: row.decided_at,
+    waiting_seconds: age.waiting_seconds,
+    overdue: age.overdue,
     pass_number: row.pass_number,
     created_at: row.created_at,
   }

@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely'
 import type { CargoCategory } from './rules.ts'
+import type { RejectionCode } from './rejection-reasons.ts'
 
 export const APPLICATION_STATUSES = ['submitted', 'approved', 'rejected', 'withdrawn'] as const
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number]
@@ -29,6 +30,8 @@ export interface ApplicationsTable {
   valid_until: string
   status: ApplicationStatus
   decision_reason: string | null
+  /** A rejection's code from REJECTION_REASONS (rejection-reasons.ts); null unless rejected. */
+  rejection_code: RejectionCode | null
   decided_by: string | null
   decided_at: string | null
   pass_number: string | null

@@ -4,7 +4,7 @@ import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
-import { allow } from '../auth/middleware.ts'
+import { allow, signedIn } from '../auth/middleware.ts'
 import { isCoordinator, type Principal } from '../auth/principal.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
 import { actorOf } from '../auth/principal.ts'
@@ -21,8 +21,9 @@ import {
   findApplication,
   sealCrew,
 } from './applications.repository.ts'
-import { Application, ApplicationBody, ReasonBody } from './schemas.ts'
+import { Application, ApplicationBody, RejectBody, RejectionReason } from './schemas.ts'
 import { validityProblem } from './rules.ts'
+import { rejectionReasonList, type RejectionCode } from './rejection-reasons.ts'
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
 const MINUTE = 60_000
@@ -32,6 +33,8 @@ const toMinute = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / 
 export function applicationRoutes(deps: Deps) {
   const { store } = deps
   const app = createRouter()
+  const view = (row: ApplicationRow) =>
+    applicationView(row, deps.clock(), deps.config.APPROVAL_TARGET_HOURS)
 
   /** The application, if the caller may see it: coordinators all, an enterprise its own (else 404). */
   async function visibleApplication(principal: Principal, id: string): Promise<ApplicationRow> {
@@ -139,13 +142,14 @@ export function applicationRoutes(deps: Deps) {
         valid_until: validUntil.toISOString(),
         status: 'submitted',
         decision_reason: null,
+        rejection_code: null,
         decided_by: null,
         decided_at: null,
         pass_number: null,
         created_by: principal.accountId,
         created_at: now.toISOString(),
       }
-      const view = applicationView(row)
+      const shown = view(row)
       await store.atomic([
         abortUnless(
           sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`,
@@ -157,10 +161,10 @@ export function applicationRoutes(deps: Deps) {
           actor: actorOf(principal),
           action: 'application.submit',
           subject: `application:${row.id}`,
-          after: view,
+          after: shown,
         }),
       ])
-      return c.json(view, 201)
+      return c.json(shown, 201)
     },
   )
 
@@ -169,9 +173,10 @@ export function applicationRoutes(deps: Deps) {
       method: 'get',
       path: '/applications',
       tags: ['passes'],
-      summary: 'Applications: all for coordinators, its own for an enterprise; newest first',
+      summary:
+        'Applications: all for coordinators, its own for an enterprise; newest first, `status=submitted` oldest first',
       description:
-        'Coordinators see every firm’s (optionally one `enterprise_id`), an enterprise account only its own; filtered by `status`; crew ID numbers and phones masked; paged.',
+        'Coordinators see every firm’s (optionally one `enterprise_id`), an enterprise account only its own; filtered by `status`; crew ID numbers and phones masked; paged. Newest first, except `status=submitted`: the queue, oldest first. Each says how long it has waited (`waiting_seconds`) and, while submitted, whether it is past APPROVAL_TARGET_HOURS (`overdue`).',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: {
@@ -191,8 +196,27 @@ export function applicationRoutes(deps: Deps) {
         applicationsQuery(store.db, { ...query, enterpriseId }),
         query,
       )
-      return c.json(rows.map(applicationView), 200, pageHeaders(c, query, total))
+      return c.json(rows.map(view), 200, pageHeaders(c, query, total))
     },
+  )
+
+  // Before /applications/{id}, which would take `rejection-reasons` for an id.
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/applications/rejection-reasons',
+      tags: ['passes'],
+      summary: 'The published reasons an application is rejected for',
+      description:
+        'Any signed-in role. Every reason with its words in both languages (`text_zh`, `text_en`), whatever `Accept-Language` says: a rejection names one by `code`, and the firm is shown its words.',
+      security: bearer,
+      middleware: [signedIn()],
+      responses: {
+        200: jsonResponse(z.array(RejectionReason), 'the reasons, in the order offered'),
+        ...commonErrors,
+      },
+    }),
+    (c) => c.json(rejectionReasonList(), 200),
   )
 
   app.openapi(
@@ -208,10 +232,7 @@ export function applicationRoutes(deps: Deps) {
       responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
     }),
     async (c) =>
-      c.json(
-        applicationView(await visibleApplication(c.get('principal')!, c.req.valid('param').id)),
-        200,
-      ),
+      c.json(view(await visibleApplication(c.get('principal')!, c.req.valid('param').id)), 200),
   )
 
   /** Ends a submitted application without a pass: rejected by a coordinator or withdrawn by its firm. */
@@ -219,7 +240,8 @@ export function applicationRoutes(deps: Deps) {
     principal: Principal,
     id: string,
     status: 'rejected' | 'withdrawn',
-    reason: string,
+    reason: string | null,
+    code: RejectionCode | null,
   ) {
     const row = await visibleApplication(principal, id)
     if (row.status !== 'submitted')
@@ -230,6 +252,7 @@ export function applicationRoutes(deps: Deps) {
       ...row,
       status,
       decision_reason: reason,
+      rejection_code: code,
       decided_by: actor,
       decided_at: now.toISOString(),
     }
@@ -241,17 +264,23 @@ export function applicationRoutes(deps: Deps) {
       ),
       store.db
         .updateTable('applications')
-        .set({ status, decision_reason: reason, decided_by: actor, decided_at: after.decided_at })
+        .set({
+          status,
+          decision_reason: reason,
+          rejection_code: code,
+          decided_by: actor,
+          decided_at: after.decided_at,
+        })
         .where('id', '=', row.id),
       auditEntry(now, {
         actor,
         action: status === 'rejected' ? 'application.reject' : 'application.withdraw',
         subject: `application:${row.id}`,
         before: { status: row.status },
-        after: { status, reason },
+        after: code ? { status, reason_code: code, reason } : { status, reason },
       }),
     ])
-    return applicationView(after)
+    return view(after)
   }
 
   app.openapi(
@@ -259,24 +288,27 @@ export function applicationRoutes(deps: Deps) {
       method: 'post',
       path: '/applications/{id}/reject',
       tags: ['passes'],
-      summary: 'Reject with a reason',
+      summary: 'Reject with a published reason and free text',
       description:
-        'Coordinators. Only a `submitted` application (else 409 `application_not_submitted`); the reason is shown to the firm and audited.',
+        'Coordinators. `reason_code` from GET /api/v1/applications/rejection-reasons, `reason` free text (optional, but required for `other`); `{reason}` alone, as older clients send it, is `other` with that text. Only a `submitted` application (else 409 `application_not_submitted`); the reason is shown to the firm in words, and audited with its code.',
       security: bearer,
       middleware: [allow('coordinator')],
-      request: { params: IdParam, ...jsonBody(ReasonBody) },
+      request: { params: IdParam, ...jsonBody(RejectBody) },
       responses: { 200: jsonResponse(Application, 'the application'), ...commonErrors },
     }),
-    async (c) =>
-      c.json(
+    async (c) => {
+      const body = c.req.valid('json')
+      return c.json(
         await closeApplication(
           c.get('principal')!,
           c.req.valid('param').id,
           'rejected',
-          c.req.valid('json').reason,
+          body.reason ?? null,
+          body.reason_code ?? 'other',
         ),
         200,
-      ),
+      )
+    },
   )
 
   app.openapi(
@@ -299,6 +331,7 @@ export function applicationRoutes(deps: Deps) {
           c.req.valid('param').id,
           'withdrawn',
           'withdrawn by the applicant',
+          null,
         ),
         200,
       ),

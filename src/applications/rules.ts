@@ -73,3 +73,20 @@ export function validityProblem(
 
 /** The last serial an issuer can give: pass numbers have 6 digits for it. */
 export const MAX_PASS_SERIAL = 999_999
+
+/**
+ * How long an application has waited for its decision (until now while `submitted`, until the
+ * decision after), and whether it is past the approval target while it still waits.
+ */
+export function applicationAge(
+  row: { status: string; created_at: string; decided_at: string | null },
+  now: Date,
+  targetHours: number,
+): { waiting_seconds: number; overdue: boolean } {
+  const until = row.status === 'submitted' || !row.decided_at ? now : new Date(row.decided_at)
+  const waiting = Math.max(0, Math.floor((until.getTime() - Date.parse(row.created_at)) / 1000))
+  return {
+    waiting_seconds: waiting,
+    overdue: row.status === 'submitted' && waiting > targetHours * 3600,
+  }
+}

@@ -7,6 +7,7 @@ import { isValidResidentId } from './resident-id.ts'
 import { APPLICATION_STATUSES } from './applications.table.ts'
 import { CARGO_CATEGORIES } from './rules.ts'
 import { RealDateTime } from './real-date-time.ts'
+import { REJECTION_CODES } from './rejection-reasons.ts'
 
 export { RealDateTime }
 
@@ -106,8 +107,22 @@ export const Application = z
     route: z.string(),
     valid_from: z.string(),
     valid_until: z.string(),
-    decision_reason: z.string().nullable(),
+    decision_reason: z.string().nullable().openapi({
+      description:
+        'rejected: the coordinator’s free text (null when the code says it all); withdrawn: a fixed note',
+    }),
+    reason_code: z.enum(REJECTION_CODES).nullable().openapi({
+      description:
+        'rejected: the reason picked from GET /api/v1/applications/rejection-reasons (older free-text rejections are `other`); else null',
+    }),
     decided_at: z.string().nullable(),
+    waiting_seconds: z.number().int().openapi({
+      description:
+        'how long it has waited: while `submitted`, from submission until now; once decided or withdrawn, until then',
+    }),
+    overdue: z.boolean().openapi({
+      description: '`submitted` for longer than APPROVAL_TARGET_HOURS (default 4)',
+    }),
     pass_number: z.string().nullable(),
     created_at: z.string(),
   })
@@ -116,6 +131,33 @@ export const Application = z
 export const ReasonBody = z
   .object({ reason: z.string().trim().min(2).max(500) })
   .openapi('ReasonRequest')
+
+/**
+ * A rejection: a published reason code with optional free text, or free text alone (clients older
+ * than the list, API.md's `{reason}`), which counts as `other`. `other` needs the text.
+ */
+export const RejectBody = z
+  .object({
+    reason_code: z.enum(REJECTION_CODES).optional().openapi({
+      description: 'from GET /api/v1/applications/rejection-reasons; absent: `other`',
+    }),
+    reason: z.string().trim().min(2).max(500).optional().openapi({
+      description: 'free text shown to the firm; required for `other`',
+    }),
+  })
+  .refine((body) => (body.reason_code ?? 'other') !== 'other' || body.reason !== undefined, {
+    path: ['reason'],
+    message: 'required when the reason is other (or no reason_code is given)',
+  })
+  .openapi('RejectRequest')
+
+export const RejectionReason = z
+  .object({
+    code: z.enum(REJECTION_CODES),
+    text_zh: z.string().openapi({ example: '材料不全' }),
+    text_en: z.string().openapi({ example: 'Documents incomplete' }),
+  })
+  .openapi('RejectionReason')
 
 /**
  * Approval, optionally overriding another firm's claim on the plate: the coordinator confirms that

@@ -727,6 +727,10 @@ export const FIELD_TEXTS: readonly (readonly [en: string, zh: string])[] = [
     'required when confirm_other_firm is true: why the other firm’s pass is to be superseded',
     '确认替代其他企业的通行证时必填：说明为何替代',
   ],
+  [
+    'required when the reason is other (or no reason_code is given)',
+    '驳回原因为“其他原因”（或未选原因）时必填',
+  ],
   ['HH:MM-HH:MM, e.g. 06:00-22:00', '应为“时:分-时:分”，如 06:00-22:00'],
   // A coordinator's event refused by a loop flag: the flag's own text (`{=code}`) says why.
   [

@@ -3,6 +3,7 @@ import { checkpointMessages, checkpointWords } from './messages/checkpoint.ts'
 import { coordinatorMessages, coordinatorWords } from './messages/coordinator.ts'
 import { enterpriseMessages, enterpriseWords } from './messages/enterprise.ts'
 import { everywhereMessages, everywhereWords } from './messages/everywhere.ts'
+import { REJECTION_REASONS } from '../applications/rejection-reasons.ts'
 
 // The pages speak Chinese first, English on request (`?lang=en`, kept in a cookie).
 export const LANGS = ['zh', 'en'] as const
@@ -275,7 +276,19 @@ const PARTS = [
   enterpriseMessages,
   adminMessages,
 ] as const
-const WORD_PARTS = [everywhereWords, checkpointWords, coordinatorWords, enterpriseWords, adminWords]
+/** The published rejection reasons: their words live beside the list the API answers. */
+const rejectionWords = {
+  zh: Object.fromEntries(Object.entries(REJECTION_REASONS).map(([code, t]) => [code, t.zh])),
+  en: Object.fromEntries(Object.entries(REJECTION_REASONS).map(([code, t]) => [code, t.en])),
+}
+const WORD_PARTS = [
+  everywhereWords,
+  checkpointWords,
+  coordinatorWords,
+  enterpriseWords,
+  adminWords,
+  rejectionWords,
+]
 
 export type Messages = typeof zh &
   typeof everywhereMessages.zh &

@@ -1,3 +1,4 @@
+import { REJECTION_CODES } from '../../src/applications/rejection-reasons.ts'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { applicationBody, residentId } from '../support/fixtures.ts'
@@ -70,6 +71,7 @@ const ENUM_VALUES = new Set<string>([
   ...ACTIONS,
   ...PASS_STATUSES,
   ...CHECKPOINT_KINDS,
+  ...REJECTION_CODES,
   ...REPORT_STATUSES,
 ])
 

@@ -28,6 +28,18 @@ import {
   RegionShown,
 } from './enterprise/shown.tsx'
 import { RevokePassForm } from './coordinator/forms.tsx'
+import { fill } from './coordinator/shown.tsx'
+
+/** A length of time in words, to the minute: 2 小时 5 分, 1 天 3 小时. */
+export function ageText(lang: Lang, seconds: number): string {
+  const t = MESSAGES[lang]
+  const minutes = Math.max(0, Math.floor(seconds / 60))
+  const d = Math.floor(minutes / 1440)
+  const h = Math.floor((minutes % 1440) / 60)
+  if (d > 0) return fill(t.durationDays, { d, h })
+  if (h > 0) return fill(t.durationHours, { h, m: minutes % 60 })
+  return fill(t.durationMinutes, { m: minutes })
+}
 
 export function Field(props: {
   name: string
@@ -262,7 +274,7 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
           t.applicationOutcome,
         ]}
         rows={applications.map((row) => {
-          const a = applicationView(row)
+          const a = applicationView(row, now, deps.config.APPROVAL_TARGET_HOURS)
           return [
             <Data nowrap>{a.plate}</Data>,
             trip(a),
@@ -280,7 +292,10 @@ export async function passesPage(deps: Deps, ctx: PageContext) {
   )
 }
 
-/** What became of an application, or what the firm can still do with it. */
+/**
+ * Where an application stands, in words: waiting (and for how long; the firm may still withdraw
+ * it), approved (with its pass), rejected (the coordinator's reason and text), or withdrawn.
+ */
 function ApplicationOutcome(props: {
   ctx: PageContext
   application: ReturnType<typeof applicationView>
@@ -297,20 +312,32 @@ function ApplicationOutcome(props: {
         data-done={t.withdrawDone}
       >
         <div class="errors" role="alert" data-errors></div>
-        <span class="hint">{t.waitingApproval}</span>{' '}
+        <span data-standing="waiting">
+          {fill(t.waitingFor, { age: ageText(props.ctx.lang, a.waiting_seconds) })}
+        </span>{' '}
         <button type="submit" class="secondary" data-withdraw={a.id}>
           {t.withdraw}
         </button>
       </form>
     )
   if (a.status === 'approved' && a.pass_number)
-    return <a href={`/ui/passes/${a.pass_number}#pass-sheet`}>{`${t.passLink} ${a.pass_number}`}</a>
+    return (
+      <span data-standing="approved">
+        {`${t.approvedShown} · `}
+        <a href={`/ui/passes/${a.pass_number}#pass-sheet`}>{`${t.passLink} ${a.pass_number}`}</a>
+      </span>
+    )
   if (a.status === 'rejected')
     return (
-      <>
-        {t.rejectedBecause}
-        <Data>{a.decision_reason ?? ''}</Data>
-      </>
+      <span data-standing="rejected">
+        {fill(t.rejectedShown, { reason: words(props.ctx.lang, a.reason_code ?? 'other') })}
+        {a.decision_reason ? (
+          <>
+            {' — '}
+            <Data>{a.decision_reason}</Data>
+          </>
+        ) : null}
+      </span>
     )
   if (a.status === 'withdrawn') return `${t.withdrawnByFirm} · ${chinaTime(a.decided_at)}`
   return ''

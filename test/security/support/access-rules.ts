@@ -162,6 +162,7 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     body: (_w, _c, n) => applicationBody({ plate: `沪E${suffix(n)}` }),
   },
   'GET /api/v1/applications': { allowed: [...COORDINATORS, 'enterprise'] },
+  'GET /api/v1/applications/rejection-reasons': { allowed: SIGNED_IN },
   'GET /api/v1/applications/{id}': {
     allowed: [...COORDINATORS, 'enterprise'],
     owned: true,
@@ -175,7 +176,7 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'POST /api/v1/applications/{id}/reject': {
     allowed: COORDINATORS,
     params: (w) => ({ id: w.applications.toReject }),
-    body: () => ({ reason: 'matrix: rejected' }),
+    body: () => ({ reason_code: 'incomplete_documents', reason: 'matrix: rejected' }),
   },
   'POST /api/v1/applications/{id}/withdraw': {
     allowed: ['enterprise'],
@@ -206,13 +207,19 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     body: () => ({ reason: 'matrix: revoked' }),
   },
 
-  'GET /api/v1/loops': { allowed: ['checkpoint', ...COORDINATORS], query: '?state=open' },
+  // A firm lists the loops of its own passes only (the list test in authorization-matrix.test.ts).
+  'GET /api/v1/loops': {
+    allowed: ['checkpoint', ...COORDINATORS, 'enterprise'],
+    query: '?state=open',
+  },
   'POST /api/v1/loops': {
     allowed: ['checkpoint'],
     body: (_w, _c, n) => ({ plate: `浙B${suffix(n)}`, checkpoint_code: 'HZ-G60-XS' }),
   },
+  // loopA is demo-ent-1's: another firm gets 404, as for an unknown loop.
   'GET /api/v1/loops/{id}': {
-    allowed: ['checkpoint', ...COORDINATORS],
+    allowed: ['checkpoint', ...COORDINATORS, 'enterprise'],
+    owned: true,
     params: (w) => ({ id: w.loopA }),
   },
   'POST /api/v1/loops/{id}/close': {
@@ -249,7 +256,8 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     params: (w) => ({ id: w.loopB }),
   },
 
-  'GET /api/v1/alerts': { allowed: [...COORDINATORS, 'checkpoint'] },
+  // A firm lists the alerts on its own trucks only (the list test in authorization-matrix.test.ts).
+  'GET /api/v1/alerts': { allowed: [...COORDINATORS, 'checkpoint', 'enterprise'] },
   'POST /api/v1/alerts/{id}/acknowledge': {
     allowed: COORDINATORS,
     params: (w) => ({ id: w.alertId }),

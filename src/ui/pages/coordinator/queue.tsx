@@ -1,8 +1,10 @@
 import type { Deps } from '../../../app-env.ts'
 import {
   applicationView,
+  waitingAges,
   waitingApplicationsQuery,
 } from '../../../applications/applications.repository.ts'
+import { REJECTION_CODES } from '../../../applications/rejection-reasons.ts'
 import { listEnterprises } from '../../../enterprises/enterprises.repository.ts'
 import { readPage } from '../../../http/paging.ts'
 import { Layout, type PageContext } from '../../layout.tsx'
@@ -10,14 +12,25 @@ import { chinaTime } from '../../format.ts'
 import { MESSAGES, words } from '../../i18n.ts'
 import { loadPlaces } from '../../place-names.tsx'
 
+import { ageText } from '../enterprise.tsx'
 import { ReasonForm } from './forms.tsx'
-import { Data, DestinationShown, Pager, RegionShown, queryNumber, waitedText } from './shown.tsx'
+import {
+  Data,
+  DestinationShown,
+  Pager,
+  RegionShown,
+  fill,
+  queryNumber,
+  waitedText,
+} from './shown.tsx'
 
 const PAGE = 50
 
 /**
  * The approval queue, oldest first: what each truck carries from where to where, for which firm,
- * with how many crew (their ID numbers and phones are not needed to decide, so not shown).
+ * with how many crew (their ID numbers and phones are not needed to decide, so not shown). Above
+ * it, the median and longest wait of the whole queue; each application past APPROVAL_TARGET_HOURS
+ * is marked overdue in words.
  */
 export async function queuePage(
   deps: Deps,
@@ -27,8 +40,11 @@ export async function queuePage(
   const t = MESSAGES[ctx.lang]
   const db = deps.store.db
   const offset = queryNumber(query.offset, 0, 100_000)
+  const now = deps.clock()
+  const target = deps.config.APPROVAL_TARGET_HOURS
   const { rows, total } = await readPage(waitingApplicationsQuery(db), { limit: PAGE, offset })
-  const applications = rows.map(applicationView)
+  const applications = rows.map((row) => applicationView(row, now, target))
+  const ages = await waitingAges(db, total, now)
   const [firms, places] = await Promise.all([
     listEnterprises(db, {}).then((all) => new Map(all.map((e) => [e.id, e.name]))),
     loadPlaces(
@@ -37,7 +53,6 @@ export async function queuePage(
       applications.flatMap((a) => [a.origin_region_code, a.destination.region_code]),
     ),
   ])
-  const now = deps.clock()
   // Set by the approve form's redirect: the pass just issued, to open it from here.
   const approved = /^\d{12}$/.test(query.approved ?? '') ? query.approved : undefined
   return (
@@ -49,7 +64,15 @@ export async function queuePage(
           <a href={`/ui/passes/${approved}`}>{`${t.viewPass} ${approved}`}</a>
         </p>
       ) : null}
-      <p class="hint">{`${t.queueOrder} ${t.timesInChina}`}</p>
+      {ages.oldest !== null && ages.median !== null ? (
+        <p data-queue-ages>
+          {fill(t.queueAges, {
+            median: ageText(ctx.lang, ages.median),
+            oldest: ageText(ctx.lang, ages.oldest),
+          })}
+        </p>
+      ) : null}
+      <p class="hint">{`${t.queueOrder} ${fill(t.approvalTarget, { h: target })} ${t.timesInChina}`}</p>
       {applications.length === 0 ? <p>{t.none}</p> : null}
       {applications.map((a) => (
         <article class="card" data-application={a.id}>
@@ -61,6 +84,14 @@ export async function queuePage(
           <p>
             {`${t.submittedAt} ${chinaTime(a.created_at)} · `}
             <strong data-waited>{waitedText(ctx.lang, a.created_at, now)}</strong>
+            {a.overdue ? (
+              <>
+                {' '}
+                <span class="badge risk-high" data-overdue>
+                  {t.overdueMark}
+                </span>
+              </>
+            ) : null}
           </p>
           <dl class="facts">
             <dt>{t.fromPlace}</dt>
@@ -110,11 +141,22 @@ export async function queuePage(
             <summary>{t.reject}</summary>
             <ReasonForm
               api={`/api/v1/applications/${a.id}/reject`}
-              label={t.rejectReason}
+              label={t.rejectText}
               button={t.reject}
               danger
+              optional
               done={t.rejectDone}
               confirm={t.rejectConfirm}
+              extra={
+                <div class="field" data-field="reason_code">
+                  <label for={`reject-code-${a.id}`}>{t.rejectReasonCode}</label>
+                  <select id={`reject-code-${a.id}`} name="reason_code" required>
+                    {REJECTION_CODES.map((code) => (
+                      <option value={code}>{words(ctx.lang, code)}</option>
+                    ))}
+                  </select>
+                </div>
+              }
             />
           </details>
         </article>
