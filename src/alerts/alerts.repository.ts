@@ -10,6 +10,11 @@ export interface AlertFilter {
   loopId?: string
   /** Only the alerts that name one of these checkpoints to be told (checkpoint staff). */
   notifying?: readonly string[]
+  /**
+   * Only the alerts on loops of this firm's passes (enterprise accounts); `null`, an account bound
+   * to no firm, matches none.
+   */
+  enterpriseId?: string | null
 }
 
 type AlertQuery = SelectQueryBuilder<Database, 'alerts', AlertRow>
@@ -23,6 +28,9 @@ export function alertsQuery(db: Kysely<Database>, q: AlertFilter): AlertQuery {
   else if (q.status) query = query.where('alerts.status', '=', q.status)
   if (q.kind) query = query.where('alerts.kind', '=', q.kind)
   if (q.loopId) query = query.where('alerts.loop_id', '=', q.loopId)
+  // `= NULL` is never true, so a firm-less account sees nothing. The firm's alerts are sought
+  // through alerts_by_enterprise_status_urgency (one status) or alerts_by_enterprise (schema/0019).
+  if (q.enterpriseId !== undefined) query = query.where('alerts.enterprise_id', '=', q.enterpriseId)
   if (q.notifying) {
     const codes = q.notifying
     query = query.where(

@@ -38,6 +38,20 @@ export function findLoop(db: Kysely<Database>, id: string): Promise<LoopRow | un
 }
 
 /**
+ * A loop of one of the firm's own passes, else undefined (unknown and another firm's alike). An
+ * account bound to no firm (`null`) has none.
+ */
+export async function findFirmLoop(
+  db: Kysely<Database>,
+  enterpriseId: string | null,
+  id: string,
+): Promise<LoopRow | undefined> {
+  if (enterpriseId === null) return undefined
+  const loop = await findLoop(db, id)
+  return loop?.enterprise_id === enterpriseId ? loop : undefined
+}
+
+/**
  * The plate's open loop, its pass loop before one opened by hand: a pass loop and a manual loop may
  * be open side by side (schema/0015), one of each at most.
  */
@@ -128,10 +142,23 @@ export function loopView(row: LoopRow) {
     destination_code: row.destination_code,
     destination_arrived_at: row.destination_arrived_at,
     result_due_at: row.result_due_at,
+    result: testResultOf(row),
     flagged_events: row.flagged_events,
     closed_at: row.closed_at,
     closed_note: row.closed_note,
   }
+}
+
+/**
+ * Where the loop's PCR test stands: `pending` once sampled until a result counts, then `negative`
+ * or `positive` (a positive is final for its round); null while nothing was sampled (on arrival,
+ * or let through on a checked certificate). A retest starts the round afresh: pending again.
+ */
+export function testResultOf(
+  row: Pick<LoopRow, 'sampled_at' | 'pcr_result'>,
+): 'pending' | 'negative' | 'positive' | null {
+  if (row.pcr_result === 'negative' || row.pcr_result === 'positive') return row.pcr_result
+  return row.sampled_at ? 'pending' : null
 }
 
 /**
@@ -167,6 +194,11 @@ export interface LoopFilter {
   limit: number
   /** Only loops that involve one of these checkpoints (checkpoint staff: see involvement.ts). */
   involving?: readonly string[]
+  /**
+   * Only the loops of this firm's passes (enterprise accounts); `null`, an account bound to no
+   * firm, matches none.
+   */
+  enterpriseId?: string | null
 }
 
 /** Loops newest first, one more than `limit` (to tell whether a next page exists). */
@@ -181,6 +213,13 @@ export function listLoopsQuery(db: Kysely<Database>, q: LoopFilter) {
       .orderBy('id', 'desc')
       .limit(q.limit + 1)
   if (!code) return newestFirst(filteredLoops(db, q))
+  // A firm's loops are few beside a checkpoint's: walk the firm's index and test the checkpoint.
+  if (q.enterpriseId !== undefined)
+    return newestFirst(
+      filteredLoops(db, q).where(
+        sql<boolean>`(loops.entry_checkpoint_code = ${code} OR loops.last_checkpoint_code = ${code})`,
+      ),
+    )
   // Entry or last checkpoint: each side walks its own index newest first and stops at the page
   // size, then the two short lists are merged. (One query with OR would collect every matching
   // loop and sort them all, which grows with the history.)
@@ -303,6 +342,8 @@ function withFilters<Q extends SelectQueryBuilder<any, any, LoopRow>>(
     if (q.state !== 'closed') out = out.where('loops.closed_at', 'is', null)
   }
   if (q.plate) out = out.where('loops.plate', '=', q.plate)
+  // `= NULL` is never true: an account bound to no firm sees no loop (manual loops have no firm).
+  if (q.enterpriseId !== undefined) out = out.where('loops.enterprise_id', '=', q.enterpriseId)
   if (q.from) out = out.where(sql<boolean>`${opened} >= ${new Date(q.from).toISOString()}`)
   if (q.to) out = out.where(sql<boolean>`${opened} < ${new Date(q.to).toISOString()}`)
   if (q.before) {

@@ -2,10 +2,12 @@ import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../app-env.ts'
 import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { apiLanguage } from '../http/language.ts'
+import { localiseError } from '../http/localise-error.ts'
 import { pageHeaders, pageParams, pagedResponse } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow } from '../auth/middleware.ts'
-import { assertWorksAt, isCoordinator } from '../auth/principal.ts'
+import { assertWorksAt, isCoordinator, type Principal } from '../auth/principal.ts'
 import { ReferenceCode } from '../stations/schemas.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
 import { actorOf } from '../auth/principal.ts'
@@ -17,11 +19,13 @@ import { deviceAudit, ingestEvents } from './ingest-events.ts'
 import {
   countLoops,
   eventView,
+  findFirmLoop,
   findLoop,
   findOpenLoop,
   listLoopsQuery,
   loopEventPage,
   loopView,
+  type LoopFilter,
 } from './loops.repository.ts'
 import { alertsOfLoop, alertView } from '../alerts/alerts.repository.ts'
 import { AlertSchema } from '../alerts/alert-schema.ts'
@@ -48,6 +52,10 @@ const LoopSchema = z
     destination_code: z.string().nullable(),
     destination_arrived_at: z.string().nullable(),
     result_due_at: z.string().nullable(),
+    result: z.enum(['pending', 'negative', 'positive']).nullable().openapi({
+      description:
+        'the PCR test: `pending` from sampling until a result counts, then `negative` or `positive`; null while nothing was sampled (on arrival, or let through on a checked certificate)',
+    }),
     flagged_events: z.number(),
     closed_at: z.string().nullable(),
     closed_note: z.string().nullable(),
@@ -145,6 +153,25 @@ const DeadlineBody = z
   })
   .openapi('LoopDeadlineRequest')
 
+/**
+ * Which loops a caller lists: coordinators all, checkpoint staff those involving one of their
+ * checkpoints, a firm the loops of its own passes.
+ */
+function listScope(principal: Principal): Pick<LoopFilter, 'involving' | 'enterpriseId'> {
+  if (isCoordinator(principal)) return {}
+  if (principal.role === 'enterprise') return { enterpriseId: principal.enterpriseId }
+  return { involving: principal.checkpointCodes }
+}
+
+/** A loop the caller may read: a firm its own passes' loops; others as involvement.ts decides. */
+async function readableLoop(deps: Deps, principal: Principal, id: string) {
+  if (principal.role !== 'enterprise') return findLoopFor(deps, principal, id)
+  const loop = await findFirmLoop(deps.store.db, principal.enterpriseId, id)
+  // Another firm's loop answers as an unknown one: ids cannot be probed.
+  if (!loop) throw notFound('loop')
+  return loop
+}
+
 export function loopRoutes(deps: Deps) {
   const { store } = deps
   const db = store.db
@@ -157,9 +184,9 @@ export function loopRoutes(deps: Deps) {
       tags: ['loops'],
       summary: 'Loops, newest first, by state, checkpoint, plate and time',
       description:
-        'Checkpoint staff and coordinators. Checkpoint staff see only the loops that involve one of their checkpoints (entry, an event recorded there, or the release destination).',
+        'Checkpoint staff, coordinators and enterprises. Checkpoint staff see only the loops that involve one of their checkpoints (entry, an event recorded there, or the release destination); an enterprise only the loops of its own passes.',
       security: bearer,
-      middleware: [allow('checkpoint', 'coordinator')],
+      middleware: [allow('checkpoint', 'coordinator', 'enterprise')],
       request: { query: ListQuery },
       responses: {
         200: pagedResponse(
@@ -178,11 +205,7 @@ export function loopRoutes(deps: Deps) {
             { field: 'before', message: 'bad cursor' },
           ])
       }
-      const principal = c.get('principal')!
-      const filter = {
-        ...q,
-        ...(isCoordinator(principal) ? {} : { involving: principal.checkpointCodes }),
-      }
+      const filter = { ...q, ...listScope(c.get('principal')!) }
       // The list walks its indexes newest first to the end of this page, and one loop further to
       // know whether more remain; only then are all the matches counted.
       const end = q.offset + q.limit
@@ -204,16 +227,16 @@ export function loopRoutes(deps: Deps) {
       tags: ['loops'],
       summary: 'One loop with a page of its events (device-time order) and its alerts',
       description:
-        'Checkpoint staff and coordinators. Checkpoint staff get 404 for a loop that involves none of their checkpoints, as for an unknown loop.',
+        'Checkpoint staff, coordinators and enterprises. Checkpoint staff get 404 for a loop that involves none of their checkpoints, and an enterprise for a loop of another firm’s pass, as for an unknown loop.',
       security: bearer,
-      middleware: [allow('checkpoint', 'coordinator')],
+      middleware: [allow('checkpoint', 'coordinator', 'enterprise')],
       request: { params: z.object({ id: z.string().min(1).max(64) }), query: EventPage },
       responses: { 200: jsonResponse(LoopDetail, 'the loop'), ...commonErrors },
     }),
     async (c) => {
       const { id } = c.req.valid('param')
       const page = c.req.valid('query')
-      let loop = await findLoopFor(deps, c.get('principal')!, id)
+      let loop = await readableLoop(deps, c.get('principal')!, id)
       // Reading a loop also opens any alert that fell due since the last sweep.
       const now = deps.clock().toISOString()
       const due = (at: string | null) => at !== null && at < now
@@ -489,18 +512,33 @@ export function loopRoutes(deps: Deps) {
         ...commonErrors,
       },
     }),
-    async (c) =>
-      c.json(
+    async (c) => {
+      const results = await ingestEvents(
+        deps,
+        c.get('principal')!,
+        c.req.valid('json').events,
+        c.get('device'),
+      )
+      // A rejected event's message in the reader's language, like any error (codes unchanged).
+      const lang = apiLanguage(c.req.header('accept-language'))
+      c.header('Vary', 'Accept-Language', { append: true })
+      return c.json(
         {
-          results: await ingestEvents(
-            deps,
-            c.get('principal')!,
-            c.req.valid('json').events,
-            c.get('device'),
+          results: results.map((r) =>
+            r.error
+              ? {
+                  ...r,
+                  error: {
+                    code: r.error.code,
+                    message: localiseError(lang, r.error.code, r.error.message).message,
+                  },
+                }
+              : r,
           ),
         },
         200,
-      ),
+      )
+    },
   )
 
   return app

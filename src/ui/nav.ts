@@ -11,6 +11,7 @@ export const navFor = (ctx: PageContext): [string, string][] => {
     return [
       ['/ui/apply', t.apply],
       ['/ui/passes', t.myPasses],
+      ['/ui/trucks', t.navTrucks],
       ['/ui/reports', t.navReports],
     ]
   if (p.role === 'checkpoint')

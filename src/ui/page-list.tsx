@@ -4,6 +4,7 @@ import type { Role } from '../auth/accounts.table.ts'
 import type { PageContext } from './layout.tsx'
 import { applyPage, passPage, passesPage } from './pages/enterprise.tsx'
 import { reportsPage } from './pages/enterprise/reports.tsx'
+import { trucksPage } from './pages/enterprise/trucks.tsx'
 import { arrivalsPage, scanPage } from './pages/checkpoint.tsx'
 import { queuePage } from './pages/coordinator/queue.tsx'
 import { enterprisePage, enterprisesPage } from './pages/coordinator/whitelist.tsx'
@@ -28,6 +29,7 @@ export type PageRegistrar = (
 export function registerPages(page: PageRegistrar, deps: Deps) {
   page('/ui/apply', ['enterprise'], (ctx) => applyPage(deps, ctx))
   page('/ui/reports', ['enterprise'], (ctx, c) => reportsPage(deps, ctx, c.req.query()))
+  page('/ui/trucks', ['enterprise'], (ctx, c) => trucksPage(deps, ctx, c.req.query()))
   page('/ui/passes', ['enterprise', 'coordinator'], (ctx, c) =>
     ctx.principal?.role === 'enterprise'
       ? passesPage(deps, ctx)

@@ -215,6 +215,24 @@ describe('the loop, event by event', () => {
     expect(res.json.results[2].error.message).toMatch(/^data\.result/)
   })
 
+  it('says why an event was rejected in the reader’s language, with the code unchanged', async () => {
+    const body = { events: [event(t, 'no-such-loop', 'departed')] }
+    const zh = await t.call('POST', '/api/v1/events', {
+      as: 'checkpoint',
+      body,
+      headers: { 'accept-language': 'zh-CN' },
+    })
+    expect(zh.json.results[0].error).toEqual({
+      code: 'unknown_loop',
+      message: '没有闭环记录 no-such-loop',
+    })
+    const en = await t.call('POST', '/api/v1/events', { as: 'checkpoint', body })
+    expect(en.json.results[0].error).toEqual({
+      code: 'unknown_loop',
+      message: 'no loop no-such-loop',
+    })
+  })
+
   it('takes a batch of 500 events, and refuses 501', async () => {
     const loops: string[] = [loopId]
     for (let i = 0; i < 4; i++) {
@@ -242,9 +260,13 @@ describe('the loop, event by event', () => {
     expect([tooMany.status, tooMany.json.error.details[0].field]).toEqual([400, 'events'])
   })
 
-  it('is open to checkpoint staff and coordinators only', async () => {
-    expect((await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'enterprise' })).status).toBe(403)
-    expect((await t.call('GET', '/api/v1/loops', { as: 'enterprise' })).status).toBe(403)
+  it('takes events from checkpoint staff only; the firm reads its own truck’s loop', async () => {
+    // The loop is of the demo firm's pass: its firm reads it (test/loops/enterprise-loops.test.ts
+    // proves no firm reads another's).
+    expect((await t.call('GET', `/api/v1/loops/${loopId}`, { as: 'enterprise' })).status).toBe(200)
+    expect((await t.call('GET', '/api/v1/loops', { as: 'enterprise' })).json).toEqual([
+      expect.objectContaining({ id: loopId }),
+    ])
     expect(
       (
         await t.call('POST', '/api/v1/events', {
@@ -302,7 +324,12 @@ describe('alerts', () => {
     const open = await t.call('GET', '/api/v1/alerts?status=open', { as: 'coordinator' })
     expect(open.json.map((a: { kind: string }) => a.kind)).toEqual(['pcr_positive'])
     expect((await t.call('GET', '/api/v1/alerts', { as: 'checkpoint' })).json).toHaveLength(1)
-    expect((await t.call('GET', '/api/v1/alerts', { as: 'enterprise' })).status).toBe(403)
+    // The firm sees the alert on its own truck.
+    expect(
+      (await t.call('GET', '/api/v1/alerts', { as: 'enterprise' })).json.map(
+        (a: { kind: string }) => a.kind,
+      ),
+    ).toEqual(['pcr_positive'])
   })
 
   it('opens result_overdue 8 h after sampling with no PCR result, found by the sweep', async () => {

@@ -183,6 +183,12 @@ describe('lists show an enterprise its own objects only', () => {
     '/api/v1/passes?plate=%E6%B2%AAA12345D',
     '/api/v1/arrival-reports',
     '/api/v1/arrival-reports?checkpoint=HZ-G60-XS',
+    '/api/v1/loops',
+    '/api/v1/loops?state=alerting',
+    '/api/v1/loops?plate=%E6%B2%AAA12345D',
+    '/api/v1/loops?checkpoint=HZ-G60-XS',
+    '/api/v1/alerts',
+    '/api/v1/alerts?status=open&kind=pcr_positive',
   ])('GET %s as another firm: none of demo-ent-1’s', async (path) => {
     const res = await others(path)
     for (const row of res.json) expect(row.enterprise_id, path).toBe('demo-ent-2')
@@ -190,10 +196,20 @@ describe('lists show an enterprise its own objects only', () => {
       w.passA.number,
       w.passB.number,
       w.reportId,
+      w.loopA,
+      w.alertId,
       ...Object.values(w.applications),
     ]) {
       expect(res.text, path).not.toContain(secret)
     }
+  })
+
+  it('shows the owning firm its own loop and alert in the same lists', async () => {
+    const loops = await t.call('GET', '/api/v1/loops', { as: 'enterprise' })
+    expect(loops.json.map((l: { id: string }) => l.id)).toContain(w.loopA)
+    for (const row of loops.json) expect(row.enterprise_id).toBe('demo-ent-1')
+    const alerts = await t.call('GET', '/api/v1/alerts', { as: 'enterprise' })
+    expect(alerts.json.map((a: { id: string }) => a.id)).toContain(w.alertId)
   })
 
   it('refuses another firm’s pass in a pre-arrival report as if it did not exist', async () => {
