@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { applicationBody } from '../support/fixtures.ts'
-import { event, openLoop, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, scan, sendEvents, otherFirmWithPass } from '../support/flow.ts'
 import { alertsQuery, type AlertFilter } from '../../src/alerts/alerts.repository.ts'
 
 /**
@@ -28,26 +27,9 @@ describe('an enterprise reads the alerts on its own trucks', () => {
     mineLoop = (await openLoop(t, { plate: '沪A12345D' })).loopId
     await positive(mineLoop, 'ALERT-1')
 
-    const account = await t.call('POST', '/api/v1/accounts', {
-      as: 'admin',
-      body: {
-        username: 'alerts-other-firm',
-        password: 'other-firm-password',
-        role: 'enterprise',
-        enterprise_id: 'demo-ent-2',
-      },
-    })
-    expect(account.status, account.text).toBe(201)
-    otherFirm = await t.login('alerts-other-firm', 'other-firm-password')
-    const applied = await t.call('POST', '/api/v1/applications', {
-      as: { token: otherFirm },
-      body: applicationBody({ plate: '苏E99999' }),
-    })
-    const pass = await t.call('POST', `/api/v1/applications/${applied.json.id}/approve`, {
-      as: 'coordinator',
-    })
-    expect(pass.status, pass.text).toBe(201)
-    theirLoop = (await scan(t, { token: pass.json.token })).json.loop.id
+    const other = await otherFirmWithPass(t, 'alerts-other-firm')
+    otherFirm = other.token
+    theirLoop = (await scan(t, { token: other.pass.token })).json.loop.id
     await positive(theirLoop, 'ALERT-2')
     // Their truck is also late with its result: two alerts of theirs, one of ours.
     const sampled = await sendEvents(t, [

@@ -116,10 +116,16 @@ export function qrVideo(text: string, path: string) {
 }
 
 /**
- * A pass for `plate` valid from now for `hours`, applied for by the demo firm and approved by the
- * coordinator (the browser tests run on the real clock).
+ * A pass for `plate` valid from now for `hours` (from Pudong, high risk, unless `overrides` say
+ * otherwise), applied for by the demo firm and approved by the coordinator (the browser tests run
+ * on the real clock).
  */
-export async function issuePassNow(t: TestApp, plate: string, hours: number) {
+export async function issuePassNow(
+  t: TestApp,
+  plate: string,
+  hours: number,
+  overrides: Record<string, unknown> = {},
+) {
   const app = await t.call('POST', '/api/v1/applications', {
     as: 'enterprise',
     body: {
@@ -131,6 +137,7 @@ export async function issuePassNow(t: TestApp, plate: string, hours: number) {
       route: 'G60',
       valid_from: new Date().toISOString(),
       valid_until: new Date(Date.now() + hours * 3_600_000).toISOString(),
+      ...overrides,
     },
   })
   expect(app.status, app.text).toBe(201)

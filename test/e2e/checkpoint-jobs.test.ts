@@ -4,7 +4,14 @@ import type { ServerType } from '@hono/node-server'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
 import { residentId } from '../support/fixtures.ts'
 import { scan } from '../support/flow.ts'
-import { accessibilityProblems, launch, screenshot, signIn, startServer } from './browser.ts'
+import {
+  accessibilityProblems,
+  launch,
+  screenshot,
+  signIn,
+  startServer,
+  issuePassNow,
+} from './browser.ts'
 
 // The checkpoint's jobs on a phone (390×844), in Chromium against the real app: the remembered
 // checkpoint, what the verdict says (a valid pass meeting an open loop, an unknown number, empty
@@ -39,28 +46,11 @@ async function phone(lang: 'zh' | 'en' = 'zh'): Promise<{ context: BrowserContex
   return { context, page }
 }
 
-/** A pass valid from now (the browser tests run on the real clock), from Pudong (high risk). */
-async function issueNow(plate: string, crewName = '王建国') {
-  const app = await t.call('POST', '/api/v1/applications', {
-    as: 'enterprise',
-    body: {
-      plate,
-      crew: [{ name: crewName, id_number: residentId('19880808', '123'), phone: '13900002222' }],
-      cargo_category: 'medical',
-      origin_region_code: '310115',
-      destination: { station_code: 'HZ-XS-01' },
-      route: 'G60',
-      valid_from: new Date().toISOString(),
-      valid_until: new Date(Date.now() + 3 * 86_400_000).toISOString(),
-    },
+/** A pass valid for three days from now, from Pudong (high risk); the browser tests run on the real clock. */
+const issueNow = (plate: string, crewName = '王建国') =>
+  issuePassNow(t, plate, 72, {
+    crew: [{ name: crewName, id_number: residentId('19880808', '123'), phone: '13900002222' }],
   })
-  expect(app.status).toBe(201)
-  const pass = await t.call('POST', `/api/v1/applications/${app.json.id}/approve`, {
-    as: 'coordinator',
-  })
-  expect(pass.status).toBe(201)
-  return pass.json as { number: string; token: string }
-}
 
 async function typeAndCheck(page: Page, text: string) {
   await page.locator('[data-typed-input]').fill(text)

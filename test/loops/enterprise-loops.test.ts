@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { applicationBody } from '../support/fixtures.ts'
-import { event, openLoop, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, scan, sendEvents, otherFirmWithPass } from '../support/flow.ts'
 import { findFirmLoop, listLoopsQuery, type LoopFilter } from '../../src/loops/loops.repository.ts'
 
 /**
@@ -34,27 +33,9 @@ describe('an enterprise reads its own loops', () => {
     ])
     arrived = (await openLoop(t, { plate: '沪C22222' })).loopId
 
-    const account = await t.call('POST', '/api/v1/accounts', {
-      as: 'admin',
-      body: {
-        username: 'loops-other-firm',
-        password: 'other-firm-password',
-        role: 'enterprise',
-        enterprise_id: 'demo-ent-2',
-      },
-    })
-    expect(account.status, account.text).toBe(201)
-    otherFirm = await t.login('loops-other-firm', 'other-firm-password')
-    const applied = await t.call('POST', '/api/v1/applications', {
-      as: { token: otherFirm },
-      body: applicationBody({ plate: '苏E99999' }),
-    })
-    expect(applied.status, applied.text).toBe(201)
-    const pass = await t.call('POST', `/api/v1/applications/${applied.json.id}/approve`, {
-      as: 'coordinator',
-    })
-    expect(pass.status, pass.text).toBe(201)
-    const scanned = await scan(t, { token: pass.json.token })
+    const other = await otherFirmWithPass(t, 'loops-other-firm')
+    otherFirm = other.token
+    const scanned = await scan(t, { token: other.pass.token })
     theirs = scanned.json.loop.id
     await sendEvents(t, [event(t, theirs, 'sampled', { tube_code: 'ENT-3', tests: ['pcr'] })])
 

@@ -61,3 +61,31 @@ export function event(
 export async function sendEvents(t: TestApp, events: unknown[]) {
   return t.call('POST', '/api/v1/events', { as: 'checkpoint', body: { events } })
 }
+
+/**
+ * The second demo firm (demo-ent-2) signed in through an account of its own, with an approved
+ * pass for its truck `plate`: what the "never another firm's" tests compare against.
+ */
+export async function otherFirmWithPass(t: TestApp, username: string, plate = '苏E99999') {
+  const account = await t.call('POST', '/api/v1/accounts', {
+    as: 'admin',
+    body: {
+      username,
+      password: 'other-firm-password',
+      role: 'enterprise',
+      enterprise_id: 'demo-ent-2',
+    },
+  })
+  expect(account.status, account.text).toBe(201)
+  const token = await t.login(username, 'other-firm-password')
+  const applied = await t.call('POST', '/api/v1/applications', {
+    as: { token },
+    body: applicationBody({ plate }),
+  })
+  expect(applied.status, applied.text).toBe(201)
+  const pass = await t.call('POST', `/api/v1/applications/${applied.json.id}/approve`, {
+    as: 'coordinator',
+  })
+  expect(pass.status, pass.text).toBe(201)
+  return { token, pass: pass.json as { number: string; token: string } }
+}

@@ -1,7 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { applicationBody } from '../support/fixtures.ts'
-import { event, openLoop, scan, sendEvents } from '../support/flow.ts'
+import { event, openLoop, scan, sendEvents, otherFirmWithPass } from '../support/flow.ts'
 
 /**
  * The firm's trucks on the road (issue 19, /ui/trucks): its open loops with the stage in words, the
@@ -69,26 +68,9 @@ describe('the trucks page', () => {
       event(t, loops.closed, 'departed'),
     ])
 
-    const account = await t.call('POST', '/api/v1/accounts', {
-      as: 'admin',
-      body: {
-        username: 'trucks-other-firm',
-        password: 'other-firm-password',
-        role: 'enterprise',
-        enterprise_id: 'demo-ent-2',
-      },
-    })
-    expect(account.status, account.text).toBe(201)
-    otherFirm = await t.login('trucks-other-firm', 'other-firm-password')
-    const applied = await t.call('POST', '/api/v1/applications', {
-      as: { token: otherFirm },
-      body: applicationBody({ plate: '苏E99999' }),
-    })
-    const pass = await t.call('POST', `/api/v1/applications/${applied.json.id}/approve`, {
-      as: 'coordinator',
-    })
-    expect(pass.status, pass.text).toBe(201)
-    loops.theirs = (await scan(t, { token: pass.json.token })).json.loop.id
+    const other = await otherFirmWithPass(t, 'trucks-other-firm')
+    otherFirm = other.token
+    loops.theirs = (await scan(t, { token: other.pass.token })).json.loop.id
     await sendEvents(t, [
       event(t, loops.theirs, 'sampled', { tube_code: 'TRK-5', tests: ['pcr'] }),
       event(t, loops.theirs, 'pcr_result', { result: 'positive' }),
