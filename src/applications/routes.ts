@@ -1,34 +1,22 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../app-env.ts'
-import { badRequest, conflict, notFound } from '../http/errors.ts'
+import { conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
 import { isCoordinator, type Principal } from '../auth/principal.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
-import { actorOf } from '../auth/principal.ts'
 import { abortUnless } from '../db/guard.ts'
-import { findRegion } from '../regions/regions.repository.ts'
+import { actorOf } from '../auth/principal.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
-import { planSupersession, supersessionConflict } from './supersession.ts'
-import { checkDestination } from './destination-check.ts'
 import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
-import {
-  activePassesOfPlate,
-  applicationView,
-  applicationsQuery,
-  findApplication,
-  sealCrew,
-} from './applications.repository.ts'
+import { applicationView, applicationsQuery, findApplication } from './applications.repository.ts'
+import { prepareApplication, stillWhitelisted, submissionWrites } from './prepare-application.ts'
 import { Application, ApplicationBody, RejectBody, RejectionReason } from './schemas.ts'
-import { validityProblem } from './rules.ts'
 import { rejectionReasonList, type RejectionCode } from './rejection-reasons.ts'
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
-const MINUTE = 60_000
-/** Validity is kept to the minute, as the QR token carries it; rounding never lengthens it. */
-const toMinute = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / MINUTE) * MINUTE)
 
 export function applicationRoutes(deps: Deps) {
   const { store } = deps
@@ -68,101 +56,16 @@ export function applicationRoutes(deps: Deps) {
           'only an enterprise active on the whitelist may apply for passes',
         )
       }
-      const validFrom = toMinute(body.valid_from)
-      const validUntil = toMinute(body.valid_until)
-      const window = validityProblem(
-        validFrom,
-        validUntil,
+      const row = await prepareApplication(
+        deps,
+        { enterpriseId: enterprise.id, accountId: principal.accountId },
+        body,
         now,
-        deps.config.MAX_PASS_DAYS,
-        deps.config.MAX_APPLICATION_LEAD_DAYS,
       )
-      if (window)
-        throw badRequest('invalid_validity', `${window.field}: ${window.message}`, [window])
-      // Told at once, against the firm's own passes only: another firm's claim on the plate is
-      // never revealed to the applicant (the coordinator meets it at approval).
-      const overlap = planSupersession({
-        enterpriseId: enterprise.id,
-        validFrom,
-        validUntil,
-        now,
-        skewMs: deps.config.CLOCK_SKEW_SECONDS * 1000,
-        confirmOtherFirm: false,
-        held: await activePassesOfPlate(store.db, body.plate, { enterpriseId: enterprise.id }),
-      })
-      if (overlap.problem) throw supersessionConflict(overlap.problem)
-
-      let stationCode: string | null = null
-      let regionCode: string
-      let address: string | null = null
-      if ('station_code' in body.destination) {
-        const station = await store.db
-          .selectFrom('stations')
-          .selectAll()
-          .where('code', '=', body.destination.station_code)
-          .executeTakeFirst()
-        if (!station)
-          throw badRequest(
-            'unknown_station',
-            `station ${body.destination.station_code} does not exist`,
-            [{ field: 'destination.station_code', message: 'no such station' }],
-          )
-        if (!station.is_open) throw conflict('station_closed', `station ${station.code} is closed`)
-        stationCode = station.code
-        regionCode = station.region_code
-      } else {
-        if (!(await findRegion(store.db, body.destination.region_code))) {
-          throw badRequest(
-            'unknown_region',
-            `destination region ${body.destination.region_code} does not exist`,
-            [{ field: 'destination.region_code', message: 'no such region' }],
-          )
-        }
-        regionCode = body.destination.region_code
-        address = body.destination.address
-      }
-      await checkDestination(store.db, {
-        origin_region_code: body.origin_region_code,
-        destination_station_code: stationCode,
-        destination_region_code: regionCode,
-      })
-
-      const row: ApplicationRow = {
-        id: crypto.randomUUID(),
-        enterprise_id: enterprise.id,
-        plate: body.plate,
-        crew: JSON.stringify(await sealCrew(deps.config.DATA_KEY, body.crew)),
-        cargo_category: body.cargo_category,
-        origin_region_code: body.origin_region_code,
-        destination_station_code: stationCode,
-        destination_region_code: regionCode,
-        destination_address: address,
-        route: body.route,
-        valid_from: validFrom.toISOString(),
-        valid_until: validUntil.toISOString(),
-        status: 'submitted',
-        decision_reason: null,
-        rejection_code: null,
-        decided_by: null,
-        decided_at: null,
-        pass_number: null,
-        created_by: principal.accountId,
-        created_at: now.toISOString(),
-      }
       const shown = view(row)
       await store.atomic([
-        abortUnless(
-          sql`(SELECT whitelist_status FROM enterprises WHERE id = ${enterprise.id}) = 'active'`,
-          'enterprise_not_whitelisted',
-          'the enterprise is no longer active on the whitelist',
-        ),
-        store.db.insertInto('applications').values(row),
-        auditEntry(now, {
-          actor: actorOf(principal),
-          action: 'application.submit',
-          subject: `application:${row.id}`,
-          after: shown,
-        }),
+        stillWhitelisted(enterprise.id),
+        ...submissionWrites(deps, row, actorOf(principal), shown, now),
       ])
       return c.json(shown, 201)
     },

@@ -3,6 +3,9 @@ import { checkpointMessages, checkpointWords } from './messages/checkpoint.ts'
 import { coordinatorMessages, coordinatorWords } from './messages/coordinator.ts'
 import { enterpriseMessages, enterpriseWords } from './messages/enterprise.ts'
 import { everywhereMessages, everywhereWords } from './messages/everywhere.ts'
+import { vehicleMessages, vehicleWords } from './messages/vehicles.ts'
+import { bulkMessages, bulkWords } from './messages/bulk.ts'
+import { driverMessages, driverWords } from './messages/driver.ts'
 import { REJECTION_REASONS } from '../applications/rejection-reasons.ts'
 
 // The pages speak Chinese first, English on request (`?lang=en`, kept in a cookie).
@@ -275,6 +278,9 @@ const PARTS = [
   coordinatorMessages,
   enterpriseMessages,
   adminMessages,
+  vehicleMessages,
+  bulkMessages,
+  driverMessages,
 ] as const
 /** The published rejection reasons: their words live beside the list the API answers. */
 const rejectionWords = {
@@ -287,6 +293,9 @@ const WORD_PARTS = [
   coordinatorWords,
   enterpriseWords,
   adminWords,
+  vehicleWords,
+  bulkWords,
+  driverWords,
   rejectionWords,
 ]
 
@@ -295,7 +304,10 @@ export type Messages = typeof zh &
   typeof checkpointMessages.zh &
   typeof coordinatorMessages.zh &
   typeof enterpriseMessages.zh &
-  typeof adminMessages.zh
+  typeof adminMessages.zh &
+  typeof vehicleMessages.zh &
+  typeof bulkMessages.zh &
+  typeof driverMessages.zh
 export const MESSAGES: Record<Lang, Messages> = {
   zh: Object.assign({}, zh, ...PARTS.map((part) => part.zh)),
   en: Object.assign({}, en, ...PARTS.map((part) => part.en)),

@@ -1,0 +1,13 @@
+// Text of the bulk pages, Chinese first; `en` must have every key (typed as `typeof zh`).
+// Words for API codes go in `words`, shared with the page scripts.
+
+const zh = {}
+
+const en: typeof zh = {}
+
+export const bulkMessages = { zh, en }
+
+export const bulkWords: { zh: Record<string, string>; en: Record<string, string> } = {
+  zh: {},
+  en: {},
+}
