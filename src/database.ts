@@ -11,6 +11,7 @@ import type { EnterprisesTable, WhitelistDecisionsTable } from './enterprises/en
 import type { RegionRiskChangesTable, RegionsTable } from './regions/regions.table.ts'
 import type { StationsTable } from './stations/stations.table.ts'
 import type { ApplicationsTable } from './applications/applications.table.ts'
+import type { VehiclesTable } from './vehicles/vehicles.table.ts'
 import type {
   PassStatusChangesTable,
   PassesTable,
@@ -27,6 +28,7 @@ export interface Database {
   enterprises: EnterprisesTable
   whitelist_decisions: WhitelistDecisionsTable
   applications: ApplicationsTable
+  vehicles: VehiclesTable
   passes: PassesTable
   pass_status_changes: PassStatusChangesTable
   trusted_issuers: TrustedIssuersTable

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely'
 import type { Database } from '../database.ts'
-import { encryptPersonal, maskIdNumber, maskPhone } from '../privacy/personal-data.ts'
-import type { ApplicationRow, ApplicationStatus, StoredCrewMember } from './applications.table.ts'
+import type { ApplicationRow, ApplicationStatus } from './applications.table.ts'
 import { applicationAge } from './rules.ts'
+import { maskedCrew, sealCrew } from '../vehicles/crew.ts'
 
 export function findApplication(db: Kysely<Database>, id: string) {
   return db.selectFrom('applications').selectAll().where('id', '=', id).executeTakeFirst()
@@ -85,28 +85,8 @@ export async function waitingAges(
   }
 }
 
-/** Encrypts each member's ID number and phone and keeps only their masked forms in clear. */
-export async function sealCrew(
-  dataKey: string,
-  crew: { name: string; id_number: string; phone: string }[],
-): Promise<StoredCrewMember[]> {
-  return Promise.all(
-    crew.map(async (m) => ({
-      name: m.name,
-      id_number_enc: await encryptPersonal(dataKey, m.id_number),
-      id_number_masked: maskIdNumber(m.id_number),
-      phone_enc: await encryptPersonal(dataKey, m.phone),
-      phone_masked: maskPhone(m.phone),
-    })),
-  )
-}
-
-export const maskedCrew = (crew: string) =>
-  (JSON.parse(crew) as StoredCrewMember[]).map((m) => ({
-    name: m.name,
-    id_number: m.id_number_masked,
-    phone: m.phone_masked,
-  }))
+// The crew's sealing and masking belong to vehicles/ (a saved vehicle keeps its crew the same way).
+export { maskedCrew, sealCrew }
 
 export function destinationView(row: {
   destination_station_code: string | null

@@ -5,14 +5,7 @@ import type { RejectionCode } from './rejection-reasons.ts'
 export const APPLICATION_STATUSES = ['submitted', 'approved', 'rejected', 'withdrawn'] as const
 export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number]
 
-/** One crew member as stored: ID number and phone only encrypted and masked. */
-export interface StoredCrewMember {
-  name: string
-  id_number_enc: string
-  id_number_masked: string
-  phone_enc: string
-  phone_masked: string
-}
+export type { StoredCrewMember } from '../vehicles/crew.ts'
 
 export interface ApplicationsTable {
   id: string

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi'
 import { sql } from 'kysely'
 import type { Deps } from '../app-env.ts'
-import { conflict, notFound } from '../http/errors.ts'
+import { badRequest, conflict, notFound } from '../http/errors.ts'
 import { pageHeaders, pageParams, pagedResponse, readPage } from '../http/paging.ts'
 import { bearer, commonErrors, createRouter, jsonBody, jsonResponse } from '../http/router.ts'
 import { allow, signedIn } from '../auth/middleware.ts'
@@ -12,8 +12,15 @@ import { actorOf } from '../auth/principal.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
 import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
 import { applicationView, applicationsQuery, findApplication } from './applications.repository.ts'
-import { prepareApplication, stillWhitelisted, submissionWrites } from './prepare-application.ts'
-import { Application, ApplicationBody, RejectBody, RejectionReason } from './schemas.ts'
+import { findOwnVehicle } from '../vehicles/vehicles.repository.ts'
+import {
+  prepareApplication,
+  stillWhitelisted,
+  submissionWrites,
+  type ApplicationInput,
+  type SavedCrewInput,
+} from './prepare-application.ts'
+import { Application, ApplicationSubmission, RejectBody, RejectionReason } from './schemas.ts'
 import { rejectionReasonList, type RejectionCode } from './rejection-reasons.ts'
 
 const IdParam = z.object({ id: z.string().min(1).max(64) })
@@ -32,6 +39,33 @@ export function applicationRoutes(deps: Deps) {
     return row
   }
 
+  /**
+   * The application's fields, from the body and, with `vehicle_id`, the firm's kept vehicle: its
+   * plate, and its sealed crew unless the body gives one for this application.
+   */
+  async function applicationInput(
+    enterpriseId: string,
+    body: z.output<typeof ApplicationSubmission>,
+  ): Promise<ApplicationInput | SavedCrewInput> {
+    const { vehicle_id: vehicleId, plate, crew, ...rest } = body
+    // Without a vehicle, the schema has made sure of both.
+    if (vehicleId === undefined) return { ...rest, plate: plate!, crew: crew! }
+    const vehicle = await findOwnVehicle(store.db, enterpriseId, vehicleId)
+    if (!vehicle)
+      throw badRequest('unknown_vehicle', 'vehicle_id names none of your kept vehicles', [
+        { field: 'vehicle_id', message: 'none of your kept vehicles' },
+      ])
+    if (plate !== undefined && plate !== vehicle.plate)
+      throw badRequest(
+        'vehicle_plate_mismatch',
+        `plate ${plate} is not the kept vehicle’s plate ${vehicle.plate}`,
+        [{ field: 'plate', message: `not the kept vehicle’s plate ${vehicle.plate}` }],
+      )
+    return crew
+      ? { ...rest, plate: vehicle.plate, crew }
+      : { ...rest, plate: vehicle.plate, sealedCrew: vehicle.crew }
+  }
+
   app.openapi(
     createRoute({
       method: 'post',
@@ -39,10 +73,10 @@ export function applicationRoutes(deps: Deps) {
       tags: ['passes'],
       summary: 'Apply for a pass for one vehicle on one route (enterprise on the active whitelist)',
       description:
-        'Enterprise accounts of a firm `active` on the whitelist (else 409 `enterprise_not_whitelisted`). Starts `submitted`, for a coordinator to approve or reject. Refused: a validity window too long or too far ahead (400 `invalid_validity`); an unknown region or station (400 `unknown_region`, `unknown_station`); a closed station (409 `station_closed`); a `high`-risk origin not bound for a transfer station (409 `transfer_station_required`); a window that starts later yet overlaps the vehicle’s current pass (409 `overlaps_current_pass`).',
+        'Enterprise accounts of a firm `active` on the whitelist (else 409 `enterprise_not_whitelisted`). Starts `submitted`, for a coordinator to approve or reject. Refused: a validity window too long or too far ahead (400 `invalid_validity`); an unknown region or station (400 `unknown_region`, `unknown_station`); a closed station (409 `station_closed`); a `high`-risk origin not bound for a transfer station (409 `transfer_station_required`); a window that starts later yet overlaps the vehicle’s current pass (409 `overlaps_current_pass`). With `vehicle_id` (one of the firm’s kept vehicles, else 400 `unknown_vehicle`), `plate` and `crew` may be left out: the vehicle’s plate and its saved crew are used; a `crew` given replaces the saved one for this application only; a `plate` other than the vehicle’s is 400 `vehicle_plate_mismatch`.',
       security: bearer,
       middleware: [allow('enterprise')],
-      request: jsonBody(ApplicationBody),
+      request: jsonBody(ApplicationSubmission),
       responses: { 201: jsonResponse(Application, 'submitted'), ...commonErrors },
     }),
     async (c) => {
@@ -59,7 +93,7 @@ export function applicationRoutes(deps: Deps) {
       const row = await prepareApplication(
         deps,
         { enterpriseId: enterprise.id, accountId: principal.accountId },
-        body,
+        await applicationInput(enterprise.id, body),
         now,
       )
       const shown = view(row)

@@ -1,65 +1,15 @@
 import { z } from '@hono/zod-openapi'
-import { parsePlate } from '../vehicles/plate.ts'
-import { MOBILE_PATTERN } from '../privacy/personal-data.ts'
+import { CrewInput, CrewMember, Plate } from '../vehicles/schemas.ts'
 import { RegionCode } from '../regions/schemas.ts'
 import { ReferenceCode } from '../stations/schemas.ts'
-import { isValidResidentId } from './resident-id.ts'
 import { APPLICATION_STATUSES } from './applications.table.ts'
 import { CARGO_CATEGORIES } from './rules.ts'
 import { RealDateTime } from './real-date-time.ts'
 import { REJECTION_CODES } from './rejection-reasons.ts'
 
 export { RealDateTime }
-
-export const Plate = z
-  .string()
-  .max(20)
-  .transform((v, ctx) => {
-    const plate = parsePlate(v)
-    if (!plate) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          'a Chinese plate: province character, letter, then 5 characters (6 for new-energy)',
-      })
-      return z.NEVER
-    }
-    return plate
-  })
-  .openapi({ type: 'string', example: '沪A12345' })
-
-export const CrewMemberInput = z
-  .object({
-    name: z.string().trim().min(1).max(50),
-    id_number: z
-      .string()
-      .trim()
-      .transform((v) => v.toUpperCase())
-      .refine(
-        (v) => isValidResidentId(v),
-        '18-character resident ID number with a valid check digit (GB 11643)',
-      )
-      .openapi({ type: 'string', example: '11010519491231002X' }),
-    phone: z
-      .string()
-      .trim()
-      .regex(MOBILE_PATTERN, 'an 11-digit mobile number')
-      .openapi({ example: '13800138000' }),
-  })
-  .openapi('CrewMemberInput')
-
-export const CrewInput = z
-  .array(CrewMemberInput)
-  .min(1, 'at least one crew member')
-  .max(3, 'at most 3 crew members')
-
-export const CrewMember = z
-  .object({
-    name: z.string(),
-    id_number: z.string().openapi({ description: 'masked', example: '110105********002X' }),
-    phone: z.string().openapi({ description: 'masked', example: '138****8000' }),
-  })
-  .openapi('CrewMember')
+// A plate and a crew are read alike wherever a vehicle is named (vehicles/schemas.ts).
+export { CrewInput, CrewMember, CrewMemberInput, Plate } from '../vehicles/schemas.ts'
 
 export const Destination = z
   .union([
@@ -93,6 +43,36 @@ export const ApplicationBody = z
     valid_until: Timestamp,
   })
   .openapi('ApplicationRequest')
+
+/**
+ * POST /applications: an ApplicationBody, or one that starts from a kept vehicle (`vehicle_id`):
+ * then `plate` and `crew` may be left out (the vehicle's plate, its saved crew); a `crew` given
+ * is this application's alone. (ApplicationBody itself stays as it is: the bulk upload reads it.)
+ */
+// A fresh object from the same fields (not `.extend`, which the document would show as ApplicationRequest
+// plus changes, still requiring plate and crew).
+export const ApplicationSubmission = z
+  .object({
+    ...ApplicationBody.shape,
+    vehicle_id: z.string().min(1).max(64).optional().openapi({
+      description:
+        'one of the firm’s kept vehicles (GET /api/v1/vehicles): its plate and saved crew are used where `plate` and `crew` are left out',
+    }),
+    plate: Plate.optional().openapi({
+      description: 'required without `vehicle_id`; with it, must be the vehicle’s plate',
+    }),
+    crew: CrewInput.optional().openapi({
+      description:
+        'required without `vehicle_id`; with it, replaces the saved crew for this application only',
+    }),
+  })
+  .superRefine((body, ctx) => {
+    if (body.vehicle_id !== undefined) return
+    for (const field of ['plate', 'crew'] as const)
+      if (body[field] === undefined)
+        ctx.addIssue({ code: 'custom', path: [field], message: 'required without vehicle_id' })
+  })
+  .openapi('ApplicationSubmission')
 
 export const Application = z
   .object({

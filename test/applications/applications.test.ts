@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildTestApp, type TestApp } from '../support/test-app.ts'
-import { applicationBody, residentId } from '../support/fixtures.ts'
+import { applicationBody, PLATE_AND_CREW_MISTAKES, residentId } from '../support/fixtures.ts'
 
 let t: TestApp
 beforeAll(async () => {
@@ -41,23 +41,7 @@ describe('applying for a pass', () => {
   })
 
   const invalid: [string, Record<string, unknown>, string][] = [
-    ['a malformed plate', { plate: '沪I12345' }, 'plate'],
-    ['no crew', { crew: [] }, 'crew'],
-    [
-      'four crew members',
-      { crew: Array(4).fill({ name: '李四', id_number: residentId(), phone: '13900001111' }) },
-      'crew',
-    ],
-    [
-      'a wrong ID check digit',
-      { crew: [{ name: '李四', id_number: '330702198503121230', phone: '13900001111' }] },
-      'crew.0.id_number',
-    ],
-    [
-      'a 10-digit phone',
-      { crew: [{ name: '李四', id_number: residentId(), phone: '1390000111' }] },
-      'crew.0.phone',
-    ],
+    ...PLATE_AND_CREW_MISTAKES,
     ['an unknown cargo category', { cargo_category: 'fireworks' }, 'cargo_category'],
     ['a bad origin code', { origin_region_code: '31011' }, 'origin_region_code'],
     ['a destination of neither kind', { destination: { address: 'somewhere' } }, 'destination'],

@@ -20,3 +20,27 @@ export function applicationBody(overrides: Record<string, unknown> = {}) {
     ...overrides,
   }
 }
+
+/**
+ * Mistakes in a plate or a crew, each with the field the 400 names: an application and a kept
+ * vehicle refuse them alike (`[what, the change to a good body, field]`).
+ */
+export const PLATE_AND_CREW_MISTAKES: [string, Record<string, unknown>, string][] = [
+  ['a malformed plate', { plate: '沪I12345' }, 'plate'],
+  ['no crew', { crew: [] }, 'crew'],
+  [
+    'four crew members',
+    { crew: Array(4).fill({ name: '李四', id_number: residentId(), phone: '13900001111' }) },
+    'crew',
+  ],
+  [
+    'a wrong ID check digit',
+    { crew: [{ name: '李四', id_number: '330702198503121230', phone: '13900001111' }] },
+    'crew.0.id_number',
+  ],
+  [
+    'a 10-digit phone',
+    { crew: [{ name: '李四', id_number: residentId(), phone: '1390000111' }] },
+    'crew.0.phone',
+  ],
+]

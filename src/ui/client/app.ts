@@ -1,4 +1,5 @@
 import { api, el, i18n, word, type ApiAnswer } from './common.ts'
+import './vehicle-picker.ts'
 
 /*
  * The generic form script: a page builds its forms on these attributes, with no script of its own.

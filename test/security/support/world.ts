@@ -97,6 +97,21 @@ export async function buildWorld(t: TestApp) {
     toWithdraw: await submit('沪C44444'),
   }
 
+  // Kept vehicles of demo-ent-1: one to read and change, one to delete.
+  const keep = async (plate: string) => {
+    const res = await t.call('POST', '/api/v1/vehicles', {
+      as: 'enterprise',
+      body: {
+        plate,
+        kind: 'heavy_truck',
+        crew: [{ name: '王五', id_number: residentId('19790505', '222'), phone: '13700002222' }],
+      },
+    })
+    expect(res.status, res.text).toBe(201)
+    return res.json.id as string
+  }
+  const vehicles = { toRead: await keep('沪D11111'), toDelete: await keep('沪D22222') }
+
   // A pre-arrival report of demo-ent-1.
   const now = t.clock().getTime()
   const report = await t.call('POST', '/api/v1/arrival-reports', {
@@ -136,6 +151,7 @@ export async function buildWorld(t: TestApp) {
     loopC,
     alertId,
     applications,
+    vehicles,
     reportId: report.json.id as string,
     ownEnterprise: 'demo-ent-1',
     otherEnterprise: 'demo-ent-2',
