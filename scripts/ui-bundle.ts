@@ -6,6 +6,7 @@ export const UI_ENTRIES = {
   app: 'src/ui/client/app.ts',
   scan: 'src/ui/client/scan.ts',
   sw: 'src/ui/client/sw.ts',
+  bulk: 'src/ui/client/bulk-upload.ts',
 }
 
 export const UI_BUILD_OPTIONS = {

@@ -62,6 +62,12 @@ export const ConfigSchema = z.object({
    * coordinators' queue (API `overdue`, the queue page).
    */
   APPROVAL_TARGET_HOURS: z.coerce.number().min(0.1).max(720).default(4),
+  /**
+   * Bulk applications: at most this many rows in one file. Each row costs about five statements,
+   * and D1 caps the queries of one Worker invocation (1,000 on the paid plan): wrangler.toml
+   * sets 150 there.
+   */
+  BULK_MAX_ROWS: z.coerce.number().int().min(1).max(5000).default(500),
   /** An application may start at most this many days ahead. */
   MAX_APPLICATION_LEAD_DAYS: z.coerce.number().int().min(1).max(366).default(30),
   /** QR images are never drawn wider than this (pixels). */

@@ -16,6 +16,11 @@ const MINUTE = 60_000
 /** Validity is kept to the minute, as the QR token carries it; rounding never lengthens it. */
 const toMinute = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / MINUTE) * MINUTE)
 
+/** An application's fields as ApplicationBody reads them (a request, a CSV row). */
+export type ApplicationInput = z.output<typeof ApplicationBody>
+/** One whose crew comes sealed already: a kept vehicle's, copied as it is (no decryption). */
+export type SavedCrewInput = Omit<ApplicationInput, 'crew'> & { sealedCrew: string }
+
 /**
  * An application checked against every rule a single one meets (validity window, the firm's own
  * current pass, destination, station, routing) and sealed, ready to insert; else the ApiError that
@@ -24,7 +29,7 @@ const toMinute = (iso: string) => new Date(Math.floor(new Date(iso).getTime() / 
 export async function prepareApplication(
   deps: Deps,
   applicant: { enterpriseId: string; accountId: string },
-  body: z.output<typeof ApplicationBody>,
+  body: ApplicationInput | SavedCrewInput,
   now: Date,
 ): Promise<ApplicationRow> {
   const { db } = deps.store
@@ -90,7 +95,10 @@ export async function prepareApplication(
     id: crypto.randomUUID(),
     enterprise_id: applicant.enterpriseId,
     plate: body.plate,
-    crew: JSON.stringify(await sealCrew(deps.config.DATA_KEY, body.crew)),
+    crew:
+      'sealedCrew' in body
+        ? body.sealedCrew
+        : JSON.stringify(await sealCrew(deps.config.DATA_KEY, body.crew)),
     cargo_category: body.cargo_category,
     origin_region_code: body.origin_region_code,
     destination_station_code: stationCode,
@@ -136,4 +144,28 @@ export function submissionWrites(
       after: shown,
     }),
   ]
+}
+
+/**
+ * 409 `application_pending` if the firm already has an application waiting for the same plate over
+ * an overlapping window. The bulk upload asks this of every row, so a file uploaded twice queues
+ * nothing twice; a single application may still be filed beside a waiting one (a deliberate second
+ * window), the coordinator deciding between them.
+ */
+export async function refuseWaitingTwin(deps: Deps, row: ApplicationRow): Promise<void> {
+  const waiting = await deps.store.db
+    .selectFrom('applications')
+    .select('id')
+    .where('plate', '=', row.plate)
+    .where('status', '=', 'submitted')
+    .where('enterprise_id', '=', row.enterprise_id)
+    .where('valid_from', '<', row.valid_until)
+    .where('valid_until', '>', row.valid_from)
+    .executeTakeFirst()
+  if (waiting)
+    throw conflict(
+      'application_pending',
+      `an application for ${row.plate} over an overlapping window is already waiting for a decision`,
+      { application_id: waiting.id },
+    )
 }
