@@ -13,6 +13,8 @@ import { stationRoutes } from './stations/routes.ts'
 import { checkpointRoutes } from './checkpoints/routes.ts'
 import { enterpriseRoutes } from './enterprises/routes.ts'
 import { applicationRoutes } from './applications/routes.ts'
+import { vehicleRoutes } from './vehicles/routes.ts'
+import { bulkApplicationRoutes } from './applications/bulk/routes.ts'
 import { passRoutes } from './passes/routes.ts'
 import { createVerifier } from './trust/key-resolver.ts'
 import { jwksRoute, trustRoutes } from './trust/routes.ts'
@@ -28,6 +30,7 @@ import { arrivalRoutes } from './arrivals/routes.ts'
 import { deviceRoutes } from './devices/routes.ts'
 import { receiptRoutes } from './receipts/routes.ts'
 import { uiRoutes } from './ui/routes.tsx'
+import { driverRoutes } from './ui/pages/driver/driver-page.tsx'
 import { apiDocsRoutes } from './ui/api-docs.ts'
 import { OPENAPI_INFO, SECURITY_SCHEMES } from './openapi-info.ts'
 
@@ -67,7 +70,9 @@ export function createApp(deps: Deps) {
     stationRoutes,
     checkpointRoutes,
     enterpriseRoutes,
+    bulkApplicationRoutes,
     applicationRoutes,
+    vehicleRoutes,
     approveRoute,
     passRoutes,
     loopRoutes,
@@ -83,6 +88,8 @@ export function createApp(deps: Deps) {
   app.route('/api/v1', publishRoutes(deps))
   app.route('/api/v1', scanRoutes(deps, verifier))
   app.route('/', jwksRoute(deps))
+  // The driver's page: no sign-in, before the pages' session middleware.
+  app.route('/', driverRoutes(deps))
   app.route('/', uiRoutes(deps))
 
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES))

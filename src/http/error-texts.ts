@@ -48,6 +48,7 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
       ['application not found', '未找到该申请'],
       ['trusted issuer not found', '未找到该受信任签发机关'],
       ['device not found', '未找到该设备'],
+      ['vehicle not found', '未找到该车辆'],
     ],
   },
   forbidden: {
@@ -186,6 +187,26 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
       ['no such checkpoint: {codes}', '没有这些检查点：{codes}'],
     ],
   },
+  vehicle_exists: {
+    zh: '该车辆已保存',
+    en: 'this vehicle is already kept',
+    says: [['vehicle {plate} is already kept', '车辆 {plate} 已保存']],
+  },
+  unknown_vehicle: {
+    zh: '没有这辆已保存的车辆',
+    en: 'no such kept vehicle',
+    says: [['vehicle_id names none of your kept vehicles', '所选车辆不在本企业已保存的车辆中']],
+  },
+  vehicle_plate_mismatch: {
+    zh: '车牌号与所选车辆不符',
+    en: 'the plate is not the kept vehicle’s',
+    says: [
+      [
+        'plate {plate} is not the kept vehicle’s plate {kept}',
+        '车牌号 {plate} 与所选车辆的车牌号 {kept} 不符',
+      ],
+    ],
+  },
   station_exists: {
     zh: '该编号的中转站已存在',
     en: 'a station with this code already exists',
@@ -311,6 +332,16 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
       ['the application was decided meanwhile', '该申请刚被处理'],
     ],
   },
+  application_pending: {
+    zh: '该车已有一份时段重叠的申请在等待审批',
+    en: 'an application for this vehicle over an overlapping window is already waiting for a decision',
+    says: [
+      [
+        'an application for {plate} over an overlapping window is already waiting for a decision',
+        '车辆 {plate} 已有一份时段重叠的申请在等待审批：如要修改，请先撤回那份申请',
+      ],
+    ],
+  },
   application_expired: {
     zh: '申请的有效期已结束，企业须重新申请',
     en: 'the validity asked for has already ended; the enterprise must apply again',
@@ -354,6 +385,51 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     zh: '该通行证已撤销或已被替代',
     en: 'the pass was revoked or replaced meanwhile',
     says: [['the pass is already {status}', '该通行证{status}']],
+  },
+
+  // Bulk applications from a CSV file (applications/bulk).
+  unsupported_media_type: {
+    zh: '请以 CSV 文件（text/csv）上传',
+    en: 'send the file as text/csv',
+  },
+  csv_encoding_invalid: {
+    zh: '无法识别文件的编码',
+    en: 'the file’s encoding is not readable',
+    says: [
+      ['unknown charset {charset}', '不支持的字符集 {charset}'],
+      ['the file is not readable as {charset}', '文件无法按 {charset} 编码读取'],
+    ],
+  },
+  csv_malformed: {
+    zh: '文件不是有效的 CSV',
+    en: 'the file is not valid CSV',
+    says: [['the file is not readable as CSV (line {line})', '文件不是有效的 CSV（第 {line} 行）']],
+  },
+  csv_empty: { zh: '文件中没有数据行', en: 'the file has no data rows' },
+  csv_header_invalid: {
+    zh: '表头有误',
+    en: 'the header row is wrong',
+    says: [['the header row is wrong: {columns}', '表头有误：{columns}']],
+  },
+  too_many_rows: {
+    zh: '行数过多',
+    en: 'too many rows',
+    says: [
+      [
+        'the file has {n} rows; at most {max} are taken at once',
+        '文件有 {n} 行数据，一次最多 {max} 行',
+      ],
+    ],
+  },
+  duplicate_in_file: {
+    zh: '本文件中已有该车时段重叠的申请',
+    en: 'an earlier row of the file applies for this vehicle for an overlapping time',
+    says: [
+      [
+        'row {row} of this file already applies for this vehicle for an overlapping time',
+        '本文件第 {row} 行已为该车申请了重叠的时段',
+      ],
+    ],
   },
 
   // Scans and pre-arrival reports.
@@ -741,6 +817,9 @@ export const FIELD_TEXTS: readonly (readonly [en: string, zh: string])[] = [
   ['no such region', '没有这个地区'],
   ['no such station', '没有这个中转站'],
   ['no such checkpoint', '没有这个检查点'],
+  ['none of your kept vehicles', '不是本企业已保存的车辆'],
+  ['not the kept vehicle’s plate {plate}', '与所选车辆的车牌号 {plate} 不符'],
+  ['required without vehicle_id', '未选择已保存的车辆时必填'],
   ['no such enterprise', '没有这家企业'],
   ['unknown: {codes}', '不存在：{codes}'],
   ['bad cursor', '翻页参数有误'],
@@ -761,6 +840,18 @@ export const FIELD_TEXTS: readonly (readonly [en: string, zh: string])[] = [
   ['a checkpoint account must name at least one checkpoint code', '检查点账号须至少指定一个检查点'],
   ['only a checkpoint account is bound to checkpoints', '只有检查点账号才能绑定检查点'],
   ['not a public P-256 or Ed25519 key', '不是 P-256 或 Ed25519 公钥'],
+  // A bulk file's header and cells (applications/bulk).
+  ['unknown column', '无法识别的列名'],
+  ['missing column', '缺少该列'],
+  ['column given twice', '该列重复出现'],
+  [
+    'a date and time such as 2026-12-05 08:00 (China time)',
+    '应为日期和时间，如 2026-12-05 08:00（北京时间）',
+  ],
+  [
+    'not a cargo category: use a word from the list on the upload page',
+    '不是可选的货物类别，请填写上传页面列出的类别',
+  ],
 ]
 
 /** Status words that appear inside English messages (`the pass is already revoked`). */

@@ -33,6 +33,7 @@ import { applicationCrew } from '../applications/applications.repository.ts'
 import type { PassRow } from './passes.table.ts'
 import { PassNumber, PassSchema } from './schemas.ts'
 import { QR_SVG_HEADERS, qrPng, qrSvg } from './qr.ts'
+import { driverUrlFor } from './driver-url.ts'
 
 const NumberParam = z.object({ number: PassNumber })
 
@@ -119,9 +120,9 @@ export function passRoutes(deps: Deps) {
       method: 'get',
       path: '/passes/{number}',
       tags: ['passes'],
-      summary: 'One pass with its token and masked crew',
+      summary: 'One pass with its token, masked crew and the driver’s link',
       description:
-        'Coordinators, or the enterprise that holds it (another firm’s is 404). `token` is the signed pass (compact JWS) the QR code carries; crew ID numbers and phones are masked.',
+        'Coordinators, or the enterprise that holds it (another firm’s is 404). `token` is the signed pass (compact JWS) the QR code carries; crew ID numbers and phones are masked; `driver_url` is the driver’s page (GET /d/{token}: no sign-in), on PUBLIC_ORIGIN when configured, else this request’s origin.',
       security: bearer,
       middleware: [allow('coordinator', 'enterprise')],
       request: { params: NumberParam },
@@ -130,7 +131,9 @@ export function passRoutes(deps: Deps) {
     async (c) => {
       const principal = c.get('principal')!
       const row = await visiblePass(principal, c.req.valid('param').number)
-      return c.json(passViewFor(viewer(principal), row, deps.clock(), await crewOf(row)), 200)
+      const view = passViewFor(viewer(principal), row, deps.clock(), await crewOf(row))
+      // Only here, to the firm that holds the pass and coordinators (visiblePass said 404 to others).
+      return c.json({ ...view, driver_url: await driverUrlFor(deps, c, row.number) }, 200)
     },
   )
 

@@ -27,5 +27,9 @@ export const PassSchema = z
     kid: z.string(),
     token: z.string().openapi({ description: 'the compact JWS in the QR code' }),
     crew: z.array(CrewMember).optional(),
+    driver_url: z.string().optional().openapi({
+      description:
+        'the driver’s own page (no sign-in): pass, loop state, next step, deadlines; in GET /passes/{number} only',
+    }),
   })
   .openapi('Pass')

@@ -10,6 +10,8 @@ export const navFor = (ctx: PageContext): [string, string][] => {
   if (p.role === 'enterprise')
     return [
       ['/ui/apply', t.apply],
+      ['/ui/vehicles', t.navVehicles],
+      ['/ui/applications/bulk', t.navBulk],
       ['/ui/passes', t.myPasses],
       ['/ui/trucks', t.navTrucks],
       ['/ui/reports', t.navReports],

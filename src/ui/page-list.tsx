@@ -4,7 +4,10 @@ import type { Role } from '../auth/accounts.table.ts'
 import type { PageContext } from './layout.tsx'
 import { applyPage, passPage, passesPage } from './pages/enterprise.tsx'
 import { reportsPage } from './pages/enterprise/reports.tsx'
+import { bulkPage } from './pages/enterprise/bulk.tsx'
+import { publicOriginOf } from '../passes/driver-url.ts'
 import { trucksPage } from './pages/enterprise/trucks.tsx'
+import { vehiclesPage } from './pages/enterprise/vehicles.tsx'
 import { arrivalsPage, scanPage } from './pages/checkpoint.tsx'
 import { queuePage } from './pages/coordinator/queue.tsx'
 import { enterprisePage, enterprisesPage } from './pages/coordinator/whitelist.tsx'
@@ -28,15 +31,17 @@ export type PageRegistrar = (
 /** Every page of every role, one line each. */
 export function registerPages(page: PageRegistrar, deps: Deps) {
   page('/ui/apply', ['enterprise'], (ctx) => applyPage(deps, ctx))
+  page('/ui/applications/bulk', ['enterprise'], (ctx) => bulkPage(deps, ctx))
   page('/ui/reports', ['enterprise'], (ctx, c) => reportsPage(deps, ctx, c.req.query()))
   page('/ui/trucks', ['enterprise'], (ctx, c) => trucksPage(deps, ctx, c.req.query()))
+  page('/ui/vehicles', ['enterprise'], (ctx) => vehiclesPage(deps, ctx))
   page('/ui/passes', ['enterprise', 'coordinator'], (ctx, c) =>
     ctx.principal?.role === 'enterprise'
       ? passesPage(deps, ctx)
       : passSearchPage(deps, ctx, c.req.query()),
   )
   page('/ui/passes/:number', ['enterprise', 'coordinator'], (ctx, c) =>
-    passPage(deps, ctx, c.req.param('number') ?? ''),
+    passPage(deps, ctx, c.req.param('number') ?? '', publicOriginOf(deps, c)),
   )
   page('/ui/scan', ['checkpoint'], (ctx) => scanPage(deps, ctx))
   page('/ui/arrivals', ['checkpoint', 'coordinator'], (ctx) => arrivalsPage(deps, ctx))

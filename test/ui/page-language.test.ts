@@ -19,6 +19,7 @@ import { PASS_STATUSES } from '../../src/passes/passes.table.ts'
 import { CHECKPOINT_KINDS } from '../../src/checkpoints/checkpoints.table.ts'
 import { REPORT_STATUSES } from '../../src/arrivals/report-rules.ts'
 import { enrolDevice, revokeDevice, signLater } from '../devices/support/signed-device.ts'
+import { driverToken } from '../../src/passes/driver-link.ts'
 
 /**
  * Every page of every role, in Chinese and in English, as each role allowed to open it: the text a
@@ -112,6 +113,8 @@ function registeredPages() {
 
 interface Seeded {
   passNumber: string
+  /** The driver's token of that pass (its page is /d/{token}, outside /ui, no sign-in). */
+  driverToken: string
   loopId: string
   enterpriseId: string
   deviceId: string
@@ -120,6 +123,7 @@ interface Seeded {
 /** A real id for each page with a parameter, from the data seeded below. */
 const PARAMETERS: Record<string, (s: Seeded) => string> = {
   '/ui/passes/:number': (s) => s.passNumber,
+  '/d/:token': (s) => s.driverToken,
   '/ui/loops/:id': (s) => s.loopId,
   '/ui/enterprises/:id': (s) => s.enterpriseId,
   '/ui/audit/:id': (s) => s.enterpriseId,
@@ -137,6 +141,9 @@ const visits: { label: string; path: string; role: Role | null; status: number }
   ...ALL_ROLES.map((role) => ({ label: '/ui/password', path: '/ui/password', role, status: 200 })),
   { label: '403 page', path: '/ui/queue', role: 'enterprise' as Role, status: 403 },
   { label: '404 page', path: '/ui/loops/no-such-loop', role: 'coordinator' as Role, status: 404 },
+  // The driver's page (src/ui/pages/driver): its language comes from `?lang=` alone.
+  { label: 'driver page', path: '/d/:token', role: null, status: 200 },
+  { label: 'driver 404 page', path: '/d/no-such-token', role: null, status: 404 },
 ]
 
 describe('every page in one language', () => {
@@ -202,6 +209,7 @@ describe('every page in one language', () => {
     await enrolDevice(t)
     seeded = {
       passNumber: opened.pass.number,
+      driverToken: await driverToken(t.config.TOKEN_SECRET, opened.pass.number),
       loopId: opened.loopId,
       enterpriseId: 'demo-ent-1',
       deviceId: device.id,
@@ -213,7 +221,8 @@ describe('every page in one language', () => {
     const fill = PARAMETERS[visit.path]
     if (visit.path.includes(':') && !fill)
       return { status: 0, lines: [`no real id for ${visit.path}: add it to PARAMETERS`] }
-    const path = fill ? visit.path.replace(/:\w+/, encodeURIComponent(fill(seeded))) : visit.path
+    const filled = fill ? visit.path.replace(/:\w+/, encodeURIComponent(fill(seeded))) : visit.path
+    const path = filled.startsWith('/d/') ? `${filled}?lang=${lang}` : filled
     const cookies = [`tx_lang=${lang}`]
     if (visit.role) cookies.push(`tx_session=${await t.tokenFor(visit.role)}`)
     const res = await t.call('GET', path, { headers: { cookie: cookies.join('; ') } })

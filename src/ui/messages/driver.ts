@@ -1,9 +1,104 @@
 // Text of the driver pages, Chinese first; `en` must have every key (typed as `typeof zh`).
 // Words for API codes go in `words`, shared with the page scripts.
 
-const zh = {}
+const zh = {
+  driverTitle: '司机行程',
+  driverBrand: '通行 · 司机行程',
+  driverPassNumber: '通行证编号',
+  driverNextTitle: '下一步',
+  driverTestTitle: '核酸检测',
+  driverTripTitle: '行程',
+  driverPlate: '车牌',
+  driverValidity: '有效期（北京时间）',
+  driverRoute: '路线',
+  driverDestination: '目的地',
+  driverCrew: '随车人员',
+  driverLoopState: '当前状态',
+  driverRefreshNote: '本页每分钟自动刷新 · 更新于 {time}（北京时间）',
+  driverPrivacyNote: '本页不显示身份证号和手机号。请勿转发此链接。',
+  driverQrCaption: '司机扫码查看行程与下一步',
+  driverNotFoundTitle: '链接无效',
+  driverNotFoundText: '此链接无效或已失效。请向运输企业索取通行证上的最新链接。',
+  // The next step, one sentence each ({time} China time, {place} a station's or checkpoint's name).
+  driverStep_pass_revoked: '此通行证已被撤销，请联系运输企业。',
+  driverStep_pass_superseded: '此通行证已被新通行证取代，请使用新证上的链接。',
+  driverStep_pass_expired: '此通行证已过期，请联系运输企业。',
+  driverStep_pass_not_yet_valid: '本通行证于 {time} 起生效，请在生效后进城。',
+  driverStep_go_to_checkpoint: '到达卡口时请出示通行证二维码，配合采样后即可离开，无需等待结果。',
+  driverStep_at_checkpoint: '请按卡口工作人员指引完成查验和采样。',
+  driverStep_await_release: '已采样，请等待工作人员放行，然后按路线行驶。',
+  driverStep_reach_destination: '请于 {time} 前到达{place}，途中不要停留。',
+  driverStep_destination_overdue: '已超过到达时限（{time}），请立即前往{place}。',
+  driverStep_keep_route: '请按规定路线前往{place}，途中不要停留。',
+  driverStep_at_destination: '已到达目的地，请按工作人员安排完成交接。',
+  driverStep_stay_in_cab: '请就近安全停车，留在驾驶室内，等待工作人员与您联系。',
+  driverStep_trip_done: '本次行程已完成，感谢您的配合。',
+  // Where the loop stands, in the driver's words.
+  driverState_none: '尚未进城',
+  driverState_arrived: '已到卡口，待查验',
+  driverState_sampled: '已采样，待放行',
+  driverState_released: '已放行，在途',
+  driverState_at_destination: '已到达目的地',
+  driverState_closed: '行程已完成',
+  // The test result.
+  driverResult_none: '尚未采样',
+  driverResult_pending: '结果未出：请按路线行驶，途中不要停车。',
+  driverResult_negative: '结果已出：阴性',
+  driverResult_positive: '结果需要复核，工作人员会与您联系。',
+  driverNegativeLeft: '上次阴性结果还剩 {h} 小时（至 {time}）',
+  driverNegativeUnderHour: '上次阴性结果还剩不到 1 小时（至 {time}）',
+  driverNegativeOver: '上次阴性结果已超过 48 小时',
+}
 
-const en: typeof zh = {}
+const en: typeof zh = {
+  driverTitle: 'Driver’s trip',
+  driverBrand: 'tongxing · driver’s trip',
+  driverPassNumber: 'Pass number',
+  driverNextTitle: 'Next step',
+  driverTestTitle: 'PCR test',
+  driverTripTitle: 'Trip',
+  driverPlate: 'Plate',
+  driverValidity: 'Valid (Beijing time)',
+  driverRoute: 'Route',
+  driverDestination: 'Destination',
+  driverCrew: 'Crew',
+  driverLoopState: 'Where you are',
+  driverRefreshNote: 'This page refreshes every minute · updated {time} (Beijing time)',
+  driverPrivacyNote: 'This page shows no ID or phone numbers. Do not forward this link.',
+  driverQrCaption: 'Driver: scan for your trip and next step',
+  driverNotFoundTitle: 'Link not valid',
+  driverNotFoundText:
+    'This link is not valid or no longer works. Ask your transport company for the link on your current pass.',
+  driverStep_pass_revoked: 'This pass has been revoked. Please contact your transport company.',
+  driverStep_pass_superseded:
+    'This pass has been replaced by a new one. Please use the link on the new pass.',
+  driverStep_pass_expired: 'This pass has expired. Please contact your transport company.',
+  driverStep_pass_not_yet_valid: 'This pass starts at {time}. Enter the city after that.',
+  driverStep_go_to_checkpoint:
+    'At the checkpoint, show the pass QR code and give a sample; then drive on, without waiting for the result.',
+  driverStep_at_checkpoint: 'Follow the checkpoint staff to be checked and sampled.',
+  driverStep_await_release: 'Sampled: wait for the staff to let you go, then follow your route.',
+  driverStep_reach_destination: 'Reach {place} by {time}, without stopping on the way.',
+  driverStep_destination_overdue: 'The deadline ({time}) has passed: go to {place} now.',
+  driverStep_keep_route: 'Keep to your route to {place} and do not stop on the way.',
+  driverStep_at_destination: 'You have arrived: hand over your load as the staff direct.',
+  driverStep_stay_in_cab:
+    'Please park safely nearby, stay in your cab and wait: staff will contact you.',
+  driverStep_trip_done: 'This trip is complete. Thank you.',
+  driverState_none: 'Not in the city yet',
+  driverState_arrived: 'At the checkpoint, to be checked',
+  driverState_sampled: 'Sampled, waiting to be let go',
+  driverState_released: 'Let go, on the way',
+  driverState_at_destination: 'At the destination',
+  driverState_closed: 'Trip complete',
+  driverResult_none: 'Not sampled yet',
+  driverResult_pending: 'Result not back yet: keep to your route and do not stop.',
+  driverResult_negative: 'Result back: negative',
+  driverResult_positive: 'Your result needs a follow-up; staff will contact you.',
+  driverNegativeLeft: 'Last negative result: {h} h left (until {time})',
+  driverNegativeUnderHour: 'Last negative result: under 1 h left (until {time})',
+  driverNegativeOver: 'Last negative result: more than 48 hours ago',
+}
 
 export const driverMessages = { zh, en }
 

@@ -15,6 +15,7 @@ import { findStation, listStations } from '../../stations/stations.repository.ts
 import { findEnterprise } from '../../enterprises/enterprises.repository.ts'
 import { listRegions } from '../../regions/regions.repository.ts'
 import { qrSvg } from '../../passes/qr.ts'
+import { driverToken, driverUrl } from '../../passes/driver-link.ts'
 import { raw } from 'hono/html'
 import { Layout, Table, type PageContext } from '../layout.tsx'
 import { MESSAGES, words, type Lang } from '../i18n.ts'
@@ -29,6 +30,7 @@ import {
 } from './enterprise/shown.tsx'
 import { RevokePassForm } from './coordinator/forms.tsx'
 import { fill } from './coordinator/shown.tsx'
+import { ownVehicles, VehiclePicker } from './enterprise/vehicle-picker.tsx'
 
 /** A length of time in words, to the minute: 2 小时 5 分, 1 天 3 小时. */
 export function ageText(lang: Lang, seconds: number): string {
@@ -86,9 +88,10 @@ async function regionsWithRisk(deps: Deps) {
 
 export async function applyPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
-  const [stations, riskRegions] = await Promise.all([
+  const [stations, riskRegions, vehicles] = await Promise.all([
     listStations(deps.store.db, { open: true }),
     regionsWithRisk(deps),
+    ownVehicles(deps, ctx.principal!.enterpriseId!),
   ])
   const places = await loadPlaces(deps, ctx.lang, [
     ...riskRegions.map((r) => r.code),
@@ -106,8 +109,12 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
         novalidate
       >
         <div class="errors" role="alert" data-errors></div>
+        <VehiclePicker lang={ctx.lang} vehicles={vehicles} />
         <Field name="plate" label={t.plate} hint={t.plateHint} required />
-        <CrewFieldset lang={ctx.lang} />
+        {/* Hidden (so not sent) while a saved vehicle's crew is used: client/vehicle-picker.ts. */}
+        <div data-crew-inputs>
+          <CrewFieldset lang={ctx.lang} />
+        </div>
         <div class="field" data-field="cargo_category">
           <label for="f-cargo">{t.cargo}</label>
           <select id="f-cargo" name="cargo_category">
@@ -344,7 +351,13 @@ function ApplicationOutcome(props: {
 }
 
 /** The printable pass: A4 on paper, one screen on a phone; the QR large enough to scan from print. */
-export async function passPage(deps: Deps, ctx: PageContext, number: string) {
+export async function passPage(
+  deps: Deps,
+  ctx: PageContext,
+  number: string,
+  /** Where the driver's link points (publicOriginOf): the small QR is of the driver's page there. */
+  origin: string,
+) {
   const t = MESSAGES[ctx.lang]
   const viewer = passViewerOf(ctx.principal!)
   const row = await findVisiblePass(deps.store.db, viewer, number)
@@ -432,6 +445,16 @@ export async function passPage(deps: Deps, ctx: PageContext, number: string) {
           <dd>{inChinaTime(ctx.lang, chinaTime(view.issued_at))}</dd>
         </dl>
         <p class="hint">{t.scanHint}</p>
+        <figure class="driver-qr" data-driver-qr style="margin:.5rem auto 0;width:32mm">
+          <div style="background:#fff">
+            {raw(
+              await qrSvg(
+                driverUrl(origin, await driverToken(deps.config.TOKEN_SECRET, view.number)),
+              ),
+            )}
+          </div>
+          <figcaption class="hint">{t.driverQrCaption}</figcaption>
+        </figure>
       </section>
       <RevokePassForm ctx={ctx} pass={view} />
     </Layout>

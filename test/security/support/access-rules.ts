@@ -48,6 +48,14 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'GET /api/docs/swagger-ui.css': { public: true, undocumented: true },
   'GET /api/docs/swagger-ui-bundle.js': { public: true, undocumented: true },
   'GET /.well-known/jwks.json': { public: true },
+  // The driver's page: no sign-in at all; the signed token is the credential. A token that names
+  // no pass is the friendly 404 page for everyone (test/drivers/driver-page.test.ts reads real ones).
+  'GET /d/{token}': {
+    public: true,
+    undocumented: true,
+    params: () => ({ token: '330100999999.AAAAAAAAAAAAAAAAAAAAAA' }),
+    ok: [404],
+  },
   'POST /api/v1/auth/login': {
     public: true,
     body: () => ({ username: 'checkpoint', password: 'tongxing-check' }),
@@ -161,6 +169,9 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     allowed: ['enterprise'],
     body: (_w, _c, n) => applicationBody({ plate: `沪E${suffix(n)}` }),
   },
+  // The matrix sends no CSV: 415 is the answer past the role check (text/csv: test/applications/bulk).
+  'POST /api/v1/applications/bulk': { allowed: ['enterprise'], ok: [415] },
+  'GET /api/v1/applications/bulk/template.csv': { allowed: ['enterprise'] },
   'GET /api/v1/applications': { allowed: [...COORDINATORS, 'enterprise'] },
   'GET /api/v1/applications/rejection-reasons': { allowed: SIGNED_IN },
   'GET /api/v1/applications/{id}': {
@@ -182,6 +193,36 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     allowed: ['enterprise'],
     owned: true,
     params: (w) => ({ id: w.applications.toWithdraw }),
+  },
+
+  // A firm's own vehicles: enterprise accounts only (coordinators decide on applications).
+  'POST /api/v1/vehicles': {
+    allowed: ['enterprise'],
+    body: (_w, _c, n) => ({
+      plate: `沪F${suffix(n)}`,
+      kind: 'van',
+      crew: [{ name: '赵六', id_number: residentId(), phone: '13600003333' }],
+    }),
+    ok: [201],
+  },
+  'GET /api/v1/vehicles': { allowed: ['enterprise'] },
+  'GET /api/v1/vehicles/{id}': {
+    allowed: ['enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.vehicles.toRead }),
+  },
+  'PUT /api/v1/vehicles/{id}': {
+    allowed: ['enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.vehicles.toRead }),
+    body: () => ({ kind: 'refrigerated' }),
+    ok: [200],
+  },
+  'DELETE /api/v1/vehicles/{id}': {
+    allowed: ['enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.vehicles.toDelete }),
+    ok: [204],
   },
 
   'GET /api/v1/passes': { allowed: [...COORDINATORS, 'enterprise'] },
