@@ -173,7 +173,11 @@ describe('the checkpoint on a phone', () => {
     expect(await page.locator('[data-release-to]').inputValue()).toBe('HZ-TS-XS')
     await page.getByRole('button', { name: '放行', exact: true }).click()
     await expect.poll(steps).toBe('pcr_negative pcr_positive destination_arrived departed')
-    expect(await page.locator('[data-loop-summary]').textContent()).toContain('萧山空港中转站卡口')
+    // The steps follow the phone's own records at once; the summary, the server's loop once the
+    // release is uploaded and read back.
+    await expect
+      .poll(() => page.locator('[data-loop-summary]').textContent())
+      .toContain('萧山空港中转站卡口')
     await page.getByRole('button', { name: '已到达目的地' }).click()
     await expect.poll(steps).toBe('pcr_negative pcr_positive handed_over departed')
     await page.getByRole('button', { name: '已接驳' }).click()
