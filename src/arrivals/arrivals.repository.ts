@@ -116,6 +116,7 @@ export function reportView(row: ArrivalReportRow, now: Date) {
     created_at: row.created_at,
     arrived_at: row.arrived_at,
     loop_id: row.arrived_loop_id,
+    booking_id: row.booking_id ?? null,
   }
 }
 

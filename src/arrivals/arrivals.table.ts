@@ -16,5 +16,7 @@ export interface ArrivalReportsTable {
   arrived_at: string | null
   arrived_loop_id: string | null
   arrived_scan_id: string | null
+  /** The firm's slot booking at a transfer station this report names (0024). */
+  booking_id: string | null
 }
 export type ArrivalReportRow = Selectable<ArrivalReportsTable>

@@ -22,6 +22,7 @@ import {
   isReportedLate,
 } from './report-rules.ts'
 import { ArrivalReport } from './schemas.ts'
+import { findBooking } from '../stations/bookings.repository.ts'
 
 const HOUR = 3_600_000
 
@@ -33,6 +34,7 @@ const ReportBody = z
     expected_from: Timestamp,
     expected_until: Timestamp,
     crew: CrewInput,
+    booking_id: z.string().min(1).max(64).nullish(),
   })
   .openapi('ArrivalReportRequest')
 
@@ -57,7 +59,7 @@ export function arrivalRoutes(deps: Deps) {
       tags: ['arrivals'],
       summary: 'Report a vehicle coming to an entry checkpoint (报备), by default 24 h ahead',
       description:
-        'Enterprise accounts. A firm reports only its own vehicles: a plate it holds an active, unexpired pass for (and, if `pass_number` is given, that pass); anything else is `400 plate_not_yours`, the same whether the vehicle is unknown or another firm’s. A report filed later than the lead time is accepted and marked `reported_late`.',
+        'Enterprise accounts. A firm reports only its own vehicles: a plate it holds an active, unexpired pass for (and, if `pass_number` is given, that pass); anything else is `400 plate_not_yours`, the same whether the vehicle is unknown or another firm’s. A report filed later than the lead time is accepted and marked `reported_late`. `booking_id` may name the firm’s live slot booking at a transfer station for this vehicle (and pass); another is `400 unknown_booking`.',
       security: bearer,
       middleware: [allow('enterprise')],
       request: jsonBody(ReportBody),
@@ -123,6 +125,22 @@ export function arrivalRoutes(deps: Deps) {
           ],
         )
       }
+      // A named booking is the firm's own, live, for this vehicle (and pass, when one is given).
+      if (body.booking_id) {
+        const booking = await findBooking(db, body.booking_id)
+        if (
+          !booking ||
+          booking.enterprise_id !== principal.enterpriseId ||
+          booking.status !== 'booked' ||
+          booking.plate !== body.plate ||
+          (body.pass_number && booking.pass_number !== body.pass_number)
+        )
+          throw badRequest(
+            'unknown_booking',
+            `you hold no live booking ${body.booking_id} for ${body.plate}`,
+            [{ field: 'booking_id', message: 'no live booking of yours for this vehicle' }],
+          )
+      }
       const row: ArrivalReportRow = {
         id: crypto.randomUUID(),
         enterprise_id: principal.enterpriseId!,
@@ -138,6 +156,7 @@ export function arrivalRoutes(deps: Deps) {
         arrived_at: null,
         arrived_loop_id: null,
         arrived_scan_id: null,
+        booking_id: body.booking_id ?? null,
       }
       const view = reportView(row, now)
       await store.atomic([

@@ -20,5 +20,9 @@ export const ArrivalReport = z
     created_at: z.string(),
     arrived_at: z.string().nullable(),
     loop_id: z.string().nullable(),
+    booking_id: z
+      .string()
+      .nullable()
+      .openapi({ description: 'the firm’s slot booking at a transfer station it names' }),
   })
   .openapi('ArrivalReport')

@@ -31,6 +31,7 @@ import {
 import { RevokePassForm } from './coordinator/forms.tsx'
 import { fill } from './coordinator/shown.tsx'
 import { ownVehicles, VehiclePicker } from './enterprise/vehicle-picker.tsx'
+import { PassBooking } from './enterprise/pass-booking.tsx'
 
 /** A length of time in words, to the minute: 2 小时 5 分, 1 天 3 小时. */
 export function ageText(lang: Lang, seconds: number): string {
@@ -456,6 +457,7 @@ export async function passPage(
           <figcaption class="hint">{t.driverQrCaption}</figcaption>
         </figure>
       </section>
+      <PassBooking deps={deps} ctx={ctx} pass={view} station={station} />
       <RevokePassForm ctx={ctx} pass={view} />
     </Layout>
   )
