@@ -34,6 +34,8 @@ describe('transfer stations', () => {
       ...station('HZ-LP-01'),
       opening_hours: '00:00-24:00',
       is_open: true,
+      capacity_per_hour: null,
+      closed_reason: null,
       created_at: START,
     })
   })
@@ -55,7 +57,7 @@ describe('transfer stations', () => {
   it('closes a station with PATCH is_open false, keeping the rest of it', async () => {
     const res = await t.call('PATCH', '/api/v1/stations/HZ-LP-01', {
       as: 'coordinator',
-      body: { is_open: false },
+      body: { is_open: false, closed_reason: '场地消杀' },
     })
     expect(res.status).toBe(200)
     expect(res.json).toMatchObject({
@@ -111,7 +113,7 @@ describe('transfer stations', () => {
       (
         await t.call('PATCH', '/api/v1/stations/NO-SUCH', {
           as: 'coordinator',
-          body: { is_open: false },
+          body: { is_open: false, closed_reason: '场地消杀' },
         })
       ).status,
     ).toBe(404)

@@ -37,6 +37,11 @@ import { trustFreshness } from '../trust/trust-age.ts'
 import { checkReceipt, type ReceiptClaims, type ReceiptStatus } from '../receipts/receipt-token.ts'
 import type { ArrivalReportRow } from '../arrivals/arrivals.table.ts'
 import { findMatchingReport } from '../arrivals/arrivals.repository.ts'
+import {
+  liveBookingOf,
+  markBookingArrived,
+  type LiveBooking,
+} from '../stations/station-board.repository.ts'
 
 export interface ScanInput {
   id: string
@@ -238,6 +243,8 @@ interface GatheredFacts {
   negativeValidUntil?: Date
   /** Where the revocation data behind the verdict came from, and its age. */
   trust: TrustSource
+  /** At a station's checkpoint: the pass's live booking there (null: none); else undefined. */
+  stationBooking: LiveBooking | null | undefined
 }
 
 /** Verifies the pass and the receipt, and reads the pass, the plate's loops and the report. */
@@ -266,6 +273,7 @@ async function gatherScanFacts(
     places: undefined,
     negativeValidUntil: undefined,
     trust: NO_REVOCATION_DATA,
+    stationBooking: undefined,
   }
   const { facts } = gathered
   if (!checked.ok) facts.tokenProblem = checked.problem
@@ -279,6 +287,10 @@ async function gatherScanFacts(
     // Another issuer's revocations (one cached lookup), read while the plate's loops are; own
     // passes read nothing more.
     const heldList = ownPass ? undefined : verifier.revocation(issuer)
+    // At a station's checkpoint only: the pass's booking there, read beside the plate's loops.
+    const stationCode =
+      scan.checkpoint.kind === 'transfer_station' ? scan.checkpoint.stationCode : null
+    const booking = stationCode ? liveBookingOf(db, claims.number, stationCode) : undefined
     const found = await readPassAndPlate(
       db,
       ownPass ? claims.number : null,
@@ -287,6 +299,7 @@ async function gatherScanFacts(
       { origin: claims.origin, destination: claims.destination },
     )
     gathered.places = found.places
+    if (booking) gathered.stationBooking = await booking
     if (found.pass) {
       facts.passStatus = found.pass.status
       gathered.enterpriseId = found.pass.enterprise_id
@@ -448,6 +461,12 @@ function planScanWrites(
         .set({ arrived_at: at, arrived_loop_id: loop.id, arrived_scan_id: scan.id })
         .where('id', '=', report.id)
         .where('arrived_at', 'is', null),
+    ])
+  }
+  // The truck came to its booked station: the booking is marked arrived in the scan's own write.
+  if (gathered.stationBooking) {
+    plan.add('booking', [
+      markBookingArrived(gathered.stationBooking.id, loop.id, at, scan.now.toISOString()),
     ])
   }
   return { plan, loop: { id: loop.id, state: planned.state, alerting: planned.alerting } }

@@ -134,6 +134,18 @@ const ScanAnswer = z
         description:
           'the pass’s loop this scan opened or joined; or the open loop it met, only when that loop involves one of your checkpoints',
       }),
+    booking: z
+      .object({
+        id: z.string().nullable(),
+        starts_at: z.string().nullable(),
+        ends_at: z.string().nullable(),
+        timing: z.enum(['on_time', 'early', 'late', 'none']),
+      })
+      .optional()
+      .openapi({
+        description:
+          'at a transfer station’s checkpoint (a verified pass): the pass’s live booking there, marked `arrived` when the scan records the arrival, and how the arrival stands against its slot (`none`: not booked). Information only: it never changes the verdict or the action',
+      }),
     manual_loop: z.object({ id: z.string(), checkpoint_code: z.string() }).optional().openapi({
       description:
         'with the `manual_loop_open` warning: the loop opened by hand for this plate, and where',

@@ -7,6 +7,8 @@ import type { LoopRow } from '../loops/loops.table.ts'
 import type { Verdict } from './decide-verdict.ts'
 import type { NamedRegion, PassPlaces } from './scans.repository.ts'
 import { maskName } from '../privacy/personal-data.ts'
+import { bookingTiming } from '../stations/slots.ts'
+import type { LiveBooking } from '../stations/station-board.repository.ts'
 
 /** The loop a scan names: the one it opened or joined, or the open one it met (only to involved staff). */
 export interface LoopAnswer {
@@ -50,6 +52,8 @@ export interface ScanOutcome {
   /** Until when the negative result known to this scan holds. */
   negativeValidUntil?: Date
   trust: TrustSource
+  /** At a station's checkpoint: the pass's live booking there (null: none); else undefined. */
+  stationBooking?: LiveBooking | null
 }
 
 /** 浙江省苏州市昆山市; a municipality's city is not repeated (上海市浦东新区). */
@@ -147,11 +151,25 @@ export function scanAnswer(o: ScanOutcome) {
     // A negative result under 48 h is known (a receipt, or one recorded in the loop): until when.
     ...(o.negativeValidUntil ? { test_valid_until: o.negativeValidUntil.toISOString() } : {}),
     ...(o.loop ? { loop: o.loop } : {}),
+    // At a station: how the arrival stands against the pass's booking (information only).
+    ...(o.stationBooking !== undefined
+      ? { booking: bookingAnswer(o.stationBooking, o.scannedAt) }
+      : {}),
     // Where the manual loop was opened, and its id, so staff can call that checkpoint; nothing else.
     ...(o.manualLoop && decision.warnings.includes('manual_loop_open')
       ? {
           manual_loop: { id: o.manualLoop.id, checkpoint_code: o.manualLoop.entry_checkpoint_code },
         }
       : {}),
+  }
+}
+
+/** The scan's booking at a station: its slot and how the arrival stands (none: not booked). */
+function bookingAnswer(booking: LiveBooking | null, scannedAt: Date) {
+  return {
+    id: booking?.id ?? null,
+    starts_at: booking?.starts_at ?? null,
+    ends_at: booking?.ends_at ?? null,
+    timing: bookingTiming(booking, scannedAt),
   }
 }

@@ -13,6 +13,7 @@ import { findRegion } from '../regions/regions.repository.ts'
 import type { StationRow } from './stations.table.ts'
 import { findStation, listStations } from './stations.repository.ts'
 import { ReferenceCode } from './schemas.ts'
+import { noticeStationClosed } from './station-board.repository.ts'
 
 const OpeningHours = z
   .string()
@@ -27,6 +28,8 @@ const StationBody = z
     capacity_per_day: z.number().int().min(0).max(1_000_000),
     opening_hours: OpeningHours.default('00:00-24:00'),
     is_open: z.boolean().default(true),
+    capacity_per_hour: z.number().int().min(0).max(100_000).nullable().optional(),
+    closed_reason: z.string().trim().min(2).max(200).optional(),
   })
   .openapi('StationRequest')
 
@@ -37,6 +40,8 @@ const StationPatch = z
     capacity_per_day: z.number().int().min(0).max(1_000_000),
     opening_hours: OpeningHours,
     is_open: z.boolean(),
+    capacity_per_hour: z.number().int().min(0).max(100_000).nullable(),
+    closed_reason: z.string().trim().min(2).max(200),
   })
   .partial()
   .openapi('StationUpdate')
@@ -50,11 +55,23 @@ const Station = z
     capacity_per_day: z.number(),
     opening_hours: z.string(),
     is_open: z.boolean(),
+    capacity_per_hour: z.number().nullable(),
+    closed_reason: z.string().nullable(),
     created_at: z.string(),
   })
   .openapi('Station')
 
-export const stationView = (row: StationRow) => ({ ...row, is_open: row.is_open === 1 })
+export const stationView = (row: StationRow) => ({
+  ...row,
+  is_open: row.is_open === 1,
+  capacity_per_hour: row.capacity_per_hour ?? null,
+  closed_reason: row.closed_reason ?? null,
+})
+
+const closedReasonRequired = () =>
+  badRequest('closed_reason_required', 'closing a station needs a closed_reason', [
+    { field: 'closed_reason', message: 'required when closing' },
+  ])
 
 export function stationRoutes(deps: Deps) {
   const { store } = deps
@@ -83,10 +100,13 @@ export function stationRoutes(deps: Deps) {
       }
       if (await find(body.code))
         throw conflict('station_exists', `station ${body.code} already exists`)
+      if (!body.is_open && !body.closed_reason) throw closedReasonRequired()
       const now = deps.clock()
       const row: StationRow = {
         ...body,
         is_open: body.is_open ? 1 : 0,
+        capacity_per_hour: body.capacity_per_hour ?? null,
+        closed_reason: body.is_open ? null : (body.closed_reason ?? null),
         created_at: now.toISOString(),
       }
       await store.atomic([
@@ -114,7 +134,7 @@ export function stationRoutes(deps: Deps) {
       tags: ['reference data'],
       summary: 'Change a station: open or close it, its hours or capacity',
       description:
-        'Coordinators. Send only the fields to change (none: 400 `nothing_to_change`); 404 for an unknown code. Audited.',
+        'Coordinators. Send only the fields to change (none: 400 `nothing_to_change`); 404 for an unknown code. Closing (`is_open: false`) needs a `closed_reason` (400 `closed_reason_required`), cleared on reopening; on closing, the live bookings still ahead get `notice: station_closed` in the same write. `capacity_per_hour` (null: the daily capacity spread over the opening hours) sets the slots. Audited.',
       security: bearer,
       middleware: [allow('coordinator')],
       request: { params: z.object({ code: ReferenceCode }), ...jsonBody(StationPatch) },
@@ -135,9 +155,15 @@ export function stationRoutes(deps: Deps) {
         ...before,
         ...Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)),
       }
+      // Closing needs a reason (kept while closed); reopening clears it.
+      if (after.is_open === 1) after.closed_reason = null
+      else if (!after.closed_reason) throw closedReasonRequired()
+      const closing = before.is_open === 1 && after.is_open === 0
       const now = deps.clock()
       await store.atomic([
         store.db.updateTable('stations').set(after).where('code', '=', code),
+        // Live bookings still ahead are told in the same write (new ones are refused while closed).
+        ...(closing ? [noticeStationClosed(code, now)] : []),
         auditEntry(now, {
           actor: actorOf(c.get('principal')),
           action: 'station.update',

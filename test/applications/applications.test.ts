@@ -111,7 +111,7 @@ describe('applying for a pass', () => {
   it('refuses a closed station', async () => {
     await t.call('PATCH', '/api/v1/stations/HZ-YH-01', {
       as: 'coordinator',
-      body: { is_open: false },
+      body: { is_open: false, closed_reason: '场地消杀' },
     })
     const res = await apply(applicationBody({ destination: { station_code: 'HZ-YH-01' } }))
     expect([res.status, res.json.error.code]).toEqual([409, 'station_closed'])

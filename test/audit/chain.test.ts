@@ -42,7 +42,7 @@ describe('every write leaves an audit entry', () => {
     })
     await t.call('PATCH', '/api/v1/stations/HZ-NEW-01', {
       as: 'coordinator',
-      body: { is_open: false },
+      body: { is_open: false, closed_reason: '场地消杀' },
     })
     await t.call('POST', '/api/v1/checkpoints', {
       as: 'coordinator',

@@ -247,7 +247,10 @@ describe('the audit log', () => {
       body: { level: 'medium', reason: '审计测试' },
     })
     await t.call('POST', '/api/v1/stations', { as: 'coordinator', body: station('AU-ST') })
-    await t.call('PATCH', '/api/v1/stations/AU-ST', { as: 'coordinator', body: { is_open: false } })
+    await t.call('PATCH', '/api/v1/stations/AU-ST', {
+      as: 'coordinator',
+      body: { is_open: false, closed_reason: '场地消杀' },
+    })
     await t.call('POST', '/api/v1/checkpoints', {
       as: 'coordinator',
       body: { code: 'AU-CP', name: '审计卡口', region_code: '330109', kind: 'road' },

@@ -25,6 +25,12 @@ export interface ScanView {
     crew?: { name_masked: string }[]
   }
   receipt?: { status: string }
+  /** At a transfer station: the pass's booking there and how the arrival stands against it. */
+  booking?: {
+    starts_at: string | null
+    ends_at: string | null
+    timing: 'on_time' | 'early' | 'late' | 'none'
+  }
 }
 
 const t = i18n.t
@@ -136,6 +142,9 @@ function passDetails(answer: ScanView, offline: boolean) {
         ]
       : []),
     ...(test ? [[t.cpTest, test, 'test'] as [string, string, string]] : []),
+    ...(answer.booking
+      ? [[t.cpBooking, bookingText(answer.booking), 'booking'] as [string, string, string]]
+      : []),
   ]
   return el(
     'dl',
@@ -184,4 +193,15 @@ export function listedView(status: 'revoked', trust: TrustBasis) {
     el('p', {}, t.cpListedOffline),
     trustAgeLine(trust),
   )
+}
+
+/** 准时 · 预约 16:00–17:00, or 未预约: information only, never a reason to turn a truck back. */
+function bookingText(booking: NonNullable<ScanView['booking']>): string {
+  const timing = t[`cpBooking_${booking.timing}`]
+  if (!booking.starts_at || !booking.ends_at) return timing
+  return fill(t.cpBookingLine, {
+    timing,
+    from: time(booking.starts_at).slice(-5),
+    to: time(booking.ends_at).slice(-5),
+  })
 }

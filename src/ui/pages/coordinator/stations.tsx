@@ -8,6 +8,52 @@ import { MESSAGES, words } from '../../i18n.ts'
 import { loadPlaces } from '../../place-names.tsx'
 import { Data, RegionShown, fill } from './shown.tsx'
 import { FormErrors, RegionPicker, WithData } from './admin-forms.tsx'
+import { readStationLoad } from '../../../stations/station-board-routes.ts'
+import type { LoadDay } from '../../../stations/station-board.ts'
+
+/** Today and the 7 days before at one station: arrivals against capacity, stay, late, no-shows. */
+function StationLoad(props: { ctx: PageContext; station: StationRow; days: LoadDay[] }) {
+  const { ctx, station: s, days } = props
+  const t = MESSAGES[ctx.lang]
+  const today = days[days.length - 1]
+  const label = `${t.sbLoadHeading}: ${s.name}`
+  return (
+    <details class="station-load" data-station-load={s.code}>
+      <summary>
+        <Data>{s.name}</Data> · {today ? `${t.sbToday} ${today.arrived} / ${today.capacity}` : ''} ·{' '}
+        <a href={`/ui/stations/${encodeURIComponent(s.code)}/board`}>{t.sbOpenBoard}</a>
+      </summary>
+      <Table
+        label={label}
+        empty={t.none}
+        head={[
+          t.sbLoadDay,
+          t.sbArrived,
+          t.sbBooked,
+          t.sbCapacity,
+          t.sbOccupancy,
+          t.sbDwell,
+          t.sbLate,
+          t.sbNoShow,
+        ]}
+        rows={[...days]
+          .reverse()
+          .map((d) => [
+            d === today ? `${d.date} (${t.sbToday})` : d.date,
+            String(d.arrived),
+            String(d.booked),
+            String(d.capacity),
+            d.occupancy === null ? '' : `${Math.round(d.occupancy * 100)}%`,
+            d.average_dwell_minutes === null
+              ? ''
+              : fill(t.sbDwellMinutes, { n: d.average_dwell_minutes }),
+            String(d.late),
+            String(d.no_show),
+          ])}
+      />
+    </details>
+  )
+}
 
 /** A place's name, its code as secondary text. */
 function Named(props: { name: string; code: string }) {
@@ -62,6 +108,18 @@ function StationEdit(props: { ctx: PageContext; station: StationRow }) {
             <label for={id('hours')}>{t.openingHours}</label>
             <input id={id('hours')} name="opening_hours" value={s.opening_hours} required />
           </div>
+          <div class="field" data-field="capacity_per_hour">
+            <label for={id('per-hour')}>
+              {t.stCapacityPerHour} <span class="hint">{t.stCapacityPerHourHint}</span>
+            </label>
+            <input
+              id={id('per-hour')}
+              name="capacity_per_hour"
+              type="number"
+              min={0}
+              value={s.capacity_per_hour === null ? '' : String(s.capacity_per_hour)}
+            />
+          </div>
         </div>
         <p>
           <button type="submit">{t.saveStation}</button>
@@ -82,6 +140,14 @@ function StationEdit(props: { ctx: PageContext; station: StationRow }) {
           data-type="boolean"
           value={s.is_open ? 'false' : 'true'}
         />
+        {s.is_open ? (
+          <div class="field" data-field="closed_reason">
+            <label for={id('closed-reason')}>
+              {t.stClosedReason} <span class="hint">{t.stClosedReasonHint}</span>
+            </label>
+            <input id={id('closed-reason')} name="closed_reason" required maxlength={200} />
+          </div>
+        ) : null}
         <button type="submit" class={s.is_open ? 'danger' : 'secondary'}>
           {s.is_open ? t.closeStation : t.reopenStation}
         </button>
@@ -94,6 +160,7 @@ export async function stationsPage(deps: Deps, ctx: PageContext) {
   const t = MESSAGES[ctx.lang]
   const db = deps.store.db
   const [stations, checkpoints] = await Promise.all([listStations(db, {}), listCheckpoints(db, {})])
+  const loads = await Promise.all(stations.map((s) => readStationLoad(deps, s, 8)))
   const places = await loadPlaces(deps, ctx.lang, [
     ...stations.map((s) => s.region_code),
     ...checkpoints.map((c) => c.region_code),
@@ -112,13 +179,25 @@ export async function stationsPage(deps: Deps, ctx: PageContext) {
           <Data>{s.address}</Data>,
           fill(t.capacityShown, { n: s.capacity_per_day }),
           <span style="white-space:nowrap">{s.opening_hours}</span>,
-          <span class={`badge${s.is_open ? '' : ' station-closed'}`}>
-            {s.is_open ? t.stationOpen : t.stationClosed}
-          </span>,
+          <>
+            <span class={`badge${s.is_open ? '' : ' station-closed'}`}>
+              {s.is_open ? t.stationOpen : t.stationClosed}
+            </span>
+            {!s.is_open && s.closed_reason ? (
+              <>
+                <br />
+                <small class="hint data">{s.closed_reason}</small>
+              </>
+            ) : null}
+          </>,
         ])}
       />
       {stations.length ? (
         <>
+          <h3 id="station-load">{t.sbLoadHeading}</h3>
+          {stations.map((s, i) => (
+            <StationLoad ctx={ctx} station={s} days={loads[i].days} />
+          ))}
           <h3 id="edit-station">{t.editStationsHeading}</h3>
           {stations.map((s) => (
             <StationEdit ctx={ctx} station={s} />
