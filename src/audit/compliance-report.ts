@@ -61,6 +61,24 @@ export function reportQueries(
       .where('opened_at', '>=', from)
       .where('opened_at', '<', to)
       .orderBy('opened_at'),
+    // The local vehicles each loop's load was handed to (the hand-over manifest), in order.
+    receivers: db
+      .selectFrom('loops')
+      .innerJoin('handover_receivers as hr', 'hr.loop_id', 'loops.id')
+      .innerJoin('loop_events', 'loop_events.id', 'hr.event_id')
+      .select([
+        'hr.loop_id',
+        'hr.receiving_plate',
+        'hr.pieces',
+        'hr.seal_number',
+        'hr.flag',
+        'loop_events.at',
+      ])
+      .where('loops.enterprise_id', '=', enterpriseId)
+      .where('loops.opened_at', '>=', from)
+      .where('loops.opened_at', '<', to)
+      .orderBy('loop_events.at')
+      .orderBy(sql`hr.rowid`),
     alerts: db
       .selectFrom('alerts')
       .innerJoin('loops', 'loops.id', 'alerts.loop_id')
@@ -127,14 +145,28 @@ export async function complianceReport(
   now: Date,
 ) {
   const q = reportQueries(db, enterprise.id, from.toISOString(), to.toISOString())
-  const [passes, loops, alerts, failedScans, decisions, reports] = await Promise.all([
+  const [passes, loops, alerts, failedScans, decisions, reports, receivers] = await Promise.all([
     q.passes.execute(),
     q.loops.execute(),
     q.alerts.execute(),
     q.failedScans.execute(),
     q.whitelist.execute(),
     q.arrivalReports.execute(),
+    q.receivers.execute(),
   ])
+  const receiversOf = new Map<string, ReportReceiver[]>()
+  for (const r of receivers) {
+    const item: ReportReceiver = {
+      plate: r.receiving_plate,
+      pieces: r.pieces,
+      seal_number: r.seal_number,
+      flag: r.flag,
+      at: r.at,
+    }
+    const list = receiversOf.get(r.loop_id)
+    if (list) list.push(item)
+    else receiversOf.set(r.loop_id, [item])
+  }
   const passItems = passes.map((p) => ({ ...p, status: shownStatus(p.status, p.valid_until, now) }))
   const passCounts = { active: 0, revoked: 0, superseded: 0, expired: 0 }
   for (const p of passItems) passCounts[p.status]++
@@ -150,6 +182,7 @@ export async function complianceReport(
     late: Number(l.overdue_alerts) > 0,
     reported_in_time: l.report_late === 0,
     alerting: l.alerting === 1,
+    receivers: receiversOf.get(l.id) ?? [],
   }))
   const closedOnTime = loopItems.filter((l) => l.closed_at && !l.late).length
   const alertCounts = {
@@ -172,6 +205,9 @@ export async function complianceReport(
       share_closed_on_time: loopItems.length ? round(closedOnTime / loopItems.length) : null,
       late: loopItems.filter((l) => l.late).length,
       open: loopItems.filter((l) => !l.closed_at).length,
+      // Hand-overs: the receiving vehicles, and those that had an open loop from a risk area.
+      receivers: receivers.length,
+      receivers_flagged: receivers.filter((r) => r.flag).length,
       items: loopItems,
     },
     alerts: {
@@ -208,6 +244,15 @@ export async function complianceReport(
 }
 
 export type ComplianceReport = Awaited<ReturnType<typeof complianceReport>>
+
+/** A receiving vehicle of one of the firm's loops, as the report lists it. */
+export interface ReportReceiver {
+  plate: string
+  pieces: number
+  seal_number: string | null
+  flag: string | null
+  at: string
+}
 
 const round = (x: number) => Math.round(x * 10_000) / 10_000
 

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi'
 import { DEVICE_EVENT_KINDS, isCoordinatorEvent, type DeviceEventKind } from './fold.ts'
 import { ReferenceCode } from '../stations/schemas.ts'
+import { Plate } from '../vehicles/schemas.ts'
 
 const Result = z.object({ result: z.enum(['negative', 'positive']) })
 
@@ -61,6 +62,34 @@ const FreeData = z
   .optional()
   .openapi({ description: 'optional; a small object' })
 
+/** One local vehicle that took (part of) a truck's load at a transfer station. */
+const HandoverReceiver = z
+  .object({
+    plate: Plate.openapi({ description: 'the receiving local vehicle; stored normalised' }),
+    pieces: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .openapi({ description: 'pieces or containers handed to it' }),
+    seal_number: z.string().trim().min(1).max(32).optional(),
+  })
+  .strict()
+  .openapi('HandoverReceiver')
+
+/**
+ * The hand-over manifest: to whom the load went (one truck's load may go to several vehicles).
+ * Without `receivers` it is the free small object it always was, so older devices and queued
+ * events still count; with them, every receiver must hold (else `invalid_manifest`).
+ */
+const HandedOverData = z
+  .object({ receivers: z.array(HandoverReceiver).min(1).max(20).optional() })
+  .catchall(z.unknown())
+  .refine((d) => depthWithin(d, 8), 'data nested too deep')
+  .refine((d) => depthWithin(d, 8) && JSON.stringify(d).length <= 2000, 'data too large')
+  .optional()
+  .openapi('HandedOverEventData')
+
 /** What every event carries, whatever its kind. */
 const EventBase = z.object({
   id: z.uuid(),
@@ -87,7 +116,7 @@ export const EVENT_OF_KIND = {
   released: ofKind('released', EVENT_DATA.released, 'ReleasedEventInput'),
   pcr_result: ofKind('pcr_result', EVENT_DATA.pcr_result, 'PcrResultEventInput'),
   destination_arrived: ofKind('destination_arrived', FreeData, 'DestinationArrivedEventInput'),
-  handed_over: ofKind('handed_over', FreeData, 'HandedOverEventInput'),
+  handed_over: ofKind('handed_over', HandedOverData, 'HandedOverEventInput'),
   departed: ofKind('departed', FreeData, 'DepartedEventInput'),
   result_corrected: ofKind(
     'result_corrected',
@@ -114,11 +143,13 @@ export type ParsedEvent = z.infer<typeof EventBase> & { data: Record<string, unk
  * an unknown kind is named as such; the message names the field. A kind only a coordinator's
  * decision records (fold.ts) is refused with its own code.
  */
-export function parseEvent(
-  input: unknown,
-):
+export function parseEvent(input: unknown):
   | { ok: true; event: ParsedEvent }
-  | { ok: false; code: 'invalid_event' | 'coordinator_only'; message: string } {
+  | {
+      ok: false
+      code: 'invalid_event' | 'invalid_manifest' | 'coordinator_only'
+      message: string
+    } {
   const kind = (input as { kind?: unknown } | null)?.kind
   if (typeof kind === 'string' && isCoordinatorEvent(kind)) {
     return {
@@ -130,7 +161,15 @@ export function parseEvent(
   const base = EventBase.safeParse(input)
   if (!base.success) return { ok: false, code: 'invalid_event', message: issueText(base.error) }
   const full = (EVENT_OF_KIND[base.data.kind] as z.ZodType<{ data?: unknown }>).safeParse(input)
-  if (!full.success) return { ok: false, code: 'invalid_event', message: issueText(full.error) }
+  if (!full.success) {
+    // A hand-over manifest that does not hold is named as such: the device can say what to fix.
+    const manifest = full.error.issues[0]?.path.slice(0, 2).join('.') === 'data.receivers'
+    return {
+      ok: false,
+      code: manifest ? 'invalid_manifest' : 'invalid_event',
+      message: issueText(full.error),
+    }
+  }
   return {
     ok: true,
     event: { ...base.data, data: (full.data.data as Record<string, unknown> | undefined) ?? null },
@@ -163,10 +202,10 @@ export const EventResult = z
     id: z.string().nullable(),
     status: z.enum(['accepted', 'duplicate', 'rejected']),
     error: z.object({ code: z.string(), message: z.string() }).optional(),
-    flag: z
-      .string()
-      .optional()
-      .openapi({ description: 'accepted, but it made no sense where it fell in the loop' }),
+    flag: z.string().optional().openapi({
+      description:
+        'accepted, but it made no sense where it fell in the loop; or `receiver_open_loop`: a `handed_over` event gave goods to a vehicle that has an open loop from a medium- or high-risk area (recorded, and flagged on its receiver)',
+    }),
     late: z.boolean().optional().openapi({
       description: 'accepted, but its device time was more than 24 h before the server received it',
     }),

@@ -10,6 +10,13 @@ import { involves } from './involvement.ts'
 import { planLoopChange, settleLeftDirty } from './loop-change.ts'
 import { correctedEventId, correctionProblem } from './result-correction.ts'
 import { writePlan } from './write-plan.ts'
+import {
+  insertReceivers,
+  platesWithRiskyOpenLoop,
+  receiverRows,
+  receiversOf,
+  RECEIVER_OPEN_LOOP,
+} from './handover.ts'
 
 export interface EventOutcome {
   id: string | null
@@ -311,6 +318,17 @@ export async function ingestEvents(
       device_review: device?.review ?? null,
     }))
     const plan = writePlan().add('events', [insertEvents({ rows: JSON.stringify(newRows) })])
+    // The hand-over manifests, beside their events; a receiver with a risky open loop is flagged.
+    const receiverPlates = accepted.flatMap(({ event }) =>
+      receiversOf(event.kind, event.data).map((r) => r.plate),
+    )
+    const risky = await platesWithRiskyOpenLoop(db, receiverPlates)
+    const receivers = accepted.flatMap(({ event }, i) =>
+      receiverRows(event, newRows[i].data, risky, receivedAt),
+    )
+    const receiverFlagged = new Set(receivers.filter((r) => r.flag).map((r) => r.event_id))
+    if (receivers.length > 0)
+      plan.add('receivers', [insertReceivers({ rows: JSON.stringify(receivers) })])
     // The batch's new events, by loop.
     const newByLoop = new Map<string, { input: ParsedEvent; row: EventRow }[]>()
     accepted.forEach(({ event }, i) => {
@@ -403,7 +421,8 @@ export async function ingestEvents(
             : idReused(event.id)
         return
       }
-      const flag = flagOf.get(event.id)
+      // A risky receiver is what the officer must hear of now; the fold's flag stays on the event.
+      const flag = receiverFlagged.has(event.id) ? RECEIVER_OPEN_LOOP : flagOf.get(event.id)
       outcomes[index] = {
         id: event.id,
         status: 'accepted',

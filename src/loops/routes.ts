@@ -32,6 +32,7 @@ import { AlertSchema } from '../alerts/alert-schema.ts'
 import { settleLoop } from './loop-change.ts'
 import { findLoopFor } from './involvement.ts'
 import { recordCoordinatorEvent } from './coordinator-events.ts'
+import { receiversOfLoop, receiverView } from './handover.ts'
 
 const LoopSchema = z
   .object({
@@ -98,6 +99,23 @@ const LoopDetail = LoopSchema.extend({
   events_limit: z.number(),
   events_offset: z.number(),
   alerts: z.array(AlertSchema),
+  receivers: z
+    .array(
+      z
+        .object({
+          plate: z.string(),
+          pieces: z.number(),
+          seal_number: z.string().nullable(),
+          flag: z.string().nullable().openapi({
+            description:
+              '`receiver_open_loop`: the receiving vehicle had an open loop from a medium- or high-risk area',
+          }),
+          at: z.string().openapi({ description: 'the hand-over (device time)' }),
+          event_id: z.string().openapi({ description: 'its `handed_over` event' }),
+        })
+        .openapi('HandoverReceiverView'),
+    )
+    .openapi({ description: 'every local vehicle the load was handed to, in hand-over order' }),
 }).openapi('LoopDetail')
 
 const EventPage = z.object({
@@ -246,9 +264,10 @@ export function loopRoutes(deps: Deps) {
       ) {
         loop = (await settleLoop(deps, id))!.loop
       }
-      const [{ events, total }, alerts] = await Promise.all([
+      const [{ events, total }, alerts, receivers] = await Promise.all([
         loopEventPage(db, id, { limit: page.events_limit, offset: page.events_offset }),
         alertsOfLoop(db, id),
+        receiversOfLoop(db, id),
       ])
       return c.json(
         {
@@ -258,6 +277,7 @@ export function loopRoutes(deps: Deps) {
           events_limit: page.events_limit,
           events_offset: page.events_offset,
           alerts: alerts.map(alertView),
+          receivers: receivers.map(receiverView),
         },
         200,
       )

@@ -100,6 +100,8 @@ export function reportCsv(
       [t.figShareOnTime, percent(report.loops.share_closed_on_time)],
       [t.figLate, report.loops.late],
       [t.figStillOpen, report.loops.open],
+      [t.hoFigReceivers, report.loops.receivers],
+      [t.hoFigFlagged, report.loops.receivers_flagged],
       ...Object.entries(report.alerts.counts).map(([kind, n]) => [
         fill(t.figAlertsBy, { kind: w(kind) }),
         n,
@@ -140,6 +142,22 @@ export function reportCsv(
       chinaTime(l.closed_at),
       l.late ? c.yes : c.no,
     ]),
+  )
+  // The hand-over manifests: one row per receiving vehicle, beside its loop and truck.
+  section(
+    t.hoReceivers,
+    [c.loopId, t.hoTruckPlate, t.hoReceivingPlate, t.hoPieces, t.hoSeal, t.hoAt, t.hoFlag],
+    report.loops.items.flatMap((l) =>
+      l.receivers.map((r) => [
+        l.id,
+        l.plate,
+        r.plate,
+        r.pieces,
+        r.seal_number,
+        chinaTime(r.at),
+        w(r.flag),
+      ]),
+    ),
   )
   section(
     c.alerts,

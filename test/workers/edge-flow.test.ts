@@ -214,10 +214,17 @@ describe('tongxing on Workers with D1', () => {
     expect(atStation.json.loop).toMatchObject({ id: loopId, state: 'at_destination' })
     await call('POST', '/api/v1/events', {
       token: checkpoint,
-      body: { events: [ev('handed_over', 40), ev('pcr_result', 45, { result: 'negative' })] },
+      body: {
+        events: [
+          // The hand-over manifest: its rows go in the same D1 batch as the event.
+          ev('handed_over', 40, { receivers: [{ plate: '浙a 5r001', pieces: 3 }] }),
+          ev('pcr_result', 45, { result: 'negative' }),
+        ],
+      },
     })
     const loop = await call('GET', `/api/v1/loops/${loopId}`, { token: admin })
     expect(loop.json.state).toBe('closed')
+    expect(loop.json.receivers).toMatchObject([{ plate: '浙A5R001', pieces: 3, flag: null }])
     expect(loop.json.events.map((e: { kind: string }) => e.kind)).toEqual([
       'arrived',
       'sampled',

@@ -3,6 +3,7 @@ import { deviceApi } from './device.ts'
 import { nextStepsOfEvents, stepEvent, type NextStep } from '../../loops/next-steps.ts'
 import { enqueue, flush, type FlushReport } from './scan-queue.ts'
 import { fill, placeName, places, time } from './scan-text.ts'
+import { parsePlate } from '../../vehicles/plate.ts'
 
 // The loop panel of the scan page: the loop's summary, the buttons its state allows (the server's
 // rules, loops/next-steps.ts over loops/fold.ts, bundled), and its records. Every event is queued
@@ -38,6 +39,8 @@ interface Current {
    */
   sampleFirst?: boolean
   events: LoopEventView[]
+  /** Receivers the server flagged (`receiver_open_loop`), by `event id:plate`. */
+  flaggedReceivers?: Set<string>
 }
 
 const t = i18n.t
@@ -86,6 +89,11 @@ export async function refreshLoop() {
   current.alerting = loop.alerting
   current.releaseDestination = loop.destination_code
   current.releaseDeadline = loop.release_deadline
+  current.flaggedReceivers = new Set(
+    ((loop.receivers ?? []) as { event_id: string; plate: string; flag: string | null }[])
+      .filter((r) => r.flag)
+      .map((r) => `${r.event_id}:${r.plate}`),
+  )
   // Server records, then what is still only on this phone.
   const known = new Set<string>(loop.events.map((e: LoopEventView) => e.id))
   current.events = [
@@ -134,6 +142,7 @@ function renderSteps() {
   for (const step of steps) {
     if (step === 'sampled') nodes.push(sampleStep())
     else if (step === 'released') nodes.push(releaseStep())
+    else if (step === 'handed_over') nodes.push(handoverStep())
     else if (!results.includes(step)) nodes.push(stepButton(step))
     else if (step === results[0])
       nodes.push(el('div', { class: 'grid' }, ...results.map(stepButton)))
@@ -219,6 +228,96 @@ function releaseStep() {
     { class: 'field' },
     el('label', { for: 'release-to' }, t.cpReleaseTo),
     select,
+    button,
+  )
+}
+
+/** Most receiving vehicles one hand-over names (as the server takes). */
+const MAX_RECEIVERS = 20
+
+/**
+ * The hand-over manifest: to which local vehicles the load went — plate, pieces, an optional
+ * seal — one vehicle or more. Checked here as the server checks it (the same plate rule, bundled).
+ */
+function handoverStep() {
+  const list = el('div', { 'data-receivers': '' })
+  const error = el('p', { class: 'field-error', id: 'handover-error', role: 'alert' })
+  const add = el('button', { type: 'button', class: 'secondary', 'data-add-receiver': '' })
+  add.textContent = t.hoAddVehicle
+  const addVehicle = () => {
+    const n = list.children.length
+    if (n >= MAX_RECEIVERS) return
+    const id = (name: string) => `receiver-${n}-${name}`
+    const input = (name: string, attrs: Record<string, string>) =>
+      el('input', {
+        id: id(name),
+        autocomplete: 'off',
+        'aria-describedby': 'handover-error',
+        ...attrs,
+      })
+    const box = el(
+      'fieldset',
+      { 'data-receiver': '' },
+      el('legend', {}, fill(t.hoVehicleN, { n: n + 1 })),
+      el('label', { for: id('plate') }, t.hoReceivingPlate),
+      input('plate', { 'data-receiver-plate': '', maxlength: '20' }),
+      el('label', { for: id('pieces') }, t.hoPieces),
+      input('pieces', {
+        'data-receiver-pieces': '',
+        type: 'number',
+        min: '1',
+        step: '1',
+        inputmode: 'numeric',
+      }),
+      el('label', { for: id('seal') }, t.hoSealOptional),
+      input('seal', { 'data-receiver-seal': '', maxlength: '32' }),
+    )
+    list.append(box)
+    add.hidden = list.children.length >= MAX_RECEIVERS
+    if (n > 0) box.querySelector('input')?.focus()
+  }
+  add.addEventListener('click', addVehicle)
+  addVehicle()
+  const refuse = (field: HTMLInputElement, text: string) => {
+    error.textContent = text
+    field.setAttribute('aria-invalid', 'true')
+    field.focus()
+  }
+  const button = el(
+    'button',
+    { type: 'button', class: 'big', 'data-step': 'handed_over' },
+    t.hoRecord,
+  )
+  button.addEventListener('click', () => {
+    error.textContent = ''
+    const receivers: { plate: string; pieces: number; seal_number?: string }[] = []
+    const boxes = Array.from(list.querySelectorAll<HTMLElement>('[data-receiver]'))
+    for (const [i, box] of boxes.entries()) {
+      const field = (name: string) =>
+        box.querySelector<HTMLInputElement>(`[data-receiver-${name}]`)!
+      const [plateField, piecesField, sealField] = [field('plate'), field('pieces'), field('seal')]
+      for (const f of [plateField, piecesField, sealField]) f.removeAttribute('aria-invalid')
+      // A vehicle added and left empty is left out (the first one is always asked for).
+      if (i > 0 && !plateField.value.trim() && !piecesField.value.trim() && !sealField.value.trim())
+        continue
+      const plate = parsePlate(plateField.value)
+      if (!plate) return refuse(plateField, t.hoPlateNeeded)
+      const pieces = Number(piecesField.value)
+      if (!piecesField.value.trim() || !Number.isInteger(pieces) || pieces < 1)
+        return refuse(piecesField, t.hoPiecesNeeded)
+      const seal = sealField.value.trim()
+      if (seal.length > 32) return refuse(sealField, t.hoSealTooLong)
+      receivers.push({ plate, pieces, ...(seal ? { seal_number: seal } : {}) })
+    }
+    void record('handed_over', { receivers }, t.cpHandedOver)
+  })
+  return el(
+    'div',
+    { class: 'field', 'data-handover': '' },
+    el('p', { class: 'hint' }, t.hoFormTitle),
+    list,
+    add,
+    error,
     button,
   )
 }
@@ -365,6 +464,27 @@ function renderEvents() {
           fill(t.cpAt, { time: time(e.at), place: placeName(e.checkpoint_code) }),
         ),
       )
+      // A hand-over's receivers: plate × pieces (and seal), a flagged one marked.
+      const receivers = Array.isArray(e.data?.receivers)
+        ? (e.data.receivers as { plate: string; pieces: number; seal_number?: string }[])
+        : []
+      for (const r of receivers) {
+        item.append(
+          ' · ',
+          el('span', { class: 'data', lang: 'zh-CN' }, r.plate),
+          ` × ${r.pieces}`,
+          ...(r.seal_number ? [' ', el('span', { class: 'data' }, r.seal_number)] : []),
+        )
+        if (current.flaggedReceivers?.has(`${e.id}:${r.plate}`))
+          item.append(
+            ' ',
+            el(
+              'span',
+              { class: 'badge', 'data-flag': 'receiver_open_loop' },
+              word('receiver_open_loop'),
+            ),
+          )
+      }
       if (e.flag)
         item.append(' ', el('span', { class: 'badge', 'data-flag': e.flag }, word(e.flag)))
       if (e.rejected)

@@ -8,6 +8,7 @@ import { chinaTime } from '../../format.ts'
 import { MESSAGES, words, type Lang } from '../../i18n.ts'
 import { Data, fill } from './shown.tsx'
 import { FormErrors } from './admin-forms.tsx'
+import { ReceiversTable } from './receivers.tsx'
 
 type PeriodQuery = Record<string, string | undefined>
 
@@ -144,6 +145,8 @@ export async function auditReportPage(
     [t.figShareOnTime, share(report.loops.share_closed_on_time)],
     [t.figLate, fill(t.nTrips, { n: report.loops.late })],
     [t.figStillOpen, fill(t.nTrips, { n: report.loops.open })],
+    [t.hoFigReceivers, fill(t.hoNVehicles, { n: report.loops.receivers })],
+    [t.hoFigFlagged, fill(t.hoNVehicles, { n: report.loops.receivers_flagged })],
     ...Object.entries(report.alerts.counts).map(([kind, n]): [string, string] => [
       fill(t.figAlertsBy, { kind: w(kind) }),
       fill(t.nAlerts, { n }),
@@ -175,6 +178,14 @@ export async function auditReportPage(
         empty={t.none}
         head={[t.figure, t.figureValue]}
         rows={figures.map(([label, value]) => [label, value])}
+      />
+      <h2 id="receivers">{t.hoReceivers}</h2>
+      <ReceiversTable
+        lang={ctx.lang}
+        withTruck
+        receivers={report.loops.items.flatMap((l) =>
+          l.receivers.map((r) => ({ ...r, truck: l.plate })),
+        )}
       />
       <p>
         <a class="button" href={csv} download>

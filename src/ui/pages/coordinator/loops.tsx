@@ -13,6 +13,8 @@ import { isCoordinator } from '../../../auth/principal.ts'
 import { ApiError } from '../../../http/errors.ts'
 import { parsePlate } from '../../../vehicles/plate.ts'
 import { Layout, Table, type PageContext } from '../../layout.tsx'
+import { receiversOfLoop, receiverView } from '../../../loops/handover.ts'
+import { ReceiversTable } from './receivers.tsx'
 import { chinaTime } from '../../format.ts'
 import { MESSAGES, words, type Lang } from '../../i18n.ts'
 import { loadPlaces, type Places } from '../../place-names.tsx'
@@ -160,9 +162,10 @@ export async function loopPage(deps: Deps, ctx: PageContext, id: string) {
   }
   const l = loopView(row)
   // Every event (a loop holds a bounded number), each with the correction that withdrew it, if any.
-  const [{ events }, alerts] = await Promise.all([
+  const [{ events }, alerts, receivers] = await Promise.all([
     loopEventPage(db, id, { limit: EVENTS_SHOWN, offset: 0 }),
     alertsOfLoop(db, id),
+    receiversOfLoop(db, id),
   ])
   const places = await loadPlaces(deps, ctx.lang, [])
   const coordinator = isCoordinator(ctx.principal!)
@@ -275,6 +278,8 @@ export async function loopPage(deps: Deps, ctx: PageContext, id: string) {
           </tbody>
         </table>
       </div>
+      <h2 id="receivers">{t.hoReceivers}</h2>
+      <ReceiversTable lang={ctx.lang} receivers={receivers.map(receiverView)} />
       <h2>{t.alerts}</h2>
       <Table
         label={t.alerts}
