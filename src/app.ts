@@ -10,6 +10,8 @@ import { authRoutes } from './auth/routes.ts'
 import { checkDevice } from './devices/device-check.ts'
 import { regionRoutes } from './regions/routes.ts'
 import { stationRoutes } from './stations/routes.ts'
+import { stationBoardRoutes } from './stations/station-board-routes.ts'
+import { bookingRoutes } from './stations/booking-routes.ts'
 import { checkpointRoutes } from './checkpoints/routes.ts'
 import { enterpriseRoutes } from './enterprises/routes.ts'
 import { applicationRoutes } from './applications/routes.ts'
@@ -68,6 +70,8 @@ export function createApp(deps: Deps) {
     authRoutes,
     regionRoutes,
     stationRoutes,
+    stationBoardRoutes,
+    bookingRoutes,
     checkpointRoutes,
     enterpriseRoutes,
     bulkApplicationRoutes,

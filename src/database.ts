@@ -10,6 +10,8 @@ import type { CheckpointsTable } from './checkpoints/checkpoints.table.ts'
 import type { EnterprisesTable, WhitelistDecisionsTable } from './enterprises/enterprises.table.ts'
 import type { RegionRiskChangesTable, RegionsTable } from './regions/regions.table.ts'
 import type { StationsTable } from './stations/stations.table.ts'
+import type { StationBookingsTable } from './stations/bookings.table.ts'
+import type { HandoverReceiversTable } from './loops/handover.table.ts'
 import type { ApplicationsTable } from './applications/applications.table.ts'
 import type { VehiclesTable } from './vehicles/vehicles.table.ts'
 import type {
@@ -24,6 +26,7 @@ export interface Database {
   regions: RegionsTable
   region_risk_changes: RegionRiskChangesTable
   stations: StationsTable
+  station_bookings: StationBookingsTable
   checkpoints: CheckpointsTable
   enterprises: EnterprisesTable
   whitelist_decisions: WhitelistDecisionsTable
@@ -35,6 +38,7 @@ export interface Database {
   loops: LoopsTable
   loop_events: LoopEventsTable
   loop_checkpoints: LoopCheckpointsTable
+  handover_receivers: HandoverReceiversTable
   scans: ScansTable
   devices: DevicesTable
   alerts: AlertsTable

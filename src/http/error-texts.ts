@@ -157,6 +157,7 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     en: 'your account does not work at this checkpoint',
     says: [
       ['your account does not work at checkpoint {code}', '您的账号不在检查点 {code} 工作'],
+      ['your account does not work at station {code}', '您的账号不在中转站 {code} 的检查点工作'],
       [
         'scan {id} was made at a checkpoint your account does not work at',
         '核验记录 {id} 来自您的账号不在其工作的检查点',
@@ -222,7 +223,65 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     en: 'the station is closed',
     says: [['station {code} is closed', '中转站 {code} 已关闭']],
   },
+  // Arrival slots and bookings at transfer stations (stations/booking-routes.ts).
+  slot_full: {
+    zh: '该时段已约满',
+    en: 'the slot is full',
+    says: [['the slot at {at} is full', '{at} 开始的时段已约满']],
+  },
+  slot_started: {
+    zh: '该时段已开始，不能再预约或更改',
+    en: 'the slot has started',
+    says: [['the slot at {at} has started', '{at} 开始的时段已开始']],
+  },
+  not_a_slot: {
+    zh: '该时间不是该站的预约时段起点',
+    en: 'not the start of a slot at this station',
+    says: [['{at} is not the start of a slot at {code}', '{at} 不是中转站 {code} 的时段起点']],
+  },
+  booking_wrong_station: {
+    zh: '该通行证的目的地不是该中转站',
+    en: 'the pass is not bound for this station',
+    says: [
+      [
+        'pass {number} is not bound for station {code}',
+        '通行证 {number} 的目的地不是中转站 {code}',
+      ],
+    ],
+  },
+  already_booked: {
+    zh: '该通行证已有预约，请改约',
+    en: 'the pass already has a booking; move it instead',
+    says: [['pass {number} already has a booking', '通行证 {number} 已有预约，请改约']],
+  },
+  booking_not_live: {
+    zh: '该预约已取消或已结束',
+    en: 'the booking is no longer live',
+    says: [['the booking is already {status}', '该预约{status}']],
+  },
+  unknown_booking: {
+    zh: '没有您名下该车辆的有效预约',
+    en: 'no live booking of yours for this vehicle',
+    says: [['you hold no live booking {id} for {plate}', '您名下没有车辆 {plate} 的有效预约 {id}']],
+  },
+  booking_changed: {
+    zh: '该预约已被更改，请刷新后再试',
+    en: 'the booking changed meanwhile',
+    says: [['the booking changed meanwhile; read it again', '该预约已被更改，请刷新后再试']],
+  },
   nothing_to_change: { zh: '请至少填写一项要修改的内容', en: 'send at least one field to change' },
+  station_not_yours: {
+    zh: '您的账号不在该中转站的卡口工作',
+    en: 'your account does not work at this station',
+    says: [
+      ['your account does not work at station {code}', '您的账号不在中转站 {code} 的卡口工作'],
+    ],
+  },
+  closed_reason_required: {
+    zh: '关闭中转站须填写关闭原因',
+    en: 'closing a station needs a reason',
+    says: [['closing a station needs a closed_reason', '关闭中转站须填写关闭原因']],
+  },
   region_changed: { zh: '记录刚被修改，请重试', en: 'the record changed; try again' },
   own_issuer: {
     zh: '这是本系统自己的签发机关代码，其密钥来自本系统配置',
@@ -577,6 +636,10 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     ],
   },
   invalid_event: { zh: '记录内容有误', en: 'the event is not valid' },
+  invalid_manifest: {
+    zh: '交接清单有误：每辆接驳车须有正确的车牌和件数（至少 1 件），封签号不超过 32 个字符，最多 20 辆',
+    en: 'the hand-over manifest is not valid: each receiving vehicle needs a valid plate and pieces (at least 1), a seal number of at most 32 characters, at most 20 vehicles',
+  },
   correction_not_allowed: {
     zh: '不能撤回该检测结果',
     en: 'this result cannot be withdrawn',
@@ -778,6 +841,9 @@ export const FIELD_TEXTS: readonly (readonly [en: string, zh: string])[] = [
   ['data nested too deep', '数据嵌套过深'],
   ['data too large', '数据过大'],
   ['at most 500 events per request', '每次最多提交 500 条记录'],
+  ['a China-time day, YYYY-MM-DD', '应为日期（北京时间，年-月-日）'],
+  ['not the start of a slot', '不是预约时段的起点'],
+  ['no live booking of yours for this vehicle', '没有您名下该车辆的有效预约'],
   // Dates and times (applications/real-date-time.ts).
   [
     'an ISO 8601 date and time with an offset, e.g. 2026-03-01T08:00:00+08:00',
@@ -808,6 +874,10 @@ export const FIELD_TEXTS: readonly (readonly [en: string, zh: string])[] = [
     '驳回原因为“其他原因”（或未选原因）时必填',
   ],
   ['HH:MM-HH:MM, e.g. 06:00-22:00', '应为“时:分-时:分”，如 06:00-22:00'],
+  // Stations: closing, and the board's day (stations/routes.ts, station-board-routes.ts).
+  ['required when closing', '关闭时必填'],
+  ['YYYY-MM-DD', '应为“年-月-日”，如 2026-11-29'],
+  ['not a date', '不是有效日期'],
   // A coordinator's event refused by a loop flag: the flag's own text (`{=code}`) says why.
   [
     'the loop’s events do not allow {kind} now ({flag}); read the loop again',
@@ -860,6 +930,9 @@ export const STATUS_WORDS_ZH: Record<string, string> = {
   revoked: '已撤销',
   superseded: '已被替代',
   expired: '已过期',
+  cancelled: '已取消',
+  arrived: '已到站',
+  no_show: '已过时未到',
   submitted: '待审批',
   approved: '已批准',
   rejected: '已驳回',

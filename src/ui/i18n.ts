@@ -6,6 +6,9 @@ import { everywhereMessages, everywhereWords } from './messages/everywhere.ts'
 import { vehicleMessages, vehicleWords } from './messages/vehicles.ts'
 import { bulkMessages, bulkWords } from './messages/bulk.ts'
 import { driverMessages, driverWords } from './messages/driver.ts'
+import { bookingMessages, bookingWords } from './messages/bookings.ts'
+import { handoverMessages, handoverWords } from './messages/handover.ts'
+import { stationMessages, stationWords } from './messages/stations.ts'
 import { REJECTION_REASONS } from '../applications/rejection-reasons.ts'
 
 // The pages speak Chinese first, English on request (`?lang=en`, kept in a cookie).
@@ -281,6 +284,9 @@ const PARTS = [
   vehicleMessages,
   bulkMessages,
   driverMessages,
+  bookingMessages,
+  handoverMessages,
+  stationMessages,
 ] as const
 /** The published rejection reasons: their words live beside the list the API answers. */
 const rejectionWords = {
@@ -296,6 +302,9 @@ const WORD_PARTS = [
   vehicleWords,
   bulkWords,
   driverWords,
+  bookingWords,
+  handoverWords,
+  stationWords,
   rejectionWords,
 ]
 
@@ -307,7 +316,10 @@ export type Messages = typeof zh &
   typeof adminMessages.zh &
   typeof vehicleMessages.zh &
   typeof bulkMessages.zh &
-  typeof driverMessages.zh
+  typeof driverMessages.zh &
+  typeof bookingMessages.zh &
+  typeof handoverMessages.zh &
+  typeof stationMessages.zh
 export const MESSAGES: Record<Lang, Messages> = {
   zh: Object.assign({}, zh, ...PARTS.map((part) => part.zh)),
   en: Object.assign({}, en, ...PARTS.map((part) => part.en)),

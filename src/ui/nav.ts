@@ -20,6 +20,8 @@ export const navFor = (ctx: PageContext): [string, string][] => {
     return [
       ['/ui/scan', t.scan],
       ['/ui/arrivals', t.navReports],
+      // The account's station board (says so when none of its checkpoints is at a station).
+      ['/ui/station-board', t.sbLink],
     ]
   if (isCoordinator(p)) {
     return [

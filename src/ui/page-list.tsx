@@ -18,6 +18,7 @@ import { passSearchPage } from './pages/coordinator/passes.tsx'
 import { auditPage, auditReportPage } from './pages/coordinator/audit.tsx'
 import { accountsPage } from './pages/coordinator/accounts.tsx'
 import { stationsPage } from './pages/coordinator/stations.tsx'
+import { ownStationBoardPage, stationBoardPage } from './pages/checkpoint/station-board.tsx'
 import { trustPage } from './pages/coordinator/trust.tsx'
 import { deviceActivityPage, devicesPage } from './pages/coordinator/devices.tsx'
 
@@ -62,6 +63,12 @@ export function registerPages(page: PageRegistrar, deps: Deps) {
   )
   page('/ui/accounts', ['coordinator'], (ctx) => accountsPage(deps, ctx))
   page('/ui/stations', ['coordinator'], (ctx) => stationsPage(deps, ctx))
+  page('/ui/stations/:code/board', ['checkpoint', 'coordinator'], (ctx, c) =>
+    stationBoardPage(deps, ctx, c.req.param('code') ?? '', c.req.query('date')),
+  )
+  page('/ui/station-board', ['checkpoint'], (ctx, c) =>
+    ownStationBoardPage(deps, ctx, c.req.query('date')),
+  )
   page('/ui/trust', ['coordinator'], (ctx) => trustPage(deps, ctx))
   page('/ui/devices', ['coordinator'], (ctx, c) => devicesPage(deps, ctx, c.req.query()))
   page('/ui/devices/:id', ['coordinator'], (ctx, c) =>

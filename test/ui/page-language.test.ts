@@ -128,6 +128,7 @@ const PARAMETERS: Record<string, (s: Seeded) => string> = {
   '/ui/enterprises/:id': (s) => s.enterpriseId,
   '/ui/audit/:id': (s) => s.enterpriseId,
   '/ui/devices/:id': (s) => s.deviceId,
+  '/ui/stations/:code/board': () => 'HZ-XS-01',
 }
 
 const ALL_ROLES: Role[] = ['admin', 'coordinator', 'enterprise', 'checkpoint']

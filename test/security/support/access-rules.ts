@@ -125,6 +125,16 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     }),
   },
 
+  // The demo checkpoint account works at HZ-TS-XS, the checkpoint of station HZ-XS-01.
+  'GET /api/v1/stations/{code}/board': {
+    allowed: ['checkpoint', ...COORDINATORS],
+    params: () => ({ code: 'HZ-XS-01' }),
+  },
+  'GET /api/v1/stations/{code}/load': {
+    allowed: COORDINATORS,
+    params: () => ({ code: 'HZ-XS-01' }),
+  },
+
   'POST /api/v1/checkpoints': {
     allowed: COORDINATORS,
     body: (_w, _c, n) => ({
@@ -331,6 +341,36 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
     ok: [201, 400],
   },
   'GET /api/v1/arrival-reports': { allowed: ['checkpoint', ...COORDINATORS, 'enterprise'] },
+
+  // Arrival slots at transfer stations (issue 20): anyone signed in reads the slots; a firm books
+  // for its own pass (another firm's pass: 404; pass A already holds the world's booking: 409).
+  'GET /api/v1/stations/{code}/slots': {
+    allowed: SIGNED_IN,
+    params: () => ({ code: 'HZ-XS-01' }),
+  },
+  'POST /api/v1/stations/{code}/bookings': {
+    allowed: ['enterprise'],
+    params: () => ({ code: 'HZ-XS-01' }),
+    body: (w) => ({ pass_number: w.passA.number, starts_at: '2026-12-02T02:00:00Z' }),
+    ok: [201, 404, 409],
+  },
+  // The demo checkpoint account works at HZ-TS-XS, HZ-XS-01's checkpoint.
+  'GET /api/v1/stations/{code}/bookings': {
+    allowed: ['checkpoint', ...COORDINATORS],
+    params: () => ({ code: 'HZ-XS-01' }),
+  },
+  'GET /api/v1/bookings': { allowed: ['enterprise'] },
+  'PATCH /api/v1/bookings/{id}': {
+    allowed: ['enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.bookingId }),
+    body: () => ({ starts_at: '2026-12-02T03:00:00Z' }),
+  },
+  'POST /api/v1/bookings/{id}/cancel': {
+    allowed: ['enterprise'],
+    owned: true,
+    params: (w) => ({ id: w.bookingId }),
+  },
 
   'GET /api/v1/trust/issuers': { allowed: SIGNED_IN },
   'POST /api/v1/trust/issuers': {

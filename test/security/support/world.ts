@@ -127,6 +127,14 @@ export async function buildWorld(t: TestApp) {
   })
   expect(report.status, report.text).toBe(201)
 
+  // A booked arrival slot of pass A at its station (HZ-XS-01 is open around the clock).
+  const bookingSlot = new Date(Math.ceil(now / 3_600_000) * 3_600_000 + 26 * 3_600_000)
+  const booking = await t.call('POST', '/api/v1/stations/HZ-XS-01/bookings', {
+    as: 'enterprise',
+    body: { pass_number: passA.number, starts_at: bookingSlot.toISOString() },
+  })
+  expect(booking.status, booking.text).toBe(201)
+
   // A trusted foreign issuer.
   const foreign = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true })
   const jwk = await exportJWK(foreign.publicKey)
@@ -153,6 +161,7 @@ export async function buildWorld(t: TestApp) {
     applications,
     vehicles,
     reportId: report.json.id as string,
+    bookingId: booking.json.id as string,
     ownEnterprise: 'demo-ent-1',
     otherEnterprise: 'demo-ent-2',
   }
