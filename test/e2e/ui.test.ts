@@ -167,6 +167,10 @@ describe('the checkpoint', () => {
       await page.getByLabel('接驳车车牌').fill('浙A5R001')
       await page.getByLabel('件数').fill('10')
       await page.getByRole('button', { name: '记录交接', exact: true }).click()
+      // The manifest is recorded (listed) before the next step is pressed, as staff see it.
+      await expect
+        .poll(() => page.locator('[data-event-kind="handed_over"]').count(), { timeout: 10_000 })
+        .toBe(1)
       await page.getByRole('button', { name: '核酸阴性', exact: true }).click()
       await expect.poll(() => page.locator('[data-queue-count]').textContent()).toBe('0')
       await screenshot(page, '08-scan-loop-recorded')

@@ -20,9 +20,12 @@ function StationLoad(props: { ctx: PageContext; station: StationRow; days: LoadD
   return (
     <details class="station-load" data-station-load={s.code}>
       <summary>
-        <Data>{s.name}</Data> · {today ? `${t.sbToday} ${today.arrived} / ${today.capacity}` : ''} ·{' '}
-        <a href={`/ui/stations/${encodeURIComponent(s.code)}/board`}>{t.sbOpenBoard}</a>
+        <Data>{s.name}</Data> · {today ? `${t.sbToday} ${today.arrived} / ${today.capacity}` : ''}
       </summary>
+      {/* Outside the summary: a link inside it would be a control within a control. */}
+      <p>
+        <a href={`/ui/stations/${encodeURIComponent(s.code)}/board`}>{t.sbOpenBoard}</a>
+      </p>
       <Table
         label={label}
         empty={t.none}
