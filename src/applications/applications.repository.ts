@@ -122,6 +122,7 @@ export function applicationView(row: ApplicationRow, now: Date, targetHours: num
     waiting_seconds: age.waiting_seconds,
     overdue: age.overdue,
     pass_number: row.pass_number,
+    arrival_slot: row.arrival_slot ?? null,
     created_at: row.created_at,
   }
 }
@@ -141,4 +142,17 @@ export function activePassesOfPlate(
   if (filter.exceptApplicationId)
     query = query.where('application_id', '!=', filter.exceptApplicationId)
   return query.orderBy('valid_from').execute()
+}
+
+/** The arrival slot the application behind a pass asked for (null: none asked). */
+export async function arrivalSlotOfPass(
+  db: Kysely<Database>,
+  passNumber: string,
+): Promise<string | null> {
+  const row = await db
+    .selectFrom('applications')
+    .select('arrival_slot')
+    .where('pass_number', '=', passNumber)
+    .executeTakeFirst()
+  return row?.arrival_slot ?? null
 }

@@ -28,6 +28,8 @@ export interface ApplicationsTable {
   decided_by: string | null
   decided_at: string | null
   pass_number: string | null
+  /** The arrival slot asked for at a transfer station (ISO instant, a slot start); null: none. */
+  arrival_slot: string | null
   created_by: string
   created_at: string
 }

@@ -11,6 +11,9 @@ import type { ApplicationRow } from './applications.table.ts'
 import { activePassesOfPlate, sealCrew } from './applications.repository.ts'
 import type { ApplicationBody } from './schemas.ts'
 import { validityProblem } from './rules.ts'
+import { findSlot } from '../stations/bookings.repository.ts'
+import { outsideValidity } from '../stations/slots.ts'
+import type { StationRow } from '../stations/stations.table.ts'
 
 const MINUTE = 60_000
 /** Validity is kept to the minute, as the QR token carries it; rounding never lengthens it. */
@@ -31,6 +34,8 @@ export async function prepareApplication(
   applicant: { enterpriseId: string; accountId: string },
   body: ApplicationInput | SavedCrewInput,
   now: Date,
+  /** POST /applications only: the arrival slot asked for at a transfer station (never from bulk). */
+  arrivalSlot?: string,
 ): Promise<ApplicationRow> {
   const { db } = deps.store
   const validFrom = toMinute(body.valid_from)
@@ -59,6 +64,7 @@ export async function prepareApplication(
   let stationCode: string | null = null
   let regionCode: string
   let address: string | null = null
+  let slotStart: string | null = null
   if ('station_code' in body.destination) {
     const station = await db
       .selectFrom('stations')
@@ -74,7 +80,16 @@ export async function prepareApplication(
     if (!station.is_open) throw conflict('station_closed', `station ${station.code} is closed`)
     stationCode = station.code
     regionCode = station.region_code
+    if (arrivalSlot !== undefined)
+      slotStart = askedSlot(station, arrivalSlot, validFrom, validUntil, now)
   } else {
+    if (arrivalSlot !== undefined)
+      throw badRequest('not_a_slot', 'an arrival slot is asked for only at a transfer station', [
+        {
+          field: 'arrival_slot',
+          message: 'an arrival slot is asked for only at a transfer station',
+        },
+      ])
     if (!(await findRegion(db, body.destination.region_code))) {
       throw badRequest(
         'unknown_region',
@@ -113,9 +128,36 @@ export async function prepareApplication(
     decided_by: null,
     decided_at: null,
     pass_number: null,
+    arrival_slot: slotStart,
     created_by: applicant.accountId,
     created_at: now.toISOString(),
   }
+}
+
+/**
+ * The arrival slot an application asks for: a slot start at the station (400 `not_a_slot`), still to
+ * come (409 `slot_started`) and inside the validity window asked for (409 `slot_outside_validity`).
+ */
+function askedSlot(
+  station: StationRow,
+  asked: string,
+  validFrom: Date,
+  validUntil: Date,
+  now: Date,
+): string {
+  const slot = findSlot(station, new Date(asked).toISOString())
+  if (!slot)
+    throw badRequest('not_a_slot', `${asked} is not the start of a slot at ${station.code}`, [
+      { field: 'arrival_slot', message: 'not the start of a slot' },
+    ])
+  if (Date.parse(slot.starts_at) <= now.getTime())
+    throw conflict('slot_started', `the slot at ${slot.starts_at} has started`)
+  if (outsideValidity(slot, validFrom, validUntil))
+    throw conflict(
+      'slot_outside_validity',
+      `the slot at ${slot.starts_at} is not inside the validity window`,
+    )
+  return slot.starts_at
 }
 
 /** The guard every submission is written behind: the firm is still active on the whitelist. */

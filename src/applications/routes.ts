@@ -73,7 +73,7 @@ export function applicationRoutes(deps: Deps) {
       tags: ['passes'],
       summary: 'Apply for a pass for one vehicle on one route (enterprise on the active whitelist)',
       description:
-        'Enterprise accounts of a firm `active` on the whitelist (else 409 `enterprise_not_whitelisted`). Starts `submitted`, for a coordinator to approve or reject. Refused: a validity window too long or too far ahead (400 `invalid_validity`); an unknown region or station (400 `unknown_region`, `unknown_station`); a closed station (409 `station_closed`); a `high`-risk origin not bound for a transfer station (409 `transfer_station_required`); a window that starts later yet overlaps the vehicle’s current pass (409 `overlaps_current_pass`). With `vehicle_id` (one of the firm’s kept vehicles, else 400 `unknown_vehicle`), `plate` and `crew` may be left out: the vehicle’s plate and its saved crew are used; a `crew` given replaces the saved one for this application only; a `plate` other than the vehicle’s is 400 `vehicle_plate_mismatch`.',
+        'Enterprise accounts of a firm `active` on the whitelist (else 409 `enterprise_not_whitelisted`). Starts `submitted`, for a coordinator to approve or reject. Refused: a validity window too long or too far ahead (400 `invalid_validity`); an unknown region or station (400 `unknown_region`, `unknown_station`); a closed station (409 `station_closed`); a `high`-risk origin not bound for a transfer station (409 `transfer_station_required`); a window that starts later yet overlaps the vehicle’s current pass (409 `overlaps_current_pass`). With `vehicle_id` (one of the firm’s kept vehicles, else 400 `unknown_vehicle`), `plate` and `crew` may be left out: the vehicle’s plate and its saved crew are used; a `crew` given replaces the saved one for this application only; a `plate` other than the vehicle’s is 400 `vehicle_plate_mismatch`. An optional `arrival_slot` (transfer stations only, else 400 `not_a_slot`) must be one of the station’s slot starts (400 `not_a_slot`), still to come (409 `slot_started`) and inside the validity window (409 `slot_outside_validity`); it is booked for the pass on approval if it still has room.',
       security: bearer,
       middleware: [allow('enterprise')],
       request: jsonBody(ApplicationSubmission),
@@ -90,11 +90,13 @@ export function applicationRoutes(deps: Deps) {
           'only an enterprise active on the whitelist may apply for passes',
         )
       }
+      const { arrival_slot: arrivalSlot, ...fields } = body
       const row = await prepareApplication(
         deps,
         { enterpriseId: enterprise.id, accountId: principal.accountId },
-        await applicationInput(enterprise.id, body),
+        await applicationInput(enterprise.id, fields),
         now,
+        arrivalSlot,
       )
       const shown = view(row)
       await store.atomic([

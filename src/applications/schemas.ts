@@ -65,6 +65,10 @@ export const ApplicationSubmission = z
       description:
         'required without `vehicle_id`; with it, replaces the saved crew for this application only',
     }),
+    arrival_slot: Timestamp.optional().openapi({
+      description:
+        'only for a transfer station: the start of one of its arrival slots (GET /api/v1/stations/{code}/slots), still to come and inside the validity window; booked for the pass on approval when it still has room',
+    }),
   })
   .superRefine((body, ctx) => {
     if (body.vehicle_id !== undefined) return
@@ -104,6 +108,10 @@ export const Application = z
       description: '`submitted` for longer than APPROVAL_TARGET_HOURS (default 4)',
     }),
     pass_number: z.string().nullable(),
+    arrival_slot: z.string().nullable().openapi({
+      description:
+        'the arrival slot asked for at the transfer station (its start, ISO); null when none was asked',
+    }),
     created_at: z.string(),
   })
   .openapi('Application')

@@ -237,7 +237,24 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
   not_a_slot: {
     zh: '该时间不是该站的预约时段起点',
     en: 'not the start of a slot at this station',
-    says: [['{at} is not the start of a slot at {code}', '{at} 不是中转站 {code} 的时段起点']],
+    says: [
+      ['{at} is not the start of a slot at {code}', '{at} 不是中转站 {code} 的时段起点'],
+      [
+        'an arrival slot is asked for only at a transfer station',
+        '只有目的地为中转站时才能选择到站时段',
+      ],
+    ],
+  },
+  slot_outside_validity: {
+    zh: '该时段不在通行证有效期内',
+    en: 'the slot is outside the validity window',
+    says: [
+      ['the slot at {at} is not inside the validity window', '{at} 开始的时段不在申请的有效期内'],
+      [
+        'the slot at {at} is not inside the validity of pass {number}',
+        '{at} 开始的时段不在通行证 {number} 的有效期内',
+      ],
+    ],
   },
   booking_wrong_station: {
     zh: '该通行证的目的地不是该中转站',

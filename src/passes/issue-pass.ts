@@ -11,11 +11,23 @@ import { signPassToken } from './pass-token.ts'
 import { activePassesOfPlate } from '../applications/applications.repository.ts'
 import { lastSerial, OTHER_FIRM_SUPERSEDED_REASON, passAuditView } from './passes.repository.ts'
 import { planSupersession, supersessionConflict } from '../applications/supersession.ts'
+import type { Slot } from '../stations/slots.ts'
 
 /** How the coordinator approves: `confirmOtherFirm` with a note lets the new pass supersede another firm's. */
 export interface ApprovalChoice {
   confirmOtherFirm: boolean
   note: string | null
+  /** The arrival slot the application asked for, still to come: booked if it has room then. */
+  arrival?: ArrivalBooking
+}
+
+/** A booking to make for the new pass in the approval's write (issue 20). */
+export interface ArrivalBooking {
+  id: string
+  stationCode: string
+  slot: Slot
+  /** The approving coordinator's account id (the booking's `created_by`). */
+  accountId: string
 }
 
 const NO_OVERRIDE: ApprovalChoice = { confirmOtherFirm: false, note: null }
@@ -200,7 +212,52 @@ async function writeApproval(
         SELECT ${now}, ${actor}, 'application.approve', 'application:' || ${appId}, json_object('status', 'submitted'),
           json_set(${auditTemplate}, '$.number', number)
         FROM passes WHERE application_id = ${appId}`.compile(db),
+    ...(choice.arrival ? arrivalWrites(deps, application, actor, choice.arrival, now) : []),
   ])
+}
+
+/**
+ * The slot asked for, booked for the new pass only while it has room and the station is open: a
+ * conditional insert, so a full slot never blocks the approval (the firm books again on the pass
+ * page). Its audit entry is written only with the booking, from the row itself.
+ */
+function arrivalWrites(
+  deps: Deps,
+  application: ApplicationRow,
+  actor: string,
+  arrival: ArrivalBooking,
+  now: string,
+) {
+  const db = deps.store.db
+  const { id, stationCode, slot } = arrival
+  const after = JSON.stringify({
+    id,
+    station_code: stationCode,
+    pass_number: '',
+    plate: application.plate,
+    starts_at: slot.starts_at,
+    ends_at: slot.ends_at,
+    status: 'booked',
+    notice: null,
+    arrived_at: null,
+    created_at: now,
+    updated_at: now,
+    note: 'from_application',
+  })
+  return [
+    sql`INSERT INTO station_bookings (id, station_code, pass_number, enterprise_id, plate, starts_at, ends_at,
+          status, notice, arrived_at, loop_id, created_by, created_at, updated_at)
+        SELECT ${id}, ${stationCode}, number, enterprise_id, plate, ${slot.starts_at}, ${slot.ends_at},
+          'booked', NULL, NULL, NULL, ${arrival.accountId}, ${now}, ${now}
+        FROM passes WHERE application_id = ${application.id}
+          AND (SELECT COUNT(*) FROM station_bookings WHERE station_code = ${stationCode}
+            AND starts_at = ${slot.starts_at} AND status IN ('booked', 'arrived')) < ${slot.capacity}
+          AND (SELECT is_open FROM stations WHERE code = ${stationCode}) = 1`.compile(db),
+    sql`INSERT INTO audit_log (at, actor, action, subject, before, after)
+        SELECT ${now}, ${actor}, 'booking.create', 'booking:' || id, NULL,
+          json_set(${after}, '$.pass_number', pass_number)
+        FROM station_bookings WHERE id = ${id}`.compile(db),
+  ]
 }
 
 /** Signs and stores the pass token if the row has none yet (Ed25519 is deterministic, so a retry gives the same token). */

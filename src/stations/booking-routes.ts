@@ -7,12 +7,11 @@ import { allow, signedIn } from '../auth/middleware.ts'
 import { actorOf, isCoordinator, type Principal } from '../auth/principal.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
 import { abortUnless, GuardFailed } from '../db/guard.ts'
-import { findPass, shownStatus } from '../passes/passes.repository.ts'
 import { ReferenceCode } from './schemas.ts'
 import { findStation } from './stations.repository.ts'
 import type { StationRow } from './stations.table.ts'
 import type { BookingRow } from './bookings.table.ts'
-import { chinaDate, type Slot } from './slots.ts'
+import { chinaDate, outsideValidity, type Slot } from './slots.ts'
 import {
   bookingsOfEnterprise,
   bookingsOfStationDay,
@@ -20,6 +19,7 @@ import {
   findBooking,
   findSlot,
   liveBookingOfPass,
+  passToBook,
   nextFree,
   slotsWithBookings,
 } from './bookings.repository.ts'
@@ -69,6 +69,18 @@ export function bookingRoutes(deps: Deps) {
     if (Date.parse(slot.starts_at) <= now.getTime())
       throw conflict('slot_started', `the slot at ${slot.starts_at} has started`)
     return slot
+  }
+
+  /** 409 `slot_outside_validity`: a slot that starts before the pass is valid or ends after. */
+  function withinValidity(
+    slot: Slot,
+    pass: { number: string; valid_from: string; valid_until: string },
+  ) {
+    if (outsideValidity(slot, pass.valid_from, pass.valid_until))
+      throw conflict(
+        'slot_outside_validity',
+        `the slot at ${slot.starts_at} is not inside the validity of pass ${pass.number}`,
+      )
   }
 
   async function ownBooking(principal: Principal, id: string): Promise<BookingRow> {
@@ -122,7 +134,7 @@ export function bookingRoutes(deps: Deps) {
       tags: ['stations'],
       summary: 'Book an arrival slot for a pass',
       description:
-        'Enterprise accounts, for their own pass (another firm’s: 404). The pass must be active (409 `pass_not_active`) and bound for this station (409 `booking_wrong_station`); the station open (409 `station_closed`); `starts_at` a slot start (400 `not_a_slot`) still to come (409 `slot_started`). One live booking per pass (409 `already_booked`, `details.booking_id`: move that one). A full slot is 409 `slot_full` with `details.next_free`: up to three slots with room. Audited (`booking.create`).',
+        'Enterprise accounts, for their own pass (another firm’s: 404). The pass must be active (409 `pass_not_active`) and bound for this station (409 `booking_wrong_station`); the station open (409 `station_closed`); `starts_at` a slot start (400 `not_a_slot`) still to come (409 `slot_started`) and inside the pass’s validity (409 `slot_outside_validity`). One live booking per pass (409 `already_booked`, `details.booking_id`: move that one). A full slot is 409 `slot_full` with `details.next_free`: up to three slots with room. Audited (`booking.create`).',
       security: bearer,
       middleware: [allow('enterprise')],
       request: { params: CodeParam, ...jsonBody(BookingBody) },
@@ -133,9 +145,12 @@ export function bookingRoutes(deps: Deps) {
       const row = await station(c.req.valid('param').code)
       const body = c.req.valid('json')
       const now = deps.clock()
-      const pass = await findPass(store.db, body.pass_number)
+      const pass = await passToBook(store.db, body.pass_number)
       if (!pass || pass.enterprise_id !== principal.enterpriseId) throw notFound('pass')
-      const status = shownStatus(pass.status, pass.valid_until, now)
+      const status =
+        pass.status === 'active' && Date.parse(pass.valid_until) < now.getTime()
+          ? 'expired'
+          : pass.status
       if (status !== 'active') throw conflict('pass_not_active', `the pass is already ${status}`)
       if (pass.destination_station_code !== row.code)
         throw conflict(
@@ -143,6 +158,7 @@ export function bookingRoutes(deps: Deps) {
           `pass ${pass.number} is not bound for station ${row.code}`,
         )
       const slot = bookableSlot(row, new Date(body.starts_at).toISOString(), now)
+      withinValidity(slot, pass)
       const existing = await liveBookingOfPass(store.db, pass.number)
       if (existing) throw alreadyBooked(existing)
       const at = now.toISOString()
@@ -259,7 +275,7 @@ export function bookingRoutes(deps: Deps) {
       tags: ['stations'],
       summary: 'Move a booking to another slot',
       description:
-        'The owning firm (another firm’s: 404), while the booking is live (409 `booking_not_live`) and its slot has not started (409 `slot_started`). The new slot as when booking: 400 `not_a_slot`, 409 `slot_started`, `station_closed`, `slot_full` (with `details.next_free`). Audited (`booking.move`).',
+        'The owning firm (another firm’s: 404), while the booking is live (409 `booking_not_live`) and its slot has not started (409 `slot_started`). The new slot as when booking: 400 `not_a_slot`, 409 `slot_started`, `station_closed`, `slot_outside_validity`, `slot_full` (with `details.next_free`). Audited (`booking.move`).',
       security: bearer,
       middleware: [allow('enterprise')],
       request: { params: IdParam, ...jsonBody(BookingMoveBody) },
@@ -273,6 +289,8 @@ export function bookingRoutes(deps: Deps) {
       const row = await station(before.station_code)
       const slot = bookableSlot(row, new Date(c.req.valid('json').starts_at).toISOString(), now)
       if (slot.starts_at === before.starts_at) return c.json(bookingView(before), 200)
+      const pass = await passToBook(store.db, before.pass_number)
+      if (pass) withinValidity(slot, pass)
       const after: BookingRow = {
         ...before,
         starts_at: slot.starts_at,

@@ -159,3 +159,20 @@ export const bookingView = (row: BookingRow) => ({
   created_at: row.created_at,
   updated_at: row.updated_at,
 })
+
+/** What booking needs of a pass (read here, so stations/ does not depend on passes/). */
+export function passToBook(db: Kysely<Database>, number: string) {
+  return db
+    .selectFrom('passes')
+    .select([
+      'number',
+      'enterprise_id',
+      'plate',
+      'status',
+      'valid_from',
+      'valid_until',
+      'destination_station_code',
+    ])
+    .where('number', '=', number)
+    .executeTakeFirst()
+}

@@ -76,3 +76,15 @@ export function bookingTiming(
   if (at >= Date.parse(slot.ends_at)) return 'late'
   return 'on_time'
 }
+
+/** A slot that starts before a validity window or ends after it (a pass's, or one asked for). */
+export function outsideValidity(
+  slot: { starts_at: string; ends_at: string },
+  validFrom: Date | string,
+  validUntil: Date | string,
+): boolean {
+  return (
+    Date.parse(slot.starts_at) < new Date(validFrom).getTime() ||
+    Date.parse(slot.ends_at) > new Date(validUntil).getTime()
+  )
+}

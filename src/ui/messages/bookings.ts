@@ -23,6 +23,9 @@ const zh = {
   bookingPassNotActive: '通行证不在有效状态，不能预约。',
   bookingNotice_station_closed: '提示：中转站已关闭，请改约或联系中转站。',
   bookingNoticeOther: '提示：该预约有变动，请查看时段后改约。',
+  bookingAskedUnbooked: '申请时选择的到站时段已满，请重新预约',
+  applyArrivalSlot: '期望到站时段（整点，北京时间）',
+  applyArrivalSlotHint: '批准时自动预约；时段已满时可在通行证页面另选',
 }
 
 const en: typeof zh = {
@@ -49,6 +52,10 @@ const en: typeof zh = {
   bookingNotice_station_closed:
     'Notice: the station is closed; move the booking or contact the station.',
   bookingNoticeOther: 'Notice: this booking has changed; check the slots and move it.',
+  bookingAskedUnbooked: 'The arrival slot chosen when applying was full: please book again',
+  applyArrivalSlot: 'Arrival slot wanted (on the hour, China time)',
+  applyArrivalSlotHint:
+    'Booked on approval; if the slot is full by then, choose another on the pass page',
 }
 
 export const bookingMessages = { zh, en }

@@ -167,6 +167,19 @@ export async function applyPage(deps: Deps, ctx: PageContext) {
                 ))}
               </select>
             </div>
+            <div class="field" data-field="arrival_slot">
+              <label for="f-arrival_slot">
+                {t.applyArrivalSlot} <span class="hint">{t.applyArrivalSlotHint}</span>
+              </label>
+              <input
+                id="f-arrival_slot"
+                name="arrival_slot"
+                type="datetime-local"
+                step="3600"
+                data-type="china-time"
+                autocomplete="off"
+              />
+            </div>
           </div>
           <div data-destination="site" hidden>
             <Field

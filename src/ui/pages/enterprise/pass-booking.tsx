@@ -2,6 +2,7 @@ import type { Deps } from '../../../app-env.ts'
 import type { StationRow } from '../../../stations/stations.table.ts'
 import { bookingsOfEnterprise, slotsWithBookings } from '../../../stations/bookings.repository.ts'
 import { chinaDate } from '../../../stations/slots.ts'
+import { arrivalSlotOfPass } from '../../../applications/applications.repository.ts'
 import { MESSAGES, type Messages } from '../../i18n.ts'
 import { chinaTime } from '../../format.ts'
 import type { PageContext } from '../../layout.tsx'
@@ -38,11 +39,14 @@ export async function PassBooking(props: {
   const db = deps.store.db
   const now = deps.clock()
   const today = chinaDate(now)
-  const asked = new URLSearchParams(ctx.search ?? '').get('slot_date') ?? ''
-  const date = DAY.test(asked) && !Number.isNaN(Date.parse(`${asked}T00:00:00Z`)) ? asked : today
-  const [booking] = (
-    await bookingsOfEnterprise(db, principal.enterpriseId, now, { pass_number: pass.number })
-  ).filter((b) => b.status === 'booked')
+  const day = new URLSearchParams(ctx.search ?? '').get('slot_date') ?? ''
+  const date = DAY.test(day) && !Number.isNaN(Date.parse(`${day}T00:00:00Z`)) ? day : today
+  const ofPass = await bookingsOfEnterprise(db, principal.enterpriseId, now, {
+    pass_number: pass.number,
+  })
+  const [booking] = ofPass.filter((b) => b.status === 'booked')
+  // The application asked for a slot, yet the pass has no booking: it was full (or had started) at approval.
+  const askedUnbooked = !!(await arrivalSlotOfPass(db, pass.number)) && ofPass.length === 0
   const open = station.is_open === 1
   const closedReason = (station as StationRow & { closed_reason?: string | null }).closed_reason
   const at = now.toISOString()
@@ -61,6 +65,11 @@ export async function PassBooking(props: {
             : t.bookingStationClosed}
         </p>
       )}
+      {askedUnbooked ? (
+        <p class="notice" role="status" data-booking-asked-unbooked>
+          {t.bookingAskedUnbooked}
+        </p>
+      ) : null}
       {booking ? (
         <>
           <p data-booking-current={booking.id}>
