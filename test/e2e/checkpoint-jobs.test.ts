@@ -289,6 +289,58 @@ describe('the checkpoint on a phone', () => {
     await context.close()
   })
 
+  it('loses nothing recorded while an earlier record is still uploading', async () => {
+    // Staff press the next step before the last one has reached the server (a slow network at a
+    // roadside): the second record is queued while the first upload is under way. The upload
+    // must take off the queue only what it sent, never write back the queue it read.
+    const pass = await issueNow('浙B10006')
+    const { context, page } = await phone()
+    await page.locator('#checkpoint').selectOption('HZ-G60-XS')
+    await typeAndCheck(page, pass.number)
+    await page.locator('[data-verdict]').waitFor()
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let first = true
+    await page.route('**/api/v1/events', async (route) => {
+      if (first) {
+        first = false
+        await held
+      }
+      await route.continue()
+    })
+    const steps = () => page.locator('[data-next-steps]').getAttribute('data-steps')
+    await page.getByLabel('采样管编码').fill('TUBE-B10006')
+    await page.getByRole('button', { name: '已采样', exact: true }).click()
+    await expect.poll(steps).toContain('antigen_negative')
+    await page.getByRole('button', { name: '抗原阴性' }).click()
+    // Both records are on the phone while the first upload is held.
+    await expect.poll(() => page.locator('[data-queue-count]').textContent()).toBe('2')
+    // What staff choose for the next step meanwhile stays chosen when the loop is read again.
+    const releaseTo = page.locator('[data-release-to]')
+    const other = await releaseTo.evaluate(
+      (select: HTMLSelectElement) =>
+        [...select.options].map((o) => o.value).filter((v) => v !== select.value)[0],
+    )
+    await releaseTo.selectOption(other)
+    release()
+    await expect
+      .poll(() => page.locator('[data-queue-count]').textContent(), { timeout: 20_000 })
+      .toBe('0')
+    await expect
+      .poll(() => page.locator('[data-loop-summary]').getAttribute('data-state'))
+      .toBe('sampled')
+    expect(await releaseTo.inputValue()).toBe(other)
+    await expect
+      .poll(() =>
+        t.sqlite
+          .prepare('SELECT kind FROM loop_events WHERE loop_id = ? ORDER BY at, rowid')
+          .pluck()
+          .all(loopState('浙B10006').id),
+      )
+      .toEqual(['arrived', 'sampled', 'antigen_result'])
+    await context.close()
+  })
+
   it('speaks English with no Chinese text but the data, and passes axe', async () => {
     const pass = await issueNow('浙B10005', '李四')
     const { context, page } = await phone('en')

@@ -52,6 +52,10 @@ const stepsBox = $('[data-next-steps]')
 const eventList = $('[data-loop-events]')
 
 let current: Current = { events: [] }
+/** Which truck the panel shows: a new one for each loop shown, so no input carries over. */
+let shown = 0
+/** The truck and steps the step controls were drawn for (see renderSteps). */
+let drawnSteps = ''
 let hooks: { checkpoint: () => string; afterFlush: (report: FlushReport | null) => void } = {
   checkpoint: () => '',
   afterFlush: () => undefined,
@@ -69,6 +73,7 @@ export async function showLoop(
   stopUndo()
   feedback.replaceChildren()
   current = loop ? { ...loop, events: loop.events ?? [] } : { events: [] }
+  shown += 1
   panel.hidden = !(current.loopId || current.pendingScanId)
   render()
   if (current.loopId && navigator.onLine) await refreshLoop()
@@ -132,6 +137,11 @@ function renderSteps() {
     (step) => !(current.sampleFirst && step === 'certificate_checked'),
   )
   stepsBox.dataset.steps = steps.join(' ')
+  // The same truck with the same steps: the controls stay as they are, so what staff are typing
+  // (a tube code, a hand-over manifest) survives the loop being read again after an upload.
+  const drawing = `${shown}|${stepsBox.dataset.steps}`
+  if (drawing === drawnSteps) return
+  drawnSteps = drawing
   if (steps.length === 0) {
     stepsBox.replaceChildren(el('p', { class: 'hint' }, t.cpNothingToDo))
     return

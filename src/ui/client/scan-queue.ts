@@ -1,4 +1,4 @@
-import { get, set } from 'idb-keyval'
+import { get, set, update } from 'idb-keyval'
 import { serverNow } from './common.ts'
 import {
   deviceRetired,
@@ -73,11 +73,23 @@ function requestOf(path: string, body: unknown): PreparedRequest {
   return { method: 'POST', path, body: JSON.stringify(body), headers: {} }
 }
 
-async function saveQueue(items: QueueItem[]) {
+// Every change to the queue is one read-and-write in one IndexedDB transaction (idb-keyval's
+// `update`), and the upload takes off only the record it sent: a record queued while an upload is
+// under way (staff press the next step before the last one has reached the server) is never
+// written over by the upload's older copy of the queue.
+async function changeQueue(change: (items: QueueItem[]) => QueueItem[]) {
   if (deviceRetired()) return
-  await set(QUEUE_KEY, items)
-  for (const listener of countListeners) listener(items.length)
+  let length = 0
+  await update<unknown[]>(QUEUE_KEY, (kept) => {
+    const items = change((kept ?? []).map(upgrade))
+    length = items.length
+    return items
+  })
+  for (const listener of countListeners) listener(length)
 }
+
+const removeFromQueue = (id: string) =>
+  changeQueue((items) => items.filter((item) => item.id !== id))
 
 /** Queues one record, signed now (an event on a loop not yet opened: once its loop is known). */
 export async function enqueue(input: QueueInput) {
@@ -100,7 +112,7 @@ export async function enqueue(input: QueueInput) {
             id: String(input.event.id),
             request: await prepare('POST', '/api/v1/events', { events: [input.event] }),
           }
-  await saveQueue([...(await queue()), item])
+  await changeQueue((items) => [...items, item])
 }
 
 let flushing: Promise<FlushReport | null> | null = null
@@ -141,10 +153,9 @@ async function upload(): Promise<FlushReport | null> {
     revoked: false,
   }
   try {
-    let items = await queue()
     const loopsByScan: Record<string, string> = (await get('tx-loops-by-scan')) ?? {}
-    while (items.length > 0) {
-      const item = items[0]
+    // The queue is read again before each record: what was queued meanwhile is sent in turn.
+    for (let item = (await queue())[0]; item; item = (await queue())[0]) {
       const request = 'request' in item ? item.request : await requestOfWaiting(item, loopsByScan)
       // An event whose scan never opened a loop: the server would refuse it (`unknown_loop`);
       // once the device is revoked it cannot be sent at all.
@@ -159,8 +170,8 @@ async function upload(): Promise<FlushReport | null> {
           for (const r of (answer.json?.results ?? []) as EventResult[])
             if (r.id) report.events.set(r.id, r)
         }
-        items = items.slice(1)
-        await saveQueue(items)
+        await removeFromQueue(item.id)
+        if (deviceRetired()) break
         continue
       }
       const answer = await sendPrepared(request)
@@ -175,8 +186,8 @@ async function upload(): Promise<FlushReport | null> {
       if (isRevokedAnswer(answer.status, answer.json)) {
         // Kept for review or refused: either way the server has answered for it.
         report.revoked = true
-        items = items.slice(1)
-        await saveQueue(items)
+        await removeFromQueue(item.id)
+        if (deviceRetired()) break
         continue
       }
       if (item.type === 'scan') {
@@ -199,14 +210,14 @@ async function upload(): Promise<FlushReport | null> {
           break
         }
       }
-      items = items.slice(1)
       report.uploaded += 1
       if (!deviceRetired()) await set('tx-loops-by-scan', loopsByScan)
-      await saveQueue(items)
+      await removeFromQueue(item.id)
+      if (deviceRetired()) break
     }
   } catch {
     // Network gone again: the rest stays queued.
   }
-  await saveQueue(await queue())
+  await changeQueue((items) => items)
   return report
 }
