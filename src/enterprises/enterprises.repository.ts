@@ -25,8 +25,15 @@ export function enterprisesQuery(
   let query = db.selectFrom('enterprises').selectAll()
   if (filter.whitelist) query = query.where('whitelist_status', '=', filter.whitelist)
   if (filter.q) {
-    const q = filter.q.replace(/[%_]/g, '')
-    query = query.where((eb) => eb.or([eb('name', 'like', `%${q}%`), eb('uscc', 'like', `${q}%`)]))
+    // instr, not LIKE: D1 refuses LIKE patterns over 50 bytes (a long Chinese name is more).
+    // Case is ignored as LIKE ignored it (Latin letters in names, the USCC's letters).
+    const q = filter.q.toLowerCase()
+    query = query.where((eb) =>
+      eb.or([
+        eb(eb.fn('instr', [eb.fn('lower', ['name']), eb.val(q)]), '>', 0),
+        eb(eb.fn('instr', [eb.fn('lower', ['uscc']), eb.val(q)]), '=', 1),
+      ]),
+    )
   }
   return query.orderBy('name').orderBy('id')
 }

@@ -58,6 +58,29 @@ describe('GET /api/v1/regions', () => {
     expect(codes(byCity.json)).toEqual(codes(byPrefix.json))
   })
 
+  it('searches with the longest query allowed, and takes % and _ as typed', async () => {
+    // 40 Chinese characters are 120 bytes: past D1's 50-byte limit on LIKE patterns.
+    const long = await t.call('GET', `/api/v1/regions?q=${encodeURIComponent('萧'.repeat(40))}`, {
+      as: 'coordinator',
+    })
+    expect(long.status, long.text).toBe(200)
+    expect(long.json).toEqual([])
+    for (const wild of ['%', '_', '33%', '萧_区']) {
+      const res = await t.call('GET', `/api/v1/regions?q=${encodeURIComponent(wild)}`, {
+        as: 'coordinator',
+      })
+      expect(res.status).toBe(200)
+      expect(res.json).toEqual([])
+    }
+    const firms = await t.call(
+      'GET',
+      `/api/v1/enterprises?q=${encodeURIComponent('杭州物流'.repeat(12))}`,
+      { as: 'coordinator' },
+    )
+    expect(firms.status, firms.text).toBe(200)
+    expect(firms.json).toEqual([])
+  })
+
   it('answers an empty list when nothing matches', async () => {
     const res = await t.call('GET', '/api/v1/regions?q=zzzz', { as: 'coordinator' })
     expect(res.status).toBe(200)
