@@ -30,6 +30,27 @@ export const ConfigSchema = z.object({
   /** AES-256-GCM key for personal data, base64 of 32 bytes. */
   DATA_KEY: z.string().refine((v) => decodeBase64(v)?.length === 32, 'base64 of 32 bytes'),
   /**
+   * Earlier data keys, comma-separated, still opened (never used to seal) while
+   * `npm run keys:rotate-data` moves the data under DATA_KEY; removed once it has.
+   */
+  DATA_KEY_PREVIOUS: z
+    .string()
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean)
+          .every((k) => decodeBase64(k)?.length === 32),
+      'comma-separated base64 keys of 32 bytes',
+    )
+    .optional(),
+  /**
+   * Personal data of a trip (crew, pre-arrival reports, scan input) is erased this many days
+   * after its pass expires or its loop closes, whichever is later; never while an alert is open.
+   */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(28),
+  /**
    * JSON array of Ed25519 private JWKs with `kid`; the last one signs. Checked here so a mangled
    * value (backslashes kept from quoting) fails at start, not at the first pass signed.
    */

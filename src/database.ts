@@ -14,6 +14,7 @@ import type { StationBookingsTable } from './stations/bookings.table.ts'
 import type { HandoverReceiversTable } from './loops/handover.table.ts'
 import type { ApplicationsTable } from './applications/applications.table.ts'
 import type { VehiclesTable } from './vehicles/vehicles.table.ts'
+import type { DecommissionsTable } from './decommission/decommission.table.ts'
 import type {
   PassStatusChangesTable,
   PassesTable,
@@ -45,5 +46,6 @@ export interface Database {
   arrival_reports: ArrivalReportsTable
   audit_log: AuditLogTable
   audit_seals: AuditSealsTable
+  decommissions: DecommissionsTable
   login_failures: { id: Generated<number>; account_key: string; address: string; at: string }
 }

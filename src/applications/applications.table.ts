@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import type { ColumnType, Selectable } from 'kysely'
 import type { CargoCategory } from './rules.ts'
 import type { RejectionCode } from './rejection-reasons.ts'
 
@@ -32,5 +32,7 @@ export interface ApplicationsTable {
   arrival_slot: string | null
   created_by: string
   created_at: string
+  /** When retention, a subject's request or decommission erased this row's personal data; null: held. */
+  personal_erased_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type ApplicationRow = Selectable<ApplicationsTable>

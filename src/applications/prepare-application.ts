@@ -108,6 +108,7 @@ export async function prepareApplication(
 
   return {
     id: crypto.randomUUID(),
+    personal_erased_at: null,
     enterprise_id: applicant.enterpriseId,
     plate: body.plate,
     crew:

@@ -12,6 +12,7 @@ import { actorOf } from '../auth/principal.ts'
 import { findEnterprise } from '../enterprises/enterprises.repository.ts'
 import { APPLICATION_STATUSES, type ApplicationRow } from './applications.table.ts'
 import { applicationView, applicationsQuery, findApplication } from './applications.repository.ts'
+import { ERASED_CREW } from '../vehicles/crew.ts'
 import { findOwnVehicle } from '../vehicles/vehicles.repository.ts'
 import {
   prepareApplication,
@@ -61,9 +62,13 @@ export function applicationRoutes(deps: Deps) {
         `plate ${plate} is not the kept vehicle’s plate ${vehicle.plate}`,
         [{ field: 'plate', message: `not the kept vehicle’s plate ${vehicle.plate}` }],
       )
-    return crew
-      ? { ...rest, plate: vehicle.plate, crew }
-      : { ...rest, plate: vehicle.plate, sealedCrew: vehicle.crew }
+    if (crew) return { ...rest, plate: vehicle.plate, crew }
+    // A kept crew emptied by a subject's erasure request: there is nobody to copy.
+    if (vehicle.crew === ERASED_CREW)
+      throw badRequest('vehicle_crew_empty', 'the kept vehicle has no crew: give `crew`', [
+        { field: 'crew', message: 'the kept vehicle has no crew' },
+      ])
+    return { ...rest, plate: vehicle.plate, sealedCrew: vehicle.crew }
   }
 
   app.openapi(

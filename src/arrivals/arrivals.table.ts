@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely'
+import type { ColumnType, Selectable } from 'kysely'
 
 export interface ArrivalReportsTable {
   id: string
@@ -18,5 +18,7 @@ export interface ArrivalReportsTable {
   arrived_scan_id: string | null
   /** The firm's slot booking at a transfer station this report names (0024). */
   booking_id: string | null
+  /** When retention, a subject's request or decommission erased this row's personal data; null: held. */
+  personal_erased_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type ArrivalReportRow = Selectable<ArrivalReportsTable>

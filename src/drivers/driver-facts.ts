@@ -2,10 +2,9 @@ import type { Kysely } from 'kysely'
 import type { Database } from '../database.ts'
 import { findPass, shownStatus, type PassWithSuccessor } from '../passes/passes.repository.ts'
 import { applicationCrew } from '../applications/applications.repository.ts'
-import type { StoredCrewMember } from '../applications/applications.table.ts'
+import { maskedCrewNames as maskedCrewNamesOf } from '../vehicles/crew.ts'
 import { testResultOf } from '../loops/loops.repository.ts'
 import type { LoopRow } from '../loops/loops.table.ts'
-import { maskName } from '../privacy/personal-data.ts'
 import type { DriverFacts } from './next-step.ts'
 
 /**
@@ -32,7 +31,7 @@ export function newestLoopOfPass(
 export async function maskedCrewNames(db: Kysely<Database>, applicationId: string) {
   const crew = await applicationCrew(db, applicationId)
   if (!crew) return []
-  return (JSON.parse(crew) as Pick<StoredCrewMember, 'name'>[]).map((m) => maskName(m.name))
+  return maskedCrewNamesOf(crew)
 }
 
 /** What the driver page shows: the pass, its newest loop and the facts the next step follows from. */

@@ -1,20 +1,37 @@
 import { decodeBase64 } from '../config.ts'
 
-// Personal data (resident ID numbers, phones) is stored as AES-256-GCM ciphertext with a fresh
-// 96-bit IV per value, `v1.<base64url iv+ciphertext>`, and shown only masked.
+// Personal data (names, resident ID numbers, phones) is stored as AES-256-GCM ciphertext with a
+// fresh 96-bit IV per value and shown only masked. A value names the key that sealed it:
+// `v2.<key id>.<base64url iv+ciphertext>`, the key id being the first 8 hex digits of the key's
+// SHA-256, so several keys can be in use while one replaces another (keys:rotate-data). Values
+// from before key ids (`v1.<...>`) are opened by trying each key.
 
-const keys = new Map<string, Promise<CryptoKey>>()
+interface DataKey {
+  id: string
+  key: CryptoKey
+}
 
-function importKey(base64Key: string): Promise<CryptoKey> {
+const keys = new Map<string, Promise<DataKey>>()
+
+function importKey(base64Key: string): Promise<DataKey> {
   let key = keys.get(base64Key)
   if (!key) {
     const raw = decodeBase64(base64Key)
     if (!raw || raw.length !== 32) throw new Error('DATA_KEY must be base64 of 32 bytes')
-    key = crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt'])
+    key = Promise.all([
+      crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['encrypt', 'decrypt']),
+      crypto.subtle.digest('SHA-256', raw),
+    ]).then(([cryptoKey, digest]) => ({
+      id: hex(new Uint8Array(digest)).slice(0, 8),
+      key: cryptoKey,
+    }))
     keys.set(base64Key, key)
   }
   return key
 }
+
+const hex = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')
 
 const toBase64Url = (bytes: Uint8Array) =>
   btoa(String.fromCharCode(...bytes))
@@ -24,31 +41,80 @@ const toBase64Url = (bytes: Uint8Array) =>
 const fromBase64Url = (text: string) =>
   Uint8Array.from(atob(text.replaceAll('-', '+').replaceAll('_', '/')), (c) => c.charCodeAt(0))
 
+/** The key id a base64 data key writes into each value it seals. */
+export const dataKeyId = async (base64Key: string) => (await importKey(base64Key)).id
+
+/** The key id a stored value was sealed under; null for a value from before key ids (`v1.`). */
+export function sealedKeyId(stored: string): string | null {
+  if (!stored.startsWith('v2.')) return null
+  return stored.slice(3, stored.indexOf('.', 3))
+}
+
+/**
+ * The keys that open personal data: the current DATA_KEY first (it seals), then any previous
+ * ones (DATA_KEY_PREVIOUS, comma-separated) still kept while `keys:rotate-data` moves the data.
+ */
+export function dataKeyRing(config: { DATA_KEY: string; DATA_KEY_PREVIOUS?: string }): string[] {
+  const previous = (config.DATA_KEY_PREVIOUS ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter((k) => k && k !== config.DATA_KEY)
+  return [config.DATA_KEY, ...previous]
+}
+
 export async function encryptPersonal(base64Key: string, plaintext: string): Promise<string> {
+  const { id, key } = await importKey(base64Key)
   const iv = crypto.getRandomValues(new Uint8Array(12))
   const sealed = new Uint8Array(
-    await crypto.subtle.encrypt(
-      { name: 'AES-GCM', iv },
-      await importKey(base64Key),
-      new TextEncoder().encode(plaintext),
-    ),
+    await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, key, new TextEncoder().encode(plaintext)),
   )
   const out = new Uint8Array(iv.length + sealed.length)
   out.set(iv)
   out.set(sealed, iv.length)
-  return `v1.${toBase64Url(out)}`
+  return `v2.${id}.${toBase64Url(out)}`
 }
 
-export async function decryptPersonal(base64Key: string, stored: string): Promise<string> {
-  if (!stored.startsWith('v1.')) throw new Error('unknown personal-data format')
-  const bytes = fromBase64Url(stored.slice(3))
-  const plain = await crypto.subtle.decrypt(
-    { name: 'AES-GCM', iv: bytes.subarray(0, 12) },
-    await importKey(base64Key),
-    bytes.subarray(12),
-  )
-  return new TextDecoder().decode(plain)
+/** Opens a sealed value with the key (or the first of a ring of keys) that sealed it. */
+export async function decryptPersonal(
+  base64Keys: string | readonly string[],
+  stored: string,
+): Promise<string> {
+  const ring = typeof base64Keys === 'string' ? [base64Keys] : base64Keys
+  let body: string
+  let candidates: DataKey[]
+  if (stored.startsWith('v2.')) {
+    const id = sealedKeyId(stored)
+    const all = await Promise.all(ring.map(importKey))
+    candidates = all.filter((k) => k.id === id)
+    if (candidates.length === 0) throw new Error(`no data key ${id} in the key ring`)
+    body = stored.slice(4 + (id?.length ?? 0))
+  } else if (stored.startsWith('v1.')) {
+    candidates = await Promise.all(ring.map(importKey))
+    body = stored.slice(3)
+  } else throw new Error('unknown personal-data format')
+  const bytes = fromBase64Url(body)
+  for (const candidate of candidates) {
+    try {
+      const plain = await crypto.subtle.decrypt(
+        { name: 'AES-GCM', iv: bytes.subarray(0, 12) },
+        candidate.key,
+        bytes.subarray(12),
+      )
+      return new TextDecoder().decode(plain)
+    } catch {
+      // Not this key (a v1 value is tried with each in turn).
+    }
+  }
+  throw new Error('personal data could not be opened with the keys given')
 }
+
+/**
+ * A resident ID number's keyed hash, so one person's records are found (a subject's request)
+ * without opening every row. Keyed by the data key: the same key that guards the values guards
+ * the index, and `keys:rotate-data` computes it again under the new key.
+ */
+export const idNumberHash = (base64Key: string, idNumber: string) =>
+  keyedDigest(`tongxing/id-number-index/${base64Key}`, idNumber.trim().toUpperCase())
 
 /** `330702********1234`: region and last four kept, birth date and sequence hidden. */
 export function maskIdNumber(id: string): string {

@@ -117,7 +117,7 @@ const passAndPlateQuery = precompiled(
       stations.name AS scan_dest_station, destination.name AS scan_dest_name,
       destination.city_name AS scan_dest_city, destination.province_name AS scan_dest_province,
       destination.risk_level AS scan_dest_risk, passes.destination_address AS scan_dest_address,
-      (SELECT json_group_array(json_extract(value, '$.name')) FROM json_each(applications.crew)) AS scan_crew
+      (SELECT json_group_array(coalesce(json_extract(value, '$.name_masked'), json_extract(value, '$.name'))) FROM json_each(applications.crew)) AS scan_crew
     FROM (SELECT 1)
       LEFT JOIN passes ON passes.number = ${a.number}
       LEFT JOIN enterprises ON enterprises.id = passes.enterprise_id
@@ -200,8 +200,8 @@ function passPlaces(row: PassAndPlateRow | undefined): PassPlaces {
 }
 
 /**
- * The names only, picked out in SQL (`scan_crew`): the stored crew also holds the sealed ID
- * numbers and phones, which never leave the database on this path.
+ * The names only, picked out in SQL (`scan_crew`), masked (a crew stored before names were sealed
+ * has them in clear, masked by the answer): the sealed values never leave the database here.
  */
 function crewNames(names: string): string[] {
   try {

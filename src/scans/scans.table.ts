@@ -27,5 +27,7 @@ export interface ScansTable {
   device_id: ColumnType<string | null, string | null | undefined, string | null>
   /** Why it is kept but needs review: `signed_before_revocation` (devices/device-check.ts). */
   device_review: ColumnType<string | null, string | null | undefined, string | null>
+  /** When retention or decommission erased its input (raw, the crew in the answer); null: held. */
+  personal_erased_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 export type ScanRow = Selectable<ScansTable>

@@ -36,7 +36,7 @@ describe('applying for a pass', () => {
       destination: { station_code: 'HZ-XS-01', region_code: '330109' },
     })
     expect(res.json.crew).toEqual([
-      { name: '张三', id_number: '330702********1239', phone: '138****5678' },
+      { name: '张*', id_number: '330702********1239', phone: '138****5678' },
     ])
   })
 

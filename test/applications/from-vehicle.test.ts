@@ -53,6 +53,30 @@ describe('applying from a kept vehicle', () => {
     expect(shown.json.crew).toEqual(vehicle.crew)
   })
 
+  it('asks for a crew when the kept one was erased on its holder’s request', async () => {
+    const kept = await t.call('POST', '/api/v1/vehicles', {
+      as: 'enterprise',
+      body: {
+        plate: '沪B13579',
+        kind: 'van',
+        crew: [{ name: '冯师傅', id_number: residentId('19700505', '219'), phone: '13712345678' }],
+      },
+    })
+    expect(kept.status, kept.text).toBe(201)
+    t.sqlite.prepare("UPDATE vehicles SET crew = '[]' WHERE id = ?").run(kept.json.id)
+    const { plate: _plate, crew: _crew, ...rest } = applicationBody()
+    const refused = await apply({ ...rest, vehicle_id: kept.json.id })
+    expect(refused.status).toBe(400)
+    expect(refused.json.error.code).toBe('vehicle_crew_empty')
+    expect(refused.json.error.details).toEqual([{ field: 'crew', message: expect.any(String) }])
+    const withCrew = await apply({
+      ...rest,
+      vehicle_id: kept.json.id,
+      crew: [{ name: '冯师傅', id_number: residentId('19700505', '219'), phone: '13712345678' }],
+    })
+    expect(withCrew.status, withCrew.text).toBe(201)
+  })
+
   it('uses a crew given in the request for this application only', async () => {
     const otherId = residentId('19910303', '772')
     const res = await apply(
@@ -66,7 +90,7 @@ describe('applying from a kept vehicle', () => {
     expect(res.json.plate).toBe('沪B24680')
     expect(res.json.crew).toEqual([
       {
-        name: '郑替班',
+        name: '郑*班',
         id_number: `${otherId.slice(0, 6)}********${otherId.slice(-4)}`,
         phone: '138****6666',
       },

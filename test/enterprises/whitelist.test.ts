@@ -258,7 +258,7 @@ describe('registering an enterprise and deciding its whitelist state', () => {
     const stored = t.sqlite
       .prepare('SELECT contact_phone_enc, contact_phone_masked FROM enterprises WHERE id = ?')
       .get(id) as Record<string, string>
-    expect(stored.contact_phone_enc).toMatch(/^v1\./)
+    expect(stored.contact_phone_enc).toMatch(/^v2\.[0-9a-f]{8}\./)
     expect(stored.contact_phone_masked).toBe('138****5678')
     const texts = everyStoredText(t.sqlite)
     expect(texts.some((text) => text.includes(PHONE))).toBe(false)

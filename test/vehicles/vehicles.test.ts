@@ -41,7 +41,7 @@ describe('a firm keeps its vehicles', () => {
       enterprise_id: 'demo-ent-1',
       plate: '浙A66K88',
       kind: 'heavy_truck',
-      crew: [{ name: '陈师傅', id_number: masked(DRIVER_ID), phone: '139****5678' }],
+      crew: [{ name: '陈*傅', id_number: masked(DRIVER_ID), phone: '139****5678' }],
     })
     const id = created.json.id as string
 
@@ -76,8 +76,8 @@ describe('a firm keeps its vehicles', () => {
     expect(changed.json.kind).toBe('refrigerated')
     expect(changed.json.plate).toBe('浙A66K88')
     expect(changed.json.crew).toEqual([
-      { name: '陈师傅', id_number: masked(DRIVER_ID), phone: '139****5678' },
-      { name: '刘副驾', id_number: masked(secondId), phone: '137****4321' },
+      { name: '陈*傅', id_number: masked(DRIVER_ID), phone: '139****5678' },
+      { name: '刘*驾', id_number: masked(secondId), phone: '137****4321' },
     ])
     // Only the kind: the crew stays.
     const kindOnly = await t.call('PUT', `/api/v1/vehicles/${id}`, {
