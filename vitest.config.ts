@@ -31,6 +31,8 @@ const NODE_ONLY_TESTS = [
   'test/ui/offline-bundle.test.ts', // bundles the page with esbuild, a native binary
   'test/ui/offline-trust-bundle.test.ts', // bundles the page with esbuild, a native binary
   'test/trust/federation-two-servers.test.ts', // two real node:http servers fetching from each other
+  'test/personal-data/rotate-data-key.test.ts', // runs scripts/rotate-data-key.ts on a DATA_DIR
+  'test/decommission/script.test.ts', // runs scripts/decommission.ts in a child process on a file database
 ]
 
 // One `npm test`: the suite on Node (better-sqlite3 in memory), the same suite again inside workerd

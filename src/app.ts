@@ -30,10 +30,15 @@ import { auditRoutes } from './audit/routes.ts'
 import { reportCsv } from './ui/audit-csv.ts'
 import { arrivalRoutes } from './arrivals/routes.ts'
 import { deviceRoutes } from './devices/routes.ts'
+import { subjectRoutes } from './personal-data/subject-routes.ts'
+import { dataKeyRoutes } from './personal-data/data-key-routes.ts'
 import { receiptRoutes } from './receipts/routes.ts'
+import { revealRoutes } from './personal-data/reveal-routes.ts'
 import { uiRoutes } from './ui/routes.tsx'
 import { driverRoutes } from './ui/pages/driver/driver-page.tsx'
 import { apiDocsRoutes } from './ui/api-docs.ts'
+import { decommissionRoutes } from './decommission/routes.ts'
+import { refuseAfterDecommission } from './decommission/refuse-after-decommission.ts'
 import { OPENAPI_INFO, SECURITY_SCHEMES } from './openapi-info.ts'
 
 export type { Deps } from './app-env.ts'
@@ -59,6 +64,7 @@ export function createApp(deps: Deps) {
   )
   app.use('/api/v1/*', authenticate(deps))
   app.use('/api/v1/*', checkDevice(deps))
+  app.use('/api/v1/*', refuseAfterDecommission(deps))
 
   app.get('/healthz', async (c) => {
     await sql`SELECT 1`.execute(deps.store.db)
@@ -85,6 +91,10 @@ export function createApp(deps: Deps) {
     alertDecisionRoutes,
     arrivalRoutes,
     deviceRoutes,
+    revealRoutes,
+    subjectRoutes,
+    dataKeyRoutes,
+    decommissionRoutes,
   ]
   for (const routes of api) app.route('/api/v1', routes(deps))
   app.route('/api/v1', auditRoutes(deps, reportCsv))

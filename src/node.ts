@@ -10,6 +10,8 @@ import { migrate } from './db/migrator.ts'
 import { seedOnStart } from './demo/seed.ts'
 import { loadOrCreateSecrets } from './node-secrets.ts'
 import { sweepLoops } from './loops/sweep-loops.ts'
+import { resealPersonalData } from './personal-data/reseal.ts'
+import { purgePersonalData } from './personal-data/purge.ts'
 import { sealAudit } from './audit/chain.ts'
 import { fileAnchor } from './audit/anchor-file.ts'
 import { nodeEd25519Check } from './trust/node-signature-check.ts'
@@ -63,6 +65,14 @@ if (!isWorker) {
     const swept = await sweepLoops(deps, 500).catch(logFailure('sweep'))
     if (swept === undefined || swept < 500) break
   }
+  // Crews stored before names were sealed (migration 0027) are sealed in place, in the
+  // background: the service answers meanwhile (pages read either shape).
+  resealPersonalData(deps, { scope: 'legacy' })
+    .then((counts) => {
+      const total = counts.applications + counts.arrival_reports + counts.vehicles
+      if (total > 0) console.log(`crew names sealed in place: ${JSON.stringify(counts)}`)
+    })
+    .catch(logFailure('reseal'))
 }
 
 const port = Number(process.env.PORT ?? 8787)
@@ -108,9 +118,27 @@ if (!isWorker) {
     // Other issuers' JWKS and status lists (README, Nationwide use): once now, so a restart does
     // not leave revocations a minute old, then every TRUST_REFRESH_SECONDS.
     setInterval(refreshTrust, config.TRUST_REFRESH_SECONDS * 1000),
+    // Retention (personal-data/purge.ts): once now, then hourly. A run with nothing due only reads
+    // the held rows older than the cutoff, so hourly costs little and a service restarted every
+    // day still purges; data is gone within the hour it falls due, not the day.
+    setInterval(purgeDue, Number(process.env.RETENTION_INTERVAL_MS ?? 3_600_000)),
   )
   for (const timer of timers) timer.unref()
   refreshTrust()
+  purgeDue()
+}
+
+let purging = false
+/** One retention purge, never two at once; what it erased is logged (counts only). */
+function purgeDue() {
+  if (purging) return
+  purging = true
+  purgePersonalData(deps)
+    .then((purged) => {
+      if (purged.batches > 0) console.log(`personal data purged: ${JSON.stringify(purged)}`)
+    })
+    .catch(logFailure('retention-purge'))
+    .finally(() => (purging = false))
 }
 
 /** One refresh of the trust list; an issuer that failed is logged (its row says why, too). */

@@ -4,6 +4,8 @@ import { loadConfig } from './config.ts'
 import { openD1Store, type D1Database } from './db/d1-store.ts'
 import { seedOnFirstUse, seedOnStart } from './demo/seed.ts'
 import { sweepLoops } from './loops/sweep-loops.ts'
+import { resealPersonalData } from './personal-data/reseal.ts'
+import { purgePersonalData } from './personal-data/purge.ts'
 import { sealAudit } from './audit/chain.ts'
 import { pruneLoginFailures } from './auth/sign-in.ts'
 import { logRefreshFailures, refreshTrustedIssuers } from './trust/refresh-issuers.ts'
@@ -45,24 +47,37 @@ function build(env: Env) {
   return built
 }
 
+/** The second cron trigger in wrangler.toml: 19:00 UTC, 03:00 China time. */
+export const RETENTION_CRON = '0 19 * * *'
+
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext) {
     const { app, ready } = build(env)
     await ready()
     return app.fetch(request, env, ctx)
   },
-  // The cron trigger in wrangler.toml (every minute): open overdue alerts, finish dirty loop
+  // The cron triggers in wrangler.toml. Every minute: open overdue alerts, finish dirty loop
   // projections, seal the audit log, and fetch other issuers' JWKS and status lists (so on
   // Workers TRUST_REFRESH_SECONDS below 60 still means once a minute). The trust refresh runs
   // beside the rest: a slow issuer holds up nothing else, and it is sealed on the next run.
-  async scheduled(_event: unknown, env: Env) {
+  async scheduled(event: { cron?: string }, env: Env) {
     const { deps, ready } = build(env)
     await ready()
+    if (event.cron === RETENTION_CRON) {
+      // The daily retention purge (personal-data/purge.ts), bounded so its statements stay well
+      // inside D1's per-invocation cap (about 3 per 100 rows); more due rows wait for tomorrow.
+      const purged = await purgePersonalData(deps, { limit: 10_000 })
+      if (purged.batches > 0) console.log(JSON.stringify({ job: 'retention-purge', ...purged }))
+      await sealAudit(deps)
+      return
+    }
     const trust = refreshTrustedIssuers(deps).catch((error: unknown) => {
       console.error(JSON.stringify({ level: 'error', job: 'trust-refresh', error: String(error) }))
       return []
     })
     await sweepLoops(deps)
+    // Crews stored before names were sealed (migration 0027): a few each minute until none.
+    await resealPersonalData(deps, { scope: 'legacy', limit: 100 })
     await sealAudit(deps)
     await pruneLoginFailures(deps)
     logRefreshFailures(await trust)

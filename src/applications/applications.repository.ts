@@ -124,6 +124,7 @@ export function applicationView(row: ApplicationRow, now: Date, targetHours: num
     pass_number: row.pass_number,
     arrival_slot: row.arrival_slot ?? null,
     created_at: row.created_at,
+    personal_erased_at: row.personal_erased_at ?? null,
   }
 }
 

@@ -113,6 +113,10 @@ export const Application = z
         'the arrival slot asked for at the transfer station (its start, ISO); null when none was asked',
     }),
     created_at: z.string(),
+    personal_erased_at: z.string().nullable().openapi({
+      description:
+        'when the crew’s personal data was deleted (retention, a subject’s request, decommission): `crew` is then empty; null while held',
+    }),
   })
   .openapi('Application')
 

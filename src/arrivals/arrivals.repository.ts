@@ -117,6 +117,7 @@ export function reportView(row: ArrivalReportRow, now: Date) {
     arrived_at: row.arrived_at,
     loop_id: row.arrived_loop_id,
     booking_id: row.booking_id ?? null,
+    personal_erased_at: row.personal_erased_at ?? null,
   }
 }
 

@@ -143,6 +143,7 @@ export function arrivalRoutes(deps: Deps) {
       }
       const row: ArrivalReportRow = {
         id: crypto.randomUUID(),
+        personal_erased_at: null,
         enterprise_id: principal.enterpriseId!,
         plate: body.plate,
         pass_number: body.pass_number ?? null,

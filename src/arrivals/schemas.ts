@@ -24,5 +24,9 @@ export const ArrivalReport = z
       .string()
       .nullable()
       .openapi({ description: 'the firm’s slot booking at a transfer station it names' }),
+    personal_erased_at: z.string().nullable().openapi({
+      description:
+        'when the crew’s personal data was deleted (`crew` is then empty); null while held',
+    }),
   })
   .openapi('ArrivalReport')

@@ -46,9 +46,11 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
       ['region {code} not found', '未找到地区 {code}'],
       ['pass not found', '未找到该通行证'],
       ['application not found', '未找到该申请'],
+      ['arrival report not found', '未找到该到达报备'],
       ['trusted issuer not found', '未找到该受信任签发机关'],
       ['device not found', '未找到该设备'],
       ['vehicle not found', '未找到该车辆'],
+      ['decommission not found', '本服务尚未停止'],
     ],
   },
   forbidden: {
@@ -197,6 +199,14 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     zh: '没有这辆已保存的车辆',
     en: 'no such kept vehicle',
     says: [['vehicle_id names none of your kept vehicles', '所选车辆不在本企业已保存的车辆中']],
+  },
+  vehicle_crew_empty: {
+    zh: '所选车辆没有保存司乘人员，请填写司乘人员',
+    en: 'the kept vehicle has no crew: enter the crew',
+    says: [
+      ['the kept vehicle has no crew: give `crew`', '所选车辆没有保存司乘人员，请填写司乘人员'],
+      ['the kept vehicle has no crew', '所选车辆没有保存司乘人员'],
+    ],
   },
   vehicle_plate_mismatch: {
     zh: '车牌号与所选车辆不符',
@@ -461,6 +471,16 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
     zh: '该通行证已撤销或已被替代',
     en: 'the pass was revoked or replaced meanwhile',
     says: [['the pass is already {status}', '该通行证{status}']],
+  },
+
+  // The end of the service (decommission/).
+  service_decommissioned: {
+    zh: '本服务已停止，不再受理新的业务',
+    en: 'the service has been decommissioned: it takes no new work',
+  },
+  already_decommissioned: {
+    zh: '本服务已经停止过，不能再次停止',
+    en: 'the service has already been decommissioned',
   },
 
   // Bulk applications from a CSV file (applications/bulk).
@@ -809,6 +829,29 @@ export const ERROR_TEXTS: Record<string, ErrorText> = {
   // The audit log.
   invalid_period: { zh: '起始时间须早于结束时间', en: 'from must be before to' },
   no_audit_head: { zh: '审计日志尚未封存', en: 'the audit log has not been sealed yet' },
+
+  // Personal data: a coordinator's reveal (src/personal-data/reveal.ts).
+  personal_data_erased: {
+    zh: '该记录的个人信息已按保存期限规定删除',
+    en: 'the personal data of this record was deleted under the retention rule',
+    says: [
+      [
+        'the personal data of this record was deleted under the retention rule',
+        '该记录的个人信息已按保存期限规定删除',
+      ],
+    ],
+  },
+  // A subject's request (src/personal-data/subject.ts).
+  subject_records_changed: {
+    zh: '删除过程中相关记录一直在变化，请重试',
+    en: 'the records changed while they were being erased; try again',
+    says: [
+      [
+        'the records changed while they were being erased; try again',
+        '删除过程中相关记录一直在变化，请重试',
+      ],
+    ],
+  },
 }
 
 /**

@@ -30,6 +30,7 @@ import {
   type PassWithSuccessor,
 } from './passes.repository.ts'
 import { applicationCrew } from '../applications/applications.repository.ts'
+import { applicationErasedAt } from '../personal-data/retention.repository.ts'
 import type { PassRow } from './passes.table.ts'
 import { PassNumber, PassSchema } from './schemas.ts'
 import { QR_SVG_HEADERS, qrPng, qrSvg } from './qr.ts'
@@ -133,7 +134,9 @@ export function passRoutes(deps: Deps) {
       const row = await visiblePass(principal, c.req.valid('param').number)
       const view = passViewFor(viewer(principal), row, deps.clock(), await crewOf(row))
       // Only here, to the firm that holds the pass and coordinators (visiblePass said 404 to others).
-      return c.json({ ...view, driver_url: await driverUrlFor(deps, c, row.number) }, 200)
+      const driverUrl = await driverUrlFor(deps, c, row.number)
+      const erasedAt = await applicationErasedAt(store.db, row.application_id)
+      return c.json({ ...view, personal_erased_at: erasedAt, driver_url: driverUrl }, 200)
     },
   )
 

@@ -27,6 +27,10 @@ export const PassSchema = z
     kid: z.string(),
     token: z.string().openapi({ description: 'the compact JWS in the QR code' }),
     crew: z.array(CrewMember).optional(),
+    personal_erased_at: z.string().nullable().optional().openapi({
+      description:
+        'when the crew’s personal data was deleted under the retention rule (or on request): `crew` is then empty; null while held; in GET /passes/{number} only',
+    }),
     driver_url: z.string().optional().openapi({
       description:
         'the driver’s own page (no sign-in): pass, loop state, next step, deadlines; in GET /passes/{number} only',

@@ -9,6 +9,9 @@ import { driverMessages, driverWords } from './messages/driver.ts'
 import { bookingMessages, bookingWords } from './messages/bookings.ts'
 import { handoverMessages, handoverWords } from './messages/handover.ts'
 import { stationMessages, stationWords } from './messages/stations.ts'
+import { revealMessages, revealWords } from './messages/reveal.ts'
+import { retentionMessages, retentionWords } from './messages/retention.ts'
+import { decommissionMessages, decommissionWords } from './messages/decommission.ts'
 import { REJECTION_REASONS } from '../applications/rejection-reasons.ts'
 
 // The pages speak Chinese first, English on request (`?lang=en`, kept in a cookie).
@@ -287,6 +290,9 @@ const PARTS = [
   bookingMessages,
   handoverMessages,
   stationMessages,
+  revealMessages,
+  retentionMessages,
+  decommissionMessages,
 ] as const
 /** The published rejection reasons: their words live beside the list the API answers. */
 const rejectionWords = {
@@ -305,6 +311,9 @@ const WORD_PARTS = [
   bookingWords,
   handoverWords,
   stationWords,
+  revealWords,
+  retentionWords,
+  decommissionWords,
   rejectionWords,
 ]
 
@@ -319,7 +328,10 @@ export type Messages = typeof zh &
   typeof driverMessages.zh &
   typeof bookingMessages.zh &
   typeof handoverMessages.zh &
-  typeof stationMessages.zh
+  typeof stationMessages.zh &
+  typeof revealMessages.zh &
+  typeof retentionMessages.zh &
+  typeof decommissionMessages.zh
 export const MESSAGES: Record<Lang, Messages> = {
   zh: Object.assign({}, zh, ...PARTS.map((part) => part.zh)),
   en: Object.assign({}, en, ...PARTS.map((part) => part.en)),

@@ -24,6 +24,8 @@ export const navFor = (ctx: PageContext): [string, string][] => {
       ['/ui/station-board', t.sbLink],
     ]
   if (isCoordinator(p)) {
+    const adminOnly: [string, string][] =
+      p.role === 'admin' ? [['/ui/decommission', t.decomNav]] : []
     return [
       ['/ui/queue', t.queue],
       ['/ui/passes', t.navPasses],
@@ -32,10 +34,12 @@ export const navFor = (ctx: PageContext): [string, string][] => {
       ['/ui/loops', t.openLoops],
       ['/ui/alerts', t.alerts],
       ['/ui/audit', t.audit],
+      ['/ui/personal-data', t.revealNav],
       ['/ui/stations', t.navStations],
       ['/ui/accounts', t.navAccounts],
       ['/ui/trust', t.navTrust],
       ['/ui/devices', t.navDevices],
+      ...adminOnly,
     ]
   }
   return []

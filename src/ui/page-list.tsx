@@ -21,6 +21,8 @@ import { stationsPage } from './pages/coordinator/stations.tsx'
 import { ownStationBoardPage, stationBoardPage } from './pages/checkpoint/station-board.tsx'
 import { trustPage } from './pages/coordinator/trust.tsx'
 import { deviceActivityPage, devicesPage } from './pages/coordinator/devices.tsx'
+import { personalDataPage } from './pages/coordinator/personal-data-page.tsx'
+import { decommissionPage } from './pages/admin/decommission.tsx'
 
 /** Registers one page for `roles` (see uiRoutes: sign-in redirect, 403 for other roles, 404 on null). */
 export type PageRegistrar = (
@@ -74,4 +76,6 @@ export function registerPages(page: PageRegistrar, deps: Deps) {
   page('/ui/devices/:id', ['coordinator'], (ctx, c) =>
     deviceActivityPage(deps, ctx, c.req.param('id') ?? '', c.req.query()),
   )
+  page('/ui/personal-data', ['coordinator'], (ctx, c) => personalDataPage(deps, ctx, c.req.query()))
+  page('/ui/decommission', ['admin'], (ctx) => decommissionPage(deps, ctx))
 }

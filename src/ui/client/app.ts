@@ -22,7 +22,10 @@ import './vehicle-picker.ts'
  *                                        `data-answer-time="expires_at"` a time in China time, and
  *                                        `data-answer-countdown="expires_at"` counts down to it
  *                                        (its `data-left` template with `{m}`/`{s}`, `data-over`
- *                                        once passed); the form is emptied for the next one
+ *                                        once passed); the form is emptied for the next one.
+ *                                        `<template data-answer-list="crew">` is copied once per
+ *                                        item of that list field, its `data-answer` nodes filled
+ *                                        from the item (a new answer replaces the copies)
  * The confirmation survives the reload or redirect (sessionStorage) and is shown on the next page.
  *
  * Inside the form:
@@ -280,6 +283,18 @@ function showAnswer(name: string, answer: any) {
     const timer = setInterval(tick, 1000)
     node.dataset.timer = String(timer)
     tick()
+  })
+  block.querySelectorAll<HTMLTemplateElement>('template[data-answer-list]').forEach((template) => {
+    const items = field(template.dataset.answerList)
+    const list = template.parentElement!
+    for (const old of Array.from(list.children)) if (old !== template) old.remove()
+    for (const item of Array.isArray(items) ? items : []) {
+      const copy = template.content.cloneNode(true) as DocumentFragment
+      copy.querySelectorAll<HTMLElement>('[data-answer]').forEach((node) => {
+        node.textContent = String(item?.[node.dataset.answer!] ?? '')
+      })
+      list.append(copy)
+    }
   })
   block.hidden = false
   block.scrollIntoView({ block: 'start' })

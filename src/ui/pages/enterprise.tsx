@@ -29,7 +29,9 @@ import {
   RegionShown,
 } from './enterprise/shown.tsx'
 import { RevokePassForm } from './coordinator/forms.tsx'
+import { RevealForm } from './coordinator/personal-data-page.tsx'
 import { fill } from './coordinator/shown.tsx'
+import { PassPersonalDataErased } from './personal-data-erased.tsx'
 import { ownVehicles, VehiclePicker } from './enterprise/vehicle-picker.tsx'
 import { PassBooking } from './enterprise/pass-booking.tsx'
 
@@ -450,6 +452,7 @@ export async function passPage(
                 <Data>{m.name}</Data> {`${m.id_number} ${m.phone}`}
               </div>
             ))}
+            <PassPersonalDataErased deps={deps} ctx={ctx} applicationId={pass.application_id} />
           </dd>
           <dt>{t.issuer}</dt>
           <dd data-issuer>
@@ -472,6 +475,11 @@ export async function passPage(
       </section>
       <PassBooking deps={deps} ctx={ctx} pass={view} station={station} />
       <RevokePassForm ctx={ctx} pass={view} />
+      <RevealForm
+        ctx={ctx}
+        record={{ kind: 'pass', id: view.number }}
+        crewCount={(view.crew ?? []).length}
+      />
     </Layout>
   )
 }

@@ -325,6 +325,17 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   // Public like the JWKS: other issuers record the signed head; 404 before the first seal.
   'GET /api/v1/audit/head': { public: true, ok: [200, 404] },
   'GET /api/v1/audit/enterprises': { allowed: COORDINATORS },
+  // A coordinator's audited look at a crew in full (issue 21): firms and checkpoints get 403.
+  'POST /api/v1/personal-data/reveals': {
+    allowed: COORDINATORS,
+    body: (w) => ({
+      record: { kind: 'pass', id: w.passA.number },
+      reason: 'authorization matrix: contact tracing',
+      purpose: 'contact_tracing',
+    }),
+    ok: [201],
+  },
+  'GET /api/v1/personal-data/reveals': { allowed: COORDINATORS },
 
   'POST /api/v1/arrival-reports': {
     allowed: ['enterprise'],
@@ -442,5 +453,33 @@ export const ACCESS_RULES: Record<string, AccessRule> = {
   'POST /api/v1/scans': {
     allowed: ['checkpoint'],
     body: (w) => ({ id: crypto.randomUUID(), token: w.passA.token, checkpoint_code: 'HZ-G60-XS' }),
+  },
+
+  // Never the real thing, which would end the world for every rule after it: the confirmation
+  // is not the typed word, so an admin reaches validation (400) whatever the fuzzer changes.
+  'POST /api/v1/admin/decommission': {
+    allowed: ['admin'],
+    body: () => ({ reason: 'matrix rehearsal of the end', confirm: 'REHEARSAL', dry_run: true }),
+    ok: [400],
+  },
+  // Nothing decommissioned in the world: an admin reaches the lookup (404).
+  'GET /api/v1/admin/decommission': { allowed: ['admin'], ok: [404] },
+
+  // A subject's request (issue 21), for an ID number nobody in the world has: nothing erased.
+  'POST /api/v1/admin/subjects/export': {
+    allowed: ['admin'],
+    body: () => ({ id_number: residentId('19600101', '901'), reason: 'matrix: subject request' }),
+    ok: [200],
+  },
+  'POST /api/v1/admin/subjects/erase': {
+    allowed: ['admin'],
+    body: () => ({ id_number: residentId('19600101', '901'), reason: 'matrix: subject request' }),
+    ok: [200],
+  },
+  // Data-key rotation on Workers: nothing is under another key in the world.
+  'POST /api/v1/admin/data-key/reseal': {
+    allowed: ['admin'],
+    body: () => ({ limit: 100, reason: 'matrix: key rotation' }),
+    ok: [200],
   },
 }

@@ -4,6 +4,7 @@ import { Layout, Table, type PageContext } from '../../layout.tsx'
 import { MESSAGES, words } from '../../i18n.ts'
 import { chinaTime } from '../../format.ts'
 import { loadPlaces } from '../../place-names.tsx'
+import { PersonalDataErased } from '../personal-data-erased.tsx'
 
 /** The checkpoints' expected arrivals (报备), in the page's language, places by name, China time. */
 export async function arrivalsPage(deps: Deps, ctx: PageContext) {
@@ -45,9 +46,12 @@ export async function arrivalsPage(deps: Deps, ctx: PageContext) {
               <span class="badge">{words(ctx.lang, r.status)}</span>
               {r.reported_late ? <span class="badge">{t.cpLateReport}</span> : null}
             </>,
-            <span class="data" lang="zh-CN">
-              {r.crew.map((m) => m.name).join(ctx.lang === 'zh' ? '、' : ', ')}
-            </span>,
+            <>
+              <span class="data" lang="zh-CN">
+                {r.crew.map((m) => m.name).join(ctx.lang === 'zh' ? '、' : ', ')}
+              </span>
+              <PersonalDataErased ctx={ctx} at={r.personal_erased_at} />
+            </>,
           ]
         })}
       />

@@ -14,6 +14,7 @@ import { loadPlaces } from '../../place-names.tsx'
 
 import { ageText } from '../enterprise.tsx'
 import { ReasonForm } from './forms.tsx'
+import { PersonalDataErased } from '../personal-data-erased.tsx'
 import {
   Data,
   DestinationShown,
@@ -105,7 +106,10 @@ export async function queuePage(
             <dt>{t.cargo}</dt>
             <dd>{words(ctx.lang, a.cargo_category)}</dd>
             <dt>{t.crew}</dt>
-            <dd data-crew-count>{t.crewCount.replace('{n}', String(a.crew.length))}</dd>
+            <dd data-crew-count>
+              {t.crewCount.replace('{n}', String(a.crew.length))}
+              <PersonalDataErased ctx={ctx} at={a.personal_erased_at} />
+            </dd>
             <dt>{t.route}</dt>
             <dd>
               <Data>{a.route}</Data>
