@@ -5,6 +5,10 @@ const zh = {
   decomTitle: '停止服务并删除个人信息',
   decomIntro:
     '疫情防控措施结束时使用，无法撤销：撤销全部有效通行证并发布最终吊销列表，删除全部个人信息（申请、预报备和车辆的随车人员，扫码输入，企业联系人），在审计日志中记录并签名封存，保留一份报告。停止后不再受理新的申请、审批、预约、车辆和预报备。',
+  decomRehearseTitle: '第一步：演练',
+  decomRehearseHint: '只统计将要撤销和删除的数量，不做任何更改。',
+  decomRealTitle: '第二步：正式停止服务',
+  decomRealHint: '此操作无法撤销。',
   decomRehearse: '演练（不做任何更改）',
   decomRehearsed:
     '演练结果：将撤销 {passes.revoked} 张有效通行证；将删除申请 {erased.applications} 条、预报备 {erased.arrival_reports} 条、扫码记录 {erased.scans} 条、车辆 {erased.vehicles} 辆、企业联系人 {erased.enterprise_contacts} 个中的个人信息。未作任何更改。',
@@ -34,6 +38,10 @@ const en: typeof zh = {
   decomTitle: 'End the service and delete personal data',
   decomIntro:
     'For when the epidemic control measures end; it cannot be undone: every valid pass is revoked and the final revocation list published, all personal data is deleted (crews of applications, pre-arrival reports and vehicles, scan input, firms’ contact persons), the audit log records it and is sealed and signed, and a report is kept. Afterwards no new applications, approvals, bookings, vehicles or pre-arrival reports are taken.',
+  decomRehearseTitle: 'Step 1: rehearse',
+  decomRehearseHint: 'Counts what would be revoked and deleted, and changes nothing.',
+  decomRealTitle: 'Step 2: end the service',
+  decomRealHint: 'This cannot be undone.',
   decomRehearse: 'Rehearse (changes nothing)',
   decomRehearsed:
     'Rehearsal: {passes.revoked} valid passes would be revoked; personal data would be deleted from {erased.applications} applications, {erased.arrival_reports} pre-arrival reports, {erased.scans} scans, {erased.vehicles} vehicles and {erased.enterprise_contacts} firms’ contacts. Nothing was changed.',

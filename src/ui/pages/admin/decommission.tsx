@@ -26,8 +26,16 @@ export async function decommissionPage(deps: Deps, ctx: PageContext) {
           ) : (
             <p>{t.decomIntro}</p>
           )}
-          <DecommissionForm ctx={ctx} rehearsal />
-          <DecommissionForm ctx={ctx} />
+          <section aria-labelledby="decom-dry-title">
+            <h2 id="decom-dry-title">{t.decomRehearseTitle}</h2>
+            <p class="hint">{t.decomRehearseHint}</p>
+            <DecommissionForm ctx={ctx} rehearsal />
+          </section>
+          <section aria-labelledby="decom-real-title">
+            <h2 id="decom-real-title">{t.decomRealTitle}</h2>
+            <p class="hint">{t.decomRealHint}</p>
+            <DecommissionForm ctx={ctx} />
+          </section>
         </>
       )}
     </Layout>
