@@ -5,7 +5,7 @@ import { actorOf } from '../auth/principal.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
 import { emptyBodyAsEmptyObject } from '../http/optional-json-body.ts'
 import { bearer, commonErrors, createRouter, jsonResponse } from '../http/router.ts'
-import { dataKeyId, dataKeyRing, maskPersonalText } from '../privacy/personal-data.ts'
+import { auditedReason, dataKeyId, dataKeyRing } from '../privacy/personal-data.ts'
 import { countNotUnderCurrentKey, resealPersonalData, type ResealCounts } from './reseal.ts'
 
 // Moving personal data under a new DATA_KEY (keys:rotate-data). On Node the script does it all;
@@ -105,7 +105,7 @@ export function dataKeyRoutes(deps: Deps) {
         actor: actorOf(c.get('principal')),
         step: 'reseal',
         limit: body.limit ?? 500,
-        extra: body.reason ? { reason: maskPersonalText(body.reason) } : undefined,
+        extra: body.reason ? { reason: auditedReason(body.reason) } : undefined,
       })
       return c.json(result, 200)
     },

@@ -6,7 +6,7 @@ import type { Database } from '../database.ts'
 import { ApiError, notFound } from '../http/errors.ts'
 import { abortUnless, GuardFailed } from '../db/guard.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
-import { dataKeyRing, maskPersonalText } from '../privacy/personal-data.ts'
+import { auditedReason, dataKeyRing } from '../privacy/personal-data.ts'
 import { openCrew, type CrewMember } from '../vehicles/crew.ts'
 import { ERASED_CREW } from './erase.ts'
 
@@ -115,16 +115,6 @@ export async function findCrewHolder(
 /** Erased by retention, a subject's request or decommission: nothing left to show. */
 export const crewErased = (holder: Pick<CrewHolder, 'crew' | 'personal_erased_at'>) =>
   holder.personal_erased_at !== null || holder.crew === ERASED_CREW
-
-/**
- * The reason as typed (Chinese punctuation kept), unless it holds something shaped like an ID or
- * a mobile number: then masked (maskPersonalText), so that no full value reaches the log.
- */
-function auditedReason(reason: string): string {
-  const masked = maskPersonalText(reason)
-  const stars = (text: string) => text.split('*').length
-  return stars(masked) > stars(reason) ? masked : reason
-}
 
 const erasedError = () =>
   new ApiError(

@@ -3,12 +3,7 @@ import type { Deps } from '../app-env.ts'
 import { auditEntry } from '../audit-log/audit-entry.ts'
 import { abortUnless, GuardFailed } from '../db/guard.ts'
 import { conflict } from '../http/errors.ts'
-import {
-  dataKeyRing,
-  idNumberHash,
-  maskIdNumber,
-  maskPersonalText,
-} from '../privacy/personal-data.ts'
+import { dataKeyRing, idNumberHash, maskIdNumber, auditedReason } from '../privacy/personal-data.ts'
 import { openCrew, type AnyStoredCrewMember, type CrewMember } from '../vehicles/crew.ts'
 import { ERASED_CREW, eraseApplications, eraseArrivalReports, eraseScanInput } from './erase.ts'
 import { CREW_TABLES, resealPersonalData, type CrewTable } from './reseal.ts'
@@ -310,7 +305,7 @@ export async function exportSubject(
       actor: request.actor,
       action: 'personal.export',
       subject: subjectLabel(hashes),
-      after: { reason: maskPersonalText(request.reason), records: counts, unsearched },
+      after: { reason: auditedReason(request.reason), records: counts, unsearched },
     }),
   ])
   return { file, counts, masked: maskIdNumber(request.idNumber), at: now }
@@ -427,7 +422,7 @@ async function eraseOnce(
       action: 'personal.erase',
       subject: subjectLabel(hashes),
       after: {
-        reason: maskPersonalText(request.reason),
+        reason: auditedReason(request.reason),
         erased,
         application_ids: found.applications.map((r) => r.id),
         arrival_report_ids: found.arrivalReports.map((r) => r.id),

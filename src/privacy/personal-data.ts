@@ -172,6 +172,17 @@ export function maskPersonalText(text: string): string {
 }
 
 /**
+ * A reason typed for the audit log (a reveal, a subject's request, a key rotation) as typed,
+ * Chinese punctuation kept, unless it holds something shaped like an ID or a mobile number: then
+ * masked (maskPersonalText, which also normalises punctuation), so no full value reaches the log.
+ */
+export function auditedReason(reason: string): string {
+  const masked = maskPersonalText(reason)
+  const stars = (text: string) => text.split('*').length
+  return stars(masked) > stars(reason) ? masked : reason
+}
+
+/**
  * Groups are joined from the left until they spell a whole ID number (preferred: some begin like
  * a mobile number) or a mobile number (with or without 86 or 0086 before it); a group that starts none is
  * kept, with what the unbroken-group rule masks inside it.
